@@ -2,3 +2,5 @@
 export * from './storage/types.js';
 export { LogError, isLogError } from './storage/errors.js';
 export type { LogErrorCode } from './storage/errors.js';
+export { open } from './storage/log.js';
+export { check, recover, backup, migrate } from './storage/directory.js';

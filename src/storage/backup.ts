@@ -1,0 +1,101 @@
+/**
+ * Consistent copies of a log (Go: Backup). An open log is snapshotted in one
+ * synchronous step (file handles and lengths), then copied asynchronously:
+ * publishes and rewrites that happen during the copy are not in it, and the
+ * copy never holds half a record.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { KlevLog } from './log.js';
+import { fsError, findSegments, syncDir } from './segment/segment-files.js';
+
+interface FileSnapshot {
+  name: string;
+  fd: number;
+  length: number;
+  /** Whole file, so the copy may take its mtime and be skipped next time if unchanged. */
+  complete: boolean;
+  mtimeMs: number;
+}
+
+export function snapshotSegments(log: KlevLog): FileSnapshot[] {
+  const files: FileSnapshot[] = [];
+  try {
+    for (const seg of log.segments) {
+      const isHead = log.writer?.reader === seg;
+      for (const file of [seg.files.logPath, seg.files.indexPath]) {
+        if (!fs.existsSync(file)) continue;
+        const fd = fs.openSync(file, 'r');
+        const st = fs.fstatSync(fd);
+        let length = st.size;
+        if (isHead) length = file === seg.files.logPath ? log.writer!.logSize : log.writer!.indexBytes;
+        files.push({ name: path.basename(file), fd, length, complete: !isHead, mtimeMs: st.mtimeMs });
+      }
+    }
+  } catch (err) {
+    for (const f of files) fs.closeSync(f.fd);
+    throw fsError(err, `backup ${log.dir}`);
+  }
+  return files;
+}
+
+export async function copySegmentsTo(files: FileSnapshot[], target: string): Promise<void> {
+  try {
+    await fs.promises.mkdir(target, { recursive: true, mode: 0o700 });
+    for (const f of files) await copyFile(f, path.join(target, f.name));
+    syncDir(target);
+  } catch (err) {
+    throw fsError(err, `backup to ${target}`);
+  } finally {
+    for (const f of files) fs.closeSync(f.fd);
+  }
+}
+
+async function copyFile(src: FileSnapshot, dst: string): Promise<void> {
+  const existing = await fs.promises.stat(dst).catch(() => null);
+  if (existing && src.complete && existing.size === src.length && existing.mtimeMs === src.mtimeMs) return;
+  const out = await fs.promises.open(dst, 'w', 0o600);
+  try {
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    let done = 0;
+    while (done < src.length) {
+      const want = Math.min(chunk.length, src.length - done);
+      const n = await new Promise<number>((resolve, reject) =>
+        fs.read(src.fd, chunk, 0, want, done, (err, bytes) => (err ? reject(err) : resolve(bytes))),
+      );
+      if (n === 0) throw new Error(`${src.name} ended after ${done} of ${src.length} bytes`);
+      await out.write(chunk, 0, n);
+      done += n;
+    }
+    await out.sync();
+  } finally {
+    await out.close();
+  }
+  if (src.complete) await fs.promises.utimes(dst, new Date(src.mtimeMs), new Date(src.mtimeMs));
+}
+
+/** Backup of a closed log directory (Go: klevdb.Backup). */
+export async function backupDirectory(src: string, dst: string): Promise<void> {
+  let segs;
+  try {
+    segs = findSegments(src);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  const files: FileSnapshot[] = [];
+  try {
+    for (const seg of segs) {
+      for (const file of [seg.logPath, seg.indexPath]) {
+        if (!fs.existsSync(file)) continue;
+        const fd = fs.openSync(file, 'r');
+        const st = fs.fstatSync(fd);
+        files.push({ name: path.basename(file), fd, length: st.size, complete: true, mtimeMs: st.mtimeMs });
+      }
+    }
+  } catch (err) {
+    for (const f of files) fs.closeSync(f.fd);
+    throw fsError(err, `backup ${src}`);
+  }
+  await copySegmentsTo(files, dst);
+}

@@ -1,0 +1,179 @@
+/**
+ * klevdb's record format (Go: pkg/message/format.go). All integers big-endian.
+ *
+ * File header, V2 only: FF 'k' 'l' 'e' 'v' 's' 01 00. V1 files have none.
+ *
+ * V1 record (28 bytes + body):
+ *   offset i64 | time µs i64 | key len u32 | value len u32 | crc32c(key‖value) u32 | key | value
+ * V2 record (36 bytes + body):
+ *   crc32c(every byte after this field) u32 | offset i64 | time µs i64 | key len u32 | value len u32
+ *   | key | value | trailer DE AD BE EF FE ED FA CE
+ */
+import { LogError, corrupted } from '../errors.js';
+import { crc32c } from './crc32c.js';
+import { readInt64, writeInt64 } from './int64.js';
+
+export type FormatVersion = 'V1' | 'V2';
+
+export const FILE_HEADER_SIZE = 8;
+export const RECORD_HEADER_SIZE = 28;
+export const V1_OVERHEAD = 28;
+export const V2_OVERHEAD = 36;
+export const MAX_BODY_SIZE = 64 * 1024 * 1024;
+
+const MAGIC = Buffer.from([0xff, 0x6b, 0x6c, 0x65, 0x76, 0x73]); // \xFF "klevs"
+const TRAILER = Buffer.from([0xde, 0xad, 0xbe, 0xef, 0xfe, 0xed, 0xfa, 0xce]);
+const V2_MARKER = 1;
+
+export function messageFileHeader(version: FormatVersion): Buffer {
+  if (version === 'V1') return Buffer.alloc(0);
+  return Buffer.concat([MAGIC, Buffer.from([V2_MARKER, 0])]);
+}
+
+/** Where the first record of a file in this version starts. */
+export const initialPosition = (version: FormatVersion): number => (version === 'V2' ? FILE_HEADER_SIZE : 0);
+
+export const recordOverhead = (version: FormatVersion): number => (version === 'V2' ? V2_OVERHEAD : V1_OVERHEAD);
+
+/**
+ * Detects the version from the first bytes of a log file (Go: headerParse).
+ * `head` holds up to 8 bytes; an empty file is V1.
+ */
+export function detectMessageVersion(head: Buffer, segmentOffset: number, file: string): FormatVersion {
+  if (head.length === 0) return 'V1';
+  if (head.length < FILE_HEADER_SIZE) throw corrupted(`log corrupted: ${file}: reading header: file of ${head.length} bytes is too short`);
+  if (head.subarray(0, 6).equals(MAGIC)) {
+    const marker = head[6]!;
+    if (marker !== V2_MARKER) throw corrupted(`log corrupted: ${file}: unknown version ${marker}`);
+    if (head[7] !== 0) throw corrupted(`log corrupted: ${file}: invalid reserved data`);
+    return 'V2';
+  }
+  const first = head.readBigInt64BE(0);
+  if (first === BigInt(segmentOffset)) return 'V1';
+  throw corrupted(`log corrupted: ${file}: magic prefix not found`);
+}
+
+/** The bytes of one message as publish hands them to the encoder. */
+export interface RecordInput {
+  offset: number;
+  timeMicros: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+}
+
+export function recordSize(version: FormatVersion, keyLength: number, valueLength: number): number {
+  return recordOverhead(version) + keyLength + valueLength;
+}
+
+/** Encodes one record into `buf` at `at`; returns the position after it. */
+/** offset, time, key length, value length: the 24 bytes both versions share. */
+function writeRecordFields(m: RecordInput, buf: Buffer, at: number): void {
+  writeInt64(buf, at, m.offset);
+  writeInt64(buf, at + 8, m.timeMicros);
+  buf.writeUInt32BE(m.key ? m.key.length : 0, at + 16);
+  buf.writeUInt32BE(m.value ? m.value.length : 0, at + 20);
+}
+
+function writeBody(m: RecordInput, buf: Buffer, at: number): number {
+  let p = at;
+  if (m.key && m.key.length) {
+    buf.set(m.key, p);
+    p += m.key.length;
+  }
+  if (m.value && m.value.length) {
+    buf.set(m.value, p);
+    p += m.value.length;
+  }
+  return p;
+}
+
+export function encodeRecord(version: FormatVersion, m: RecordInput, buf: Buffer, at: number): number {
+  if (version === 'V2') {
+    writeRecordFields(m, buf, at + 4);
+    let p = writeBody(m, buf, at + 28);
+    TRAILER.copy(buf, p);
+    p += 8;
+    buf.writeUInt32BE(crc32c(buf.subarray(at + 4, p)), at);
+    return p;
+  }
+  writeRecordFields(m, buf, at);
+  const p = writeBody(m, buf, at + 28);
+  buf.writeUInt32BE(crc32c(buf.subarray(at + 28, p)), at + 24);
+  return p;
+}
+
+export interface DecodedRecord {
+  offset: number;
+  timeMicros: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Position right after this record, relative to the buffer. */
+  end: number;
+}
+
+/** What a read found at a position when it is not a whole record. */
+export type RecordProblem = 'eof' | 'short';
+
+/**
+ * Reads the body lengths of the record header at `at` (the caller checked
+ * that RECORD_HEADER_SIZE bytes are there). Returns the whole record size.
+ */
+export function recordSizeFromHeader(version: FormatVersion, buf: Buffer, at: number, where: string): number {
+  const lenAt = version === 'V2' ? at + 20 : at + 16;
+  const keyLength = buf.readInt32BE(lenAt);
+  const valueLength = buf.readInt32BE(lenAt + 4);
+  // Checked before anything is allocated, so a corrupt length never drives an allocation.
+  if (keyLength < 0 || valueLength < 0 || keyLength + valueLength > MAX_BODY_SIZE) {
+    throw corrupted(`log corrupted: invalid header ${where}`);
+  }
+  return recordOverhead(version) + keyLength + valueLength;
+}
+
+/**
+ * Decodes the record at `at` in `buf`, verifying lengths, CRC and trailer in
+ * klevdb's order. Returns 'eof' when fewer than a record header's bytes
+ * remain (klevdb treats that as a clean end), 'short' when the header is
+ * whole but the body is cut.
+ */
+export function decodeRecord(version: FormatVersion, buf: Buffer, at: number, where: string): DecodedRecord | RecordProblem {
+  if (buf.length - at < RECORD_HEADER_SIZE) return 'eof';
+  const size = recordSizeFromHeader(version, buf, at, where);
+  if (buf.length - at < size) return 'short';
+  const end = at + size;
+  let offset: number;
+  let timeMicros: number;
+  let keyStart: number;
+  let keyLength: number;
+  let valueLength: number;
+  if (version === 'V2') {
+    if (crc32c(buf.subarray(at + 4, end)) !== buf.readUInt32BE(at)) throw corrupted(`log corrupted: crc failed ${where}`);
+    for (let i = 0; i < 8; i++) {
+      if (buf[end - 8 + i] !== TRAILER[i]) throw corrupted(`log corrupted: bad trailer ${where}`);
+    }
+    offset = readInt64(buf, at + 4, 'offset');
+    timeMicros = readInt64(buf, at + 12, 'time');
+    keyLength = buf.readUInt32BE(at + 20);
+    valueLength = buf.readUInt32BE(at + 24);
+    keyStart = at + 28;
+  } else {
+    if (crc32c(buf.subarray(at + 28, end)) !== buf.readUInt32BE(at + 24)) throw corrupted(`log corrupted: crc failed ${where}`);
+    offset = readInt64(buf, at, 'offset');
+    timeMicros = readInt64(buf, at + 8, 'time');
+    keyLength = buf.readUInt32BE(at + 16);
+    valueLength = buf.readUInt32BE(at + 20);
+    keyStart = at + 28;
+  }
+  const valueStart = keyStart + keyLength;
+  return {
+    offset,
+    timeMicros,
+    key: keyLength > 0 ? buf.subarray(keyStart, valueStart) : null,
+    value: valueLength > 0 ? buf.subarray(valueStart, valueStart + valueLength) : null,
+    end,
+  };
+}
+
+/** The error for a record cut after its header, worded as klevdb words it. */
+export function shortRecordError(version: FormatVersion, where: string): LogError {
+  return corrupted(`log corrupted: ${version === 'V2' ? 'short data' : 'no message'} ${where}`);
+}

@@ -1,0 +1,106 @@
+/**
+ * Log.delete: rewrites the one segment that holds the lowest offset asked
+ * for, without the asked offsets (Go: log.delete). Offsets keep their
+ * numbers. Everything here is synchronous, so no publish or read of this
+ * log interleaves with a rewrite.
+ */
+import { invalidOffset, notFound } from './errors.js';
+import { detectMessageVersion, FILE_HEADER_SIZE, type FormatVersion } from './format/message-format.js';
+import type { KlevLog } from './log.js';
+import { commitRewrite, discardRewrite, removeSegment, rewriteSegment } from './segment/rewrite.js';
+import { readFileHead, segmentFiles } from './segment/segment-files.js';
+import { SegmentReader } from './segment/segment-reader.js';
+import { SegmentWriter } from './segment/segment-writer.js';
+import type { DeleteResult } from './types.js';
+
+export function deleteFromLog(log: KlevLog, offsets: Set<number>): DeleteResult {
+  if (offsets.size === 0) return { deleted: [], deletedSize: 0 };
+  let lowest = Infinity;
+  for (const o of offsets) lowest = Math.min(lowest, o);
+  if (lowest < 0) throw invalidOffset('invalid offset: delete relative offsets (OffsetOldest / OffsetNewest) is not possible');
+
+  const si = segmentHolding(log, lowest);
+  const reader = log.segments[si]!;
+  const writer = log.writer!;
+  const isHead = writer.reader === reader;
+  if (isHead) writer.syncNow();
+
+  const version = rewriteVersion(log, reader, isHead ? writer.version : null);
+  const rs = rewriteSegment(reader.files, offsets, log.opts.params, version, version);
+  if (rs.deleted.length === 0) {
+    discardRewrite(rs);
+    return { deleted: [], deletedSize: 0 };
+  }
+  const result = { deleted: rs.deleted, deletedSize: rs.deletedSize };
+
+  const load = { rebuildVersion: log.opts.newSegmentsVersion, persistRebuilt: true };
+  const openWriter = (files = reader.files, nextTime = writer.index.lastTimestamp): SegmentWriter => {
+    const head = new SegmentReader(files, log.opts.params, true, load);
+    return SegmentWriter.open(files, log.opts.params, log.opts.newSegmentsVersion, nextTime, head);
+  };
+
+  if (isHead) {
+    const nextOffset = writer.nextOffset;
+    const nextTime = writer.index.lastTimestamp;
+    const lastDeleted = rs.deleted[rs.deleted.length - 1]!.offset;
+    const headLast = writer.index.offsets[writer.index.count - 1]!;
+    log.retire(writer);
+    reader.close();
+    let replacement: SegmentReader[];
+    if (rs.survivors === 0) {
+      discardRewrite(rs);
+      const fresh = openWriter(segmentFiles(log.dir, nextOffset), nextTime);
+      removeSegment(reader.files);
+      log.writer = fresh;
+      replacement = [fresh.reader];
+    } else {
+      const files = commitRewrite(reader.files, rs);
+      if (lastDeleted === headLast) {
+        // The newest message went: keep the rewritten segment sealed and start an empty head at
+        // the old next offset, so that offset is never handed out twice.
+        const sealed = new SegmentReader(files, log.opts.params, false, load);
+        const fresh = openWriter(segmentFiles(log.dir, nextOffset), nextTime);
+        log.writer = fresh;
+        replacement = [sealed, fresh.reader];
+      } else {
+        const fresh = openWriter(files, nextTime);
+        log.writer = fresh;
+        replacement = [fresh.reader];
+      }
+    }
+    log.segments.splice(si, 1, ...replacement);
+    return result;
+  }
+
+  reader.close();
+  if (rs.survivors === 0) {
+    discardRewrite(rs);
+    removeSegment(reader.files);
+    log.segments.splice(si, 1);
+  } else {
+    const files = commitRewrite(reader.files, rs);
+    log.segments.splice(si, 1, new SegmentReader(files, log.opts.params, false, load));
+  }
+  return result;
+}
+
+/** The segment a delete of `offset` rewrites; errors as Go's segment.Get. */
+function segmentHolding(log: KlevLog, offset: number): number {
+  const segs = log.segments;
+  const first = segs[0]!.offset;
+  if (offset < first) {
+    if (first === 0) throw invalidOffset(`invalid offset: ${offset} is before the start of the log`);
+    throw notFound(`not found: offset ${offset} is before the first segment (${first})`);
+  }
+  let si = segs.length - 1;
+  while (si > 0 && segs[si]!.offset > offset) si--;
+  return si;
+}
+
+/** New segments' version, or the segment's own with keepRewriteVersion. */
+function rewriteVersion(log: KlevLog, reader: SegmentReader, headVersion: FormatVersion | null): FormatVersion {
+  if (!log.opts.keepRewriteVersion) return log.opts.newSegmentsVersion;
+  if (headVersion) return headVersion;
+  return detectMessageVersion(readFileHead(reader.files.logPath, FILE_HEADER_SIZE), reader.offset, reader.files.logPath);
+}
+

@@ -1,0 +1,150 @@
+/** Builds a segment's in-memory index from its index file, or from its log when the file is missing (Go: ReindexAndReadIndex). */
+import fs from 'node:fs';
+import { corrupted } from '../errors.js';
+import {
+  type IndexItem,
+  type IndexParams,
+  INDEX_HEADER_SIZE,
+  decodeIndexItem,
+  detectIndexVersion,
+  encodeIndexItem,
+  indexFileHeader,
+  indexItemSize,
+} from '../format/index-format.js';
+import { keyHashInto } from '../format/key-hash.js';
+import type { DecodedRecord, FormatVersion } from '../format/message-format.js';
+import { type OpenedLog, type ScanEnd, openLogForRead, scanRecords } from './log-scanner.js';
+import { type SegmentFiles, fileSize, fsError, writeAll } from './segment-files.js';
+import { SegmentIndex } from './segment-index.js';
+
+/** Makes the index item of a record; the index time never goes back (Go: Params.NewItem). */
+export function newIndexItem(p: IndexParams, rec: { offset: number; timeMicros: number; key: Uint8Array | null }, position: number, prevTimestamp: number, out: IndexItem): IndexItem {
+  out.offset = rec.offset;
+  out.position = position;
+  out.timestamp = p.times ? Math.max(rec.timeMicros, prevTimestamp) : 0;
+  if (p.keys) {
+    keyHashInto(rec.key, scratchHash);
+    out.hashHi = scratchHash.hi;
+    out.hashLo = scratchHash.lo;
+  } else {
+    out.hashHi = 0;
+    out.hashLo = 0;
+  }
+  return out;
+}
+const scratchHash = { hi: 0, lo: 0 };
+
+export const emptyItem = (): IndexItem => ({ offset: 0, position: 0, timestamp: 0, hashHi: 0, hashLo: 0 });
+
+/** Recomputes the items of a log from its records, the time chain starting at 0. */
+export function indexFromLog(
+  log: OpenedLog,
+  file: string,
+  p: IndexParams,
+  segmentOffset: number,
+  onRecord?: (rec: DecodedRecord, position: number) => void,
+): { index: SegmentIndex; end: ScanEnd } {
+  const index = new SegmentIndex(p, segmentOffset, 0, 1024);
+  const item = emptyItem();
+  let prev = 0;
+  const end = scanRecords(log, file, (rec, position) => {
+    newIndexItem(p, rec, position, prev, item);
+    prev = item.timestamp;
+    index.append(item);
+    onRecord?.(rec, position);
+  });
+  return { index, end };
+}
+
+/** The bytes of an index file holding `index`'s items. */
+export function encodeIndexFile(version: FormatVersion, p: IndexParams, index: SegmentIndex): Buffer {
+  const header = indexFileHeader(version, p);
+  const size = indexItemSize(p);
+  const buf = Buffer.allocUnsafe(header.length + index.count * size);
+  header.copy(buf);
+  const item = emptyItem();
+  let at = header.length;
+  for (let i = 0; i < index.count; i++) at = encodeIndexItem(p, index.item(i, item), buf, at);
+  return buf;
+}
+
+/** Writes an index file from scratch and fsyncs it (Go: index.Write). */
+export function writeIndexFile(file: string, version: FormatVersion, p: IndexParams, index: SegmentIndex): void {
+  const fd = fs.openSync(file, 'w', 0o600);
+  try {
+    writeAll(fd, encodeIndexFile(version, p, index));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Decodes the items of an index file's bytes, checking header and alignment (Go: index.Read). */
+export function decodeIndexFile(data: Buffer, seg: SegmentFiles, p: IndexParams, into?: SegmentIndex): { version: FormatVersion; index: SegmentIndex } {
+  const version = detectIndexVersion(data.subarray(0, INDEX_HEADER_SIZE), seg.offset, p, seg.indexPath);
+  const start = version === 'V2' ? INDEX_HEADER_SIZE : 0;
+  const size = indexItemSize(p);
+  if ((data.length - start) % size !== 0) throw corrupted(`index corrupted: unaligned index size in ${seg.indexPath}`);
+  const count = (data.length - start) / size;
+  const index = into ?? new SegmentIndex(p, seg.offset, 0, count);
+  const item = emptyItem();
+  for (let at = start; at < data.length; at += size) index.append(decodeIndexItem(p, data, at, item));
+  return { version, index };
+}
+
+/** Reads an index file; null when it does not exist. */
+export function readIndexFile(seg: SegmentFiles, p: IndexParams): { version: FormatVersion; index: SegmentIndex } | null {
+  let data: Buffer;
+  try {
+    data = fs.readFileSync(seg.indexPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw fsError(err, `read ${seg.indexPath}`);
+  }
+  return decodeIndexFile(data, seg, p);
+}
+
+/**
+ * Rejects an index whose items cannot belong to the log (offsets or positions
+ * out of order or past the end of the data), so that a damaged index never
+ * sends a read to the wrong bytes or drives a large allocation.
+ */
+export function validateIndex(index: SegmentIndex, seg: SegmentFiles, firstPosition: number, logSize: number): void {
+  let prevOffset = seg.offset - 1;
+  let prevPosition = firstPosition - 1;
+  for (let i = 0; i < index.count; i++) {
+    const o = index.offsets[i]!;
+    const q = index.positions[i]!;
+    if (o <= prevOffset || q <= prevPosition || q >= logSize) {
+      throw corrupted(`index corrupted: item ${i} of ${seg.indexPath} (offset ${o}, position ${q}) does not fit the log; open with recover: true or remove the index file to rebuild it`);
+    }
+    prevOffset = o;
+    prevPosition = q;
+  }
+}
+
+export interface LoadIndexOptions {
+  /** Index format for a rebuilt index file (the options' newSegmentsVersion). */
+  rebuildVersion: FormatVersion;
+  /** Write a rebuilt index to disk (klevdb does); a reader that follows another process's writer must not. */
+  persistRebuilt: boolean;
+}
+
+/** Loads a segment's index (unsealed: the caller seals it unless it is the head), rebuilding it from the log when the file is missing or at most a header. */
+export function loadSegmentIndex(seg: SegmentFiles, p: IndexParams, opts: LoadIndexOptions, log?: OpenedLog): SegmentIndex {
+  const indexSize = fileSize(seg.indexPath);
+  if (indexSize > INDEX_HEADER_SIZE) {
+    const found = readIndexFile(seg, p);
+    if (found) return found.index;
+  }
+  const opened = log ?? openLogForRead(seg.logPath, seg.offset);
+  try {
+    const { index, end } = indexFromLog(opened, seg.logPath, p, seg.offset);
+    if (end.kind !== 'eof') throw end.error;
+    if (opts.persistRebuilt) writeIndexFile(seg.indexPath, opts.rebuildVersion, p, index);
+    return index;
+  } finally {
+    if (!log) fs.closeSync(opened.fd);
+  }
+}
+

@@ -1,0 +1,98 @@
+/** Reads a segment's log file record by record, in large chunks (for reindex, check, recover, rewrite). */
+import fs from 'node:fs';
+import { LogError } from '../errors.js';
+import {
+  type DecodedRecord,
+  type FormatVersion,
+  FILE_HEADER_SIZE,
+  RECORD_HEADER_SIZE,
+  decodeRecord,
+  detectMessageVersion,
+  initialPosition,
+  recordSizeFromHeader,
+  shortRecordError,
+} from '../format/message-format.js';
+import { fsError, readAt } from './segment-files.js';
+
+const CHUNK = 1 << 20;
+
+/** How a scan ended: at a clean end of file, at a torn record header, or at damage. */
+export type ScanEnd =
+  | { kind: 'eof'; position: number }
+  | { kind: 'torn-header'; position: number; error: LogError }
+  | { kind: 'corrupted'; position: number; error: LogError };
+
+export interface OpenedLog {
+  fd: number;
+  size: number;
+  version: FormatVersion;
+}
+
+/** Opens a log file for reading and detects its version from the header. */
+export function openLogForRead(file: string, segmentOffset: number): OpenedLog {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    throw fsError(err, `open ${file}`);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const version = detectMessageVersion(readAt(fd, 0, FILE_HEADER_SIZE), segmentOffset, file);
+    return { fd, size, version };
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+}
+
+/**
+ * Visits every whole record from the first one to the end of `size` bytes.
+ * Stops at the first problem and says what it was; never throws for damage.
+ */
+export function scanRecords(
+  log: OpenedLog,
+  file: string,
+  visit: (record: DecodedRecord, position: number) => void,
+  size = log.size,
+): ScanEnd {
+  let position = initialPosition(log.version);
+  let chunk: Buffer = Buffer.alloc(0);
+  let chunkStart = position;
+  for (;;) {
+    const at = position - chunkStart;
+    const where = `at byte ${position} of ${file}`;
+    let decoded: DecodedRecord | 'eof' | 'short';
+    try {
+      decoded = decodeRecord(log.version, chunk, at, where);
+    } catch (err) {
+      if (err instanceof LogError) return { kind: 'corrupted', position, error: err };
+      throw err;
+    }
+    if (typeof decoded !== 'string') {
+      visit(decoded, position);
+      position += decoded.end - at;
+      continue;
+    }
+    const remaining = size - position;
+    if (remaining === 0) return { kind: 'eof', position };
+    if (chunk.length - at >= remaining) {
+      // Everything left is in the chunk and it is not a whole record.
+      if (decoded === 'eof') {
+        return { kind: 'torn-header', position, error: new LogError('ERR_CORRUPTED', `log corrupted: torn record header (${remaining} bytes) ${where}`) };
+      }
+      return { kind: 'corrupted', position, error: shortRecordError(log.version, where) };
+    }
+    let want = Math.min(CHUNK, remaining);
+    if (decoded === 'short') {
+      try {
+        want = Math.min(Math.max(want, recordSizeFromHeader(log.version, chunk, at, where)), remaining);
+      } catch (err) {
+        return { kind: 'corrupted', position, error: err as LogError };
+      }
+    }
+    want = Math.max(want, Math.min(RECORD_HEADER_SIZE, remaining));
+    chunk = readAt(log.fd, position, want);
+    chunkStart = position;
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * Rewrites a segment without some offsets (Go: Segment.Rewrite) into
+ * temporary files beside it, and commits the result crash-safely.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { IndexParams } from '../format/index-format.js';
+import { indexItemSize } from '../format/index-format.js';
+import { type FormatVersion, encodeRecord, messageFileHeader, recordOverhead, recordSize } from '../format/message-format.js';
+import type { Message } from '../types.js';
+import { emptyItem, newIndexItem, writeIndexFile } from './index-loader.js';
+import { openLogForRead, scanRecords } from './log-scanner.js';
+import { type SegmentFiles, removeIfExists, segmentFiles, syncDir, writeAll } from './segment-files.js';
+import { SegmentIndex } from './segment-index.js';
+import { toMessage } from './segment-reader.js';
+
+export interface RewrittenSegment {
+  tmpLog: string;
+  tmpIndex: string;
+  /** Offset of the first message left, or -1 when none is left. */
+  firstOffset: number;
+  survivors: number;
+  deleted: Message[];
+  deletedSize: number;
+}
+
+const BUFFER_LIMIT = 1 << 20;
+
+export function rewriteSegment(seg: SegmentFiles, drop: Set<number>, params: IndexParams, version: FormatVersion, indexVersion: FormatVersion): RewrittenSegment {
+  const suffix = crypto.randomBytes(4).toString('hex');
+  const out: RewrittenSegment = {
+    tmpLog: `${seg.logPath}.rewrite.${suffix}`,
+    tmpIndex: `${seg.indexPath}.rewrite.${suffix}`,
+    firstOffset: -1,
+    survivors: 0,
+    deleted: [],
+    deletedSize: 0,
+  };
+  const src = openLogForRead(seg.logPath, seg.offset);
+  const dst = fs.openSync(out.tmpLog, 'w', 0o600);
+  try {
+    const index = new SegmentIndex(params, seg.offset, 0, 1024);
+    const item = emptyItem();
+    const pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = (): void => {
+      if (pending.length) writeAll(dst, Buffer.concat(pending, pendingBytes));
+      pending.length = 0;
+      pendingBytes = 0;
+    };
+    const header = messageFileHeader(version);
+    pending.push(header);
+    pendingBytes += header.length;
+    let position = header.length;
+    let prevTime = 0;
+    const end = scanRecords(src, seg.logPath, (rec) => {
+      if (drop.has(rec.offset)) {
+        out.deleted.push(toMessage(rec.offset, rec.timeMicros, rec.key, rec.value));
+        out.deletedSize += recordOverhead(src.version) + (rec.key?.length ?? 0) + (rec.value?.length ?? 0) + indexItemSize(params);
+        return;
+      }
+      const buf = Buffer.allocUnsafe(recordSize(version, rec.key?.length ?? 0, rec.value?.length ?? 0));
+      encodeRecord(version, rec, buf, 0);
+      newIndexItem(params, rec, position, prevTime, item);
+      prevTime = item.timestamp;
+      index.append(item);
+      if (out.firstOffset < 0) out.firstOffset = rec.offset;
+      out.survivors++;
+      position += buf.length;
+      pending.push(buf);
+      pendingBytes += buf.length;
+      if (pendingBytes >= BUFFER_LIMIT) flush();
+    });
+    if (end.kind !== 'eof') throw end.error;
+    flush();
+    fs.fsyncSync(dst);
+    writeIndexFile(out.tmpIndex, indexVersion, params, index);
+    return out;
+  } catch (err) {
+    fs.closeSync(dst);
+    removeIfExists(out.tmpLog);
+    removeIfExists(out.tmpIndex);
+    throw err;
+  } finally {
+    fs.closeSync(src.fd);
+    try {
+      fs.closeSync(dst);
+    } catch {
+      // already closed on the error path
+    }
+  }
+}
+
+export function discardRewrite(rs: RewrittenSegment): void {
+  removeIfExists(rs.tmpLog);
+  removeIfExists(rs.tmpIndex);
+}
+
+export function removeSegment(seg: SegmentFiles): void {
+  removeIfExists(seg.indexPath);
+  removeIfExists(seg.logPath);
+  syncDir(seg.dir);
+}
+
+const COMMIT_MARKER = '.rewrite-commit';
+
+/**
+ * Puts the rewritten files in place of `old`. Under the same name, the old
+ * index goes first and each rename is atomic, so a crash leaves the old or
+ * the new log (a missing index is rebuilt). Under a new name (the first
+ * messages were deleted) a marker file makes the switch one step: open
+ * finishes or undoes it, so a crash never leaves both segments, or neither.
+ */
+export function commitRewrite(old: SegmentFiles, rs: RewrittenSegment): SegmentFiles {
+  if (rs.firstOffset === old.offset) {
+    removeIfExists(old.indexPath);
+    fs.renameSync(rs.tmpLog, old.logPath);
+    fs.renameSync(rs.tmpIndex, old.indexPath);
+    syncDir(old.dir);
+    return old;
+  }
+  const next = segmentFiles(old.dir, rs.firstOffset);
+  const marker = path.join(old.dir, COMMIT_MARKER);
+  const fd = fs.openSync(marker, 'w', 0o600);
+  try {
+    writeAll(fd, Buffer.from(`${old.offset} ${next.offset}\n`));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  syncDir(old.dir);
+  fs.renameSync(rs.tmpIndex, next.indexPath);
+  fs.renameSync(rs.tmpLog, next.logPath);
+  syncDir(old.dir);
+  removeSegment(old);
+  removeIfExists(marker);
+  return next;
+}
+
+/** Finishes or undoes a switch a crash interrupted, and removes stale temporary files. */
+export function settleInterruptedRewrites(dir: string): void {
+  const marker = path.join(dir, COMMIT_MARKER);
+  let text: string | null = null;
+  try {
+    text = fs.readFileSync(marker, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (text !== null) {
+    const [oldOffset, newOffset] = text.trim().split(' ').map(Number);
+    if (Number.isSafeInteger(oldOffset) && Number.isSafeInteger(newOffset)) {
+      const old = segmentFiles(dir, oldOffset!);
+      const next = segmentFiles(dir, newOffset!);
+      if (fs.existsSync(next.logPath)) removeSegment(old);
+      else removeIfExists(next.indexPath);
+    }
+    removeIfExists(marker);
+  }
+  for (const name of fs.readdirSync(dir)) {
+    if (/\.(log|index)\.(rewrite\.[0-9a-z]+|recover|migrate)$/.test(name)) removeIfExists(path.join(dir, name));
+  }
+  syncDir(dir);
+}
+
+/** For a reader that may not modify the directory: the old segment of an unfinished switch to hide. */
+export function supersededByInterruptedRewrite(dir: string): number | null {
+  try {
+    const [oldOffset, newOffset] = fs.readFileSync(path.join(dir, COMMIT_MARKER), 'utf8').trim().split(' ').map(Number);
+    return fs.existsSync(segmentFiles(dir, newOffset!).logPath) ? oldOffset! : null;
+  } catch {
+    return null;
+  }
+}

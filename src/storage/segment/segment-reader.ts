@@ -1,0 +1,147 @@
+/** Reads the messages of one segment through its in-memory index (Go: log_reader.go). */
+import fs from 'node:fs';
+import { corrupted } from '../errors.js';
+import type { IndexParams } from '../format/index-format.js';
+import { type FormatVersion, FILE_HEADER_SIZE, RECORD_HEADER_SIZE, decodeRecord, detectMessageVersion, initialPosition, recordSizeFromHeader, shortRecordError } from '../format/message-format.js';
+import type { Message } from '../types.js';
+import { type LoadIndexOptions, loadSegmentIndex, validateIndex } from './index-loader.js';
+import { type SegmentFiles, fsError, readAt } from './segment-files.js';
+import { SegmentIndex } from './segment-index.js';
+
+export function toMessage(offset: number, timeMicros: number, key: Buffer | null, value: Buffer | null): Message {
+  return { offset, time: new Date(Math.floor(timeMicros / 1000)), timeMicros, key, value };
+}
+
+export class SegmentReader {
+  /** Loaded lazily and dropped by gc; the head's is shared with its writer. */
+  private index: SegmentIndex | null = null;
+  private fd: number | null = null;
+  private version: FormatVersion | null = null;
+  /** Bytes of the log that hold whole records; reads never go past it. */
+  dataEnd = -1;
+  lastAccess = Date.now();
+  /** Inode of the log file when it was opened, to notice a rewrite by another process. */
+  inode = -1;
+
+  constructor(
+    readonly files: SegmentFiles,
+    readonly params: IndexParams,
+    /** The head may be empty and still be the place of the next offset. */
+    public head: boolean,
+    private readonly loadOptions: LoadIndexOptions,
+  ) {}
+
+  get offset(): number {
+    return this.files.offset;
+  }
+
+  /** Gives the reader an index it did not load itself (the writer's, or one refreshed by a follower). */
+  adoptIndex(index: SegmentIndex, dataEnd: number): void {
+    this.index = index;
+    this.dataEnd = dataEnd;
+  }
+
+  /** A head with no files yet (a readonly open of an empty directory). */
+  adoptEmpty(): void {
+    this.index = new SegmentIndex(this.params, this.files.offset, 0);
+    this.dataEnd = 0;
+  }
+
+  get loadedIndex(): SegmentIndex | null {
+    return this.index;
+  }
+
+  getIndex(): SegmentIndex {
+    this.lastAccess = Date.now();
+    if (this.index) return this.index;
+    this.openFd();
+    const index = loadSegmentIndex(this.files, this.params, this.loadOptions);
+    validateIndex(index, this.files, initialPosition(this.version!), this.dataEnd);
+    if (!this.head) index.seal();
+    this.index = index;
+    return index;
+  }
+
+  private openFd(): number {
+    if (this.fd !== null) return this.fd;
+    let fd: number;
+    try {
+      fd = fs.openSync(this.files.logPath, 'r');
+    } catch (err) {
+      throw fsError(err, `open ${this.files.logPath}`);
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      this.version = detectMessageVersion(readAt(fd, 0, FILE_HEADER_SIZE), this.files.offset, this.files.logPath);
+      if (this.dataEnd < 0 || !this.index) this.dataEnd = st.size;
+      this.inode = st.ino;
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
+    this.fd = fd;
+    return fd;
+  }
+
+  /** Size of the log file as it is now (a follower's head grows). */
+  currentLogSize(): number {
+    return fs.fstatSync(this.openFd()).size;
+  }
+
+  /** The message at item `i`. */
+  readOne(i: number): Message {
+    const messages = this.readRange(i, i + 1);
+    return messages[0]!;
+  }
+
+  /** The messages at items [from, to). One read for all of them. */
+  readRange(from: number, to: number): Message[] {
+    const index = this.getIndex();
+    const fd = this.openFd();
+    const version = this.version!;
+    const start = index.positions[from]!;
+    let end = to < index.count ? index.positions[to]! : this.dataEnd;
+    if (to - from === 1 && end - start > 1 << 16) end = this.recordEnd(fd, version, start);
+    const buf = readAt(fd, start, end - start);
+    const out: Message[] = new Array(to - from);
+    let at = 0;
+    for (let i = from; i < to; i++) {
+      const where = `at byte ${start + at} of ${this.files.logPath}`;
+      const rec = decodeRecord(version, buf, at, where);
+      if (typeof rec === 'string') throw shortRecordError(version, where);
+      if (rec.offset !== index.offsets[i]) {
+        throw corrupted(`log corrupted: index of ${this.files.logPath} says offset ${index.offsets[i]} but the record ${where} holds ${rec.offset}; open with recover: true`);
+      }
+      out[i - from] = toMessage(rec.offset, rec.timeMicros, rec.key, rec.value);
+      at = rec.end;
+    }
+    return out;
+  }
+
+  /** Where the record at `position` ends, from its header (a single read must not span a large tail). */
+  private recordEnd(fd: number, version: FormatVersion, position: number): number {
+    const header = readAt(fd, position, RECORD_HEADER_SIZE);
+    const where = `at byte ${position} of ${this.files.logPath}`;
+    if (header.length < RECORD_HEADER_SIZE) throw shortRecordError(version, where);
+    return position + recordSizeFromHeader(version, header, 0, where);
+  }
+
+  /** Drops the index and the file handle if unused for `unusedForMs` (never the head). */
+  gc(now: number, unusedForMs: number): void {
+    if (this.head || now - this.lastAccess < unusedForMs) return;
+    this.index = null;
+    this.closeFd();
+  }
+
+  closeFd(): void {
+    if (this.fd !== null) {
+      fs.closeSync(this.fd);
+      this.fd = null;
+    }
+  }
+
+  close(): void {
+    this.closeFd();
+    this.index = null;
+  }
+}

@@ -1,0 +1,202 @@
+/** Appends messages to the head segment (Go: log_writer.go). */
+import fs from 'node:fs';
+import { corrupted } from '../errors.js';
+import { type IndexItem, type IndexParams, INDEX_HEADER_SIZE, detectIndexVersion, encodeIndexItem, indexFileHeader, indexItemSize } from '../format/index-format.js';
+import { type FormatVersion, FILE_HEADER_SIZE, RECORD_HEADER_SIZE, detectMessageVersion, encodeRecord, initialPosition, messageFileHeader, recordSize, recordSizeFromHeader } from '../format/message-format.js';
+import { FileSyncer } from './file-syncer.js';
+import { emptyItem, loadSegmentIndex, newIndexItem, validateIndex } from './index-loader.js';
+import { type SegmentFiles, fsError, readAt, readFileHead, writeAll } from './segment-files.js';
+import { SegmentIndex } from './segment-index.js';
+import { SegmentReader } from './segment-reader.js';
+
+/** A message ready to be written: bytes and an exact time. */
+export interface PreparedMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  timeMicros: number;
+}
+
+export class SegmentWriter {
+  private readonly logSyncer: FileSyncer;
+  private readonly indexSyncer: FileSyncer;
+  private readonly scratch: IndexItem = emptyItem();
+  private closed = false;
+
+  private constructor(
+    readonly files: SegmentFiles,
+    private readonly params: IndexParams,
+    readonly version: FormatVersion,
+    readonly indexVersion: FormatVersion,
+    private readonly logFd: number,
+    private readonly indexFd: number,
+    /** Bytes in the log file, header included (what rollover compares). */
+    public logSize: number,
+    private indexSize: number,
+    readonly index: SegmentIndex,
+    readonly reader: SegmentReader,
+  ) {
+    this.logSyncer = new FileSyncer(logFd);
+    this.indexSyncer = new FileSyncer(indexFd);
+  }
+
+  /**
+   * Opens the head for appending: an existing log keeps its version, a new
+   * one is written in `newVersion`. `nextTime` continues the previous
+   * segment's index time chain after a rollover.
+   */
+  static open(files: SegmentFiles, params: IndexParams, newVersion: FormatVersion, nextTime: number, reader: SegmentReader): SegmentWriter {
+    const opened: number[] = [];
+    try {
+      const log = openForAppend(files.logPath, 'a+', opened, newVersion, messageFileHeader, (fd) =>
+        detectMessageVersion(readAt(fd, 0, FILE_HEADER_SIZE), files.offset, files.logPath),
+      );
+      const { fd: logFd, version } = log;
+      const logSize = log.size;
+
+      let index: SegmentIndex;
+      if (logSize > FILE_HEADER_SIZE) {
+        const loaded = loadSegmentIndex(files, params, { rebuildVersion: newVersion, persistRebuilt: true });
+        index = new SegmentIndex(params, files.offset, nextTime, Math.max(loaded.count * 2, 256));
+        const item = emptyItem();
+        for (let i = 0; i < loaded.count; i++) index.append(loaded.item(i, item));
+        validateIndex(index, files, initialPosition(version), logSize);
+        checkTail(logFd, files, version, index, logSize);
+      } else {
+        index = new SegmentIndex(params, files.offset, nextTime);
+      }
+
+      const ix = openForAppend(files.indexPath, 'a', opened, newVersion, (v) => indexFileHeader(v, params), () =>
+        detectIndexVersion(readFileHead(files.indexPath, INDEX_HEADER_SIZE), files.offset, params, files.indexPath),
+      );
+      const { fd: indexFd, version: indexVersion, size: indexSize } = ix;
+      reader.head = true;
+      reader.adoptIndex(index, logSize);
+      return new SegmentWriter(files, params, version, indexVersion, logFd, indexFd, logSize, indexSize, index, reader);
+    } catch (err) {
+      for (const fd of opened) fs.closeSync(fd);
+      throw fsError(err, `open head segment ${files.logPath} for writing`);
+    }
+  }
+
+  get indexBytes(): number {
+    return this.indexSize;
+  }
+
+  get nextOffset(): number {
+    return this.index.nextOffset;
+  }
+
+  /** Appends a batch with one write per file; returns the next offset. */
+  append(messages: PreparedMessage[]): number {
+    const itemSize = indexItemSize(this.params);
+    let total = 0;
+    for (const m of messages) total += recordSize(this.version, m.key?.length ?? 0, m.value?.length ?? 0);
+    const logBuf = Buffer.allocUnsafe(total);
+    const indexBuf = Buffer.allocUnsafe(messages.length * itemSize);
+    const items: IndexItem[] = new Array(messages.length);
+    let offset = this.index.nextOffset;
+    let prevTime = this.index.lastTimestamp;
+    let at = 0;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      const rec = { offset, timeMicros: m.timeMicros, key: m.key, value: m.value };
+      const position = this.logSize + at;
+      at = encodeRecord(this.version, rec, logBuf, at);
+      const item = newIndexItem(this.params, rec, position, prevTime, emptyItem());
+      encodeIndexItem(this.params, item, indexBuf, i * itemSize);
+      items[i] = item;
+      prevTime = item.timestamp;
+      offset++;
+    }
+    this.writeOrRollBack(logBuf, indexBuf);
+    for (const item of items) this.index.append(item);
+    this.logSize += logBuf.length;
+    this.indexSize += indexBuf.length;
+    this.reader.dataEnd = this.logSize;
+    return this.index.nextOffset;
+  }
+
+  /** A failed write (disk full) must not leave half a batch behind: cut both files back. */
+  private writeOrRollBack(logBuf: Buffer, indexBuf: Buffer): void {
+    try {
+      writeAll(this.logFd, logBuf);
+      writeAll(this.indexFd, indexBuf);
+    } catch (err) {
+      try {
+        fs.ftruncateSync(this.logFd, this.logSize);
+        fs.ftruncateSync(this.indexFd, this.indexSize);
+      } catch {
+        // The original error says more than the failed cleanup.
+      }
+      throw fsError(err, `append to ${this.files.logPath}`);
+    }
+  }
+
+  /** Both files on disk (group-committed with concurrent callers). */
+  durable(): Promise<void> {
+    return Promise.all([this.logSyncer.request(), this.indexSyncer.request()]).then(() => undefined);
+  }
+
+  syncNow(): void {
+    fs.fdatasyncSync(this.logFd);
+    fs.fdatasyncSync(this.indexFd);
+  }
+
+  /** Turns the head into a sealed segment (rollover); its reader stays in the log. */
+  seal(): void {
+    this.syncNow();
+    this.index.seal();
+    this.reader.head = false;
+    this.reader.dataEnd = this.logSize;
+  }
+
+  /** Closes the append handles once no sync is in flight on them. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([this.logSyncer.idle(), this.indexSyncer.idle()]);
+    fs.closeSync(this.logFd);
+    fs.closeSync(this.indexFd);
+  }
+}
+
+/** Opens a file for appending: an empty one gets the header of `newVersion`, an existing one keeps its own. */
+function openForAppend(
+  file: string,
+  flags: 'a' | 'a+',
+  opened: number[],
+  newVersion: FormatVersion,
+  header: (v: FormatVersion) => Buffer,
+  detect: (fd: number) => FormatVersion,
+): { fd: number; version: FormatVersion; size: number } {
+  const fd = fs.openSync(file, flags, 0o600);
+  opened.push(fd);
+  const size = fs.fstatSync(fd).size;
+  if (size > 0) return { fd, version: detect(fd), size };
+  const h = header(newVersion);
+  writeAll(fd, h);
+  return { fd, version: newVersion, size: h.length };
+}
+
+/**
+ * The head's log must end exactly where its last indexed record ends. More
+ * bytes mean an interrupted write (klevdb would append after them and mix
+ * offsets); fewer mean the index lists data that is not there.
+ */
+function checkTail(fd: number, files: SegmentFiles, version: FormatVersion, index: SegmentIndex, logSize: number): void {
+  let end = initialPosition(version);
+  if (index.count > 0) {
+    const last = index.positions[index.count - 1]!;
+    const header = readAt(fd, last, RECORD_HEADER_SIZE);
+    const where = `at byte ${last} of ${files.logPath}`;
+    if (header.length < RECORD_HEADER_SIZE) throw corrupted(`log corrupted: short header ${where}; open with recover: true`);
+    end = last + recordSizeFromHeader(version, header, 0, where);
+  }
+  if (end !== logSize) {
+    throw corrupted(
+      end < logSize
+        ? `log corrupted: ${files.logPath} has ${logSize - end} bytes after its last indexed message (an interrupted write?); open with recover: true`
+        : `log corrupted: index of ${files.logPath} lists data past the end of the file; open with recover: true`,
+    );
+  }
+}
