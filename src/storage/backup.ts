@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { invalidArgument } from './errors.js';
 import type { KlevLog } from './log.js';
 import { fsError, findSegments, syncDir } from './segment/segment-files.js';
 
@@ -40,6 +41,11 @@ export function snapshotSegments(log: KlevLog): FileSnapshot[] {
 }
 
 export async function copySegmentsTo(files: FileSnapshot[], target: string): Promise<void> {
+  const existing = await fs.promises.stat(target).catch(() => null);
+  if (existing && !existing.isDirectory()) {
+    for (const f of files) fs.closeSync(f.fd);
+    throw invalidArgument(`dir ${target} is not a directory; back up into a new or existing directory`);
+  }
   try {
     await fs.promises.mkdir(target, { recursive: true, mode: 0o700 });
     for (const f of files) await copyFile(f, path.join(target, f.name));

@@ -19,7 +19,7 @@ import { migrateSegment } from './segment/segment-migrate.js';
 import { indexStats } from './stats.js';
 import type { ConsumeResult, DeleteResult, Log, Message, Options, PublishMessage, Stats } from './types.js';
 import { OffsetNewest, OffsetOldest } from './types.js';
-import { checkBodySize, checkCount, checkDate, checkKey, checkNonNegative, checkOffset, checkString, checkTimeMicros, describeValue, toBytes } from './validate.js';
+import { checkBodySize, checkCount, checkInteger, checkDate, checkKey, checkNonNegative, checkOffset, checkString, checkTimeMicros, describeValue, toBytes } from './validate.js';
 
 /** Opens or creates the log in `dir` (Go: klevdb.Open). */
 export async function open(dir: string, opts?: Options): Promise<Log> {
@@ -189,8 +189,9 @@ export class KlevLog implements Log {
   /** Segment a consume at `offset` starts in (Go: segment.Consume). */
   private consumeSegment(offset: number): number {
     const segs = this.segments;
+    if (offset === OffsetNewest) return segs.length - 1;
     if (offset === OffsetOldest || offset <= segs[0]!.offset) return 0;
-    if (offset === OffsetNewest || segs[segs.length - 1]!.offset <= offset) return segs.length - 1;
+    if (segs[segs.length - 1]!.offset <= offset) return segs.length - 1;
     return floorSegment(segs, offset);
   }
 
@@ -262,7 +263,8 @@ export class KlevLog implements Log {
   }
 
   async get(offset: number): Promise<Message> {
-    checkOffset('offset', offset);
+    // Like klevdb, any other negative offset is an invalid offset rather than bad input.
+    checkInteger('offset', offset);
     this.ensureOpen();
     const si = this.getSegment(offset);
     const seg = this.segments[si]!;
@@ -384,7 +386,7 @@ function prepareMessages(messages: unknown): PreparedMessage[] {
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i] as PublishMessage;
     const name = `messages[${i}]`;
-    if (typeof m !== 'object' || m === null) throw invalidArgument(`${name} must be an object, got ${describeValue(m)}`);
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw invalidArgument(`${name} must be a message object, got ${describeValue(m)}`);
     const key = toBytes(`${name}.key`, m.key);
     const value = toBytes(`${name}.value`, m.value);
     checkBodySize(name, key, value);

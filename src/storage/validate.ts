@@ -18,6 +18,11 @@ export function checkOffset(name: string, v: unknown): number {
   return v;
 }
 
+export function checkInteger(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw invalidArgument(`${name} must be an integer, got ${describe(v)}`);
+  return v;
+}
+
 /** A count of at least `min`. */
 export function checkCount(name: string, v: unknown, min = 1): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
