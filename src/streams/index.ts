@@ -1,0 +1,14 @@
+// klevdb/streams: RxJS sources and sinks over a klevdb log.
+export {
+  fromLog,
+  fromLogBatches,
+  fromLogWithStatus,
+  fromTypedLog,
+  fromTypedLogBatches,
+  fromTypedLogWithStatus,
+} from './from-log.js';
+export type { StreamEvent } from './from-log.js';
+export type { LogBatch } from './source.js';
+export { toLog } from './to-log.js';
+export type { Publisher } from './to-log.js';
+export type { Handler, StreamOptions, LogStreamOptions, TypedStreamOptions, ToLogOptions } from './options.js';
