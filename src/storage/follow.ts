@@ -77,7 +77,9 @@ export class Follower {
       next[next.length - 1]!.head = isHead;
     });
     for (const gone of byOffset.values()) gone.close();
+    const known = new Set(this.log.segments);
     this.log.segments = next;
+    for (const reader of next) if (!reader.head && !known.has(reader)) this.log.noteSealed(reader);
   }
 
   /** Loads the head's index incrementally from its file. */

@@ -43,7 +43,7 @@ export function deleteFromLog(log: KlevLog, offsets: Set<number>): DeleteResult 
     const nextOffset = writer.nextOffset;
     const nextTime = writer.index.lastTimestamp;
     const lastDeleted = rs.deleted[rs.deleted.length - 1]!.offset;
-    const headLast = writer.index.offsets[writer.index.count - 1]!;
+    const headLast = writer.index.offsetAt(writer.index.count - 1);
     log.retire(writer);
     reader.close();
     let replacement: SegmentReader[];
@@ -59,6 +59,7 @@ export function deleteFromLog(log: KlevLog, offsets: Set<number>): DeleteResult 
         // The newest message went: keep the rewritten segment sealed and start an empty head at
         // the old next offset, so that offset is never handed out twice.
         const sealed = new SegmentReader(files, log.opts.params, false, load);
+        log.noteSealed(sealed);
         const fresh = openWriter(segmentFiles(log.dir, nextOffset), nextTime);
         log.writer = fresh;
         replacement = [sealed, fresh.reader];

@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import { LogError, invalidArgument, invalidOffset, notFound } from './errors.js';
 import { indexItemSize } from './format/index-format.js';
-import { keyHash } from './format/key-hash.js';
+import { type KeyHash, keyHash } from './format/key-hash.js';
+import { KeyTable } from './key-table.js';
 import { recordOverhead } from './format/message-format.js';
 import { copySegmentsTo, snapshotSegments } from './backup.js';
 import { deleteFromLog } from './log-delete.js';
@@ -62,6 +63,7 @@ export class KlevLog implements Log {
   segments: SegmentReader[] = [];
   writer: SegmentWriter | null = null;
   private closing: Promise<void> | null = null;
+  private keyTable: KeyTable | null = null;
   private readonly follower: Follower | null;
   /** Writer handles retired by rollover or rewrite, closed once their syncs finish. */
   readonly background = new Set<Promise<unknown>>();
@@ -160,6 +162,7 @@ export class KlevLog implements Log {
     const files = segmentFiles(this.dir, old.nextOffset);
     const reader = new SegmentReader(files, this.opts.params, true, { rebuildVersion: this.opts.newSegmentsVersion, persistRebuilt: true });
     const next = SegmentWriter.open(files, this.opts.params, this.opts.newSegmentsVersion, old.index.lastTimestamp, reader);
+    this.noteSealed(old.reader);
     this.segments.push(reader);
     this.writer = next;
     this.retire(old);
@@ -248,7 +251,7 @@ export class KlevLog implements Log {
       if (offset === OffsetNewest) return { nextOffset: index.nextOffset, messages: [] };
       const messages: Message[] = [];
       for (const i of index.keyMatches(hash.hi, hash.lo)) {
-        if (index.offsets[i]! < offset) continue;
+        if (index.offsetAt(i) < offset) continue;
         const m = seg.readOne(i);
         if (sameKey(m.key, k)) {
           messages.push(m);
@@ -284,15 +287,54 @@ export class KlevLog implements Log {
     this.ensureOpen();
     this.requireKeys();
     const hash = keyHashOf(k);
-    for (let si = this.segments.length - 1; si >= 0; si--) {
-      const seg = this.segments[si]!;
-      const matches = seg.getIndex().keyMatches(hash.hi, hash.lo);
-      for (let j = matches.length - 1; j >= 0; j--) {
-        const m = seg.readOne(matches[j]!);
-        if (sameKey(m.key, k)) return m;
+    const segs = this.segments;
+    const head = segs.length - 1;
+    const found = this.newestWithKey(head, k, hash);
+    if (found) return found;
+    if (head > 0) {
+      // The table names the newest sealed offset with this hash; klevdb's search from there down is the fallback.
+      const newest = this.sealedKeys().get(hash.lo);
+      if (newest >= 0 && newest >= segs[0]!.offset) {
+        const si = Math.min(floorSegment(segs, newest), head - 1);
+        const seg = segs[si]!;
+        const i = seg.getIndex().findExact(newest);
+        if (i >= 0) {
+          const m = seg.readOne(i);
+          if (sameKey(m.key, k)) return m;
+        }
+        for (let sj = si; sj >= 0; sj--) {
+          const m = this.newestWithKey(sj, k, hash);
+          if (m) return m;
+        }
       }
     }
     throw notFound(`not found: no message with key ${describeKey(k)}`);
+  }
+
+  /** The newest message with key `k` in segment `si` (klevdb's per-segment search). */
+  private newestWithKey(si: number, k: Buffer | null, hash: KeyHash): Message | null {
+    const seg = this.segments[si]!;
+    const matches = seg.getIndex().keyMatches(hash.hi, hash.lo);
+    for (let j = matches.length - 1; j >= 0; j--) {
+      const m = seg.readOne(matches[j]!);
+      if (sameKey(m.key, k)) return m;
+    }
+    return null;
+  }
+
+  /** The key table over sealed segments, built on first use. */
+  private sealedKeys(): KeyTable {
+    if (!this.keyTable) {
+      const table = new KeyTable();
+      for (let si = 0; si < this.segments.length - 1; si++) table.addSegment(this.segments[si]!.getIndex());
+      this.keyTable = table;
+    }
+    return this.keyTable;
+  }
+
+  /** Called when a segment stops taking appends: its keys join the key table. */
+  noteSealed(reader: SegmentReader): void {
+    if (this.keyTable && this.opts.params.keys) this.keyTable.addSegment(reader.getIndex());
   }
 
   async offsetByKey(key: Uint8Array | string): Promise<number> {

@@ -113,8 +113,8 @@ export function validateIndex(index: SegmentIndex, seg: SegmentFiles, firstPosit
   let prevOffset = seg.offset - 1;
   let prevPosition = firstPosition - 1;
   for (let i = 0; i < index.count; i++) {
-    const o = index.offsets[i]!;
-    const q = index.positions[i]!;
+    const o = index.offsetAt(i);
+    const q = index.positionAt(i);
     if (o <= prevOffset || q <= prevPosition || q >= logSize) {
       throw corrupted(`index corrupted: item ${i} of ${seg.indexPath} (offset ${o}, position ${q}) does not fit the log; open with recover: true or remove the index file to rebuild it`);
     }

@@ -10,7 +10,7 @@ import type { SegmentIndex } from './segment-index.js';
 export function sameItems(a: SegmentIndex, b: SegmentIndex): boolean {
   if (a.count !== b.count) return false;
   for (let i = 0; i < a.count; i++) {
-    if (a.offsets[i] !== b.offsets[i] || a.positions[i] !== b.positions[i]) return false;
+    if (a.offsetAt(i) !== b.offsetAt(i) || a.positionAt(i) !== b.positionAt(i)) return false;
     if (a.times && a.times[i] !== b.times![i]) return false;
     if (a.hashHi && (a.hashHi[i] !== b.hashHi![i] || a.hashLo![i] !== b.hashLo![i])) return false;
   }

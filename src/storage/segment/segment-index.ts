@@ -1,9 +1,11 @@
 /**
  * The in-memory index of one segment, packed into typed arrays (no object
- * per message): offsets, positions, index times and key hashes. While the
- * segment is the head, key lookups go through a small Map; a sealed segment
- * keeps a permutation of its items sorted by key hash instead (4 bytes each).
+ * per message): offsets (relative to the segment, 4 bytes), positions
+ * (4 bytes, 8 past 4 GiB), index times and key hashes. While the segment is
+ * the head, key lookups go through a small Map; a sealed segment is searched
+ * by scanning its hash array (the log-wide KeyTable finds the segment).
  */
+import { corrupted } from '../errors.js';
 import type { IndexItem, IndexParams } from '../format/index-format.js';
 import { keyHashNumber } from '../format/key-hash.js';
 
@@ -14,36 +16,48 @@ export const BEFORE_START = -3;
 export const NOT_FOUND = -4;
 
 const INITIAL_CAPACITY = 256;
+const MAX_U32 = 0xffffffff;
 
 export class SegmentIndex {
   count = 0;
-  offsets: Float64Array;
-  positions: Float64Array;
+  private relOffsets: Uint32Array;
+  private positions: Uint32Array | Float64Array;
   times: Float64Array | null;
   hashHi: Uint32Array | null;
   hashLo: Uint32Array | null;
-  private sortedByKey: Int32Array | null = null;
   private headKeys: Map<number, number | number[]> | null = null;
 
   constructor(
     readonly params: IndexParams,
-    /** Offset the next appended message gets when the segment is empty. */
-    private emptyNextOffset: number,
+    /** The segment's base offset: the next offset while it is empty. */
+    readonly baseOffset: number,
     /** Where the monotonic time chain continues from when the segment is empty. */
     private emptyLastTimestamp: number,
     capacity = INITIAL_CAPACITY,
   ) {
     const cap = Math.max(capacity, 1);
-    this.offsets = new Float64Array(cap);
-    this.positions = new Float64Array(cap);
+    this.relOffsets = new Uint32Array(cap);
+    this.positions = new Uint32Array(cap);
     this.times = params.times ? new Float64Array(cap) : null;
     this.hashHi = params.keys ? new Uint32Array(cap) : null;
     this.hashLo = params.keys ? new Uint32Array(cap) : null;
     if (params.keys) this.headKeys = new Map();
   }
 
+  offsetAt(i: number): number {
+    return this.baseOffset + this.relOffsets[i]!;
+  }
+
+  positionAt(i: number): number {
+    return this.positions[i]!;
+  }
+
   get nextOffset(): number {
-    return this.count > 0 ? this.offsets[this.count - 1]! + 1 : this.emptyNextOffset;
+    return this.count > 0 ? this.offsetAt(this.count - 1) + 1 : this.baseOffset;
+  }
+
+  get lastOffset(): number {
+    return this.count > 0 ? this.offsetAt(this.count - 1) : -1;
   }
 
   /** The last index time, where a new item's monotonic time starts from. */
@@ -52,9 +66,12 @@ export class SegmentIndex {
   }
 
   append(it: IndexItem): void {
-    if (this.count === this.offsets.length) this.grow(this.count * 2);
+    const rel = it.offset - this.baseOffset;
+    if (rel < 0 || rel > MAX_U32) throw corrupted(`index corrupted: offset ${it.offset} does not belong to the segment at ${this.baseOffset}`);
+    if (this.count === this.relOffsets.length) this.grow(this.count * 2);
+    if (it.position > MAX_U32 && this.positions instanceof Uint32Array) this.positions = Float64Array.from(this.positions);
     const i = this.count++;
-    this.offsets[i] = it.offset;
+    this.relOffsets[i] = rel;
     this.positions[i] = it.position;
     if (this.times) this.times[i] = it.timestamp;
     if (this.hashHi && this.hashLo) {
@@ -70,40 +87,32 @@ export class SegmentIndex {
     }
   }
 
-  /** Trims the arrays and swaps the head's key Map for a sorted permutation. */
+  /** Trims the arrays to size and drops the head's key Map: the segment takes no more items. */
   seal(): void {
-    if (this.offsets.length !== this.count) this.grow(this.count);
-    if (this.hashHi && this.hashLo) {
-      const hi = this.hashHi;
-      const lo = this.hashLo;
-      const perm = new Int32Array(this.count);
-      for (let i = 0; i < perm.length; i++) perm[i] = i;
-      perm.sort((a, b) => hi[a]! - hi[b]! || lo[a]! - lo[b]! || a - b);
-      this.sortedByKey = perm;
-      this.headKeys = null;
-    }
+    if (this.relOffsets.length !== this.count) this.grow(this.count);
+    this.headKeys = null;
   }
 
   private grow(capacity: number): void {
     const cap = Math.max(capacity, 1);
-    const copy = <T extends Float64Array | Uint32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(cap);
-      b.set(a.subarray(0, Math.min(this.count, cap)));
+    const n = Math.min(this.count, cap);
+    const resize = <T extends Float64Array | Uint32Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(cap);
+      b.set(a.subarray(0, n));
       return b;
     };
-    this.offsets = copy(this.offsets, (n) => new Float64Array(n));
-    this.positions = copy(this.positions, (n) => new Float64Array(n));
-    if (this.times) this.times = copy(this.times, (n) => new Float64Array(n));
-    if (this.hashHi) this.hashHi = copy(this.hashHi, (n) => new Uint32Array(n));
-    if (this.hashLo) this.hashLo = copy(this.hashLo, (n) => new Uint32Array(n));
+    this.relOffsets = resize(this.relOffsets);
+    this.positions = resize(this.positions);
+    if (this.times) this.times = resize(this.times);
+    if (this.hashHi) this.hashHi = resize(this.hashHi);
+    if (this.hashLo) this.hashLo = resize(this.hashLo);
   }
 
   /** Bytes held by the arrays, for memory accounting. */
   get byteSize(): number {
-    let n = this.offsets.byteLength + this.positions.byteLength;
+    let n = this.relOffsets.byteLength + this.positions.byteLength;
     if (this.times) n += this.times.byteLength;
     if (this.hashHi && this.hashLo) n += this.hashHi.byteLength + this.hashLo.byteLength;
-    if (this.sortedByKey) n += this.sortedByKey.byteLength;
     return n;
   }
 
@@ -111,8 +120,8 @@ export class SegmentIndex {
   findConsume(offset: number): number {
     const n = this.count;
     if (n === 0) return INDEX_EMPTY;
-    if (offset < 0 || offset <= this.offsets[0]!) return 0;
-    if (offset > this.offsets[n - 1]!) return AFTER_END;
+    if (offset < 0 || offset <= this.offsetAt(0)) return 0;
+    if (offset > this.offsetAt(n - 1)) return AFTER_END;
     return this.lowerBound(offset);
   }
 
@@ -122,19 +131,20 @@ export class SegmentIndex {
     if (n === 0) return INDEX_EMPTY;
     if (offset === -2) return 0;
     if (offset === -1) return n - 1;
-    if (offset < this.offsets[0]!) return BEFORE_START;
-    if (offset > this.offsets[n - 1]!) return AFTER_END;
+    if (offset < this.offsetAt(0)) return BEFORE_START;
+    if (offset > this.offsetAt(n - 1)) return AFTER_END;
     const i = this.lowerBound(offset);
-    return this.offsets[i] === offset ? i : NOT_FOUND;
+    return this.offsetAt(i) === offset ? i : NOT_FOUND;
   }
 
   private lowerBound(offset: number): number {
+    const rel = offset - this.baseOffset;
+    const a = this.relOffsets;
     let lo = 0;
     let hi = this.count;
-    const a = this.offsets;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (a[mid]! < offset) lo = mid + 1;
+      if (a[mid]! < rel) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -160,35 +170,22 @@ export class SegmentIndex {
 
   /** Items whose key hash equals (hi, lo), in log order. */
   keyMatches(hi: number, lo: number): number[] {
+    const H = this.hashHi!;
+    const L = this.hashLo!;
     if (this.headKeys) {
       const found = this.headKeys.get(keyHashNumber(hi, lo));
       if (found === undefined) return [];
       const all = typeof found === 'number' ? [found] : found;
       // The Map key keeps 53 of the 64 bits: drop the few that differ in the rest.
-      return all.filter((i) => this.hashHi![i] === hi && this.hashLo![i] === lo);
-    }
-    const perm = this.sortedByKey!;
-    const H = this.hashHi!;
-    const L = this.hashLo!;
-    let a = 0;
-    let b = perm.length;
-    while (a < b) {
-      const mid = (a + b) >>> 1;
-      const j = perm[mid]!;
-      if (H[j]! < hi || (H[j] === hi && L[j]! < lo)) a = mid + 1;
-      else b = mid;
+      return all.filter((i) => H[i] === hi && L[i] === lo);
     }
     const out: number[] = [];
-    for (let k = a; k < perm.length; k++) {
-      const j = perm[k]!;
-      if (H[j] !== hi || L[j] !== lo) break;
-      out.push(j);
-    }
+    for (let i = 0; i < this.count; i++) if (L[i] === lo && H[i] === hi) out.push(i);
     return out;
   }
 
   item(i: number, out: IndexItem): IndexItem {
-    out.offset = this.offsets[i]!;
+    out.offset = this.offsetAt(i);
     out.position = this.positions[i]!;
     out.timestamp = this.times ? this.times[i]! : 0;
     out.hashHi = this.hashHi ? this.hashHi[i]! : 0;

@@ -99,8 +99,8 @@ export class SegmentReader {
     const index = this.getIndex();
     const fd = this.openFd();
     const version = this.version!;
-    const start = index.positions[from]!;
-    let end = to < index.count ? index.positions[to]! : this.dataEnd;
+    const start = index.positionAt(from);
+    let end = to < index.count ? index.positionAt(to) : this.dataEnd;
     if (to - from === 1 && end - start > 1 << 16) end = this.recordEnd(fd, version, start);
     const buf = readAt(fd, start, end - start);
     const out: Message[] = new Array(to - from);
@@ -109,8 +109,8 @@ export class SegmentReader {
       const where = `at byte ${start + at} of ${this.files.logPath}`;
       const rec = decodeRecord(version, buf, at, where);
       if (typeof rec === 'string') throw shortRecordError(version, where);
-      if (rec.offset !== index.offsets[i]) {
-        throw corrupted(`log corrupted: index of ${this.files.logPath} says offset ${index.offsets[i]} but the record ${where} holds ${rec.offset}; open with recover: true`);
+      if (rec.offset !== index.offsetAt(i)) {
+        throw corrupted(`log corrupted: index of ${this.files.logPath} says offset ${index.offsetAt(i)} but the record ${where} holds ${rec.offset}; open with recover: true`);
       }
       out[i - from] = toMessage(rec.offset, rec.timeMicros, rec.key, rec.value);
       at = rec.end;

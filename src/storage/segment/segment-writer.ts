@@ -186,7 +186,7 @@ function openForAppend(
 function checkTail(fd: number, files: SegmentFiles, version: FormatVersion, index: SegmentIndex, logSize: number): void {
   let end = initialPosition(version);
   if (index.count > 0) {
-    const last = index.positions[index.count - 1]!;
+    const last = index.positionAt(index.count - 1);
     const header = readAt(fd, last, RECORD_HEADER_SIZE);
     const where = `at byte ${last} of ${files.logPath}`;
     if (header.length < RECORD_HEADER_SIZE) throw corrupted(`log corrupted: short header ${where}; open with recover: true`);
