@@ -18,6 +18,15 @@ type Reply = { ok: true; measurement?: Measurement; setup?: string } | { ok: fal
 
 const thisFile = fileURLToPath(import.meta.url);
 
+/**
+ * Flags for every measuring child: gc() between measurements, plus whatever
+ * BENCH_CHILD_FLAGS adds (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, which
+ * NODE_OPTIONS refuses).
+ */
+export function childExecArgv(): string[] {
+  return ['--expose-gc', ...(process.env.BENCH_CHILD_FLAGS ?? '').split(' ').filter(Boolean)];
+}
+
 /** Where a peer keeps the shared dataset; the open/memory child reopens it there. */
 export function datasetDir(peerDir: string): string {
   return path.join(peerDir, 'dataset');
@@ -48,7 +57,7 @@ export class PeerHost {
 
   /** Starts the process; resolves with the host and the peer's one-line setup. */
   static async start(name: string, peerDir: string): Promise<{ host: PeerHost; setup: string }> {
-    const host = new PeerHost(name, fork(thisFile, [name, peerDir], { execArgv: ['--expose-gc'] }));
+    const host = new PeerHost(name, fork(thisFile, [name, peerDir], { execArgv: childExecArgv() }));
     const reply = await host.next();
     return { host, setup: reply.setup ?? '' };
   }

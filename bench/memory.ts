@@ -11,6 +11,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { isLogError } from '../src/storage/errors.js';
+import { childExecArgv } from './host.js';
 import { consumeAll } from './operations.js';
 import { loadPeer } from './peers/peer.js';
 import { dateOf } from './workload.js';
@@ -40,7 +41,7 @@ const thisFile = fileURLToPath(import.meta.url);
 
 export function measureInChild(peerName: string, dir: string, messages: number): Promise<OpenReport> {
   return new Promise((resolve, reject) => {
-    const child = fork(thisFile, [peerName, dir, String(messages)], { execArgv: ['--expose-gc'] });
+    const child = fork(thisFile, [peerName, dir, String(messages)], { execArgv: childExecArgv() });
     let report: OpenReport | undefined;
     child.on('message', (message) => (report = message as OpenReport));
     child.on('error', reject);

@@ -8,7 +8,7 @@
  *   every byte after the CRC field) and the same 32-byte index item (offset,
  *   position, monotonic time, FNV-1a 64 key hash), behind the same 8-byte file
  *   headers. A batch is encoded into one buffer and appended with one
- *   fs.writeSync per file (`log`, `index`); autoSync adds an fsync of each.
+ *   fs.writeSync per file (`log`, `index`); autoSync adds an fdatasync of each.
  * - Reads: fs.readSync of exactly the bytes wanted, at a position known from
  *   memory, then the same CRC and trailer checks, then the same Message shape
  *   (key and value are views into the read buffer).
@@ -204,8 +204,8 @@ class RawStore implements Store {
     fs.writeSync(this.logFd, log, 0, logBytes);
     fs.writeSync(this.indexFd, index, 0, indexBytes);
     if (this.autoSync) {
-      fs.fsyncSync(this.logFd);
-      fs.fsyncSync(this.indexFd);
+      fs.fdatasyncSync(this.logFd);
+      fs.fdatasyncSync(this.indexFd);
     }
     this.logSize += logBytes;
     this.next += messages.length;
