@@ -320,6 +320,10 @@ describe('log (klevdb log_test.go)', function () {
       expect((await log.getByTime(new Date(7_000))).offset).to.equal(0);
       // klevdb asks the segments newest first: the head's first item matches 10s exactly
       expect((await log.getByTime(new Date(10_000))).offset).to.equal(1);
+      // offsetByTime answers with the message's own time, not the index time
+      const byTime = await log.offsetByTime(new Date(10_000));
+      expect(byTime.offset).to.equal(1);
+      expect(byTime.time.getTime()).to.equal(5_000);
       await expectLogError(() => log.getByTime(new Date(10_001)), 'ERR_NOT_FOUND');
     });
   });
@@ -531,6 +535,68 @@ describe('log (klevdb log_test.go)', function () {
         expect(await copy.offsetByKey('k3')).to.equal(lastIndexOfKey(msgs.slice(0, n), 'k3'));
         await copy.close();
       }
+    });
+  });
+
+  describe('backup into the same directory again', function () {
+    it('brings an older backup up to date', async function () {
+      const log = await freshLog({ ...BOTH, rollover: 2 * GEN_V2_SIZE });
+      await publishBatched(log, gen(3), 1);
+      const bdir = await tempDir();
+      await log.backup(bdir);
+      await publishBatched(log, gen(4, 3), 1);
+      await log.backup(bdir);
+      const copy = await openLog(bdir, { ...BOTH, check: true });
+      expect(await copy.nextOffset()).to.equal(7);
+      expect(views(await consumeAll(copy))).to.deep.equal(expectedViews(gen(7)));
+      expect(await copy.stat()).to.deep.equal(await log.stat());
+    });
+  });
+
+  describe('buffers', function () {
+    it('stores exactly the bytes of a Uint8Array view (byteOffset and length respected)', async function () {
+      const log = await freshLog({ keyIndex: true });
+      const backing = Buffer.from('0123456789abcdef');
+      const key = new Uint8Array(backing.buffer, backing.byteOffset + 3, 4); // "3456"
+      const value = backing.subarray(10, 13); // "abc"
+      await log.publish([{ key, value, timeMicros: 1 }]);
+      const m = await log.get(0);
+      expect(m.key?.toString()).to.equal('3456');
+      expect(m.value?.toString()).to.equal('abc');
+      expect((await log.getByKey(Buffer.from('3456'))).offset).to.equal(0);
+      expect(log.size(m)).to.equal(36 + 7 + indexItemSize({ keyIndex: true }));
+    });
+
+    it('later changes to published or returned buffers do not change what is stored', async function () {
+      const log = await freshLog({ keyIndex: true, rollover: 100 });
+      const key = Buffer.from('key');
+      const value = Buffer.from('value');
+      await log.publish([{ key, value, timeMicros: 1 }]);
+      key.fill(0x21);
+      value.fill(0x21);
+      const first = await log.get(0);
+      (first.value as Buffer).fill(0x3f);
+      (first.key as Buffer).fill(0x3f);
+      const consumed = await log.consume(0, 1);
+      (consumed.messages[0].value as Buffer).fill(0x2a);
+      for (const m of [await log.get(0), await log.getByKey('key'), (await log.consume(OffsetOldest, 1)).messages[0]]) {
+        expect(m.key?.toString()).to.equal('key');
+        expect(m.value?.toString()).to.equal('value');
+      }
+    });
+
+    it('publishes a batch of 10,000 messages at once with the right offsets', async function () {
+      const log = await freshLog({ ...BOTH, rollover: 4096 });
+      await log.publish([{ value: 'before' }]);
+      const msgs = Array.from({ length: 10_000 }, (_, i) => ({ key: `k${i % 100}`, value: `v${i}`, timeMicros: i }));
+      expect(await log.publish(msgs)).to.equal(10_001);
+      expect((await log.stat()).segments, 'a batch is never split').to.equal(1);
+      const r = await log.consume(1, 20_000);
+      expect(r.messages.length).to.equal(10_000);
+      expect(r.messages.every((m, i) => m.offset === i + 1 && m.value?.toString() === `v${i}`)).to.equal(true);
+      expect(await log.offsetByKey('k42')).to.equal(9_943);
+      expect(await log.publish([{ value: 'after' }])).to.equal(10_002);
+      expect((await log.stat()).segments, 'the next batch rolls over').to.equal(2);
     });
   });
 

@@ -5,7 +5,7 @@ import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LogError, OffsetOldest, V1, V2 } from '../../src/index.js';
 import type { Options } from '../../src/index.js';
-import { check, open } from '../helpers/api.js';
+import { check, open, recover } from '../helpers/api.js';
 import { caught, expectLogError } from '../helpers/errors.js';
 import {
   fileSize,
@@ -263,6 +263,26 @@ describe('open options', function () {
       await expectLogError(() => log.get(3), 'ERR_CORRUPTED');
       expect(view(await log.get(2))).to.deep.equal(expectedView(gen(3)[2], 2));
       expect(view(await log.get(4))).to.deep.equal(expectedView(gen(5)[4], 4));
+    });
+  });
+
+  describe('check and recover of a directory without a log (klevdb: nothing to do)', function () {
+    it('an empty directory passes check and recover, which create nothing', async function () {
+      const dir = await tempDir();
+      await check(dir, BOTH);
+      await recover(dir, BOTH);
+      expect((await listLogFiles(dir)).filter((f) => f.endsWith('.log') || f.endsWith('.index'))).to.deep.equal([]);
+    });
+
+    it('leftover temporary files of an interrupted rewrite or recover are ignored', async function () {
+      const dir = await writtenDir(BOTH, 3);
+      await writeFile(path.join(dir, `${segmentFile(0, 'log')}.recover`), 'partial');
+      await writeFile(path.join(dir, `${segmentFile(0, 'log')}.rewrite.abc123`), 'partial');
+      await writeFile(path.join(dir, `${segmentFile(0, 'index')}.rewrite.abc123`), 'partial');
+      await check(dir, BOTH);
+      const log = await openLog(dir, { ...BOTH, check: true });
+      expect(views(await consumeAll(log))).to.deep.equal(expectedViews(gen(3)));
+      expect(await log.publish(gen(1, 3))).to.equal(4);
     });
   });
 
