@@ -10,3 +10,17 @@ export { openBlocking, wrapBlocking } from './storage/blocking.js';
 export type { BlockingOptions } from './storage/blocking.js';
 export { openTyped, openTypedBlocking, wrapTyped, wrapTypedBlocking } from './storage/typed.js';
 export type { TBlockingLog, TConsumeResult, TDeleteResult, TLog, TMessage } from './storage/typed.js';
+export { deleteMulti, deleteMultiOffsets, deleteMultiWithWait, partialResult } from './storage/delete-multi.js';
+export type { DeleteMultiBackoff, FindOptions, MultiOptions } from './storage/delete-multi.js';
+export {
+  findByAge, findByCount, findByOffset, findBySize,
+  trimByAge, trimByAgeMulti, trimByAgeMultiOffsets,
+  trimByCount, trimByCountMulti, trimByCountMultiOffsets,
+  trimByOffset, trimByOffsetMulti, trimByOffsetMultiOffsets,
+  trimBySize, trimBySizeMulti, trimBySizeMultiOffsets,
+} from './storage/trim.js';
+export {
+  compact, findDeletes, findUpdates,
+  compactDeletes, compactDeletesMulti, compactDeletesMultiOffsets,
+  compactUpdates, compactUpdatesMulti, compactUpdatesMultiOffsets,
+} from './storage/compact.js';
