@@ -675,6 +675,18 @@ describe('log (klevdb log_test.go)', function () {
       for (const m of got) view(m);
     });
 
+    it('accepts the whole safe-integer range of timeMicros', async function () {
+      const log = await freshLog({ timeIndex: true });
+      const times = [Number.MIN_SAFE_INTEGER, -1, Number.MAX_SAFE_INTEGER, 0];
+      await log.publish(times.map((t) => ({ value: 'x', timeMicros: t })));
+      const got = await consumeAll(log);
+      expect(got.map((m) => m.timeMicros)).to.deep.equal(times);
+      for (const m of got) expect(m.time.getTime()).to.equal(Math.floor(m.timeMicros / 1000));
+      const top = new Date(Math.floor(Number.MAX_SAFE_INTEGER / 1000));
+      expect((await log.getByTime(top)).offset).to.equal(2);
+      expect((await log.getByTime(new Date(0))).offset, 'the pre-epoch first message has index time 0').to.equal(0);
+    });
+
     it('timeMicros wins over time; time alone is taken at ms precision; neither is now', async function () {
       const log = await freshLog();
       const before = Date.now() * 1000;

@@ -246,6 +246,13 @@ describe('open options', function () {
       });
     }
 
+    it('readonly with recover only checks (klevdb): ERR_CORRUPTED and no file changes', async function () {
+      const dir = await damagedDir((f) => truncateFile(f, record(2) + 100));
+      const before = await fingerprintDir(dir);
+      await expectLogError(() => open(dir, { ...layout, recover: true, readonly: true }), 'ERR_CORRUPTED');
+      expect(await fingerprintDir(dir)).to.deep.equal(before);
+    });
+
     it('recover on an intact log changes nothing', async function () {
       const dir = await damagedDir(async () => undefined);
       const before = await fingerprintDir(dir);

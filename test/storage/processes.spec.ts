@@ -3,12 +3,12 @@
 import { expect } from 'chai';
 import { OffsetOldest } from '../../src/index.js';
 import type { Log, Message, Options } from '../../src/index.js';
-import { open } from '../helpers/api.js';
+import { check, open } from '../helpers/api.js';
 import { ChildLog } from '../helpers/child.js';
 import { expectLogError } from '../helpers/errors.js';
 import { useTempDirs } from '../helpers/fs.js';
 import { useOpenLogs } from '../helpers/open-logs.js';
-import { deterministic, expectedView, view } from '../helpers/messages.js';
+import { consumeAll, deterministic, expectedView, view } from '../helpers/messages.js';
 
 const BOTH: Options = { keyIndex: true, timeIndex: true };
 
@@ -164,6 +164,55 @@ describe('processes and locks', function () {
       expect((await follower.getByTime(new Date(Math.floor((deterministic(700).timeMicros as number) / 1000)))).offset).to.equal(700);
       await expectLogError(() => follower.publish([{ value: 'x' }]), 'ERR_READONLY');
       await child.close();
+    });
+
+    it('follows a writer in this process, including its deletes', async function () {
+      const dir = await tempDir();
+      const opts: Options = { ...BOTH, rollover: 1024 };
+      const writer = await openLog(dir, opts);
+      const follower = await openLog(dir, { ...opts, readonly: true, followWriter: true });
+      for (let i = 0; i < 60; i += 4) await writer.publish([0, 1, 2, 3].map((j) => deterministic(i + j)));
+      await follow(follower, 0, 60, 10_000);
+      const firstSegment = (await writer.consume(OffsetOldest, 1000)).messages.map((m) => m.offset);
+      expect(firstSegment.length).to.be.greaterThan(1);
+      await writer.delete(firstSegment);
+      await writer.delete([30]);
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const seen = (await consumeAll(follower)).map((m) => m.offset);
+        const want = [...Array(60).keys()].filter((o) => o !== 30 && !firstSegment.includes(o));
+        if (JSON.stringify(seen) === JSON.stringify(want)) break;
+        expect(Date.now(), `the follower still sees ${JSON.stringify(seen)}`).to.be.below(deadline);
+        await new Promise((res) => setTimeout(res, 10));
+      }
+      await expectLogError(() => follower.get(30), 'ERR_NOT_FOUND');
+      expect(view(await follower.get(31))).to.deep.equal(expectedView(deterministic(31), 31));
+      expect(await follower.stat()).to.deep.equal(await writer.stat());
+    });
+
+    it('after the writer is killed mid-stream, recover keeps a prefix of whole messages', async function () {
+      const dir = await tempDir();
+      const opts: Options = { ...BOTH, rollover: 4096 };
+      const { child, first } = await startChild(dir, opts);
+      expect(first.type, JSON.stringify(first)).to.equal('opened');
+      const follower = await openLog(dir, { ...opts, readonly: true, followWriter: true });
+      child.send({ cmd: 'publish', from: 0, count: 1_000_000, batch: 5 });
+      const deadline = Date.now() + 20_000;
+      while ((await follower.nextOffset()) < 500) {
+        expect(Date.now(), 'the child publishes').to.be.below(deadline);
+        await new Promise((res) => setTimeout(res, 5));
+      }
+      await child.kill();
+      await closeLog(follower);
+      const log = await openLog(dir, { ...opts, recover: true });
+      const n = await log.nextOffset();
+      expect(n).to.be.at.least(500);
+      const all = await consumeAll(log, 500);
+      expect(all.length).to.equal(n);
+      all.forEach((m, i) => expect(view(m), `message ${i}`).to.deep.equal(expectedView(deterministic(i), i)));
+      expect(await log.publish([deterministic(n)])).to.equal(n + 1);
+      await closeLog(log);
+      await check(dir, opts);
     });
 
     it('a follower opened before the writer created anything sees the log appear', async function () {
