@@ -141,12 +141,17 @@ describe('processes and locks', function () {
       return segmentCounts;
     }
 
-    it('reads what a writer in another process publishes, across rollovers, never a wrong or partial message', async function () {
+    /** A writer in a child on a fresh dir, and a follower of it here. */
+    async function writerChildAndFollower(opts: Options): Promise<{ dir: string; child: ChildLog; follower: Log }> {
       const dir = await tempDir();
-      const opts: Options = { ...BOTH, rollover: 2048 };
       const { child, first } = await startChild(dir, opts);
       expect(first.type, JSON.stringify(first)).to.equal('opened');
       const follower = await openLog(dir, { ...opts, readonly: true, followWriter: true });
+      return { dir, child, follower };
+    }
+
+    it('reads what a writer in another process publishes, across rollovers, never a wrong or partial message', async function () {
+      const { child, follower } = await writerChildAndFollower({ ...BOTH, rollover: 2048 });
       expect(await follower.nextOffset()).to.equal(0);
       expect(await follower.consume(OffsetOldest, 10)).to.deep.equal({ nextOffset: 0, messages: [] });
 
@@ -191,11 +196,8 @@ describe('processes and locks', function () {
     });
 
     it('after the writer is killed mid-stream, recover keeps a prefix of whole messages', async function () {
-      const dir = await tempDir();
       const opts: Options = { ...BOTH, rollover: 4096 };
-      const { child, first } = await startChild(dir, opts);
-      expect(first.type, JSON.stringify(first)).to.equal('opened');
-      const follower = await openLog(dir, { ...opts, readonly: true, followWriter: true });
+      const { dir, child, follower } = await writerChildAndFollower(opts);
       child.send({ cmd: 'publish', from: 0, count: 1_000_000, batch: 5 });
       const deadline = Date.now() + 20_000;
       while ((await follower.nextOffset()) < 500) {
