@@ -11,7 +11,9 @@ export function makeTempDir(prefix = 'klevdb-test-'): Promise<string> {
 
 /**
  * Registers mocha hooks that remove, after each test, every directory the
- * returned function created. Call it at the top of a describe block.
+ * returned function created. Mocha runs afterEach hooks in the order they are
+ * registered: call it after the hooks that close logs or stop processes
+ * using those directories (e.g. useOpenLogs), so they are gone first.
  */
 export function useTempDirs(prefix?: string): () => Promise<string> {
   const created: string[] = [];

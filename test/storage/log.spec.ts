@@ -25,8 +25,9 @@ const BOTH: Options = { keyIndex: true, timeIndex: true };
 const HEADERS = 2 * V2_HEADER; // log + index file headers of one V2 segment
 
 describe('log (klevdb log_test.go)', function () {
-  const tempDir = useTempDirs('klevdb-log-');
   const { openLog } = useOpenLogs();
+  // registered after useOpenLogs: logs are closed before their dirs are removed
+  const tempDir = useTempDirs('klevdb-log-');
   const freshLog = async (opts: Options = {}): Promise<Log> => openLog(await tempDir(), opts);
 
   describe('basic publish and consume (TestBasic)', function () {

@@ -36,8 +36,9 @@ const LOG_MAGIC = Buffer.from([0xff, 0x6b, 0x6c, 0x65, 0x76, 0x73, 0x01, 0x00]);
 const INDEX_MAGIC = Buffer.from([0xff, 0x6b, 0x6c, 0x65, 0x76, 0x69, 0x01]);
 
 describe('open options', function () {
-  const tempDir = useTempDirs('klevdb-options-');
   const { openLog, closeLog } = useOpenLogs();
+  // registered after useOpenLogs: logs are closed before their dirs are removed
+  const tempDir = useTempDirs('klevdb-options-');
   /** A closed log in a fresh dir with `count` gen() messages published one by one. */
   async function writtenDir(opts: Options, count: number, batch = 1): Promise<string> {
     const dir = await tempDir();

@@ -14,12 +14,13 @@ const BOTH: Options = { keyIndex: true, timeIndex: true };
 
 describe('processes and locks', function () {
   this.timeout(60_000);
-  const tempDir = useTempDirs('klevdb-proc-');
   const children: ChildLog[] = [];
   afterEach(async () => {
     for (const c of children.splice(0)) await c.kill();
   });
   const { openLog, closeLog } = useOpenLogs();
+  // registered last: children are killed and logs closed before their dirs are removed
+  const tempDir = useTempDirs('klevdb-proc-');
   async function startChild(dir: string, opts: Options): Promise<{ child: ChildLog; first: Awaited<ReturnType<typeof ChildLog.start>>['first'] }> {
     const started = await ChildLog.start(dir, opts);
     children.push(started.child);
