@@ -79,6 +79,7 @@ export class Follower {
     for (const gone of byOffset.values()) gone.close();
     const known = new Set(this.log.segments);
     this.log.segments = next;
+    this.log.segmentsChanged();
     for (const reader of next) if (!reader.head && !known.has(reader)) this.log.noteSealed(reader);
   }
 

@@ -70,6 +70,7 @@ export function deleteFromLog(log: KlevLog, offsets: Set<number>): DeleteResult 
       }
     }
     log.segments.splice(si, 1, ...replacement);
+    log.segmentsChanged();
     return result;
   }
 
@@ -82,6 +83,7 @@ export function deleteFromLog(log: KlevLog, offsets: Set<number>): DeleteResult 
     const files = commitRewrite(reader.files, rs);
     log.segments.splice(si, 1, new SegmentReader(files, log.opts.params, false, load));
   }
+  log.segmentsChanged();
   return result;
 }
 

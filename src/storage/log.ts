@@ -64,6 +64,8 @@ export class KlevLog implements Log {
   writer: SegmentWriter | null = null;
   private closing: Promise<void> | null = null;
   private keyTable: KeyTable | null = null;
+  private layout = 0;
+  private timeSearch: { layout: number; suffixMin: Float64Array } | null = null;
   private readonly follower: Follower | null;
   /** Writer handles retired by rollover or rewrite, closed once their syncs finish. */
   readonly background = new Set<Promise<unknown>>();
@@ -164,6 +166,7 @@ export class KlevLog implements Log {
     const next = SegmentWriter.open(files, this.opts.params, this.opts.newSegmentsVersion, old.index.lastTimestamp, reader);
     this.noteSealed(old.reader);
     this.segments.push(reader);
+    this.segmentsChanged();
     this.writer = next;
     this.retire(old);
     return next;
@@ -347,19 +350,50 @@ export class KlevLog implements Log {
     if (!this.opts.params.times) throw new LogError('ERR_NO_INDEX', 'no index by time: open the log with timeIndex: true');
     const ts = start.getTime() * 1000;
     const segs = this.segments;
-    for (let si = segs.length - 1; si >= 0; si--) {
-      const seg = segs[si]!;
-      const i = seg.getIndex().findTime(ts);
-      if (i >= 0) return seg.readOne(i);
-      if (i === INDEX_EMPTY) throw invalidOffset(`invalid offset: no time items in segment ${seg.offset}`);
-      if (i === BEFORE_START) {
-        if (si === 0) return seg.readOne(0);
-        continue;
+    // klevdb asks the segments newest first; the answer lies in the newest one whose first time is <= ts.
+    const head = segs[segs.length - 1]!;
+    const i = head.getIndex().findTime(ts);
+    if (i >= 0) return head.readOne(i);
+    if (i === INDEX_EMPTY) throw invalidOffset(`invalid offset: no time items in segment ${head.offset}`);
+    if (i === AFTER_END) throw notFound(`not found: no message at or after ${start.toISOString()}`);
+    const si = this.newestSealedStartingBy(ts);
+    if (si < 0) return segs[0]!.readOne(0);
+    const seg = segs[si]!;
+    const k = seg.getIndex().findTime(ts);
+    return k >= 0 ? seg.readOne(k) : segs[si + 1]!.readOne(0);
+  }
+
+  /**
+   * The newest sealed segment whose first index time is <= ts, or -1. Index
+   * times need not grow from one segment to the next (a rebuilt index starts
+   * its chain again), so the search runs over suffix minimums of the first
+   * times, which do grow: one binary search instead of a walk of every segment.
+   */
+  private newestSealedStartingBy(ts: number): number {
+    if (!this.timeSearch || this.timeSearch.layout !== this.layout) {
+      const n = this.segments.length - 1;
+      const suffixMin = new Float64Array(n);
+      let min = Infinity;
+      for (let j = n - 1; j >= 0; j--) {
+        min = Math.min(min, this.segments[j]!.firstIndexTime());
+        suffixMin[j] = min;
       }
-      if (si < segs.length - 1) return segs[si + 1]!.readOne(0);
-      break;
+      this.timeSearch = { layout: this.layout, suffixMin };
     }
-    throw notFound(`not found: no message at or after ${start.toISOString()}`);
+    const m = this.timeSearch.suffixMin;
+    let lo = 0;
+    let hi = m.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (m[mid]! <= ts) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  }
+
+  /** The segment list changed (rollover, rewrite, a follower's rescan): drop what was derived from it. */
+  segmentsChanged(): void {
+    this.layout++;
   }
 
   async offsetByTime(start: Date): Promise<{ offset: number; time: Date }> {

@@ -5,7 +5,6 @@ import {
   type IndexItem,
   type IndexParams,
   INDEX_HEADER_SIZE,
-  decodeIndexItem,
   detectIndexVersion,
   encodeIndexItem,
   indexFileHeader,
@@ -87,8 +86,7 @@ export function decodeIndexFile(data: Buffer, seg: SegmentFiles, p: IndexParams,
   if ((data.length - start) % size !== 0) throw corrupted(`index corrupted: unaligned index size in ${seg.indexPath}`);
   const count = (data.length - start) / size;
   const index = into ?? new SegmentIndex(p, seg.offset, 0, count);
-  const item = emptyItem();
-  for (let at = start; at < data.length; at += size) index.append(decodeIndexItem(p, data, at, item));
+  index.appendEncoded(data, start, count);
   return { version, index };
 }
 

@@ -25,7 +25,9 @@ export class SegmentIndex {
   times: Float64Array | null;
   hashHi: Uint32Array | null;
   hashLo: Uint32Array | null;
+  /** Key hash -> items, built on the first key lookup while the segment takes appends. */
   private headKeys: Map<number, number | number[]> | null = null;
+  private sealed = false;
 
   constructor(
     readonly params: IndexParams,
@@ -41,7 +43,6 @@ export class SegmentIndex {
     this.times = params.times ? new Float64Array(cap) : null;
     this.hashHi = params.keys ? new Uint32Array(cap) : null;
     this.hashLo = params.keys ? new Uint32Array(cap) : null;
-    if (params.keys) this.headKeys = new Map();
   }
 
   offsetAt(i: number): number {
@@ -77,20 +78,54 @@ export class SegmentIndex {
     if (this.hashHi && this.hashLo) {
       this.hashHi[i] = it.hashHi;
       this.hashLo[i] = it.hashLo;
-      if (this.headKeys) {
-        const k = keyHashNumber(it.hashHi, it.hashLo);
-        const prev = this.headKeys.get(k);
-        if (prev === undefined) this.headKeys.set(k, i);
-        else if (typeof prev === 'number') this.headKeys.set(k, [prev, i]);
-        else prev.push(i);
-      }
+      if (this.headKeys) this.mapKey(this.headKeys, i);
     }
+  }
+
+  private mapKey(keys: Map<number, number | number[]>, i: number): void {
+    const k = keyHashNumber(this.hashHi![i]!, this.hashLo![i]!);
+    const prev = keys.get(k);
+    if (prev === undefined) keys.set(k, i);
+    else if (typeof prev === 'number') keys.set(k, [prev, i]);
+    else prev.push(i);
   }
 
   /** Trims the arrays to size and drops the head's key Map: the segment takes no more items. */
   seal(): void {
     if (this.relOffsets.length !== this.count) this.grow(this.count);
     this.headKeys = null;
+    this.sealed = true;
+  }
+
+  /**
+   * Fills the index from an index file's items in one pass (no object per
+   * item), for the params' item layout. Offsets and positions must fit
+   * 53 bits; the caller validates them against the log afterwards.
+   */
+  appendEncoded(data: Buffer, start: number, count: number): void {
+    if (this.count + count > this.relOffsets.length) this.grow(this.count + count);
+    const size = 16 + (this.times ? 8 : 0) + (this.hashHi ? 8 : 0);
+    const base = this.baseOffset;
+    for (let k = 0, at = start; k < count; k++, at += size) {
+      const i = this.count;
+      const rel = data.readInt32BE(at) * 0x100000000 + data.readUInt32BE(at + 4) - base;
+      const position = data.readUInt32BE(at + 8) * 0x100000000 + data.readUInt32BE(at + 12);
+      if (rel < 0 || rel > MAX_U32) throw corrupted(`index corrupted: item ${k} does not belong to the segment at ${base}`);
+      if (position > MAX_U32 && this.positions instanceof Uint32Array) this.positions = Float64Array.from(this.positions);
+      this.relOffsets[i] = rel;
+      this.positions[i] = position;
+      let q = at + 16;
+      if (this.times) {
+        this.times[i] = data.readInt32BE(q) * 0x100000000 + data.readUInt32BE(q + 4);
+        q += 8;
+      }
+      if (this.hashHi && this.hashLo) {
+        this.hashHi[i] = data.readUInt32BE(q);
+        this.hashLo[i] = data.readUInt32BE(q + 4);
+        if (this.headKeys) this.mapKey(this.headKeys, i);
+      }
+      this.count++;
+    }
   }
 
   private grow(capacity: number): void {
@@ -172,7 +207,11 @@ export class SegmentIndex {
   keyMatches(hi: number, lo: number): number[] {
     const H = this.hashHi!;
     const L = this.hashLo!;
-    if (this.headKeys) {
+    if (!this.sealed) {
+      if (!this.headKeys) {
+        this.headKeys = new Map();
+        for (let i = 0; i < this.count; i++) this.mapKey(this.headKeys, i);
+      }
       const found = this.headKeys.get(keyHashNumber(hi, lo));
       if (found === undefined) return [];
       const all = typeof found === 'number' ? [found] : found;

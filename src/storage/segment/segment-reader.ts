@@ -1,11 +1,11 @@
 /** Reads the messages of one segment through its in-memory index (Go: log_reader.go). */
 import fs from 'node:fs';
 import { corrupted } from '../errors.js';
-import type { IndexParams } from '../format/index-format.js';
+import { type IndexParams, INDEX_HEADER_SIZE, detectIndexVersion, indexItemSize } from '../format/index-format.js';
 import { type FormatVersion, FILE_HEADER_SIZE, RECORD_HEADER_SIZE, decodeRecord, detectMessageVersion, initialPosition, recordSizeFromHeader, shortRecordError } from '../format/message-format.js';
 import type { Message } from '../types.js';
 import { type LoadIndexOptions, loadSegmentIndex, validateIndex } from './index-loader.js';
-import { type SegmentFiles, fsError, readAt } from './segment-files.js';
+import { type SegmentFiles, fsError, readAt, readFileHead } from './segment-files.js';
 import { SegmentIndex } from './segment-index.js';
 
 export function toMessage(offset: number, timeMicros: number, key: Buffer | null, value: Buffer | null): Message {
@@ -19,7 +19,13 @@ export class SegmentReader {
   private version: FormatVersion | null = null;
   /** Bytes of the log that hold whole records; reads never go past it. */
   dataEnd = -1;
-  lastAccess = Date.now();
+  /**
+   * When gc last saw this segment in use. Reads only set `touched` (a clock
+   * read per call costs more than the rest of a lookup); gc turns that into a
+   * time, so "unused for ms" is measured between gc calls.
+   */
+  private lastAccess = Date.now();
+  private touched = false;
   /** Inode of the log file when it was opened, to notice a rewrite by another process. */
   inode = -1;
 
@@ -52,7 +58,7 @@ export class SegmentReader {
   }
 
   getIndex(): SegmentIndex {
-    this.lastAccess = Date.now();
+    this.touched = true;
     if (this.index) return this.index;
     this.openFd();
     const index = loadSegmentIndex(this.files, this.params, this.loadOptions);
@@ -81,6 +87,31 @@ export class SegmentReader {
     }
     this.fd = fd;
     return fd;
+  }
+
+  /**
+   * The index time of the first message, without loading the whole index
+   * when it is not loaded: the first item is read from the index file.
+   * Infinity for an empty segment.
+   */
+  firstIndexTime(): number {
+    const loaded = this.index;
+    if (!loaded) {
+      const size = indexItemSize(this.params);
+      let head: Buffer | null = null;
+      try {
+        head = readFileHead(this.files.indexPath, INDEX_HEADER_SIZE + size);
+      } catch {
+        // missing index: load (and rebuild) it below
+      }
+      if (head && head.length >= INDEX_HEADER_SIZE + size) {
+        const version = detectIndexVersion(head.subarray(0, INDEX_HEADER_SIZE), this.files.offset, this.params, this.files.indexPath);
+        const at = (version === 'V2' ? INDEX_HEADER_SIZE : 0) + 16;
+        return head.readInt32BE(at) * 0x100000000 + head.readUInt32BE(at + 4);
+      }
+    }
+    const index = loaded ?? this.getIndex();
+    return index.count > 0 ? index.times![0]! : Infinity;
   }
 
   /** Size of the log file as it is now (a follower's head grows). */
@@ -128,6 +159,10 @@ export class SegmentReader {
 
   /** Drops the index and the file handle if unused for `unusedForMs` (never the head). */
   gc(now: number, unusedForMs: number): void {
+    if (this.touched) {
+      this.lastAccess = now;
+      this.touched = false;
+    }
     if (this.head || now - this.lastAccess < unusedForMs) return;
     this.index = null;
     this.closeFd();
