@@ -1,0 +1,103 @@
+/**
+ * The imperative shell around a decider: load the stream, decide, append
+ * with the version that was loaded. A concurrent writer makes the append
+ * fail with a ConcurrencyError; the handler then reloads and decides again,
+ * on the state that now includes the other writer's events.
+ */
+import { ConcurrencyError } from '../eventstore/errors.js';
+import type { Event } from '../eventstore/event-type.js';
+import type { RecordedEvent } from '../eventstore/envelope.js';
+import type { AppendResult, EventStore } from '../eventstore/event-store.js';
+import { invalidArgument } from '../storage/errors.js';
+import { aggregateStream, snapshotOf, type SnapshotOptions } from './aggregate-stream.js';
+import { decideEvents, evolveAll, type Decider } from './decider.js';
+
+export interface CommandHandlerOptions<State> {
+  /** How many times to reload and decide again after a ConcurrencyError (default 3). */
+  retries?: number;
+  snapshots?: SnapshotOptions<State>;
+  /** A snapshot that could not be saved does not fail the command (its events are stored); it is reported here. */
+  onSnapshotError?: (error: unknown, streamId: string) => void;
+}
+
+export interface HandleOptions {
+  /** Makes a retry of the same command safe: if it was applied, its original events are returned. */
+  commandId?: string;
+  correlationId?: string;
+  causationId?: string;
+  /** The version the caller decided on (e.g. shown in a form): a mismatch is a ConcurrencyError, never retried. */
+  expectedVersion?: number;
+}
+
+export interface CommandResult<State, E extends Event> {
+  streamId: string;
+  /** The events this command appended (or, already applied, the ones it appended the first time). */
+  events: RecordedEvent<E>[];
+  /** The state after the command. */
+  state: State;
+  nextExpectedVersion: number;
+  alreadyApplied: boolean;
+}
+
+export type CommandHandler<State, Command, E extends Event> = (
+  streamId: string,
+  command: Command,
+  options?: HandleOptions,
+) => Promise<CommandResult<State, E>>;
+
+export function commandHandler<State, Command, E extends Event>(
+  decider: Decider<State, Command, E>,
+  store: EventStore<E>,
+  options: CommandHandlerOptions<State> = {},
+): CommandHandler<State, Command, E> {
+  const retries = options.retries ?? 3;
+  if (!Number.isSafeInteger(retries) || retries < 0) throw invalidArgument(`retries must be an integer >= 0, got ${String(retries)}`);
+  const snapshots = options.snapshots;
+  const every = snapshots?.every ?? 100;
+  if (!Number.isSafeInteger(every) || every < 1) throw invalidArgument(`snapshots.every must be an integer >= 1, got ${String(every)}`);
+  const load = (streamId: string) => aggregateStream(store, streamId, decider, { snapshots });
+
+  const alreadyApplied = async (streamId: string, original: AppendResult<E>): Promise<CommandResult<State, E>> => {
+    const { state } = await load(streamId);
+    return { ...original, state, alreadyApplied: true };
+  };
+
+  return async (streamId, command, handleOptions = {}) => {
+    const { commandId, correlationId, causationId, expectedVersion } = handleOptions;
+    if (commandId !== undefined) {
+      const original = await store.appliedCommand(streamId, commandId);
+      if (original) return alreadyApplied(streamId, original);
+    }
+    for (let attempt = 0; ; attempt++) {
+      const loaded = await load(streamId);
+      if (expectedVersion !== undefined && expectedVersion !== loaded.version) {
+        throw new ConcurrencyError(streamId, expectedVersion, loaded.version);
+      }
+      const events = decideEvents(decider, command, loaded.state);
+      let appended: AppendResult<E>;
+      try {
+        appended = await store.appendToStream(streamId, events, {
+          expectedVersion: loaded.version,
+          commandId,
+          correlationId,
+          causationId,
+        });
+      } catch (err) {
+        if (err instanceof ConcurrencyError && expectedVersion === undefined && attempt < retries) continue;
+        throw err;
+      }
+      // Another attempt with the same command id got in first.
+      if (appended.alreadyApplied) return alreadyApplied(streamId, appended);
+      const state = evolveAll(decider, loaded.state, appended.events);
+      const last = appended.events.at(-1);
+      if (snapshots && last && appended.nextExpectedVersion - loaded.snapshotVersion >= every) {
+        try {
+          await snapshots.store.save(streamId, snapshotOf(decider, snapshots, state, appended.nextExpectedVersion, last.meta.position));
+        } catch (err) {
+          options.onSnapshotError?.(err, streamId);
+        }
+      }
+      return { ...appended, state };
+    }
+  };
+}

@@ -1,0 +1,20 @@
+// klevdb/eventstore: streams of typed, versioned events over a klevdb log.
+export { defineEvent } from './event-type.js';
+export type { AnyEventType, Event, EventOf, EventsOf, EventType, EventTypeOptions, Upcaster } from './event-type.js';
+export type { EnvelopeMeta, EventEnvelope, RecordedEvent, RecordedMeta } from './envelope.js';
+export type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  ReadAllOptions,
+  ReadAllResult,
+  ReadStreamOptions,
+  ReadStreamResult,
+  SubscribeOptions,
+  SubscribeToStreamOptions,
+} from './event-store.js';
+export type { ExpectedVersion } from './expected-version.js';
+export { ConcurrencyError, InvalidEventError } from './errors.js';
+export { LogEventStore, inMemoryEventStore, openEventStore } from './log-event-store.js';
+export type { EventStoreOptions } from './log-event-store.js';
+export { MemoryLog } from './memory-log.js';

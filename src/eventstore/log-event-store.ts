@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import { filter, map, type Observable } from 'rxjs';
+import { openBlocking } from '../storage/blocking.js';
+import { LogError, invalidArgument } from '../storage/errors.js';
+import { OffsetOldest, type BlockingLog, type Message, type Options } from '../storage/types.js';
+import { fromLog } from '../streams/from-log.js';
+import { parseEnvelope, toRecorded, type EventEnvelope, type RecordedEvent, type StoredEnvelope } from './envelope.js';
+import type { AnyEventType, Event, EventsOf } from './event-type.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  ReadAllOptions,
+  ReadAllResult,
+  ReadStreamOptions,
+  ReadStreamResult,
+  SubscribeOptions,
+  SubscribeToStreamOptions,
+} from './event-store.js';
+import { assertExpectedVersion, checkExpectedVersion } from './expected-version.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { EventRegistry } from './registry.js';
+import { StreamIndex, type AppliedCommand } from './stream-index.js';
+import { MemoryLog } from './memory-log.js';
+import { checkOptionalId, checkPosition, checkPositiveInteger, checkStreamId } from './arguments.js';
+
+export interface EventStoreOptions<Types extends readonly AnyEventType[] = readonly AnyEventType[]> {
+  /** The event types the store accepts and reads. Without them, data is neither validated nor upcast. */
+  events?: Types;
+  /** How many streams' versions and command ids stay in memory (default 100,000); the rest is re-read from the log. */
+  cachedStreams?: number;
+}
+
+const READ_BATCH = 1000;
+
+/**
+ * An event store over a key-indexed log: a stream is a key, an event is a
+ * message. Appends are checked and published under the stream's turn, all
+ * events of one append in one publish, so they are stored together or not
+ * at all.
+ */
+export class LogEventStore<E extends Event = Event> implements EventStore<E> {
+  private readonly registry: EventRegistry;
+  private readonly index: StreamIndex;
+  private readonly turns = new KeyedMutex();
+  private closing: Promise<void> | undefined;
+
+  /** The store owns `log`: close() closes it. The log needs its key index. */
+  constructor(
+    readonly log: BlockingLog,
+    options: EventStoreOptions = {},
+  ) {
+    this.registry = new EventRegistry(options.events);
+    this.index = new StreamIndex(log, checkPositiveInteger('cachedStreams', options.cachedStreams ?? 100_000));
+  }
+
+  async appendToStream(streamId: string, events: E | readonly E[], options: AppendOptions = {}): Promise<AppendResult<E>> {
+    this.ensureOpen();
+    checkStreamId(streamId);
+    const expected = checkExpectedVersion(options.expectedVersion ?? 'any');
+    for (const id of ['commandId', 'correlationId', 'causationId'] as const) checkOptionalId(id, options[id]);
+    const list: readonly E[] = Array.isArray(events) ? events : [events as E];
+    // Validation needs no turn: an invalid event fails before anyone waits.
+    const validated = list.map((event, i) => this.registry.validate(event, i, streamId));
+    return this.turns.run(streamId, async () => {
+      const head = await this.index.head(streamId);
+      if (options.commandId !== undefined) {
+        const original = await this.replayCommand(streamId, options.commandId);
+        if (original) return original;
+      }
+      assertExpectedVersion(streamId, expected, head.version);
+      if (validated.length === 0) return { streamId, events: [], nextExpectedVersion: head.version, alreadyApplied: false };
+      const recordedAt = new Date();
+      const envelopes: EventEnvelope[] = validated.map((event, i) => ({
+        ...event,
+        meta: {
+          eventId: randomUUID(),
+          correlationId: options.correlationId,
+          causationId: options.causationId,
+          commandId: options.commandId,
+          recordedAt: recordedAt.toISOString(),
+          streamVersion: head.version + i + 1,
+        },
+      }));
+      const next = await this.log.publish(
+        envelopes.map((envelope) => ({ key: streamId, value: JSON.stringify(envelope), time: recordedAt })),
+      );
+      const firstOffset = next - envelopes.length;
+      const version = head.version + envelopes.length;
+      const command: AppliedCommand = { firstOffset, count: envelopes.length, version };
+      this.index.appended(streamId, { version, lastOffset: next - 1 }, options.commandId, command);
+      const recorded = envelopes.map((envelope, i) =>
+        toRecorded<E>({ ...envelope, streamId, position: firstOffset + i }, envelope.data),
+      );
+      return { streamId, events: recorded, nextExpectedVersion: version, alreadyApplied: false };
+    });
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult<E>> {
+    this.ensureOpen();
+    checkStreamId(streamId);
+    const fromVersion = checkPositiveInteger('fromVersion', options.fromVersion ?? 1);
+    const maxCount = options.maxCount === undefined ? Infinity : checkPositiveInteger('maxCount', options.maxCount);
+    let offset = checkPosition('fromPosition', options.fromPosition ?? OffsetOldest);
+    const events: RecordedEvent<E>[] = [];
+    let version = 0;
+    for (;;) {
+      const { messages, nextOffset } = await this.log.consumeByKey(streamId, offset, READ_BATCH);
+      if (messages.length === 0) break;
+      for (const message of messages) {
+        const envelope = parseEnvelope(message);
+        version = envelope.meta.streamVersion;
+        if (version < fromVersion) continue;
+        if (events.length === maxCount) return { streamId, events, version: await this.streamVersion(streamId) };
+        events.push(this.recorded(envelope));
+      }
+      offset = nextOffset;
+    }
+    // Nothing seen from fromPosition on says nothing about the events before it.
+    if (version === 0 && offset !== OffsetOldest) version = await this.streamVersion(streamId);
+    return { streamId, events, version };
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult<E>> {
+    this.ensureOpen();
+    const fromPosition = checkPosition('fromPosition', options.fromPosition ?? OffsetOldest);
+    const maxCount = checkPositiveInteger('maxCount', options.maxCount ?? READ_BATCH);
+    const { messages, nextOffset } = await this.log.consume(fromPosition, maxCount);
+    return { events: messages.map((m) => this.decode(m)), nextPosition: nextOffset };
+  }
+
+  subscribeToAll(options: SubscribeOptions = {}): Observable<RecordedEvent<E>> {
+    this.ensureOpen();
+    return fromLog(this.log, { ...streamOptions(options) }).pipe(map((m) => this.decode(m)));
+  }
+
+  subscribeToStream(streamId: string, options: SubscribeToStreamOptions = {}): Observable<RecordedEvent<E>> {
+    this.ensureOpen();
+    checkStreamId(streamId);
+    const fromVersion = checkPositiveInteger('fromVersion', options.fromVersion ?? 1);
+    return fromLog(this.log, { ...streamOptions(options), key: streamId }).pipe(
+      map(parseEnvelope),
+      filter((envelope) => envelope.meta.streamVersion >= fromVersion),
+      map((envelope) => this.recorded(envelope)),
+    );
+  }
+
+  async streamVersion(streamId: string): Promise<number> {
+    this.ensureOpen();
+    checkStreamId(streamId);
+    return this.turns.run(streamId, async () => (await this.index.head(streamId)).version);
+  }
+
+  async appliedCommand(streamId: string, commandId: string): Promise<AppendResult<E> | undefined> {
+    this.ensureOpen();
+    checkStreamId(streamId);
+    checkOptionalId('commandId', commandId);
+    return this.turns.run(streamId, () => this.replayCommand(streamId, commandId));
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.log.close();
+    return this.closing;
+  }
+
+  /** tsyringe calls it when a container holding the store is disposed. */
+  dispose(): Promise<void> {
+    return this.close();
+  }
+
+  private async replayCommand(streamId: string, commandId: string): Promise<AppendResult<E> | undefined> {
+    const applied = await this.index.applied(streamId, commandId);
+    if (!applied) return undefined;
+    const { messages } = await this.log.consumeByKey(streamId, applied.firstOffset, applied.count);
+    return { streamId, events: messages.map((m) => this.decode(m)), nextExpectedVersion: applied.version, alreadyApplied: true };
+  }
+
+  private decode(message: Message): RecordedEvent<E> {
+    return this.recorded(parseEnvelope(message));
+  }
+
+  private recorded(envelope: StoredEnvelope): RecordedEvent<E> {
+    return toRecorded<E>(envelope, this.registry.currentData(envelope));
+  }
+
+  private ensureOpen(): void {
+    if (this.closing) throw new LogError('ERR_CLOSED', 'the event store is closed');
+  }
+}
+
+function streamOptions(options: SubscribeOptions) {
+  return { offset: options.fromPosition ?? OffsetOldest, live: options.live, batchSize: options.batchSize, signal: options.signal };
+}
+
+/** An event store in a log directory (created if missing). */
+export async function openEventStore<const Types extends readonly AnyEventType[]>(
+  dir: string,
+  options: EventStoreOptions<Types> & { log?: Options } = {},
+): Promise<LogEventStore<EventsOf<Types>>> {
+  if (options.log?.keyIndex === false) throw invalidArgument('openEventStore: the event log needs its key index (log.keyIndex)');
+  const log = await openBlocking(dir, { createDirs: true, ...options.log, keyIndex: true });
+  return new LogEventStore(log, options);
+}
+
+/** The same store over a log held in memory: identical semantics, for fast unit tests. */
+export function inMemoryEventStore<const Types extends readonly AnyEventType[]>(
+  options: EventStoreOptions<Types> = {},
+): LogEventStore<EventsOf<Types>> {
+  return new LogEventStore(new MemoryLog(), options);
+}

@@ -1,0 +1,195 @@
+/**
+ * A BlockingLog held in memory, behind the in-memory event store: the store
+ * runs the very same code over it as over a log on disk, which is what keeps
+ * the two stores' semantics identical. Offsets, key lookups, blocking
+ * consume and the error codes follow the log on disk; there are no files,
+ * so backup() is the one thing it refuses.
+ */
+import { checkBlockingArgs } from '../storage/blocking.js';
+import { LogError, invalidArgument, invalidOffset, notFound } from '../storage/errors.js';
+import { recordSize } from '../storage/format/message-format.js';
+import { OffsetNotify } from '../storage/notify.js';
+import { OffsetNewest, OffsetOldest } from '../storage/types.js';
+import type { BlockingLog, ConsumeResult, DeleteResult, Message, PublishMessage, Stats } from '../storage/types.js';
+import {
+  checkBodySize, checkCount, checkDate, checkInteger, checkKey, checkOffset, checkTimeMicros, describeValue, toBytes,
+} from '../storage/validate.js';
+
+/** A Map key for message keys: latin1 maps bytes to chars one to one. */
+const keyId = (key: Buffer | null): string => (key ? key.toString('latin1') : '');
+
+export class MemoryLog implements BlockingLog {
+  private messages: Message[] = [];
+  private readonly byKey = new Map<string, Message[]>();
+  private next = 0;
+  private closed = false;
+  private readonly notify = new OffsetNotify(0);
+
+  async publish(messages: PublishMessage[]): Promise<number> {
+    this.ensureOpen();
+    if (!Array.isArray(messages)) throw invalidArgument(`messages must be an array of messages, got ${describeValue(messages)}`);
+    const now = Date.now() * 1000;
+    const prepared = messages.map((m: PublishMessage, i): Message => {
+      const name = `messages[${i}]`;
+      if (typeof m !== 'object' || m === null) throw invalidArgument(`${name} must be a message object, got ${describeValue(m)}`);
+      const key = toBytes(`${name}.key`, m.key);
+      const value = toBytes(`${name}.value`, m.value);
+      checkBodySize(name, key, value);
+      const timeMicros =
+        m.timeMicros !== undefined ? checkTimeMicros(`${name}.timeMicros`, m.timeMicros)
+        : m.time !== undefined ? checkDate(`${name}.time`, m.time).getTime() * 1000
+        : now;
+      // Copies, so a caller reusing its buffers cannot change what was stored.
+      return { offset: 0, timeMicros, time: new Date(Math.floor(timeMicros / 1000)), key: copy(key), value: copy(value) };
+    });
+    for (const m of prepared) {
+      m.offset = this.next++;
+      this.messages.push(m);
+      const id = keyId(m.key);
+      const list = this.byKey.get(id);
+      if (list) list.push(m);
+      else this.byKey.set(id, [m]);
+    }
+    this.notify.set(this.next);
+    return this.next;
+  }
+
+  async nextOffset(): Promise<number> {
+    this.ensureOpen();
+    return this.next;
+  }
+
+  async consume(offset: number, maxCount: number): Promise<ConsumeResult> {
+    return this.consumeFrom(this.messages, checkOffset('offset', offset), checkCount('maxCount', maxCount));
+  }
+
+  async consumeByKey(key: Uint8Array | string, offset: number, maxCount: number): Promise<ConsumeResult> {
+    const list = this.byKey.get(keyId(checkKey('key', key))) ?? [];
+    return this.consumeFrom(list, checkOffset('offset', offset), checkCount('maxCount', maxCount));
+  }
+
+  async consumeBlocking(offset: number, maxCount: number, signal?: AbortSignal): Promise<ConsumeResult> {
+    checkBlockingArgs('consumeBlocking', offset, maxCount, signal);
+    await this.notify.wait(offset, signal);
+    return this.consume(offset, maxCount);
+  }
+
+  async consumeByKeyBlocking(key: Uint8Array | string, offset: number, maxCount: number, signal?: AbortSignal): Promise<ConsumeResult> {
+    checkKey('key', key);
+    checkBlockingArgs('consumeByKeyBlocking', offset, maxCount, signal);
+    await this.notify.wait(offset, signal);
+    return this.consumeByKey(key, offset, maxCount);
+  }
+
+  async get(offset: number): Promise<Message> {
+    checkInteger('offset', offset);
+    this.ensureOpen();
+    if (this.messages.length === 0) throw invalidOffset('invalid offset: the log is empty');
+    if (offset >= this.next) throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${this.next})`);
+    const m = this.messages[firstAtOrAfter(this.messages, offset)];
+    if (m?.offset !== offset) throw notFound(`not found: offset ${offset} was deleted`);
+    return m;
+  }
+
+  async getByKey(key: Uint8Array | string): Promise<Message> {
+    const k = checkKey('key', key);
+    this.ensureOpen();
+    const list = this.byKey.get(keyId(k));
+    if (!list?.length) throw notFound(`not found: no message with key ${k ? JSON.stringify(k.toString('utf8')) : '(empty)'}`);
+    return list[list.length - 1]!;
+  }
+
+  async offsetByKey(key: Uint8Array | string): Promise<number> {
+    return (await this.getByKey(key)).offset;
+  }
+
+  async getByTime(start: Date): Promise<Message> {
+    const micros = checkDate('start', start).getTime() * 1000;
+    this.ensureOpen();
+    if (this.messages.length === 0) throw invalidOffset('invalid offset: the log is empty');
+    const m = this.messages.find((x) => x.timeMicros >= micros);
+    if (!m) throw notFound(`not found: no message at or after ${start.toISOString()}`);
+    return m;
+  }
+
+  async offsetByTime(start: Date): Promise<{ offset: number; time: Date }> {
+    const m = await this.getByTime(start);
+    return { offset: m.offset, time: m.time };
+  }
+
+  async delete(offsets: Iterable<number>): Promise<DeleteResult> {
+    this.ensureOpen();
+    if (offsets === null || typeof (offsets as Iterable<number>)?.[Symbol.iterator] !== 'function') {
+      throw invalidArgument(`offsets must be an iterable of offsets (a Set or an array), got ${describeValue(offsets)}`);
+    }
+    const gone = new Set<number>();
+    for (const o of offsets) gone.add(checkOffset('offsets[]', o));
+    const deleted = this.messages.filter((m) => gone.has(m.offset));
+    if (deleted.length === 0) return { deleted, deletedSize: 0 };
+    this.messages = this.messages.filter((m) => !gone.has(m.offset));
+    for (const m of deleted) {
+      const id = keyId(m.key);
+      const rest = this.byKey.get(id)!.filter((x) => !gone.has(x.offset));
+      if (rest.length > 0) this.byKey.set(id, rest);
+      else this.byKey.delete(id);
+    }
+    return { deleted, deletedSize: deleted.reduce((sum, m) => sum + this.size(m), 0) };
+  }
+
+  size(m: Message): number {
+    return recordSize('V2', m.key?.length ?? 0, m.value?.length ?? 0);
+  }
+
+  async stat(): Promise<Stats> {
+    this.ensureOpen();
+    return { segments: 1, messages: this.messages.length, size: this.messages.reduce((sum, m) => sum + this.size(m), 0) };
+  }
+
+  async backup(): Promise<void> {
+    this.ensureOpen();
+    throw invalidArgument('backup: an in-memory log has no files to back up');
+  }
+
+  async sync(): Promise<number> {
+    return this.nextOffset();
+  }
+
+  async gc(): Promise<void> {
+    this.ensureOpen();
+  }
+
+  async close(): Promise<void> {
+    // Waiters first, as the log on disk does: none of them reads a closed log.
+    this.notify.close();
+    this.closed = true;
+  }
+
+  private consumeFrom(list: Message[], offset: number, maxCount: number): ConsumeResult {
+    this.ensureOpen();
+    if (offset === OffsetNewest) return { nextOffset: this.next, messages: [] };
+    const from = offset === OffsetOldest ? 0 : offset;
+    if (from > this.next) throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${this.next})`);
+    const i = firstAtOrAfter(list, from);
+    const messages = list.slice(i, i + maxCount);
+    return { nextOffset: messages.length > 0 ? messages[messages.length - 1]!.offset + 1 : this.next, messages };
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new LogError('ERR_CLOSED', 'the log is closed');
+  }
+}
+
+function copy(b: Buffer | null): Buffer | null {
+  return b === null ? null : Buffer.from(b);
+}
+
+function firstAtOrAfter(list: Message[], offset: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.offset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

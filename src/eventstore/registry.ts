@@ -1,0 +1,96 @@
+/**
+ * The event types a store knows: validates events before they are written,
+ * and upcasts then validates them wherever they are read, so `evolve`,
+ * subscriptions and projections only ever see the current shape.
+ */
+import type { ZodError } from 'zod';
+import { invalidArgument } from '../storage/errors.js';
+import { InvalidEventError } from './errors.js';
+import type { AnyEventType, Event } from './event-type.js';
+import type { StoredEnvelope } from './envelope.js';
+
+export interface ValidatedEvent {
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+}
+
+export class EventRegistry {
+  private readonly types = new Map<string, AnyEventType>();
+  /** No types declared: envelopes are checked, data is passed through untouched. */
+  readonly open: boolean;
+
+  constructor(types?: readonly AnyEventType[]) {
+    this.open = types === undefined;
+    if (types !== undefined && !Array.isArray(types)) throw invalidArgument('events must be an array of event types (defineEvent)');
+    for (const t of types ?? []) {
+      if (typeof t !== 'function' || typeof t.type !== 'string') {
+        throw invalidArgument('events must be event types made by defineEvent');
+      }
+      if (this.types.has(t.type)) throw invalidArgument(`event type "${t.type}" is declared twice`);
+      this.types.set(t.type, t);
+    }
+  }
+
+  /** Rejects an event before anything is written; returns the data as the schema parsed it. */
+  validate(event: Event, index: number, streamId: string): ValidatedEvent {
+    const where = `#${index} of the append to "${streamId}"`;
+    if (typeof event !== 'object' || event === null) throw new InvalidEventError(undefined, '', 'not an event object', undefined, where);
+    const { type, data } = event;
+    if (typeof type !== 'string' || type.length === 0) {
+      throw new InvalidEventError(undefined, 'type', 'must be a non-empty string', undefined, where);
+    }
+    if (this.open) {
+      if (data === undefined) throw new InvalidEventError(type, 'data', 'is missing', undefined, where);
+      return { type, schemaVersion: 1, data };
+    }
+    const eventType = this.types.get(type);
+    if (!eventType) throw new InvalidEventError(type, 'type', this.unknownType(), undefined, where);
+    const result = eventType.schema.safeParse(data);
+    if (!result.success) {
+      const { path, reason } = firstIssue(result.error);
+      throw new InvalidEventError(type, path, reason, undefined, where);
+    }
+    return { type, schemaVersion: eventType.version, data: result.data };
+  }
+
+  /** The envelope's data in the current shape of its type, or an error naming offset, type and path. */
+  currentData(envelope: StoredEnvelope): unknown {
+    if (this.open) return envelope.data;
+    const { type, schemaVersion, position } = envelope;
+    const fail = (path: string, reason: string): never => {
+      throw new InvalidEventError(type, path, reason, position);
+    };
+    const eventType = this.types.get(type);
+    if (!eventType) return fail('type', this.unknownType());
+    if (schemaVersion > eventType.version) {
+      fail('schemaVersion', `version ${schemaVersion} is newer than this code's schema (version ${eventType.version}); upgrade the reader`);
+    }
+    let data = envelope.data;
+    for (let v = schemaVersion; v < eventType.version; v++) {
+      const upcaster = eventType.upcasters[v];
+      if (!upcaster) fail('schemaVersion', `no upcaster from version ${v} (the schema is at version ${eventType.version})`);
+      try {
+        data = upcaster!(data);
+      } catch (err) {
+        fail('data', `the upcaster from version ${v} failed: ${(err as Error).message ?? String(err)}`);
+      }
+    }
+    const result = eventType.schema.safeParse(data);
+    if (result.success) return result.data;
+    const { path, reason } = firstIssue(result.error);
+    const upcast = schemaVersion < eventType.version ? ` (after upcasting from version ${schemaVersion})` : '';
+    return fail(path, reason + upcast);
+  }
+
+  private unknownType(): string {
+    return `unknown event type; the store knows ${[...this.types.keys()].map((t) => `"${t}"`).join(', ') || 'none'}`;
+  }
+}
+
+function firstIssue(error: ZodError): { path: string; reason: string } {
+  const [issue, ...rest] = error.issues;
+  const path = ['data', ...(issue?.path ?? []).map(String)].join('.');
+  const more = rest.length > 0 ? ` (and ${rest.length} more issue${rest.length > 1 ? 's' : ''})` : '';
+  return { path, reason: (issue?.message ?? 'invalid') + more };
+}

@@ -1,0 +1,100 @@
+/**
+ * What an append must know about a stream before it writes: its version and
+ * the commands already applied to it. Both are rebuilt from the log (so they
+ * survive a restart) and kept in bounded caches. Callers hold the stream's
+ * turn (KeyedMutex) around every call, so a cache entry is never filled from
+ * a read that raced with an append.
+ */
+import { LRUCache } from 'lru-cache';
+import { isLogError } from '../storage/errors.js';
+import { OffsetOldest, type Log, type Message } from '../storage/types.js';
+import { parseEnvelope } from './envelope.js';
+
+export interface StreamHead {
+  version: number;
+  /** Offset of the stream's newest event; -1 for a stream with none. */
+  lastOffset: number;
+}
+
+/** Where the events of one applied command sit: they were written by one publish, so contiguously. */
+export interface AppliedCommand {
+  firstOffset: number;
+  count: number;
+  /** The stream's version right after that append. */
+  version: number;
+}
+
+const EMPTY: StreamHead = { version: 0, lastOffset: -1 };
+const SCAN_BATCH = 1000;
+
+export class StreamIndex {
+  private readonly heads: LRUCache<string, StreamHead>;
+  private readonly commands: LRUCache<string, Map<string, AppliedCommand>>;
+
+  constructor(
+    private readonly log: Log,
+    maxStreams: number,
+  ) {
+    this.heads = new LRUCache({ max: maxStreams });
+    // Sized by command count: one busy stream must not pin millions of ids.
+    this.commands = new LRUCache({ maxSize: maxStreams * 100, sizeCalculation: (m) => Math.max(1, m.size) });
+  }
+
+  /** The stream's version, from its newest event: one key-index lookup. */
+  async head(streamId: string): Promise<StreamHead> {
+    const cached = this.heads.get(streamId);
+    if (cached) return cached;
+    let head = EMPTY;
+    try {
+      const last = await this.log.getByKey(streamId);
+      head = { version: parseEnvelope(last).meta.streamVersion, lastOffset: last.offset };
+    } catch (err) {
+      if (!isLogError(err, 'ERR_NOT_FOUND')) throw err;
+    }
+    this.heads.set(streamId, head);
+    return head;
+  }
+
+  async applied(streamId: string, commandId: string): Promise<AppliedCommand | undefined> {
+    let byId = this.commands.get(streamId);
+    if (!byId) {
+      byId = await this.scanCommands(streamId);
+      this.commands.set(streamId, byId);
+    }
+    return byId.get(commandId);
+  }
+
+  /** Records a successful append. */
+  appended(streamId: string, head: StreamHead, commandId: string | undefined, command: AppliedCommand): void {
+    this.heads.set(streamId, head);
+    if (commandId === undefined) return;
+    const byId = this.commands.get(streamId);
+    // Not loaded yet: the first lookup will find this append in the log.
+    if (!byId) return;
+    byId.set(commandId, command);
+    this.commands.set(streamId, byId); // re-measures the entry
+  }
+
+  private async scanCommands(streamId: string): Promise<Map<string, AppliedCommand>> {
+    const byId = new Map<string, AppliedCommand>();
+    let offset = OffsetOldest;
+    for (;;) {
+      const { messages, nextOffset } = await this.log.consumeByKey(streamId, offset, SCAN_BATCH);
+      if (messages.length === 0) return byId;
+      for (const message of messages) addCommand(byId, message);
+      offset = nextOffset;
+    }
+  }
+}
+
+function addCommand(byId: Map<string, AppliedCommand>, message: Message): void {
+  const { meta } = parseEnvelope(message);
+  if (meta.commandId === undefined) return;
+  const seen = byId.get(meta.commandId);
+  if (seen) {
+    seen.count++;
+    seen.version = meta.streamVersion;
+  } else {
+    byId.set(meta.commandId, { firstOffset: message.offset, count: 1, version: meta.streamVersion });
+  }
+}
