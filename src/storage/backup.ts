@@ -59,7 +59,8 @@ export async function copySegmentsTo(files: FileSnapshot[], target: string): Pro
 
 async function copyFile(src: FileSnapshot, dst: string): Promise<void> {
   const existing = await fs.promises.stat(dst).catch(() => null);
-  if (existing && src.complete && existing.size === src.length && existing.mtimeMs === src.mtimeMs) return;
+  // Times are compared to the millisecond: utimes cannot always set the source's nanoseconds exactly.
+  if (existing && src.complete && existing.size === src.length && Math.floor(existing.mtimeMs) === Math.floor(src.mtimeMs)) return;
   const out = await fs.promises.open(dst, 'w', 0o600);
   try {
     const chunk = Buffer.allocUnsafe(1 << 20);
@@ -77,7 +78,7 @@ async function copyFile(src: FileSnapshot, dst: string): Promise<void> {
   } finally {
     await out.close();
   }
-  if (src.complete) await fs.promises.utimes(dst, new Date(src.mtimeMs), new Date(src.mtimeMs));
+  if (src.complete) await fs.promises.utimes(dst, src.mtimeMs / 1000, src.mtimeMs / 1000);
 }
 
 /** Backup of a closed log directory (Go: klevdb.Backup). */

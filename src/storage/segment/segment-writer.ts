@@ -19,7 +19,6 @@ export interface PreparedMessage {
 export class SegmentWriter {
   private readonly logSyncer: FileSyncer;
   private readonly indexSyncer: FileSyncer;
-  private readonly scratch: IndexItem = emptyItem();
   private closed = false;
 
   private constructor(

@@ -1,0 +1,234 @@
+/**
+ * The read paths of a log over its segment list (Go: log.go Consume, Get,
+ * GetByKey, GetByTime), with what is derived from the list to make them
+ * fast: the key table and the time search. Arguments arrive validated.
+ */
+import { invalidOffset, notFound } from './errors.js';
+import { type KeyHash, keyHash } from './format/key-hash.js';
+import { KeyTable } from './key-table.js';
+import type { ResolvedOptions } from './log-options.js';
+import { AFTER_END, BEFORE_START, INDEX_EMPTY } from './segment/segment-index.js';
+import type { SegmentReader } from './segment/segment-reader.js';
+import type { ConsumeResult, Message } from './types.js';
+import { OffsetNewest, OffsetOldest } from './types.js';
+
+export interface SegmentList {
+  /** Oldest first; the last one is the head. */
+  readonly segments: SegmentReader[];
+  readonly opts: ResolvedOptions;
+}
+
+export class LogReader {
+  private keyTable: KeyTable | null = null;
+  private layout = 0;
+  private timeSearch: { layout: number; suffixMin: Float64Array } | null = null;
+
+  constructor(private readonly log: SegmentList) {}
+
+  /** Segment a consume at `offset` starts in (Go: segment.Consume). */
+  private consumeSegment(offset: number): number {
+    const segs = this.log.segments;
+    if (offset === OffsetNewest) return segs.length - 1;
+    if (offset === OffsetOldest || offset <= segs[0]!.offset) return 0;
+    if (segs[segs.length - 1]!.offset <= offset) return segs.length - 1;
+    return floorSegment(segs, offset);
+  }
+
+  /** Segment that holds `offset` (Go: segment.Get). */
+  private getSegment(offset: number): number {
+    const segs = this.log.segments;
+    if (offset === OffsetOldest) return 0;
+    if (offset === OffsetNewest) return segs.length - 1;
+    const first = segs[0]!.offset;
+    if (offset < first) {
+      if (first === 0) throw invalidOffset(`invalid offset: ${offset} is before the start of the log`);
+      throw notFound(`not found: offset ${offset} is before the first segment (${first}); it was deleted`);
+    }
+    if (segs[segs.length - 1]!.offset <= offset) return segs.length - 1;
+    return floorSegment(segs, offset);
+  }
+
+  consume(offset: number, maxCount: number): ConsumeResult {
+    let si = this.consumeSegment(offset);
+    let r = this.consumeIn(si, offset, maxCount);
+    if (r === AFTER_END && si < this.log.segments.length - 1) r = this.consumeIn(++si, OffsetOldest, maxCount);
+    if (r === AFTER_END) throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${this.log.segments[this.log.segments.length - 1]!.getIndex().nextOffset})`);
+    return r;
+  }
+
+  private consumeIn(si: number, offset: number, maxCount: number): ConsumeResult | typeof AFTER_END {
+    const seg = this.log.segments[si]!;
+    const index = seg.getIndex();
+    if (offset === OffsetNewest) return { nextOffset: index.nextOffset, messages: [] };
+    const i = index.findConsume(offset);
+    if (i === INDEX_EMPTY || i === AFTER_END) {
+      if (seg.head && offset <= index.nextOffset) return { nextOffset: index.nextOffset, messages: [] };
+      if (i === INDEX_EMPTY) throw invalidOffset(`invalid offset: ${offset}: segment ${seg.offset} has no messages`);
+      return AFTER_END;
+    }
+    const messages = seg.readRange(i, Math.min(i + maxCount, index.count));
+    return { nextOffset: messages[messages.length - 1]!.offset + 1, messages };
+  }
+
+  consumeByKey(k: Buffer | null, offset: number, maxCount: number): ConsumeResult {
+    const hash = keyHashOf(k);
+    let si = this.consumeSegment(offset);
+    for (;;) {
+      const seg = this.log.segments[si]!;
+      const index = seg.getIndex();
+      if (offset === OffsetNewest) return { nextOffset: index.nextOffset, messages: [] };
+      const messages: Message[] = [];
+      for (const i of index.keyMatches(hash.hi, hash.lo)) {
+        if (index.offsetAt(i) < offset) continue;
+        const m = seg.readOne(i);
+        if (sameKey(m.key, k)) {
+          messages.push(m);
+          if (messages.length >= maxCount) break;
+        }
+      }
+      if (messages.length > 0) return { nextOffset: messages[messages.length - 1]!.offset + 1, messages };
+      if (si >= this.log.segments.length - 1) return { nextOffset: index.nextOffset, messages: [] };
+      si++;
+      offset = OffsetOldest;
+    }
+  }
+
+  get(offset: number): Message {
+    const si = this.getSegment(offset);
+    const seg = this.log.segments[si]!;
+    const i = seg.getIndex().findExact(offset);
+    if (i >= 0) return seg.readOne(i);
+    if (i === INDEX_EMPTY) throw invalidOffset(`invalid offset: the log is empty`);
+    if (i === AFTER_END) {
+      if (si < this.log.segments.length - 1) throw notFound(`not found: offset ${offset} was deleted`);
+      throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${seg.getIndex().nextOffset})`);
+    }
+    if (i === BEFORE_START) throw notFound(`not found: offset ${offset} was deleted`);
+    throw notFound(`not found: offset ${offset} was deleted`);
+  }
+
+  getByKey(k: Buffer | null): Message {
+    const hash = keyHashOf(k);
+    const segs = this.log.segments;
+    const head = segs.length - 1;
+    const found = this.newestWithKey(head, k, hash);
+    if (found) return found;
+    if (head > 0) {
+      // The table names the newest sealed offset with this hash; klevdb's search from there down is the fallback.
+      const newest = this.sealedKeys().get(hash.lo);
+      if (newest >= 0 && newest >= segs[0]!.offset) {
+        const si = Math.min(floorSegment(segs, newest), head - 1);
+        const seg = segs[si]!;
+        const i = seg.getIndex().findExact(newest);
+        if (i >= 0) {
+          const m = seg.readOne(i);
+          if (sameKey(m.key, k)) return m;
+        }
+        for (let sj = si; sj >= 0; sj--) {
+          const m = this.newestWithKey(sj, k, hash);
+          if (m) return m;
+        }
+      }
+    }
+    throw notFound(`not found: no message with key ${describeKey(k)}`);
+  }
+
+  /** The newest message with key `k` in segment `si` (klevdb's per-segment search). */
+  private newestWithKey(si: number, k: Buffer | null, hash: KeyHash): Message | null {
+    const seg = this.log.segments[si]!;
+    const matches = seg.getIndex().keyMatches(hash.hi, hash.lo);
+    for (let j = matches.length - 1; j >= 0; j--) {
+      const m = seg.readOne(matches[j]!);
+      if (sameKey(m.key, k)) return m;
+    }
+    return null;
+  }
+
+  /** The key table over sealed segments, built on first use. */
+  private sealedKeys(): KeyTable {
+    if (!this.keyTable) {
+      const table = new KeyTable();
+      for (let si = 0; si < this.log.segments.length - 1; si++) table.addSegment(this.log.segments[si]!.getIndex());
+      this.keyTable = table;
+    }
+    return this.keyTable;
+  }
+
+  /** Called when a segment stops taking appends: its keys join the key table. */
+  noteSealed(reader: SegmentReader): void {
+    if (this.keyTable && this.log.opts.params.keys) this.keyTable.addSegment(reader.getIndex());
+  }
+
+  getByTime(start: Date): Message {
+    const ts = start.getTime() * 1000;
+    const segs = this.log.segments;
+    // klevdb asks the segments newest first; the answer lies in the newest one whose first time is <= ts.
+    const head = segs[segs.length - 1]!;
+    const i = head.getIndex().findTime(ts);
+    if (i >= 0) return head.readOne(i);
+    if (i === INDEX_EMPTY) throw invalidOffset(`invalid offset: no time items in segment ${head.offset}`);
+    if (i === AFTER_END) throw notFound(`not found: no message at or after ${start.toISOString()}`);
+    const si = this.newestSealedStartingBy(ts);
+    if (si < 0) return segs[0]!.readOne(0);
+    const seg = segs[si]!;
+    const k = seg.getIndex().findTime(ts);
+    return k >= 0 ? seg.readOne(k) : segs[si + 1]!.readOne(0);
+  }
+
+  /**
+   * The newest sealed segment whose first index time is <= ts, or -1. Index
+   * times need not grow from one segment to the next (a rebuilt index starts
+   * its chain again), so the search runs over suffix minimums of the first
+   * times, which do grow: one binary search instead of a walk of every segment.
+   */
+  private newestSealedStartingBy(ts: number): number {
+    if (!this.timeSearch || this.timeSearch.layout !== this.layout) {
+      const n = this.log.segments.length - 1;
+      const suffixMin = new Float64Array(n);
+      let min = Infinity;
+      for (let j = n - 1; j >= 0; j--) {
+        min = Math.min(min, this.log.segments[j]!.firstIndexTime());
+        suffixMin[j] = min;
+      }
+      this.timeSearch = { layout: this.layout, suffixMin };
+    }
+    const m = this.timeSearch.suffixMin;
+    let lo = 0;
+    let hi = m.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (m[mid]! <= ts) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  }
+
+  /** The segment list changed (rollover, rewrite, a follower's rescan): drop what was derived from it. */
+  segmentsChanged(): void {
+    this.layout++;
+  }
+}
+
+function floorSegment(segs: SegmentReader[], offset: number): number {
+  let lo = 0;
+  let hi = segs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (segs[mid]!.offset <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+const keyHashOf = (k: Buffer | null): KeyHash => keyHash(k);
+
+function sameKey(a: Buffer | null, b: Buffer | null): boolean {
+  if (!a || a.length === 0) return !b || b.length === 0;
+  return !!b && a.equals(b);
+}
+
+function describeKey(k: Buffer | null): string {
+  if (!k) return '(empty)';
+  const text = k.toString('utf8');
+  return /^[\x20-\x7e]*$/.test(text) && text.length <= 64 ? JSON.stringify(text) : `0x${k.subarray(0, 32).toString('hex')}${k.length > 32 ? '…' : ''}`;
+}
