@@ -30,6 +30,7 @@ export class SnapshotStore {
   private saves = 0;
   private readonly compactEvery: number;
   private compacting: Promise<void> | undefined;
+  private compactions: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
   /** The last background compaction failure, if any: compaction is retried on the next round. */
   lastCompactionError: unknown;
@@ -77,8 +78,14 @@ export class SnapshotStore {
   }
 
   /** Drops every snapshot a newer one of the same stream replaces. */
-  async compact(): Promise<void> {
-    await compactUpdatesMulti(this.log, new Date());
+  compact(): Promise<void> {
+    // One compaction at a time: two would race to delete the same offsets.
+    const run = this.compactions.catch(() => undefined).then(async () => {
+      // Stored times have microseconds; a bound 1 ms ahead covers every snapshot saved so far.
+      await compactUpdatesMulti(this.log, new Date(Date.now() + 1));
+    });
+    this.compactions = run;
+    return run;
   }
 
   close(): Promise<void> {

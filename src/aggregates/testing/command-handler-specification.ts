@@ -93,10 +93,12 @@ export const CommandHandlerSpecification = {
           });
         const plain = (events: readonly Event[]): Event[] => events.map(({ type, data }) => ({ type, data }));
         return {
-          async then(expected) {
+          // Not async: the misuse check must throw synchronously to reject an `await`.
+          then(expected) {
             const events = checkExpectedEvents(expected);
-            const result = await run();
-            assert.deepStrictEqual(plain(result.events), plain(Array.isArray(events) ? events : [events as E]));
+            return run().then((result) => {
+              assert.deepStrictEqual(plain(result.events), plain(Array.isArray(events) ? events : [events as E]));
+            });
           },
           async thenNothingHappened() {
             assert.deepStrictEqual(plain((await run()).events), [], 'expected the command to be accepted with no events');

@@ -20,7 +20,8 @@ export function matchesError(error: unknown, expected: ExpectedError | undefined
 
 /**
  * `then` makes a spec object look like a promise: `await spec.when(...)`
- * would call it with two functions. Say so instead of comparing events with them.
+ * calls it with two functions. Thrown synchronously, this error is what
+ * that await rejects with, instead of a comparison against functions.
  */
 export function checkExpectedEvents<T>(expected: T): T {
   if (typeof expected === 'function') {
