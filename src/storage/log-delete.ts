@@ -8,7 +8,7 @@ import { invalidOffset, notFound } from './errors.js';
 import { detectMessageVersion, FILE_HEADER_SIZE, type FormatVersion } from './format/message-format.js';
 import type { KlevLog } from './log.js';
 import { commitRewrite, discardRewrite, removeSegment, rewriteSegment } from './segment/rewrite.js';
-import { readFileHead, segmentFiles } from './segment/segment-files.js';
+import { readFileHead, segmentFiles, syncDir } from './segment/segment-files.js';
 import { SegmentReader } from './segment/segment-reader.js';
 import { SegmentWriter } from './segment/segment-writer.js';
 import type { DeleteResult } from './types.js';
@@ -54,16 +54,19 @@ export function deleteFromLog(log: KlevLog, offsets: Set<number>): DeleteResult 
       log.writer = fresh;
       replacement = [fresh.reader];
     } else {
-      const files = commitRewrite(reader.files, rs);
       if (lastDeleted === headLast) {
         // The newest message went: keep the rewritten segment sealed and start an empty head at
-        // the old next offset, so that offset is never handed out twice.
+        // the old next offset, so that offset is never handed out twice. The new head exists
+        // before the rewrite lands: a crash in between leaves the old head whole, sealed.
+        const fresh = openWriter(segmentFiles(log.dir, nextOffset), nextTime);
+        syncDir(log.dir);
+        const files = commitRewrite(reader.files, rs);
         const sealed = new SegmentReader(files, log.opts.params, false, load);
         log.noteSealed(sealed);
-        const fresh = openWriter(segmentFiles(log.dir, nextOffset), nextTime);
         log.writer = fresh;
         replacement = [sealed, fresh.reader];
       } else {
+        const files = commitRewrite(reader.files, rs);
         const fresh = openWriter(files, nextTime);
         log.writer = fresh;
         replacement = [fresh.reader];

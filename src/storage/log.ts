@@ -143,7 +143,8 @@ export class KlevLog implements Log {
     const writer0 = this.ensureWritable();
     const prepared = prepareMessages(messages);
     let writer = writer0;
-    if (prepared.length > 0 && writer.logSize > this.opts.rollover) writer = this.rollover(writer);
+    // An empty head never rolls over (with a rollover below the 8-byte header it would name a second segment at the same offset).
+    if (prepared.length > 0 && writer.logSize > this.opts.rollover && writer.index.count > 0) writer = this.rollover(writer);
     const next = prepared.length > 0 ? writer.append(prepared) : writer.nextOffset;
     if (this.opts.autoSync && prepared.length > 0) await writer.durable();
     return next;
