@@ -1,0 +1,103 @@
+/**
+ * The CLI's exit codes and its one-line errors. Every failure ends up as a
+ * CliError: a code from EXIT and a message that names what went wrong and
+ * what to do, printed as `klevdb: <message>` on one line of stderr.
+ */
+import { isLogError } from '../index.js';
+
+export const EXIT = {
+  /** Success. */
+  OK: 0,
+  /** Usage error or bad argument (unknown option, bad offset, wrong index options, ...). */
+  USAGE: 1,
+  /** Nothing there: no such log directory, offset, key or time. */
+  NOT_FOUND: 2,
+  /** The log is corrupted (check failed, a record cannot be read). */
+  CORRUPTED: 3,
+  /** Another process has the log open for writing. */
+  LOCKED: 4,
+  /** Anything else: file system errors (permissions, disk full), unexpected failures. */
+  FAILURE: 5,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export class CliError extends Error {
+  constructor(
+    readonly exitCode: ExitCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export const usageError = (message: string): CliError => new CliError(EXIT.USAGE, message);
+export const notFoundError = (message: string): CliError => new CliError(EXIT.NOT_FOUND, message);
+
+/** One line: newlines and runs of spaces collapse, so stderr stays greppable. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, '; ').replace(/\s{2,}/g, ' ').trim();
+}
+
+const INDEX_MISMATCH = /(times|keys) index mismatch: the log was created with (?:timeIndex|keyIndex) (true|false)/;
+
+/**
+ * The CliError for any error a command let through, phrased for the command
+ * line (flags, not API options) and naming what to do. `dir` is the log the
+ * command works on, for messages that need it.
+ */
+export function toCliError(err: unknown, dir?: string): CliError {
+  if (err instanceof CliError) return err;
+  const log = dir ?? 'the log';
+  if (isLogError(err)) {
+    const detail = err.message;
+    switch (err.code) {
+      case 'ERR_LOCKED':
+        return new CliError(
+          EXIT.LOCKED,
+          `log ${log} is locked by another process that has it open for writing; stop that process first (read commands such as consume and stat work beside it)`,
+        );
+      case 'ERR_NOT_FOUND':
+      case 'ERR_INVALID_OFFSET':
+        return new CliError(EXIT.NOT_FOUND, `${detail}; run \`klevdb stat ${log}\` to see which offsets it holds`);
+      case 'ERR_CORRUPTED': {
+        const mismatch = INDEX_MISMATCH.exec(detail);
+        if (mismatch) {
+          const flag = mismatch[1] === 'times' ? 'time-index' : 'key-index';
+          const had = mismatch[2] === 'true';
+          return usageError(
+            `log ${log} was created ${had ? 'with' : 'without'} a ${flag === 'time-index' ? 'time' : 'key'} index; ` +
+              `pass ${had ? `--${flag}` : `--no-${flag}`}, or leave both index options out to detect them`,
+          );
+        }
+        return new CliError(
+          EXIT.CORRUPTED,
+          `log ${log} is corrupted: ${detail}; run \`klevdb check --all ${log}\` to locate the damage (\`klevdb recover ${log}\` repairs a damaged head segment)`,
+        );
+      }
+      case 'ERR_NO_INDEX':
+        return usageError(`${detail.replace(/open the log with (key|time)Index: true/, 'the log has no $1 index')}`);
+      case 'ERR_RANGE':
+        return new CliError(
+          EXIT.CORRUPTED,
+          `log ${log} cannot be read: ${detail}; if it has V1 segments, pass --key-index/--no-key-index and --time-index/--no-time-index as it was created with`,
+        );
+      case 'ERR_INVALID_ARGUMENT':
+        return usageError(detail);
+      case 'ERR_READONLY':
+      case 'ERR_CLOSED':
+      case 'ERR_ABORTED':
+        return new CliError(EXIT.FAILURE, detail);
+    }
+  }
+  const errno = err as NodeJS.ErrnoException | null;
+  if (errno && typeof errno === 'object' && typeof errno.code === 'string') {
+    const what = errno.message ?? String(err);
+    if (errno.code === 'ENOENT') return notFoundError(`${what}; check the path`);
+    if (errno.code === 'EACCES' || errno.code === 'EPERM') return new CliError(EXIT.FAILURE, `${what}; check the permissions`);
+    if (errno.code === 'ENOSPC') return new CliError(EXIT.FAILURE, `${what}; free some disk space and retry`);
+    return new CliError(EXIT.FAILURE, what);
+  }
+  return new CliError(EXIT.FAILURE, `unexpected failure: ${err instanceof Error ? err.message : String(err)}`);
+}
