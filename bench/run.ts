@@ -2,7 +2,7 @@
  * The storage benchmark: klevdb against better-sqlite3, lmdb and the raw
  * ceiling on klevdb's own workload (see workload.ts), all in one run.
  *
- *   npm run bench                                  # 1,000,000 messages, 5 rounds
+ *   npm run bench                                  # 1,000,000 messages, 9 rounds
  *   BENCH_MESSAGES=100000 npm run bench            # a quick run
  *   npm run bench -- --only raw,sqlite,get         # some peers and/or operations
  *   npm run bench -- --out bench/data/quick.json   # keep bench/results.json
@@ -21,6 +21,7 @@ import { peerNames } from './peers/peer.js';
 import { type Figure, type Target, advantage, atLeast, atMost, notAbove, renderTable, renderTargets, summary, UNITS } from './report.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const loadAtStart = os.loadavg()[0];
 /** The stage that reopens the closed datasets in child processes; --only can name it too. */
 const OPEN_STAGE = 'open';
 
@@ -65,18 +66,18 @@ function positiveIntegerFromEnv(name: string, fallback: number): number {
 }
 
 /**
- * The per-operation amounts, capped so that five rounds of everything stay
- * within ~10 minutes on 2 cores: on a shared machine more, shorter rounds
- * give every store a fairer share of the quiet moments than a few long ones.
+ * The per-operation amounts, capped so that nine rounds of everything stay
+ * within ~10 minutes on 2 cores: on a shared machine many short rounds give
+ * every store its share of the quiet moments, and the best round is kept.
  */
 function sizesFor(dataset: number): Sizes {
   return {
     dataset,
-    publishOne: Math.min(dataset, 100_000),
-    publishHundred: Math.min(dataset, 300_000),
-    publishSynced: Math.min(dataset, 50_000),
-    consumeOne: Math.min(dataset, 300_000),
-    lookups: Math.min(dataset, 100_000),
+    publishOne: Math.min(dataset, 50_000),
+    publishHundred: Math.min(dataset, 200_000),
+    publishSynced: Math.min(dataset, 20_000),
+    consumeOne: Math.min(dataset, 200_000),
+    lookups: Math.min(dataset, 50_000),
   };
 }
 
@@ -130,7 +131,11 @@ class Bench {
     this.add(figure);
   }
 
-  /** Fresh child processes reopen each closed dataset: open time, memory per message, and the consume yardstick. */
+  /**
+   * Fresh child processes reopen each closed dataset: open time, memory per
+   * message, and the consume yardstick. Memory barely moves between rounds and
+   * each round costs seconds per store, so three rounds at most.
+   */
   async measureOpen(): Promise<void> {
     const n = this.sizes.dataset;
     const open = newFigure('open', `open the closed ${n}-message log`, 'time');
@@ -139,7 +144,7 @@ class Bench {
     const memory = newFigure('memory', 'memory, heap + external', 'memory');
     const rss = newFigure('memory-rss', 'memory, RSS', 'memory');
     const perMessage = (report: OpenReport, pick: (usage: Usage) => number) => (pick(report.after) - pick(report.before)) / n;
-    for (let round = 0; round < this.rounds; round++) {
+    for (let round = 0; round < Math.min(this.rounds, 3); round++) {
       for (const { name } of rotate(this.hosts, round)) {
         const report = await measureInChild(name, datasetDir(path.join(this.dataRoot, name)), n);
         (this.openReports[name] ??= []).push(report);
@@ -172,8 +177,8 @@ function resultsJson(bench: Bench, setups: Record<string, string>, sizes: Sizes,
       cores: cpus.length,
       memoryBytes: os.totalmem(),
       platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-      /** Other work on the machine skews every figure: the 1-minute load average as the run ended. */
-      loadAverage: os.loadavg()[0],
+      /** Other work on the machine skews every figure: the 1-minute load averages as the run began and ended. */
+      loadAverage: { start: loadAtStart, end: os.loadavg()[0] },
     },
     node: process.version,
     sizes,
@@ -201,7 +206,7 @@ async function main(): Promise<void> {
   const measureOpen = onlyOps.length === 0 || onlyOps.includes(OPEN_STAGE);
 
   const sizes = sizesFor(positiveIntegerFromEnv('BENCH_MESSAGES', 1_000_000));
-  const rounds = positiveIntegerFromEnv('BENCH_ROUNDS', 5);
+  const rounds = positiveIntegerFromEnv('BENCH_ROUNDS', 9);
   const dataRoot = path.join(repoRoot, 'bench', 'data', `run-${process.pid}`);
   const removeData = () => fs.rmSync(dataRoot, { recursive: true, force: true });
   process.once('SIGINT', () => {
@@ -234,7 +239,7 @@ async function main(): Promise<void> {
   console.log(`Targets (klevdb vs the same run's figures):\n${renderTargets(targetResults)}\n`);
   fs.mkdirSync(path.dirname(args.out), { recursive: true });
   fs.writeFileSync(args.out, JSON.stringify(resultsJson(bench, setups, sizes, rounds, targetResults, seconds), null, 2) + '\n');
-  console.log(`${Math.round(seconds)} s; results written to ${path.relative(process.cwd(), args.out) || args.out}`);
+  console.log(`${Math.round(seconds)} s, load average ${loadAtStart.toFixed(1)} -> ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores; results written to ${path.relative(process.cwd(), args.out) || args.out}`);
 }
 
 await main();
