@@ -204,37 +204,37 @@ export function readerOptions(index: ResolvedIndex): Options {
   return { readonly: true, followWriter: true, keyIndex: index.keyIndex, timeIndex: index.timeIndex };
 }
 
-/** Opens an existing log to read, beside a writer if there is one. */
-export async function openReader(dir: string, given: IndexOptions): Promise<Opened<Log>> {
-  requireDir(dir);
-  const index = resolveIndex(dir, given);
-  try {
-    return { log: await open(dir, readerOptions(index)), index };
-  } catch (err) {
-    throw toCliError(err, dir);
-  }
-}
-
-/** As openReader, with blocking consume woken by another process's appends (consume --follow). */
-export async function openFollower(dir: string, given: IndexOptions): Promise<Opened<BlockingLog>> {
-  requireDir(dir);
-  const index = resolveIndex(dir, given);
-  try {
-    return { log: await openBlocking(dir, readerOptions(index)), index };
-  } catch (err) {
-    throw toCliError(err, dir);
-  }
-}
-
-/** Opens a log to write (taking its lock); `create` makes the directory when missing. */
-export async function openWriter(dir: string, given: IndexOptions, create = false): Promise<Opened<Log>> {
+/** Settles the index options of `dir` and opens it with `opener`, errors phrased for the command line. */
+async function openWith<L extends Log>(
+  dir: string,
+  given: IndexOptions,
+  create: boolean,
+  opener: (index: ResolvedIndex) => Promise<L>,
+): Promise<Opened<L>> {
   if (!create) requireDir(dir);
   const index = resolveIndex(dir, given);
   try {
-    return { log: await open(dir, { keyIndex: index.keyIndex, timeIndex: index.timeIndex, createDirs: create }), index };
+    return { log: await opener(index), index };
   } catch (err) {
     throw toCliError(err, dir);
   }
+}
+
+/** Opens an existing log to read, beside a writer if there is one. */
+export function openReader(dir: string, given: IndexOptions): Promise<Opened<Log>> {
+  return openWith(dir, given, false, (index) => open(dir, readerOptions(index)));
+}
+
+/** As openReader, with blocking consume woken by another process's appends (consume --follow). */
+export function openFollower(dir: string, given: IndexOptions): Promise<Opened<BlockingLog>> {
+  return openWith(dir, given, false, (index) => openBlocking(dir, readerOptions(index)));
+}
+
+/** Opens a log to write (taking its lock); `create` makes the directory when missing. */
+export function openWriter(dir: string, given: IndexOptions, create = false): Promise<Opened<Log>> {
+  return openWith(dir, given, create, (index) =>
+    open(dir, { keyIndex: index.keyIndex, timeIndex: index.timeIndex, createDirs: create }),
+  );
 }
 
 /** Runs `body` on an opened log and closes it whatever happens. */
