@@ -398,6 +398,30 @@ describe('Log.delete', function () {
     });
   }
 
+  describe('a rollover below the V2 file header', function () {
+    it('puts each message in its own segment, never a segment twice, deletes included; an empty head never rolls over', async function () {
+      const dir = await tempDir();
+      const o: Options = { keyIndex: true, timeIndex: true, rollover: 1 };
+      const log = await openLog(dir, o);
+      await publishBatched(log, gen(3), 1);
+      expect(await segmentOffsets(dir)).to.deep.equal([0, 1, 2]);
+      expect(await log.stat()).to.include({ segments: 3, messages: 3 });
+      expect(views((await log.consume(OffsetOldest, 10)).messages)).to.deep.equal(genViews([0]));
+      await log.delete([2]);
+      expect(await segmentOffsets(dir)).to.deep.equal([0, 1, 3]);
+      expect(await log.publish(gen(1, 3))).to.equal(4);
+      expect(await segmentOffsets(dir), 'the empty head takes the publish').to.deep.equal([0, 1, 3]);
+      await log.delete([1]);
+      expect(views(await consumeAll(log))).to.deep.equal(genViews([0, 3]));
+      expect(await log.stat()).to.include({ segments: 2, messages: 2 });
+      await closeLog(log);
+      await check(dir, o);
+      const again = await openLog(dir, o);
+      expect(await again.nextOffset()).to.equal(4);
+      expect(views(await consumeAll(again))).to.deep.equal(genViews([0, 3]));
+    });
+  });
+
   describe('the index time chain of a rewritten segment', function () {
     it('restarts at 0, as Go rebuilds it (a message whose time went back is found by its own time)', async function () {
       const dir = await tempDir();
