@@ -1,0 +1,20 @@
+// Shared by the example specs: temp data directories and captured output.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface TempDir {
+  dir: string;
+  cleanup(): Promise<void>;
+}
+
+export async function tempDir(name: string): Promise<TempDir> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), `klevdb-example-${name}-`));
+  return { dir, cleanup: () => fs.rm(dir, { recursive: true, force: true }) };
+}
+
+/** A print function for the examples that keeps the lines. */
+export function capture(): { print: (line: string) => void; lines: string[]; text: () => string } {
+  const lines: string[] = [];
+  return { print: (line) => lines.push(line), lines, text: () => lines.join('\n') };
+}
