@@ -1,0 +1,9 @@
+// klevdb/jetstream: the Log on a NATS JetStream stream (single server or a RAFT-replicated cluster).
+export { openJetStream } from './open.js';
+export type { JetStreamOptions } from './open.js';
+export { JetStreamLog } from './log.js';
+export type { ExpectingResult, StreamLimits } from './log.js';
+export { mirror } from './mirror.js';
+export type { MirrorOptions, MirrorResult } from './mirror.js';
+export { JetStreamError } from './errors.js';
+export { keyToken, tokenKey, NULL_KEY_TOKEN } from './subjects.js';

@@ -1,0 +1,128 @@
+// The two backends the shared suites run against: a local log directory and
+// a JetStream stream on a test server. Each opens fresh, empty logs and
+// removes them (closing every handle first) after each test.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { openJetStream } from '../../src/jetstream/index.js';
+import { openBlocking } from '../../src/storage/blocking.js';
+import type { BlockingLog, Stats } from '../../src/storage/types.js';
+import { useNatsServer } from './harness.js';
+
+export interface LogOptions {
+  keyIndex?: boolean;
+  timeIndex?: boolean;
+  readonly?: boolean;
+}
+
+/** A place holding one log: open it as often as a test needs (a second handle, readonly, after close). */
+export interface LogPlace {
+  open(opts?: LogOptions): Promise<BlockingLog>;
+}
+
+/**
+ * What the local log and JetStream do differently on purpose (README,
+ * "Moving to a cluster"); the suites check the documented behaviour of each.
+ */
+export interface Differences {
+  /** Local consume stops at a segment end; JetStream has one sequence space and fills maxCount. */
+  segments: boolean;
+}
+
+export interface Backend {
+  readonly name: string;
+  readonly differences: Differences;
+  /** A new, empty place; everything opened there is closed and removed after the test. */
+  place(): Promise<LogPlace>;
+  /** A fresh empty log (keys and times indexed unless told otherwise). */
+  fresh(opts?: LogOptions): Promise<BlockingLog>;
+  /** Bytes stat().size counts beyond the sum of size(m) of the stored messages. */
+  statOverhead(stat: Stats): number;
+  /** A directory removed after the test. */
+  tempDir(): Promise<string>;
+}
+
+/** Registers afterEach cleanups; returns the helpers shared by both backends. */
+function cleanups(): { track: (log: BlockingLog) => BlockingLog; later: (fn: () => Promise<void>) => void; tempDir: () => Promise<string> } {
+  const logs: BlockingLog[] = [];
+  const after: Array<() => Promise<void>> = [];
+  afterEach(async function () {
+    this.timeout(30_000);
+    await Promise.allSettled(logs.splice(0).map((l) => l.close()));
+    for (const fn of after.splice(0)) await fn().catch(() => undefined);
+  });
+  return {
+    track: (log) => (logs.push(log), log),
+    later: (fn) => after.push(fn),
+    tempDir: async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'klevdb-jsuite-'));
+      after.push(() => rm(dir, { recursive: true, force: true }));
+      return dir;
+    },
+  };
+}
+
+/** The local log in temporary directories. Call inside a describe. */
+export function useLocalBackend(): Backend {
+  const { track, tempDir } = cleanups();
+  const place = async (): Promise<LogPlace> => {
+    const dir = await tempDir();
+    return {
+      open: async (opts = {}) => track(await openBlocking(dir, { keyIndex: opts.keyIndex ?? true, timeIndex: opts.timeIndex ?? true, readonly: opts.readonly })),
+    };
+  };
+  return {
+    name: 'local',
+    differences: { segments: true },
+    place,
+    fresh: async (opts) => (await place()).open(opts),
+    // every segment has an 8-byte header in its log and in its index file
+    statOverhead: (stat) => 16 * stat.segments,
+    tempDir,
+  };
+}
+
+let streams = 0;
+
+/** JetStream on a server started for the calling describe. */
+export function useJetStreamBackend(): Backend & { server: () => { url: string }; admin: () => NatsConnection } {
+  const server = useNatsServer();
+  let admin: NatsConnection | null = null;
+  before(async () => {
+    admin = await connect({ servers: server().url });
+  });
+  after(async () => {
+    await admin?.close();
+    admin = null;
+  });
+  const { track, later, tempDir } = cleanups();
+  const place = async (): Promise<LogPlace> => {
+    const stream = `S${process.pid}_${++streams}`;
+    later(async () => {
+      await admin!.request(`$JS.API.STREAM.DELETE.${stream}`, '', { timeout: 5000 });
+    });
+    return {
+      open: async (opts = {}) =>
+        track(
+          await openJetStream({
+            servers: server().url,
+            stream,
+            keyIndex: opts.keyIndex,
+            timeIndex: opts.timeIndex,
+            readonly: opts.readonly,
+          }),
+        ),
+    };
+  };
+  return {
+    name: 'jetstream',
+    differences: { segments: false },
+    place,
+    fresh: async (opts) => (await place()).open(opts),
+    statOverhead: () => 0,
+    tempDir,
+    server,
+    admin: () => admin!,
+  };
+}
