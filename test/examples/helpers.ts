@@ -18,3 +18,11 @@ export function capture(): { print: (line: string) => void; lines: string[]; tex
   const lines: string[] = [];
   return { print: (line) => lines.push(line), lines, text: () => lines.join('\n') };
 }
+
+/** A fresh temp dir for each test of the enclosing describe, removed after it. */
+export function useTempDir(name: string): () => string {
+  let tmp: TempDir | undefined;
+  beforeEach(async () => (tmp = await tempDir(name)));
+  afterEach(() => tmp?.cleanup());
+  return () => tmp!.dir;
+}

@@ -4,16 +4,14 @@ import path from 'node:path';
 import { BackgroundCompactor } from '../../examples/kv/compactor.js';
 import { KvStore } from '../../examples/kv/kv-store.js';
 import { run } from '../../examples/kv/run.js';
-import { capture, tempDir, type TempDir } from './helpers.js';
+import { capture, useTempDir } from './helpers.js';
 
 describe('examples/kv', () => {
-  let tmp: TempDir;
-  beforeEach(async () => (tmp = await tempDir('kv')));
-  afterEach(() => tmp.cleanup());
+  const dataDir = useTempDir('kv');
 
   it('runs the scenario: the disk size shrinks with compaction and every answer stays the same', async () => {
     const out = capture();
-    const result = await run({ dataDir: tmp.dir, print: out.print });
+    const result = await run({ dataDir: dataDir(), print: out.print });
     expect(result.keysAtStart).to.equal(0);
     expect(result.user1).to.deep.equal({ name: 'user 1', visits: 16 });
     expect(result.config).to.deep.equal([['config:lang', 'en'], ['config:theme', 'dark']]);
@@ -29,18 +27,18 @@ describe('examples/kv', () => {
   });
 
   it('goes on from what is stored when run again, and --reset starts clean', async () => {
-    await run({ dataDir: tmp.dir, print: () => undefined });
-    const second = await run({ dataDir: tmp.dir, print: () => undefined });
+    await run({ dataDir: dataDir(), print: () => undefined });
+    const second = await run({ dataDir: dataDir(), print: () => undefined });
     expect(second.keysAtStart).to.equal(32);
     expect(second.user1).to.deep.equal({ name: 'user 1', visits: 32 });
     expect(second.after.messages).to.equal(32);
-    const reset = await run({ dataDir: tmp.dir, reset: true, print: () => undefined });
+    const reset = await run({ dataDir: dataDir(), reset: true, print: () => undefined });
     expect(reset.keysAtStart).to.equal(0);
     expect(reset.user1?.visits).to.equal(16);
   });
 
   it('put / get / delete / list by prefix, and tombstones survive a reopen', async () => {
-    const dir = path.join(tmp.dir, 'kv');
+    const dir = path.join(dataDir(), 'kv');
     let store = await KvStore.open<number>(dir);
     await store.put('a:1', 1);
     await store.put('a:2', 2);
@@ -63,7 +61,7 @@ describe('examples/kv', () => {
   });
 
   it('keeps taking writes while compaction runs in the background', async () => {
-    const store = await KvStore.open<number>(path.join(tmp.dir, 'kv'), { rollover: 4096 });
+    const store = await KvStore.open<number>(path.join(dataDir(), 'kv'), { rollover: 4096 });
     const compactor = new BackgroundCompactor(store.log.raw(), { everyMs: 1 }).start();
     try {
       for (let round = 1; round <= 30; round++) {
