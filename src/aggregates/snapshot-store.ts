@@ -4,10 +4,12 @@
  * each stream. Snapshots are a cache: one that is missing, unreadable or of
  * another state shape only means a longer replay.
  */
+import { LRUCache } from 'lru-cache';
 import { open } from '../storage/log.js';
 import { compactUpdatesMulti } from '../storage/compact.js';
 import { invalidArgument, isLogError } from '../storage/errors.js';
 import type { Log, Options } from '../storage/types.js';
+import { deepFreeze } from '../eventstore/freeze.js';
 import { MemoryLog } from '../eventstore/memory-log.js';
 
 export interface Snapshot {
@@ -24,6 +26,12 @@ export interface Snapshot {
 export interface SnapshotStoreOptions {
   /** Compact the log in the background after this many saves (default 1000; 0: only when compact() is called). */
   compactEvery?: number;
+  /**
+   * How many streams' newest snapshot (or the news that there is none) stay
+   * in memory (default 10,000; 0: none, as needed when another process
+   * writes the log). Snapshots handed out are frozen, as they may be shared.
+   */
+  cachedStreams?: number;
 }
 
 export class SnapshotStore {
@@ -31,6 +39,7 @@ export class SnapshotStore {
   private readonly compactEvery: number;
   private compacting: Promise<void> | undefined;
   private compactions: Promise<void> = Promise.resolve();
+  private readonly recent: LRUCache<string, { snapshot: Snapshot | undefined }> | undefined;
   private closing: Promise<void> | undefined;
   /** The last background compaction failure, if any: compaction is retried on the next round. */
   lastCompactionError: unknown;
@@ -43,31 +52,34 @@ export class SnapshotStore {
     const every = options.compactEvery ?? 1000;
     if (!Number.isSafeInteger(every) || every < 0) throw invalidArgument(`compactEvery must be an integer >= 0, got ${String(every)}`);
     this.compactEvery = every;
+    const cached = options.cachedStreams ?? 10_000;
+    if (!Number.isSafeInteger(cached) || cached < 0) throw invalidArgument(`cachedStreams must be an integer >= 0, got ${String(cached)}`);
+    // The store is its log's only writer, so what it saved or read last is the newest.
+    if (cached > 0) this.recent = new LRUCache({ max: cached });
   }
 
   /** The newest snapshot of the stream; undefined when there is none or it cannot be read. */
   async load(streamId: string): Promise<Snapshot | undefined> {
+    const cached = this.recent?.get(streamId);
+    if (cached) return cached.snapshot;
     let value: Buffer | null;
     try {
       value = (await this.log.getByKey(streamId)).value;
     } catch (err) {
-      if (isLogError(err, 'ERR_NOT_FOUND')) return undefined;
-      throw err;
+      if (!isLogError(err, 'ERR_NOT_FOUND')) throw err;
+      value = null;
     }
-    if (value === null) return undefined;
-    try {
-      const snapshot = JSON.parse(value.toString('utf8')) as Snapshot;
-      const valid =
-        Number.isSafeInteger(snapshot.stateVersion) && Number.isSafeInteger(snapshot.streamVersion) &&
-        Number.isSafeInteger(snapshot.position) && 'state' in snapshot;
-      return valid ? snapshot : undefined;
-    } catch {
-      return undefined;
-    }
+    const snapshot = value === null ? undefined : deepFreeze(parseSnapshot(value));
+    // Unless a save got in while we were reading: then that one is newer.
+    if (!this.recent?.has(streamId)) this.recent?.set(streamId, { snapshot });
+    return snapshot;
   }
 
   async save(streamId: string, snapshot: Snapshot): Promise<void> {
-    await this.log.publish([{ key: streamId, value: JSON.stringify(snapshot) }]);
+    const json = JSON.stringify(snapshot);
+    await this.log.publish([{ key: streamId, value: json }]);
+    // What a load from the log would give, not the caller's object, which it may still change.
+    this.recent?.set(streamId, { snapshot: deepFreeze(JSON.parse(json) as Snapshot) });
     if (this.compactEvery > 0 && ++this.saves % this.compactEvery === 0 && !this.compacting) {
       this.compacting = this.compact()
         .catch((err: unknown) => {
@@ -102,8 +114,21 @@ export class SnapshotStore {
   }
 }
 
+function parseSnapshot(value: Buffer): Snapshot | undefined {
+  try {
+    const snapshot = JSON.parse(value.toString('utf8')) as Snapshot;
+    const valid =
+      Number.isSafeInteger(snapshot.stateVersion) && Number.isSafeInteger(snapshot.streamVersion) &&
+      Number.isSafeInteger(snapshot.position) && 'state' in snapshot;
+    return valid ? snapshot : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function openSnapshotStore(dir: string, options: SnapshotStoreOptions & { log?: Options } = {}): Promise<SnapshotStore> {
-  return new SnapshotStore(await open(dir, { createDirs: true, ...options.log, keyIndex: true }), options);
+  const log = await open(dir, { createDirs: true, ...options.log, keyIndex: true });
+  return new SnapshotStore(log, options.log?.readonly ? { cachedStreams: 0, ...options } : options);
 }
 
 export function inMemorySnapshotStore(options: SnapshotStoreOptions = {}): SnapshotStore {

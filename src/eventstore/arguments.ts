@@ -21,6 +21,13 @@ export function checkPositiveInteger(name: string, n: unknown): number {
   return n;
 }
 
+export function checkCount(name: string, n: unknown): number {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+    throw invalidArgument(`${name} must be an integer >= 0, got ${describe(n)}`);
+  }
+  return n;
+}
+
 /** A log offset, or OffsetOldest. */
 export function checkPosition(name: string, n: unknown): number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || (n < 0 && n !== OffsetOldest)) {

@@ -9,6 +9,7 @@
  */
 import type { Message } from '../storage/types.js';
 import { InvalidEventError } from './errors.js';
+import { deepFreeze } from './freeze.js';
 import type { Event } from './event-type.js';
 
 export interface EnvelopeMeta {
@@ -82,20 +83,28 @@ export function parseEnvelope(message: Message): StoredEnvelope {
   for (const id of OPTIONAL_IDS) {
     if (meta[id] !== undefined && typeof meta[id] !== 'string') fail(`meta.${id}`, 'must be a string when present', t);
   }
-  const envelope = parsed as unknown as EventEnvelope;
-  return { ...envelope, streamId: message.key!.toString('utf8'), position: message.offset };
+  // Completed in place: a copy would cost more than the checks above.
+  const envelope = parsed as unknown as StoredEnvelope;
+  envelope.streamId = message.key!.toString('utf8');
+  envelope.position = message.offset;
+  return envelope;
 }
 
-/** The public view of an envelope once its data is current and valid. */
+/** The public view of an envelope once its data is current and valid; frozen, as it may be shared. */
 export function toRecorded<E extends Event>(envelope: StoredEnvelope, data: unknown): RecordedEvent<E> {
   const m = envelope.meta;
-  const meta: Record<string, unknown> = { eventId: m.eventId };
-  for (const id of OPTIONAL_IDS) if (m[id] !== undefined) meta[id] = m[id];
-  meta.recordedAt = new Date(m.recordedAt);
-  meta.streamId = envelope.streamId;
-  meta.streamVersion = m.streamVersion;
-  meta.position = envelope.position;
-  return { type: envelope.type, data, meta } as unknown as RecordedEvent<E>;
+  const meta: { -readonly [K in keyof RecordedMeta]: RecordedMeta[K] } = {
+    eventId: m.eventId,
+    recordedAt: new Date(m.recordedAt),
+    streamId: envelope.streamId,
+    streamVersion: m.streamVersion,
+    position: envelope.position,
+  };
+  // Absent rather than undefined, so events compare equal however they were made.
+  if (m.correlationId !== undefined) meta.correlationId = m.correlationId;
+  if (m.causationId !== undefined) meta.causationId = m.causationId;
+  if (m.commandId !== undefined) meta.commandId = m.commandId;
+  return deepFreeze({ type: envelope.type, data, meta }) as unknown as RecordedEvent<E>;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

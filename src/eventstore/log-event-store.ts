@@ -22,13 +22,20 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { EventRegistry } from './registry.js';
 import { StreamIndex, type AppliedCommand } from './stream-index.js';
 import { MemoryLog } from './memory-log.js';
-import { checkOptionalId, checkPosition, checkPositiveInteger, checkStreamId } from './arguments.js';
+import { checkCount, checkOptionalId, checkPosition, checkPositiveInteger, checkStreamId } from './arguments.js';
+import { StreamCache } from './stream-cache.js';
 
 export interface EventStoreOptions<Types extends readonly AnyEventType[] = readonly AnyEventType[]> {
   /** The event types the store accepts and reads. Without them, data is neither validated nor upcast. */
   events?: Types;
-  /** How many streams' versions and command ids stay in memory (default 100,000); the rest is re-read from the log. */
+  /**
+   * How many streams' versions and command ids stay in memory (default
+   * 100,000); the rest is re-read from the log. 0 when another process
+   * writes the log (a readonly log that follows a writer): then nothing is cached.
+   */
   cachedStreams?: number;
+  /** How many recent events stay decoded in memory for reloads (default 100,000; 0: none). */
+  cachedEvents?: number;
 }
 
 const READ_BATCH = 1000;
@@ -42,6 +49,7 @@ const READ_BATCH = 1000;
 export class LogEventStore<E extends Event = Event> implements EventStore<E> {
   private readonly registry: EventRegistry;
   private readonly index: StreamIndex;
+  private readonly cache: StreamCache<E>;
   private readonly turns = new KeyedMutex();
   private closing: Promise<void> | undefined;
 
@@ -51,7 +59,9 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     options: EventStoreOptions = {},
   ) {
     this.registry = new EventRegistry(options.events);
-    this.index = new StreamIndex(log, checkPositiveInteger('cachedStreams', options.cachedStreams ?? 100_000));
+    const streams = checkCount('cachedStreams', options.cachedStreams ?? 100_000);
+    this.index = new StreamIndex(log, streams);
+    this.cache = new StreamCache(streams === 0 ? 0 : checkCount('cachedEvents', options.cachedEvents ?? 100_000), READ_BATCH);
   }
 
   async appendToStream(streamId: string, events: E | readonly E[], options: AppendOptions = {}): Promise<AppendResult<E>> {
@@ -88,10 +98,11 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
       const firstOffset = next - envelopes.length;
       const version = head.version + envelopes.length;
       const command: AppliedCommand = { firstOffset, count: envelopes.length, version };
-      this.index.appended(streamId, { version, lastOffset: next - 1 }, options.commandId, command);
+      this.index.appended(streamId, head.version, { version, lastOffset: next - 1 }, options.commandId, command);
       const recorded = envelopes.map((envelope, i) =>
         toRecorded<E>({ ...envelope, streamId, position: firstOffset + i }, envelope.data),
       );
+      this.cache.appended(streamId, head.version, recorded);
       return { streamId, events: recorded, nextExpectedVersion: version, alreadyApplied: false };
     });
   }
@@ -101,7 +112,10 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     checkStreamId(streamId);
     const fromVersion = checkPositiveInteger('fromVersion', options.fromVersion ?? 1);
     const maxCount = options.maxCount === undefined ? Infinity : checkPositiveInteger('maxCount', options.maxCount);
-    let offset = checkPosition('fromPosition', options.fromPosition ?? OffsetOldest);
+    const fromPosition = checkPosition('fromPosition', options.fromPosition ?? OffsetOldest);
+    const cached = this.cache.read(streamId, this.index.cachedHead(streamId), fromVersion, fromPosition);
+    if (cached && cached.length <= maxCount) return { streamId, events: cached, version: this.index.cachedHead(streamId)!.version };
+    let offset = fromPosition;
     const events: RecordedEvent<E>[] = [];
     let version = 0;
     for (;;) {
@@ -118,6 +132,7 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     }
     // Nothing seen from fromPosition on says nothing about the events before it.
     if (version === 0 && offset !== OffsetOldest) version = await this.streamVersion(streamId);
+    if (fromVersion === 1 && fromPosition === OffsetOldest) this.cache.filled(streamId, this.index.cachedHead(streamId), events);
     return { streamId, events, version };
   }
 
@@ -199,7 +214,8 @@ export async function openEventStore<const Types extends readonly AnyEventType[]
 ): Promise<LogEventStore<EventsOf<Types>>> {
   if (options.log?.keyIndex === false) throw invalidArgument('openEventStore: the event log needs its key index (log.keyIndex)');
   const log = await openBlocking(dir, { createDirs: true, ...options.log, keyIndex: true });
-  return new LogEventStore(log, options);
+  // A readonly log is written by someone else: what a cache remembers could be stale.
+  return new LogEventStore(log, options.log?.readonly ? { cachedStreams: 0, ...options } : options);
 }
 
 /** The same store over a log held in memory: identical semantics, for fast unit tests. */

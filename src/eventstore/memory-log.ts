@@ -60,12 +60,20 @@ export class MemoryLog implements BlockingLog {
   }
 
   async consume(offset: number, maxCount: number): Promise<ConsumeResult> {
-    return this.consumeFrom(this.messages, checkOffset('offset', offset), checkCount('maxCount', maxCount));
+    checkOffset('offset', offset);
+    checkCount('maxCount', maxCount);
+    this.ensureOpen();
+    if (offset > this.next) throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${this.next})`);
+    return this.consumeFrom(this.messages, offset, maxCount);
   }
 
+  /** Past the end, an empty answer rather than an error, as the log on disk gives. */
   async consumeByKey(key: Uint8Array | string, offset: number, maxCount: number): Promise<ConsumeResult> {
-    const list = this.byKey.get(keyId(checkKey('key', key))) ?? [];
-    return this.consumeFrom(list, checkOffset('offset', offset), checkCount('maxCount', maxCount));
+    const k = checkKey('key', key);
+    checkOffset('offset', offset);
+    checkCount('maxCount', maxCount);
+    this.ensureOpen();
+    return this.consumeFrom(this.byKey.get(keyId(k)) ?? [], offset, maxCount);
   }
 
   async consumeBlocking(offset: number, maxCount: number, signal?: AbortSignal): Promise<ConsumeResult> {
@@ -85,6 +93,9 @@ export class MemoryLog implements BlockingLog {
     checkInteger('offset', offset);
     this.ensureOpen();
     if (this.messages.length === 0) throw invalidOffset('invalid offset: the log is empty');
+    if (offset === OffsetNewest) return this.messages.at(-1)!;
+    if (offset === OffsetOldest) return this.messages[0]!;
+    if (offset < 0) throw invalidOffset(`invalid offset: ${offset} is before the start of the log`);
     if (offset >= this.next) throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${this.next})`);
     const m = this.messages[firstAtOrAfter(this.messages, offset)];
     if (m?.offset !== offset) throw notFound(`not found: offset ${offset} was deleted`);
@@ -165,11 +176,8 @@ export class MemoryLog implements BlockingLog {
   }
 
   private consumeFrom(list: Message[], offset: number, maxCount: number): ConsumeResult {
-    this.ensureOpen();
     if (offset === OffsetNewest) return { nextOffset: this.next, messages: [] };
-    const from = offset === OffsetOldest ? 0 : offset;
-    if (from > this.next) throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${this.next})`);
-    const i = firstAtOrAfter(list, from);
+    const i = firstAtOrAfter(list, offset === OffsetOldest ? 0 : offset);
     const messages = list.slice(i, i + maxCount);
     return { nextOffset: messages.length > 0 ? messages[messages.length - 1]!.offset + 1 : this.next, messages };
   }

@@ -28,13 +28,15 @@ const EMPTY: StreamHead = { version: 0, lastOffset: -1 };
 const SCAN_BATCH = 1000;
 
 export class StreamIndex {
-  private readonly heads: LRUCache<string, StreamHead>;
-  private readonly commands: LRUCache<string, Map<string, AppliedCommand>>;
+  private readonly heads: LRUCache<string, StreamHead> | undefined;
+  private readonly commands: LRUCache<string, Map<string, AppliedCommand>> | undefined;
 
+  /** maxStreams 0: nothing is cached, every question goes to the log. */
   constructor(
     private readonly log: Log,
     maxStreams: number,
   ) {
+    if (maxStreams === 0) return;
     this.heads = new LRUCache({ max: maxStreams });
     // Sized by command count: one busy stream must not pin millions of ids.
     this.commands = new LRUCache({ maxSize: maxStreams * 100, sizeCalculation: (m) => Math.max(1, m.size) });
@@ -42,7 +44,7 @@ export class StreamIndex {
 
   /** The stream's version, from its newest event: one key-index lookup. */
   async head(streamId: string): Promise<StreamHead> {
-    const cached = this.heads.get(streamId);
+    const cached = this.heads?.get(streamId);
     if (cached) return cached;
     let head = EMPTY;
     try {
@@ -51,28 +53,34 @@ export class StreamIndex {
     } catch (err) {
       if (!isLogError(err, 'ERR_NOT_FOUND')) throw err;
     }
-    this.heads.set(streamId, head);
+    this.heads?.set(streamId, head);
     return head;
   }
 
+  /** The head if it is cached; no lookup, so no turn needed. */
+  cachedHead(streamId: string): StreamHead | undefined {
+    return this.heads?.get(streamId);
+  }
+
   async applied(streamId: string, commandId: string): Promise<AppliedCommand | undefined> {
-    let byId = this.commands.get(streamId);
+    let byId = this.commands?.get(streamId);
     if (!byId) {
       byId = await this.scanCommands(streamId);
-      this.commands.set(streamId, byId);
+      this.commands?.set(streamId, byId);
     }
     return byId.get(commandId);
   }
 
-  /** Records a successful append. */
-  appended(streamId: string, head: StreamHead, commandId: string | undefined, command: AppliedCommand): void {
-    this.heads.set(streamId, head);
-    if (commandId === undefined) return;
-    const byId = this.commands.get(streamId);
-    // Not loaded yet: the first lookup will find this append in the log.
+  /** Records a successful append to a stream that was at `previousVersion`. */
+  appended(streamId: string, previousVersion: number, head: StreamHead, commandId: string | undefined, command: AppliedCommand): void {
+    this.heads?.set(streamId, head);
+    let byId = this.commands?.get(streamId);
+    // A stream this append created has no other commands: no scan will ever be needed.
+    if (!byId && previousVersion === 0) byId = new Map();
+    // Otherwise, not loaded yet: the first lookup will find this append in the log.
     if (!byId) return;
-    byId.set(commandId, command);
-    this.commands.set(streamId, byId); // re-measures the entry
+    if (commandId !== undefined) byId.set(commandId, command);
+    this.commands?.set(streamId, byId); // (re-)measures the entry
   }
 
   private async scanCommands(streamId: string): Promise<Map<string, AppliedCommand>> {
