@@ -205,7 +205,8 @@ export class JetStreamLog implements BlockingLog {
     const publisher = this.#publisher!;
     const maxPayload = this.#api.nc.info?.max_payload ?? 1024 * 1024;
     return prepareMessages(messages).map((p, i) => {
-      if (onlyKey !== undefined && keyId(p.key) !== keyId(onlyKey)) {
+      const given = (messages as PublishMessage[])[i]!.key;
+      if (onlyKey !== undefined && given !== undefined && keyId(p.key) !== keyId(onlyKey)) {
         throw invalidArgument(`messages[${i}].key must be absent or the key the append expects`);
       }
       const key = onlyKey !== undefined ? onlyKey : p.key;
