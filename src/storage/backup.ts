@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { invalidArgument } from './errors.js';
 import type { KlevLog } from './log.js';
-import { fsError, findSegments, syncDir } from './segment/segment-files.js';
+import { INDEX_HEADER_SIZE, indexItemSize } from './format/index-format.js';
+import { fileSize, fsError, findSegments, readFileHead, syncDir } from './segment/segment-files.js';
+import type { SegmentReader } from './segment/segment-reader.js';
 
 interface FileSnapshot {
   name: string;
@@ -22,15 +24,15 @@ interface FileSnapshot {
 export function snapshotSegments(log: KlevLog): FileSnapshot[] {
   const files: FileSnapshot[] = [];
   try {
+    const head = log.segments[log.segments.length - 1]!;
     for (const seg of log.segments) {
-      const isHead = log.writer?.reader === seg;
-      for (const file of [seg.files.logPath, seg.files.indexPath]) {
+      // The head may be mid-append (here, or in a writer this reader follows): copy only whole, indexed records.
+      const lengths = seg === head ? headLengths(log, seg) : null;
+      for (const [file, i] of [[seg.files.logPath, 0], [seg.files.indexPath, 1]] as const) {
         if (!fs.existsSync(file)) continue;
         const fd = fs.openSync(file, 'r');
         const st = fs.fstatSync(fd);
-        let length = st.size;
-        if (isHead) length = file === seg.files.logPath ? log.writer!.logSize : log.writer!.indexBytes;
-        files.push({ name: path.basename(file), fd, length, complete: !isHead, mtimeMs: st.mtimeMs });
+        files.push({ name: path.basename(file), fd, length: lengths ? lengths[i] : st.size, complete: !lengths, mtimeMs: st.mtimeMs });
       }
     }
   } catch (err) {
@@ -38,6 +40,15 @@ export function snapshotSegments(log: KlevLog): FileSnapshot[] {
     throw fsError(err, `backup ${log.dir}`);
   }
   return files;
+}
+
+/** Bytes of the head's log and index that hold whole records and their items. */
+function headLengths(log: KlevLog, head: SegmentReader): [number, number] {
+  if (log.writer) return [log.writer.logSize, log.writer.indexBytes];
+  if (fileSize(head.files.logPath) < 0) return [0, 0];
+  const index = head.getIndex();
+  const indexHeader = fileSize(head.files.indexPath) > 0 && readFileHead(head.files.indexPath, 1)[0] === 0xff ? INDEX_HEADER_SIZE : 0;
+  return [head.indexedDataEnd(), indexHeader + index.count * indexItemSize(log.opts.params)];
 }
 
 export async function copySegmentsTo(files: FileSnapshot[], target: string): Promise<void> {

@@ -260,7 +260,9 @@ export class KlevLog implements Log {
       const logSize = fileSize(seg.files.logPath);
       if (logSize < 0 && this.opts.readonly && this.segments.length === 1) return stats;
       if (logSize < 0) throw fsError(Object.assign(new Error('no such file'), { code: 'ENOENT' }), `stat ${seg.files.logPath}`);
-      const ix = indexStats(seg.files, this.opts.params);
+      let ix = indexStats(seg.files, this.opts.params);
+      // A missing index is rebuilt on first read (klevdb's Stat would fail on it): count what the rebuild finds.
+      if (ix.size <= 0 && logSize > 0) ix = { messages: seg.getIndex().count, size: Math.max(fileSize(seg.files.indexPath), 0) };
       stats.segments++;
       stats.messages += ix.messages;
       stats.size += logSize + ix.size;

@@ -149,6 +149,14 @@ export class SegmentReader {
     return out;
   }
 
+  /** Where the last indexed record ends: the log's bytes that hold only whole, indexed records. */
+  indexedDataEnd(): number {
+    const index = this.getIndex();
+    const fd = this.openFd();
+    if (index.count === 0) return initialPosition(this.version!);
+    return this.recordEnd(fd, this.version!, index.positionAt(index.count - 1));
+  }
+
   /** Where the record at `position` ends, from its header (a single read must not span a large tail). */
   private recordEnd(fd: number, version: FormatVersion, position: number): number {
     const header = readAt(fd, position, RECORD_HEADER_SIZE);
