@@ -1,0 +1,16 @@
+// klevdb/projections: keyed state folded from a log or an event store, kept in compacted state logs.
+export { ProjectionRunner, ProjectionTokens, registerProjectionRunner } from './runner.js';
+export type { RunnerOptions } from './runner.js';
+export { Projection } from './projection.js';
+export type { StateChange } from './projection.js';
+export type { ProjectionDefinition } from './definition.js';
+export { eventStoreSource, logSource } from './source.js';
+export type { LogSourceOptions, ProjectionSource, ProjectionSourceInput, SourceItem } from './source.js';
+export type { ProjectionOptions, QueryOptions, RestoringPolicy } from './options.js';
+export type { CacheOptions } from './generation.js';
+export type { CompactionOptions } from './compactor.js';
+export type { Checkpoint } from './records.js';
+export type { DeadLetter } from './dead-letters.js';
+export type { ProjectionState, ProjectionStatus } from './status.js';
+export { ProjectionFailedError, ProjectionNotReadyError } from './errors.js';
+export * from './testing/index.js';

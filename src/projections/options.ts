@@ -1,0 +1,116 @@
+/** Options of a projection and of its queries, checked once: each failure names the option. */
+import { invalidArgument } from '../storage/errors.js';
+import type { CompactionOptions } from './compactor.js';
+import type { CacheOptions } from './generation.js';
+
+export type RestoringPolicy = 'wait' | 'fail';
+
+export interface ProjectionOptions {
+  /** Where a projection with no state yet starts: the oldest event (default) or the source's current end. */
+  startAt?: 'beginning' | 'end';
+  /** Most events per source read (default 1000). */
+  batchSize?: number;
+  /**
+   * While catching up, commit once this many events were read since the last
+   * commit (default 10,000) or this many ms after the first of them (default
+   * 500). Caught up, every batch is committed at once.
+   */
+  commit?: { maxEvents?: number; maxDelayMs?: number };
+  /** The hot-state cache: entries or bytes (default 10,000 entries). */
+  cache?: CacheOptions;
+  /** Background compaction of the state log; off unless given. */
+  compaction?: CompactionOptions;
+  /** An event that cannot be applied: 'stop' (default, the projection fails naming its offset) or 'skip' (recorded as a dead letter). */
+  onError?: 'stop' | 'skip';
+  /** What queries do while the projection catches up, unless a query says otherwise: 'fail' (default) or 'wait'. */
+  whileRestoring?: RestoringPolicy;
+  /** fdatasync each commit before it counts (default true). Without it a crash of the process is still safe, a power loss is not. */
+  sync?: boolean;
+}
+
+export interface QueryOptions {
+  /** While catching up: wait until caught up, or fail with ProjectionNotReadyError. Default: the projection's whileRestoring. */
+  whileRestoring?: RestoringPolicy;
+  /** Most ms to wait (with 'wait'); then ProjectionNotReadyError. Default: no limit. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface ResolvedOptions {
+  startAt: 'beginning' | 'end';
+  batchSize: number;
+  maxEvents: number;
+  maxDelayMs: number;
+  cache: CacheOptions;
+  compaction: CompactionOptions | undefined;
+  onError: 'stop' | 'skip';
+  whileRestoring: RestoringPolicy;
+  sync: boolean;
+}
+
+const describe = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : v === null ? 'null' : typeof v === 'object' ? 'an object' : String(v));
+
+function object(name: string, v: unknown): Record<string, unknown> {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArgument(`${name} must be an object, got ${describe(v)}`);
+  return v as Record<string, unknown>;
+}
+
+function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[], fallback: T): T {
+  if (v === undefined) return fallback;
+  if (!allowed.includes(v as T)) throw invalidArgument(`${name} must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${describe(v)}`);
+  return v as T;
+}
+
+function integer(name: string, v: unknown, min: number, fallback?: number): number {
+  if (v === undefined && fallback !== undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw invalidArgument(`${name} must be an integer >= ${min}, got ${describe(v)}`);
+  return v;
+}
+
+function optionalInteger(name: string, v: unknown, min: number): number | undefined {
+  return v === undefined ? undefined : integer(name, v, min);
+}
+
+export function resolveOptions(options: unknown, name = 'options'): ResolvedOptions {
+  const o = object(name, options);
+  const commit = object(`${name}.commit`, o.commit);
+  const cache = object(`${name}.cache`, o.cache);
+  if (o.sync !== undefined && typeof o.sync !== 'boolean') throw invalidArgument(`${name}.sync must be a boolean, got ${describe(o.sync)}`);
+  let compaction: CompactionOptions | undefined;
+  if (o.compaction !== undefined) {
+    const c = object(`${name}.compaction`, o.compaction);
+    compaction = {
+      everyMs: integer(`${name}.compaction.everyMs`, c.everyMs, 1),
+      ageMs: integer(`${name}.compaction.ageMs`, c.ageMs, 0, 0),
+      backoffMs: integer(`${name}.compaction.backoffMs`, c.backoffMs, 0, 10),
+    };
+  }
+  return {
+    startAt: oneOf(`${name}.startAt`, o.startAt, ['beginning', 'end'], 'beginning'),
+    batchSize: integer(`${name}.batchSize`, o.batchSize, 1, 1000),
+    maxEvents: integer(`${name}.commit.maxEvents`, commit.maxEvents, 1, 10_000),
+    maxDelayMs: integer(`${name}.commit.maxDelayMs`, commit.maxDelayMs, 0, 500),
+    cache: { maxEntries: optionalInteger(`${name}.cache.maxEntries`, cache.maxEntries, 1), maxBytes: optionalInteger(`${name}.cache.maxBytes`, cache.maxBytes, 1) },
+    compaction,
+    onError: oneOf(`${name}.onError`, o.onError, ['stop', 'skip'], 'stop'),
+    whileRestoring: oneOf(`${name}.whileRestoring`, o.whileRestoring, ['wait', 'fail'], 'fail'),
+    sync: (o.sync as boolean | undefined) ?? true,
+  };
+}
+
+export function resolveQueryOptions(options: unknown, fallback: RestoringPolicy, name = 'options'): Required<Omit<QueryOptions, 'timeoutMs' | 'signal'>> & QueryOptions {
+  const o = object(name, options);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalidArgument(`${name}.signal must be an AbortSignal`);
+  return {
+    whileRestoring: oneOf(`${name}.whileRestoring`, o.whileRestoring, ['wait', 'fail'], fallback),
+    timeoutMs: optionalInteger(`${name}.timeoutMs`, o.timeoutMs, 0),
+    signal: o.signal as AbortSignal | undefined,
+  };
+}
+
+/** A key argument of a query. */
+export function checkKey(name: string, key: unknown): string {
+  if (typeof key !== 'string' || key.length === 0) throw invalidArgument(`${name} must be a non-empty string, got ${describe(key)}`);
+  return key;
+}

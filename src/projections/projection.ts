@@ -1,0 +1,265 @@
+/**
+ * A running projection: its lifecycle (restoring, running, stopped,
+ * failed), the queries over its state, the stream of its changes, its
+ * status, and the blue/green rebuild.
+ */
+import { Subject, filter, type Observable } from 'rxjs';
+import { invalidArgument } from '../storage/errors.js';
+import { OffsetOldest } from '../storage/types.js';
+import { compactStateLog } from './compactor.js';
+import type { ResolvedDefinition } from './definition.js';
+import type { DeadLetter } from './dead-letters.js';
+import type { GenerationStore } from './generations.js';
+import type { PendingState } from './generation.js';
+import { Lifecycle } from './lifecycle.js';
+import { checkKey, resolveQueryOptions, type QueryOptions, type ResolvedOptions } from './options.js';
+import type { Checkpoint } from './records.js';
+import { Rebuild } from './rebuild.js';
+import { discard, feed, openSlot, starve, type Slot } from './slot.js';
+import { RateMeter, type ProjectionState, type ProjectionStatus } from './status.js';
+
+/** A committed change of one key, or the news that a rebuild replaced every state. */
+export type StateChange<S> =
+  | { kind: 'set'; key: string; state: S; offset: number }
+  | { kind: 'delete'; key: string; offset: number }
+  | { kind: 'rebuilt'; generation: number };
+
+export class Projection<S, E = unknown> {
+  private store: GenerationStore | undefined;
+  private slot: Slot<S, E> | undefined;
+  private rebuilding: Rebuild<S, E> | undefined;
+  private opening: Promise<void> | undefined;
+  private readonly lifecycle: Lifecycle;
+  private readonly changes$ = new Subject<StateChange<S>>();
+  private readonly meter = new RateMeter();
+  /** Why the stored state was dropped when the projection opened, if it was. */
+  resetReason: string | undefined;
+
+  constructor(
+    private readonly def: ResolvedDefinition<S, E>,
+    private readonly options: ResolvedOptions,
+    private readonly makeStore: () => Promise<GenerationStore>,
+  ) {
+    this.lifecycle = new Lifecycle(def.name, () => {
+      const next = this.slot?.gen.checkpoint?.next;
+      return next === undefined ? 'nothing committed yet' : `committed up to source offset ${next}`;
+    });
+  }
+
+  get name(): string {
+    return this.def.name;
+  }
+
+  get state(): ProjectionState {
+    return this.lifecycle.state;
+  }
+
+  /** Opens the stored state (recovering it after a crash) without starting; start() does it too. */
+  open(): Promise<void> {
+    if (this.lifecycle.closed) return Promise.reject(this.lifecycle.notReady());
+    this.opening ??= this.openNow().catch((err: unknown) => {
+      this.opening = undefined;
+      throw err;
+    });
+    return this.opening;
+  }
+
+  /** Catches up from the checkpoint (state `restoring`), then follows the source live (`running`). */
+  async start(): Promise<void> {
+    await this.open();
+    const slot = this.slot!;
+    if (slot.pump || this.lifecycle.state === 'restoring') return;
+    this.lifecycle.set('restoring');
+    let from: number = OffsetOldest;
+    if (slot.gen.checkpoint) from = slot.gen.checkpoint.next;
+    else if (this.options.startAt === 'end') {
+      // Written at once: a restart must resume here, not at whatever the end is by then.
+      from = await this.def.source.head();
+      await slot.gen.commit(new Map(), from, -1);
+    }
+    slot.role = this.liveRole(slot);
+    feed(slot, this.def, this.options, from);
+  }
+
+  /** Resolves once caught up (running); rejects if the projection stops or fails first. */
+  whenRunning(options?: Pick<QueryOptions, 'timeoutMs' | 'signal'>): Promise<void> {
+    return this.lifecycle.wait(resolveQueryOptions(options, 'wait'));
+  }
+
+  /** Stops following the source; a rebuild under way is abandoned. Queries fail until the next start. */
+  async stop(): Promise<void> {
+    await this.rebuilding?.abandon();
+    if (this.slot) await starve(this.slot);
+    if (this.lifecycle.state !== 'failed') this.lifecycle.set('stopped');
+  }
+
+  async close(): Promise<void> {
+    if (this.lifecycle.closed) return;
+    await this.opening?.catch(() => undefined);
+    await this.stop();
+    this.lifecycle.close();
+    this.changes$.complete();
+    if (this.slot) {
+      await this.slot.gen.drain();
+      await this.store!.release(this.slot.logs);
+    }
+    await this.store?.close();
+  }
+
+  /** The state of `key`, or undefined when it has none. Only a running projection answers (see QueryOptions). */
+  async get(key: string, options?: QueryOptions): Promise<S | undefined> {
+    checkKey('get: key', key);
+    await this.lifecycle.ready(resolveQueryOptions(options, this.options.whileRestoring, 'get: options'));
+    return this.slot!.gen.get(key);
+  }
+
+  /** The states of `keys` (undefined for keys with none), read as get does. */
+  async getMany(keys: readonly string[], options?: QueryOptions): Promise<Map<string, S | undefined>> {
+    if (!Array.isArray(keys)) throw invalidArgument('getMany: keys must be an array of non-empty strings');
+    keys.forEach((key, i) => checkKey(`getMany: keys[${i}]`, key));
+    await this.lifecycle.ready(resolveQueryOptions(options, this.options.whileRestoring, 'getMany: options'));
+    const gen = this.slot!.gen;
+    const states = await Promise.all(keys.map((key) => gen.get(key)));
+    return new Map(keys.map((key, i) => [key, states[i]]));
+  }
+
+  /** Committed changes from now on: of every key, or of one (plus 'rebuilt', after which its state should be read again). */
+  changes(key?: string): Observable<StateChange<S>> {
+    if (key === undefined) return this.changes$.asObservable();
+    checkKey('changes: key', key);
+    return this.changes$.pipe(filter((c) => c.kind === 'rebuilt' || c.key === key));
+  }
+
+  async status(): Promise<ProjectionStatus> {
+    await this.open();
+    const slot = this.slot!;
+    const head = await this.def.source.head();
+    const checkpoint = slot.gen.checkpoint?.next ?? -1;
+    const lagEvents = Math.max(0, head - Math.max(checkpoint, 0));
+    let lagSeconds = 0;
+    if (lagEvents > 0) {
+      const oldest = await this.def.source.timeAt(Math.max(checkpoint, 0));
+      if (oldest !== undefined && Number.isFinite(oldest)) lagSeconds = Math.max(0, (Date.now() - oldest) / 1000);
+    }
+    const status: ProjectionStatus = {
+      name: this.name,
+      state: this.lifecycle.state,
+      generation: slot.logs.id,
+      checkpoint,
+      sourceHead: head,
+      lagEvents,
+      lagSeconds,
+      eventsPerSecond: this.meter.perSecond(),
+      deadLetters: slot.deadLetters.count,
+    };
+    if (this.lifecycle.error) status.error = this.lifecycle.error;
+    const rebuilding = this.rebuilding?.slot.gen.checkpoint;
+    if (this.rebuilding) {
+      const next = rebuilding?.next ?? -1;
+      status.rebuilding = { generation: this.rebuilding.slot.logs.id, checkpoint: next, lagEvents: Math.max(0, head - Math.max(next, 0)) };
+    }
+    return status;
+  }
+
+  /**
+   * Replays the source from its oldest event into a new generation while
+   * queries keep answering from the current one, then switches to it once it
+   * has caught up and deletes the old one. Resolves after the switch.
+   */
+  async rebuild(): Promise<void> {
+    await this.open();
+    if (this.rebuilding) return this.rebuilding.done;
+    const slot = this.slot!;
+    const fresh = await this.freshSlot();
+    if (!slot.pump) {
+      // Not running: nobody reads the old state, so drop it now; the next start replays.
+      await this.promote(fresh);
+      return;
+    }
+    const rebuild = new Rebuild(fresh, {
+      name: this.name,
+      promote: (s) => this.promote(s),
+      discard: (s) => discard(this.store!, s),
+      done: () => (this.rebuilding = undefined),
+    });
+    this.rebuilding = rebuild;
+    feed(fresh, this.def, this.options, OffsetOldest);
+    return rebuild.done;
+  }
+
+  /** Runs a compaction of the state log now (also when no schedule is set). */
+  async compact(): Promise<void> {
+    await this.open();
+    const slot = this.slot!;
+    // Through the schedule's compactor when there is one: two compactions at once would race for the same offsets.
+    await (slot.compactor ? slot.compactor.run() : compactStateLog(slot.logs.state, { everyMs: 1, ageMs: 0, backoffMs: 0 }));
+  }
+
+  /** Every committed state and the checkpoint they reflect, read from the state log; in any lifecycle state. */
+  async snapshot(): Promise<{ checkpoint: Checkpoint | undefined; states: Map<string, S> }> {
+    await this.open();
+    return this.slot!.gen.snapshot();
+  }
+
+  /** The events passed over under onError: 'skip'. */
+  async deadLetters(): Promise<DeadLetter[]> {
+    await this.open();
+    return this.slot!.deadLetters.list();
+  }
+
+  private async openNow(): Promise<void> {
+    this.store ??= await this.makeStore();
+    const current = this.store.current;
+    if (current !== undefined) {
+      const opened = await openSlot(this.store, current, this.def, this.options);
+      if (typeof opened !== 'string') {
+        this.slot = opened;
+        return;
+      }
+      this.resetReason = opened;
+    }
+    const fresh = await this.freshSlot();
+    await this.store.switchTo(fresh.logs.id);
+    if (current !== undefined) await this.store.remove(current);
+    this.slot = fresh;
+  }
+
+  private async freshSlot(): Promise<Slot<S, E>> {
+    const opened = await openSlot(this.store!, this.store!.fresh(), this.def, this.options);
+    if (typeof opened === 'string') throw new Error(`a new generation cannot be opened: ${opened}`);
+    return opened;
+  }
+
+  /** Makes `next` the generation in use: pointer first, then the swap, then the old one goes. */
+  private async promote(next: Slot<S, E>): Promise<void> {
+    const old = this.slot!;
+    await starve(old);
+    await this.store!.switchTo(next.logs.id);
+    this.slot = next;
+    next.role = this.liveRole(next);
+    if (next.pump && this.lifecycle.state !== 'running') this.lifecycle.set('running');
+    this.changes$.next({ kind: 'rebuilt', generation: next.logs.id });
+    await old.gen.drain();
+    await this.store!.release(old.logs);
+    await this.store!.remove(old.logs.id);
+  }
+
+  private liveRole(slot: Slot<S, E>) {
+    return {
+      committed: (changes: ReadonlyMap<string, PendingState<S>>, _checkpoint: Checkpoint, events: number) => {
+        this.meter.record(events);
+        if (!this.changes$.observed) return;
+        for (const [key, { state, offset }] of changes) {
+          this.changes$.next(state === null ? { kind: 'delete', key, offset } : { kind: 'set', key, state, offset });
+        }
+      },
+      caughtUp: () => {
+        if (this.lifecycle.state === 'restoring') this.lifecycle.set('running');
+      },
+      failed: (error: unknown) => {
+        void starve(slot);
+        this.lifecycle.set('failed', error instanceof Error ? error : new Error(String(error)));
+      },
+    };
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The fold of a source into one generation: reads batches through the
+ * streams layer's pump (caught-up signal, backpressure: nothing is read
+ * while a batch is being applied or committed), applies each event to its
+ * key's state, and commits the changed states together with the checkpoint.
+ * Behind the head it gathers several batches per commit (fewer, larger
+ * publishes and syncs); caught up, it commits every batch at once.
+ */
+import type { Subscription } from 'rxjs';
+import { InvalidEventError } from '../eventstore/errors.js';
+import { resolveStreamOptions } from '../streams/options.js';
+import { logStream, type LogBatch } from '../streams/source.js';
+import type { ResolvedDefinition } from './definition.js';
+import type { DeadLetters } from './dead-letters.js';
+import { ProjectionFailedError } from './errors.js';
+import { NOT_CACHED, type Generation, type PendingState } from './generation.js';
+import type { Checkpoint } from './records.js';
+import { typeOf, type SourceItem } from './source.js';
+
+export interface PumpOptions {
+  /** Most events per source read. */
+  batchSize: number;
+  /** Behind the head: commit once this many events were read since the last commit... */
+  maxEvents: number;
+  /** ...or this many ms after the first of them. */
+  maxDelayMs: number;
+  onError: 'stop' | 'skip';
+}
+
+export interface PumpListener<S> {
+  committed(changes: ReadonlyMap<string, PendingState<S>>, checkpoint: Checkpoint, events: number): void;
+  caughtUp(): void;
+  failed(error: unknown): void;
+}
+
+export class Pump<S, E> {
+  private pending = new Map<string, PendingState<S>>();
+  private uncommitted = 0;
+  private firstUncommittedAt = 0;
+  private next: number;
+  private last: number;
+  private subscription: Subscription | undefined;
+  private inFlight: Promise<void> = Promise.resolve();
+  private stopping = false;
+
+  constructor(
+    private readonly def: ResolvedDefinition<S, E>,
+    readonly generation: Generation<S>,
+    private readonly deadLetters: DeadLetters,
+    private readonly options: PumpOptions,
+    private readonly listener: PumpListener<S>,
+  ) {
+    this.next = generation.checkpoint?.next ?? -1;
+    this.last = generation.checkpoint?.last ?? -1;
+  }
+
+  /** Starts reading at `from` (a source offset, or OffsetOldest). */
+  start(from: number): void {
+    const opts = resolveStreamOptions<LogBatch<SourceItem<E>>>({
+      offset: from,
+      batchSize: this.options.batchSize,
+      handle: (batch) => (this.inFlight = this.onBatch(batch)),
+    });
+    this.subscription = logStream(this.def.source, opts, (batch) => [batch]).subscribe({
+      error: (err: unknown) => {
+        if (!this.stopping) this.listener.failed(err);
+      },
+    });
+  }
+
+  /** Stops reading; resolves once a commit under way has landed. What was not committed is read again next time. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.subscription?.unsubscribe();
+    await this.inFlight.catch(() => undefined);
+  }
+
+  private async onBatch(batch: LogBatch<SourceItem<E>>): Promise<void> {
+    for (const item of batch.messages) {
+      if (this.stopping) return;
+      if (this.uncommitted++ === 0) this.firstUncommittedAt = Date.now();
+      const slow = this.process(item);
+      if (slow !== undefined) await slow;
+      this.last = item.offset;
+    }
+    if (this.stopping) return;
+    this.next = batch.nextOffset;
+    const due =
+      batch.caughtUp || this.uncommitted >= this.options.maxEvents || Date.now() - this.firstUncommittedAt >= this.options.maxDelayMs;
+    if (due) await this.commit();
+    if (batch.caughtUp && !this.stopping) this.listener.caughtUp();
+  }
+
+  /**
+   * Applies one event. Synchronous unless the key's state must be read from
+   * the log or the event is a poison one: an await per event would cost
+   * more than the fold itself.
+   */
+  private process(item: SourceItem<E>): Promise<void> | undefined {
+    const def = this.def;
+    let event: E;
+    try {
+      event = item.load();
+    } catch (err) {
+      return this.poison(item, err instanceof InvalidEventError ? err.eventType : undefined, err);
+    }
+    if (!def.handles(event)) return undefined;
+    let key: unknown;
+    try {
+      key = def.key(event);
+    } catch (err) {
+      return this.poison(item, typeOf(event), err);
+    }
+    if (key === null || key === undefined) return undefined;
+    if (typeof key !== 'string' || key.length === 0 || key.charCodeAt(0) === 0) {
+      const got = typeof key === 'string' ? JSON.stringify(key) : typeof key;
+      return this.poison(item, typeOf(event), new TypeError(`key() must return a non-empty string not starting with NUL, or null; got ${got}`));
+    }
+    const pending = this.pending.get(key);
+    if (pending !== undefined) return this.applyTo(item, event, key, pending.state, pending);
+    const cached = this.generation.peek(key);
+    if (cached !== NOT_CACHED) return this.applyTo(item, event, key, cached, undefined);
+    return this.generation.get(key).then((stored) => this.applyTo(item, event, key, stored, undefined));
+  }
+
+  private applyTo(item: SourceItem<E>, event: E, key: string, current: S | null | undefined, pending: PendingState<S> | undefined): Promise<void> | undefined {
+    let next: S | null;
+    try {
+      next = this.def.apply(current === null || current === undefined ? this.def.initialState(key) : current, event);
+      if (next === undefined) throw new TypeError('apply returned undefined; return the new state, or null to delete the key');
+    } catch (err) {
+      return this.poison(item, typeOf(event), err);
+    }
+    if (pending !== undefined) {
+      pending.state = next;
+      pending.offset = item.offset;
+    } else {
+      this.pending.set(key, { state: next, offset: item.offset });
+    }
+    return undefined;
+  }
+
+  /** An event that cannot be applied: recorded and passed over, or the end of the run, right before it. */
+  private async poison(item: SourceItem<E>, eventType: string | undefined, error: unknown): Promise<void> {
+    if (this.options.onError === 'skip') {
+      await this.deadLetters.record(item.offset, eventType, error);
+      return;
+    }
+    this.next = item.offset;
+    await this.commit();
+    throw new ProjectionFailedError(this.def.name, item.offset, eventType, error);
+  }
+
+  private async commit(): Promise<void> {
+    const events = this.uncommitted;
+    this.uncommitted = 0;
+    if (this.pending.size === 0 && this.next === this.generation.checkpoint?.next) return;
+    const changes = this.pending;
+    this.pending = new Map();
+    const checkpoint = await this.generation.commit(changes, this.next, this.last);
+    this.listener.committed(changes, checkpoint, events);
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The projection runner: several projections over one state directory, each
+ * with its own pump, so each catches up and follows at its own pace. A
+ * definition may be an @injectable class; the runner resolves it from its
+ * tsyringe container, so its source (an event store, a log) is injected.
+ */
+import 'reflect-metadata';
+import path from 'node:path';
+import { container as rootContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';
+import { invalidArgument } from '../storage/errors.js';
+import { resolveDefinition, type ProjectionDefinition } from './definition.js';
+import { DirectoryGenerations, MemoryGenerations } from './generations.js';
+import { resolveOptions, type ProjectionOptions, type QueryOptions } from './options.js';
+import { Projection } from './projection.js';
+import type { ProjectionStatus } from './status.js';
+
+export interface RunnerOptions {
+  /** The state directory: projection `name` keeps its state in `<dir>/<name>`. Without it, state is held in memory (tests). */
+  dir?: string;
+  /** Resolves definitions given as classes (default: tsyringe's global container). */
+  container?: DependencyContainer;
+  /** Options for every projection; add() can override them per projection. */
+  defaults?: ProjectionOptions;
+}
+
+// A definition class takes whatever its constructor injects.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type DefinitionClass<S, E> = new (...args: any[]) => ProjectionDefinition<S, E>;
+
+export const ProjectionTokens = {
+  Runner: Symbol('klevdb.ProjectionRunner') as InjectionToken<ProjectionRunner>,
+} as const;
+
+export class ProjectionRunner {
+  // Projections of any state and event types live side by side here.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private readonly projections = new Map<string, Projection<any, any>>();
+  private readonly dir: string | undefined;
+  private readonly container: DependencyContainer;
+  private readonly defaults: ProjectionOptions;
+
+  constructor(options: RunnerOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw invalidArgument('ProjectionRunner: options must be an object');
+    if (options.dir !== undefined && (typeof options.dir !== 'string' || options.dir.length === 0)) {
+      throw invalidArgument(`ProjectionRunner: options.dir must be a non-empty string, got ${String(options.dir)}`);
+    }
+    this.dir = options.dir;
+    this.container = options.container ?? rootContainer;
+    this.defaults = options.defaults ?? {};
+    resolveOptions(this.defaults, 'ProjectionRunner: options.defaults');
+  }
+
+  /** Registers a projection (not started). A class is resolved from the runner's container. */
+  add<S, E = unknown>(
+    definition: ProjectionDefinition<S, E> | DefinitionClass<S, E> | InjectionToken<ProjectionDefinition<S, E>>,
+    options: ProjectionOptions = {},
+  ): Projection<S, E> {
+    const instance: ProjectionDefinition<S, E> =
+      typeof definition === 'function' || typeof definition === 'symbol' || typeof definition === 'string'
+        ? this.container.resolve(definition as InjectionToken<ProjectionDefinition<S, E>>)
+        : (definition as ProjectionDefinition<S, E>);
+    const def = resolveDefinition(instance, 'add: definition');
+    const resolved = resolveOptions({ ...this.defaults, ...options }, 'add: options');
+    if (this.projections.has(def.name)) throw invalidArgument(`add: definition.name "${def.name}" is already registered with this runner`);
+    const dir = this.dir;
+    const makeStore = dir === undefined
+      ? async () => new MemoryGenerations()
+      : () => DirectoryGenerations.open(path.join(dir, def.name), { sync: resolved.sync });
+    const projection = new Projection(def, resolved, makeStore);
+    this.projections.set(def.name, projection);
+    return projection;
+  }
+
+  get<S, E = unknown>(name: string): Projection<S, E> {
+    const projection = this.projections.get(name);
+    if (!projection) throw invalidArgument(`get: no projection named ${JSON.stringify(name)}; registered: ${[...this.projections.keys()].join(', ') || 'none'}`);
+    return projection as Projection<S, E>;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  get all(): Projection<any, any>[] {
+    return [...this.projections.values()];
+  }
+
+  /** Starts every projection; each catches up on its own. Resolves once all have started, not caught up (see whenRunning). */
+  async start(): Promise<void> {
+    await Promise.all(this.all.map((p) => p.start()));
+  }
+
+  /** Resolves once every projection has caught up. */
+  async whenRunning(options?: Pick<QueryOptions, 'timeoutMs' | 'signal'>): Promise<void> {
+    await Promise.all(this.all.map((p) => p.whenRunning(options)));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.all.map((p) => p.stop()));
+  }
+
+  async status(): Promise<ProjectionStatus[]> {
+    return Promise.all(this.all.map((p) => p.status()));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((p) => p.close()));
+  }
+
+  /** tsyringe calls it when a container holding the runner is disposed. */
+  dispose(): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Registers a runner in `container` (under ProjectionTokens.Runner) that
+ * resolves definition classes from that same container; disposing the
+ * container closes the runner.
+ */
+export function registerProjectionRunner(container: DependencyContainer, options: Omit<RunnerOptions, 'container'> = {}): ProjectionRunner {
+  const runner = new ProjectionRunner({ ...options, container });
+  container.registerInstance(ProjectionTokens.Runner, runner);
+  // tsyringe disposes only what it constructed; this was handed to it.
+  const dispose = container.dispose.bind(container);
+  container.dispose = async () => {
+    await runner.close();
+    await dispose();
+  };
+  return runner;
+}
