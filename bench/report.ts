@@ -59,7 +59,8 @@ export function atLeast(figureId: string, min: number, peers: string[]): Target 
     const ratios = peers.map((peer) => advantage(figure, SUBJECT, peer));
     if (ratios.some((ratio) => ratio === undefined)) return skipped(label);
     const worst = Math.min(...(ratios as number[]));
-    return { label, pass: worst >= min, detail: `${worst.toFixed(2)}x (${((worst / min - 1) * 100).toFixed(0)}% vs target)` };
+    const margin = Math.round((worst / min - 1) * 100);
+    return { label, pass: worst >= min, detail: `${worst.toFixed(2)}x, ${Math.abs(margin)}% ${margin >= 0 ? 'above' : 'below'} the target` };
   };
 }
 
