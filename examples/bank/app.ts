@@ -1,0 +1,56 @@
+// Wiring, shared by the bank demo and the http service: a tsyringe container
+// over the data directory (events, snapshots), the command service, and the
+// projection runner with the two projections, started.
+import path from 'node:path';
+import { createContainer, type DependencyContainer } from '../../src/di/index.js';
+import type { LogEventStore } from '../../src/eventstore/index.js';
+import { ProjectionTokens, registerProjectionRunner, type Projection, type ProjectionRunner } from '../../src/projections/index.js';
+import { Accounts } from './accounts.js';
+import { bankEvents, type BankEvent } from './events.js';
+import { Notices } from './notices.js';
+import { BalancesProjection, DailyTotalsProjection, type Balance, type DailyTotals, type Recorded } from './projections.js';
+import { Tokens } from '../../src/di/index.js';
+
+export interface Bank {
+  container: DependencyContainer;
+  store: LogEventStore<BankEvent>;
+  accounts: Accounts;
+  notices: Notices;
+  runner: ProjectionRunner;
+  balances: Projection<Balance, Recorded>;
+  daily: Projection<DailyTotals, Recorded>;
+  /** Stops the projections and closes every log. */
+  close(): Promise<void>;
+}
+
+export async function openBank(dataDir: string): Promise<Bank> {
+  const container = await createContainer({ dir: dataDir, events: bankEvents });
+  try {
+    const notices = new Notices();
+    container.registerInstance(Notices, notices);
+    const runner = registerProjectionRunner(container, {
+      dir: path.join(dataDir, 'projections'),
+      // Queries made while a projection catches up wait for it, instead of answering from stale state.
+      defaults: { whileRestoring: 'wait', compaction: { everyMs: 60_000 } },
+    });
+    const balances = runner.add(BalancesProjection);
+    const daily = runner.add(DailyTotalsProjection);
+    await runner.start();
+    return {
+      container,
+      store: container.resolve(Tokens.EventStore) as LogEventStore<BankEvent>,
+      accounts: container.resolve(Accounts),
+      notices,
+      runner: container.resolve(ProjectionTokens.Runner),
+      balances,
+      daily,
+      close: async () => {
+        notices.complete();
+        await container.dispose();
+      },
+    };
+  } catch (err) {
+    await container.dispose();
+    throw err;
+  }
+}

@@ -1,0 +1,117 @@
+// examples/bank: the scripted scenario, run once, twice and after --reset;
+// the account rules and the projections on their own.
+import { expect } from 'chai';
+import { DeciderSpecification } from '../../src/aggregates/index.js';
+import { ProjectionSpecification } from '../../src/projections/index.js';
+import { account, InsufficientFunds } from '../../examples/bank/account.js';
+import { openBank } from '../../examples/bank/app.js';
+import { AccountOpened, bankEvents, Deposited, TransferSent, Withdrawn } from '../../examples/bank/events.js';
+import { BalancesProjection, DailyTotalsProjection } from '../../examples/bank/projections.js';
+import { run, type BankResult } from '../../examples/bank/run.js';
+import { PER_RUN } from '../../examples/bank/scenario.js';
+import { capture, useTempDir } from './helpers.js';
+
+/** Balances in cents after `runs` runs of the scenario. */
+const balancesAfter = (runs: number) => ({ alice: PER_RUN.alice * runs, bob: PER_RUN.bob * runs, carol: PER_RUN.carol * runs });
+const balancesOf = (result: BankResult) => Object.fromEntries(Object.entries(result.balances).map(([id, b]) => [id, b.balance]));
+const sum = (result: BankResult, field: 'deposited' | 'withdrawn' | 'transferred' | 'count') =>
+  Object.values(result.daily).reduce((total, day) => total + day[field], 0);
+
+const EVENTS_FIRST_RUN = 14; // 3 opened, 3 deposits, 2 transfers of 2 events, 3 on alice, 1 ATM withdrawal
+const EVENTS_NEXT_RUNS = 11; // the same without the 3 openings
+
+describe('examples/bank', () => {
+  const dataDir = useTempDir('bank');
+
+  it('runs the scenario: balances, daily totals, lag and stats, with the conflicts retried and the overdraft refused', async () => {
+    const out = capture();
+    const result = await run({ dataDir: dataDir(), print: out.print });
+    expect(result.startedAt).to.equal(0);
+    expect(balancesOf(result)).to.deep.equal(balancesAfter(1));
+    expect(result.balances.alice).to.deep.include({ owner: 'Alice' });
+    expect(result).to.include({ opened: 3, refused: 1, printed: EVENTS_FIRST_RUN });
+    expect(sum(result, 'deposited')).to.equal(175_00);
+    expect(sum(result, 'withdrawn')).to.equal(95_00);
+    expect(sum(result, 'transferred')).to.equal(40_00);
+    expect(result.events.messages).to.equal(EVENTS_FIRST_RUN);
+    for (const status of result.status) expect(status).to.include({ state: 'running', checkpoint: EVENTS_FIRST_RUN, lagEvents: 0 });
+    const text = out.text();
+    expect(text).to.match(/~ alice: concurrency conflict \(expected v\d+, found v\d+\), retrying/);
+    expect(text).to.match(/~ carol: concurrency conflict \(expected v3, found v4\), retrying/);
+    expect(text).to.match(/x carol: Withdraw refused: insufficient funds: balance 0\.00, asked 30\.00/);
+    expect(text).to.match(/^ {2}@13 +carol +v4 +Withdrawn +-30\.00$/m);
+    expect(text).to.match(/^ {2}alice +Alice +10\.00 +5$/m);
+    expect(text).to.match(/^projection lag right after the last command: balances \d+ events/m);
+    expect(text).to.match(/^event log: 14 events in 1 segment\(s\)/m);
+  });
+
+  it('continues from the data it left when run again, and starts clean with --reset', async () => {
+    await run({ dataDir: dataDir(), print: () => undefined });
+    const second = await run({ dataDir: dataDir(), print: () => undefined });
+    expect(second.startedAt).to.equal(EVENTS_FIRST_RUN);
+    expect(second).to.include({ opened: 0, refused: 1, printed: EVENTS_NEXT_RUNS });
+    // The projections resumed from their checkpoints: no event applied twice.
+    expect(balancesOf(second)).to.deep.equal(balancesAfter(2));
+    expect(sum(second, 'count')).to.equal(2 * 9);
+    expect(second.events.messages).to.equal(EVENTS_FIRST_RUN + EVENTS_NEXT_RUNS);
+
+    const reset = await run({ dataDir: dataDir(), reset: true, print: () => undefined });
+    expect(reset.startedAt).to.equal(0);
+    expect(balancesOf(reset)).to.deep.equal(balancesAfter(1));
+  });
+
+  it('the balance projection agrees with the aggregates, and a rebuild from the oldest event gives the same state', async () => {
+    await run({ dataDir: dataDir(), print: () => undefined });
+    await run({ dataDir: dataDir(), print: () => undefined });
+    const bank = await openBank(dataDir());
+    try {
+      for (const [id, balance] of Object.entries(balancesAfter(2))) {
+        const state = await bank.accounts.state(id);
+        expect(state).to.deep.include({ status: 'open', balance });
+        expect(await bank.balances.get(id)).to.deep.include({ balance });
+      }
+      const before = (await bank.daily.snapshot()).states;
+      await bank.daily.rebuild();
+      expect((await bank.daily.snapshot()).states).to.deep.equal(before);
+    } finally {
+      await bank.close();
+    }
+  });
+
+  describe('account rules', () => {
+    const given = DeciderSpecification.for(account);
+    const opened = [AccountOpened({ owner: 'Ann' }), Deposited({ amount: 10_00 })];
+
+    it('never lets a balance go below zero', () => {
+      given(opened).when({ type: 'Withdraw', amount: 10_01 }).thenThrows(InsufficientFunds);
+      given(opened).when({ type: 'SendTransfer', transferId: 't', to: 'bob', amount: 10_01 }).thenThrows(InsufficientFunds);
+      given(opened).when({ type: 'Withdraw', amount: 10_00 }).then(Withdrawn({ amount: 10_00 }));
+      given(opened).when({ type: 'Withdraw', amount: 10_00 }).thenState({ status: 'open', owner: 'Ann', balance: 0 });
+    });
+
+    it('refuses commands on an account that is not open, and a second opening', () => {
+      given().when({ type: 'Deposit', amount: 1 }).thenThrows(/not open/);
+      given(opened).when({ type: 'Open', owner: 'Ann' }).thenThrows(/already open/);
+    });
+  });
+
+  describe('projections', () => {
+    it('balances: one state per account', () =>
+      ProjectionSpecification.for((store) => new BalancesProjection(store), { events: bankEvents })([
+        ['account-ann', [AccountOpened({ owner: 'Ann' }), Deposited({ amount: 50_00 })]],
+        ['account-bob', AccountOpened({ owner: 'Bob' })],
+        ['account-ann', TransferSent({ transferId: 't1', to: 'bob', amount: 20_00 })],
+      ]).then({
+        ann: { owner: 'Ann', balance: 30_00, movements: 2 },
+        bob: { owner: 'Bob', balance: 0, movements: 0 },
+      }));
+
+    it('daily totals: one state per day, a transfer counted once', async () => {
+      const today = new Date().toISOString().slice(0, 10);
+      await ProjectionSpecification.for((store) => new DailyTotalsProjection(store), { events: bankEvents })([
+        ['account-ann', [AccountOpened({ owner: 'Ann' }), Deposited({ amount: 50_00 }), Withdrawn({ amount: 5_00 })]],
+        ['account-ann', TransferSent({ transferId: 't1', to: 'bob', amount: 20_00 })],
+      ]).thenState(today, { deposited: 50_00, withdrawn: 5_00, transferred: 20_00, count: 3 });
+    });
+  });
+});
