@@ -30,16 +30,13 @@ export async function dirSize(dir: string): Promise<number> {
   return total;
 }
 
-/** Rows of cells as aligned columns; numbers align right. */
+const NUMERIC = /^[-+]?[\d,]+(\.\d+)?$/;
+
+/** Rows of cells as aligned columns; numbers (and amounts like "1,234.50") align right. */
 export function table(rows: ReadonlyArray<ReadonlyArray<string | number>>, indent = '  '): string[] {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, String(cell).length)));
-  return rows.map(
-    (row) =>
-      indent +
-      row
-        .map((cell, i) => (typeof cell === 'number' ? String(cell).padStart(widths[i]!) : String(cell).padEnd(widths[i]!)))
-        .join('  ')
-        .trimEnd(),
-  );
+  const align = (cell: string | number, width: number) =>
+    typeof cell === 'number' || NUMERIC.test(cell) ? String(cell).padStart(width) : cell.padEnd(width);
+  return rows.map((row) => (indent + row.map((cell, i) => align(cell, widths[i]!)).join('  ')).trimEnd());
 }
