@@ -150,6 +150,7 @@ export class Projection<S, E = unknown> {
       lagEvents,
       lagSeconds,
       eventsPerSecond: this.meter.perSecond(),
+      cache: { entries: slot.gen.cache.size, bytes: slot.gen.cache.calculatedSize },
       deadLetters: slot.deadLetters.count,
     };
     if (this.lifecycle.error) status.error = this.lifecycle.error;

@@ -23,6 +23,8 @@ export interface ProjectionStatus {
   lagSeconds: number;
   /** Events committed per second, over the last few seconds. */
   eventsPerSecond: number;
+  /** The hot-state cache: keys held, and their bytes when it is bounded in bytes (else 0). */
+  cache: { entries: number; bytes: number };
   /** Events passed over and recorded under onError: 'skip'. */
   deadLetters: number;
   /** Why the projection failed, when it did. */
