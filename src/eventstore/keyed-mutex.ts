@@ -5,21 +5,26 @@
  * directory lock keeps other processes out).
  */
 export class KeyedMutex {
-  private readonly tails = new Map<string, Promise<void>>();
+  /** Per busy key, the callers waiting for their turn; an idle key has no entry. */
+  private readonly waiting = new Map<string, Array<() => void>>();
 
-  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key);
-    let release!: () => void;
-    const done = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous ? previous.then(() => done) : done;
-    this.tails.set(key, tail);
+  run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const queue = this.waiting.get(key);
+    // Most calls find the key idle: they start at once, with no promise of their own.
+    if (!queue) {
+      this.waiting.set(key, []);
+      return this.release(key, work);
+    }
+    return new Promise<void>((resolve) => queue.push(resolve)).then(() => this.release(key, work));
+  }
+
+  private async release<T>(key: string, work: () => Promise<T>): Promise<T> {
     try {
-      if (previous) await previous;
       return await work();
     } finally {
-      release();
-      // The last in line cleans up, so idle streams cost nothing.
-      if (this.tails.get(key) === tail) this.tails.delete(key);
+      const next = this.waiting.get(key)!.shift();
+      if (next) next();
+      else this.waiting.delete(key);
     }
   }
 }

@@ -17,9 +17,9 @@ import type {
   SubscribeOptions,
   SubscribeToStreamOptions,
 } from './event-store.js';
-import { assertExpectedVersion, checkExpectedVersion } from './expected-version.js';
+import { assertExpectedVersion, checkExpectedVersion, type ExpectedVersion } from './expected-version.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { EventRegistry } from './registry.js';
+import { EventRegistry, type ValidatedEvent } from './registry.js';
 import { StreamIndex, type AppliedCommand } from './stream-index.js';
 import { MemoryLog } from './memory-log.js';
 import { checkCount, checkOptionalId, checkPosition, checkPositiveInteger, checkStreamId } from './arguments.js';
@@ -64,16 +64,23 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     this.cache = new StreamCache(streams === 0 ? 0 : checkCount('cachedEvents', options.cachedEvents ?? 100_000), READ_BATCH);
   }
 
-  async appendToStream(streamId: string, events: E | readonly E[], options: AppendOptions = {}): Promise<AppendResult<E>> {
-    this.ensureOpen();
-    checkStreamId(streamId);
-    const expected = checkExpectedVersion(options.expectedVersion ?? 'any');
-    for (const id of ['commandId', 'correlationId', 'causationId'] as const) checkOptionalId(id, options[id]);
-    const list: readonly E[] = Array.isArray(events) ? events : [events as E];
-    // Validation needs no turn: an invalid event fails before anyone waits.
-    const validated = list.map((event, i) => this.registry.validate(event, i, streamId));
+  // Not async: the turn's promise is returned as it is, one hop less on the hottest path.
+  appendToStream(streamId: string, events: E | readonly E[], options: AppendOptions = {}): Promise<AppendResult<E>> {
+    let expected: ExpectedVersion;
+    let validated: ValidatedEvent[];
+    try {
+      this.ensureOpen();
+      checkStreamId(streamId);
+      expected = checkExpectedVersion(options.expectedVersion ?? 'any');
+      for (const id of ['commandId', 'correlationId', 'causationId'] as const) checkOptionalId(id, options[id]);
+      const list: readonly E[] = Array.isArray(events) ? events : [events as E];
+      // Validation needs no turn: an invalid event fails before anyone waits.
+      validated = list.map((event, i) => this.registry.validate(event, i, streamId));
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.turns.run(streamId, async () => {
-      const head = await this.index.head(streamId);
+      const head = this.index.cachedHead(streamId) ?? (await this.index.head(streamId));
       if (options.commandId !== undefined) {
         const original = await this.replayCommand(streamId, options.commandId);
         if (original) return original;
@@ -113,12 +120,15 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     const fromVersion = checkPositiveInteger('fromVersion', options.fromVersion ?? 1);
     const maxCount = options.maxCount === undefined ? Infinity : checkPositiveInteger('maxCount', options.maxCount);
     const fromPosition = checkPosition('fromPosition', options.fromPosition ?? OffsetOldest);
-    const cached = this.cache.read(streamId, this.index.cachedHead(streamId), fromVersion, fromPosition);
-    if (cached && cached.length <= maxCount) return { streamId, events: cached, version: this.index.cachedHead(streamId)!.version };
+    // A head the index knows is one the log had reached: everything up to it is there to read.
+    const head = this.index.cachedHead(streamId);
+    const cached = this.cache.read(streamId, head, fromVersion, fromPosition);
+    if (cached && cached.length <= maxCount) return { streamId, events: cached, version: head!.version };
     let offset = fromPosition;
     const events: RecordedEvent<E>[] = [];
     let version = 0;
-    for (;;) {
+    // Past the known head, only a last, empty read would follow: skip it.
+    while (!head || offset <= head.lastOffset) {
       const { messages, nextOffset } = await this.log.consumeByKey(streamId, offset, READ_BATCH);
       if (messages.length === 0) break;
       for (const message of messages) {
@@ -132,7 +142,8 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     }
     // Nothing seen from fromPosition on says nothing about the events before it.
     if (version === 0 && offset !== OffsetOldest) version = await this.streamVersion(streamId);
-    if (fromVersion === 1 && fromPosition === OffsetOldest) this.cache.filled(streamId, this.index.cachedHead(streamId), events);
+    // Read to the head (as filled() checks), these events are a tail of the stream worth keeping.
+    this.cache.filled(streamId, this.index.cachedHead(streamId), events);
     return { streamId, events, version };
   }
 

@@ -53,7 +53,10 @@ export class StreamCache<E extends Event> {
     this.store(streamId, kept);
   }
 
-  /** A read that returned every event up to `head`, which it synchronously checked is still current. */
+  /**
+   * A read that returned every event from some version up to `head`, which
+   * the caller took from the index in the same synchronous step.
+   */
   filled(streamId: string, head: StreamHead | undefined, events: RecordedEvent<E>[]): void {
     if (!this.entries || !head || events.length === 0 || versionOf(events.at(-1)!) !== head.version) return;
     const cached = this.entries.get(streamId);

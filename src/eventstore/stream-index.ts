@@ -74,13 +74,17 @@ export class StreamIndex {
   /** Records a successful append to a stream that was at `previousVersion`. */
   appended(streamId: string, previousVersion: number, head: StreamHead, commandId: string | undefined, command: AppliedCommand): void {
     this.heads?.set(streamId, head);
-    let byId = this.commands?.get(streamId);
-    // A stream this append created has no other commands: no scan will ever be needed.
-    if (!byId && previousVersion === 0) byId = new Map();
-    // Otherwise, not loaded yet: the first lookup will find this append in the log.
-    if (!byId) return;
-    if (commandId !== undefined) byId.set(commandId, command);
-    this.commands?.set(streamId, byId); // (re-)measures the entry
+    if (!this.commands) return;
+    const byId = this.commands.get(streamId);
+    if (byId) {
+      if (commandId === undefined) return;
+      byId.set(commandId, command);
+      this.commands.set(streamId, byId); // re-measures the entry
+    } else if (previousVersion === 0) {
+      // A stream this append created has no other commands: no scan will ever be needed.
+      this.commands.set(streamId, commandId === undefined ? new Map() : new Map([[commandId, command]]));
+    }
+    // Otherwise not loaded yet: the first lookup will find this append in the log.
   }
 
   private async scanCommands(streamId: string): Promise<Map<string, AppliedCommand>> {
