@@ -55,6 +55,11 @@ describe('CommandHandlerSpecification', () => {
       .thenThrows(InvalidEventError);
   });
 
+  it('fails a spec whose given events are invalid, even one that expects an error', async () => {
+    const err = await given([Deposited({ amount: -1, currency: 'EUR' })]).when({ type: 'Open', owner: 'x' }).thenThrows().catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(InvalidEventError);
+  });
+
   it('says what went wrong when when() itself is awaited', async () => {
     let err: unknown;
     try {

@@ -80,8 +80,10 @@ export const CommandHandlerSpecification = {
     const streamId = options.streamId ?? 'test-stream';
     return (given = []) => ({
       when(command, handleOptions) {
-        const run = (): Promise<CommandResult<State, E>> =>
-          withTemporaryEventStore<E, CommandResult<State, E>>(options.events, async ({ store, snapshots }) => {
+        type Outcome = { failed: false; result: CommandResult<State, E> } | { failed: true; error: unknown };
+        // Only the command's own failure is an outcome; a failing setup fails the spec whatever it expects.
+        const run = (): Promise<Outcome> =>
+          withTemporaryEventStore<E, Outcome>(options.events, async ({ store, snapshots }) => {
             const givenEvents = Array.isArray(given) ? (given as readonly E[]) : [given as E];
             if (givenEvents.length > 0) await store.appendToStream(streamId, givenEvents, { expectedVersion: 'no-stream' });
             const { snapshots: snapshotOptions, ...handlerOptions } = options.handler ?? {};
@@ -89,32 +91,35 @@ export const CommandHandlerSpecification = {
               ...handlerOptions,
               snapshots: snapshotOptions && { ...snapshotOptions, store: snapshots },
             });
-            return handle(streamId, command, handleOptions);
+            return handle(streamId, command, handleOptions).then(
+              (result): Outcome => ({ failed: false, result }),
+              (error: unknown): Outcome => ({ failed: true, error }),
+            );
           });
+        const succeeded = async (): Promise<CommandResult<State, E>> => {
+          const outcome = await run();
+          if (outcome.failed) throw outcome.error;
+          return outcome.result;
+        };
         const plain = (events: readonly Event[]): Event[] => events.map(({ type, data }) => ({ type, data }));
         return {
           // Not async: the misuse check must throw synchronously to reject an `await`.
           then(expected) {
             const events = checkExpectedEvents(expected);
-            return run().then((result) => {
+            return succeeded().then((result) => {
               assert.deepStrictEqual(plain(result.events), plain(Array.isArray(events) ? events : [events as E]));
             });
           },
           async thenNothingHappened() {
-            assert.deepStrictEqual(plain((await run()).events), [], 'expected the command to be accepted with no events');
+            assert.deepStrictEqual(plain((await succeeded()).events), [], 'expected the command to be accepted with no events');
           },
           async thenThrows(expected) {
-            let result: CommandResult<State, E>;
-            try {
-              result = await run();
-            } catch (err) {
-              matchesError(err, expected);
-              return;
-            }
-            assert.fail(`expected the command to fail, but it appended ${JSON.stringify(plain(result.events))}`);
+            const outcome = await run();
+            if (!outcome.failed) assert.fail(`expected the command to fail, but it appended ${JSON.stringify(plain(outcome.result.events))}`);
+            matchesError(outcome.error, expected);
           },
           async thenState(expected) {
-            assert.deepStrictEqual((await run()).state, expected);
+            assert.deepStrictEqual((await succeeded()).state, expected);
           },
         };
       },
