@@ -1,5 +1,6 @@
 /** Turns publish() and delete() arguments into what the writer takes, rejecting bad input before anything is written. */
 import { invalidArgument } from './errors.js';
+import { MAX_BODY_SIZE } from './format/message-format.js';
 import type { PreparedMessage } from './segment/segment-writer.js';
 import type { PublishMessage } from './types.js';
 import { checkBodySize, checkDate, checkOffset, checkTimeMicros, describeValue, toBytes } from './validate.js';
@@ -15,21 +16,31 @@ export function prepareMessages(messages: unknown): PreparedMessage[] {
   const out: PreparedMessage[] = new Array(messages.length);
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i] as PublishMessage;
-    const name = `messages[${i}]`;
-    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw invalidArgument(`${name} must be a message object, got ${describeValue(m)}`);
-    const key = toBytes(`${name}.key`, m.key);
-    const value = toBytes(`${name}.value`, m.value);
-    checkBodySize(name, key, value);
+    // Argument names are built only on the error path: this loop runs once per message published.
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw invalidArgument(`messages[${i}] must be a message object, got ${describeValue(m)}`);
+    const key = plainBytes(m.key) ?? toBytes(`messages[${i}].key`, m.key);
+    const value = plainBytes(m.value) ?? toBytes(`messages[${i}].value`, m.value);
+    if ((key?.length ?? 0) + (value?.length ?? 0) > MAX_BODY_SIZE) checkBodySize(`messages[${i}]`, key, value);
     let timeMicros: number;
-    if (m.timeMicros !== undefined) timeMicros = checkTimeMicros(`${name}.timeMicros`, m.timeMicros);
-    else if (m.time !== undefined) timeMicros = checkTimeMicros(`${name}.time`, checkDate(`${name}.time`, m.time).getTime() * 1000);
-    else {
+    if (m.timeMicros !== undefined) {
+      timeMicros = Number.isSafeInteger(m.timeMicros) ? m.timeMicros : checkTimeMicros(`messages[${i}].timeMicros`, m.timeMicros);
+    } else if (m.time !== undefined) {
+      timeMicros = checkTimeMicros(`messages[${i}].time`, checkDate(`messages[${i}].time`, m.time).getTime() * 1000);
+    } else {
       if (now < 0) now = nowMicros();
       timeMicros = now;
     }
     out[i] = { key, value, timeMicros };
   }
   return out;
+}
+
+/** The common shapes of a key or value without building an argument name; undefined for the rest. */
+function plainBytes(v: unknown): Buffer | null | undefined {
+  if (v === null || v === undefined) return null;
+  if (Buffer.isBuffer(v)) return v.length === 0 ? null : v;
+  if (typeof v === 'string') return v.length === 0 ? null : Buffer.from(v, 'utf8');
+  return undefined;
 }
 
 export function collectOffsets(offsets: unknown): Set<number> {

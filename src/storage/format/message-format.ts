@@ -118,13 +118,22 @@ export type RecordProblem = 'eof' | 'short';
  * Reads the body lengths of the record header at `at` (the caller checked
  * that RECORD_HEADER_SIZE bytes are there). Returns the whole record size.
  */
-export function recordSizeFromHeader(version: FormatVersion, buf: Buffer, at: number, where: string): number {
+/** Where a record is, for error messages (built only when there is an error). */
+export interface RecordPlace {
+  file: string;
+  /** File position of buf[0]. */
+  base: number;
+}
+
+export const describePlace = (place: RecordPlace, at: number): string => `at byte ${place.base + at} of ${place.file}`;
+
+export function recordSizeFromHeader(version: FormatVersion, buf: Buffer, at: number, place: RecordPlace): number {
   const lenAt = version === 'V2' ? at + 20 : at + 16;
   const keyLength = buf.readInt32BE(lenAt);
   const valueLength = buf.readInt32BE(lenAt + 4);
   // Checked before anything is allocated, so a corrupt length never drives an allocation.
   if (keyLength < 0 || valueLength < 0 || keyLength + valueLength > MAX_BODY_SIZE) {
-    throw corrupted(`log corrupted: invalid header ${where}`);
+    throw corrupted(`log corrupted: invalid header ${describePlace(place, at)}`);
   }
   return recordOverhead(version) + keyLength + valueLength;
 }
@@ -135,9 +144,9 @@ export function recordSizeFromHeader(version: FormatVersion, buf: Buffer, at: nu
  * remain (klevdb treats that as a clean end), 'short' when the header is
  * whole but the body is cut.
  */
-export function decodeRecord(version: FormatVersion, buf: Buffer, at: number, where: string): DecodedRecord | RecordProblem {
+export function decodeRecord(version: FormatVersion, buf: Buffer, at: number, place: RecordPlace): DecodedRecord | RecordProblem {
   if (buf.length - at < RECORD_HEADER_SIZE) return 'eof';
-  const size = recordSizeFromHeader(version, buf, at, where);
+  const size = recordSizeFromHeader(version, buf, at, place);
   if (buf.length - at < size) return 'short';
   const end = at + size;
   let offset: number;
@@ -146,9 +155,9 @@ export function decodeRecord(version: FormatVersion, buf: Buffer, at: number, wh
   let keyLength: number;
   let valueLength: number;
   if (version === 'V2') {
-    if (crc32c(buf.subarray(at + 4, end)) !== buf.readUInt32BE(at)) throw corrupted(`log corrupted: crc failed ${where}`);
+    if (crc32c(buf.subarray(at + 4, end)) !== buf.readUInt32BE(at)) throw corrupted(`log corrupted: crc failed ${describePlace(place, at)}`);
     for (let i = 0; i < 8; i++) {
-      if (buf[end - 8 + i] !== TRAILER[i]) throw corrupted(`log corrupted: bad trailer ${where}`);
+      if (buf[end - 8 + i] !== TRAILER[i]) throw corrupted(`log corrupted: bad trailer ${describePlace(place, at)}`);
     }
     offset = readInt64(buf, at + 4, 'offset');
     timeMicros = readInt64(buf, at + 12, 'time');
@@ -156,7 +165,7 @@ export function decodeRecord(version: FormatVersion, buf: Buffer, at: number, wh
     valueLength = buf.readUInt32BE(at + 24);
     keyStart = at + 28;
   } else {
-    if (crc32c(buf.subarray(at + 28, end)) !== buf.readUInt32BE(at + 24)) throw corrupted(`log corrupted: crc failed ${where}`);
+    if (crc32c(buf.subarray(at + 28, end)) !== buf.readUInt32BE(at + 24)) throw corrupted(`log corrupted: crc failed ${describePlace(place, at)}`);
     offset = readInt64(buf, at, 'offset');
     timeMicros = readInt64(buf, at + 8, 'time');
     keyLength = buf.readUInt32BE(at + 16);

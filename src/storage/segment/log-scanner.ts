@@ -7,6 +7,7 @@ import {
   FILE_HEADER_SIZE,
   RECORD_HEADER_SIZE,
   decodeRecord,
+  describePlace,
   detectMessageVersion,
   initialPosition,
   recordSizeFromHeader,
@@ -61,10 +62,10 @@ export function scanRecords(
   let chunkStart = position;
   for (;;) {
     const at = position - chunkStart;
-    const where = `at byte ${position} of ${file}`;
+    const place = { file, base: chunkStart };
     let decoded: DecodedRecord | 'eof' | 'short';
     try {
-      decoded = decodeRecord(log.version, chunk, at, where);
+      decoded = decodeRecord(log.version, chunk, at, place);
     } catch (err) {
       if (err instanceof LogError) return { kind: 'corrupted', position, error: err };
       throw err;
@@ -75,6 +76,7 @@ export function scanRecords(
       continue;
     }
     const remaining = size - position;
+    const where = describePlace(place, at);
     if (remaining === 0) return { kind: 'eof', position };
     if (chunk.length - at >= remaining) {
       // Everything left is in the chunk and it is not a whole record.
@@ -86,7 +88,7 @@ export function scanRecords(
     let want = Math.min(CHUNK, remaining);
     if (decoded === 'short') {
       try {
-        want = Math.min(Math.max(want, recordSizeFromHeader(log.version, chunk, at, where)), remaining);
+        want = Math.min(Math.max(want, recordSizeFromHeader(log.version, chunk, at, place)), remaining);
       } catch (err) {
         return { kind: 'corrupted', position, error: err as LogError };
       }

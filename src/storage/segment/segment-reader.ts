@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { corrupted } from '../errors.js';
 import { type IndexParams, INDEX_HEADER_SIZE, detectIndexVersion, indexItemSize } from '../format/index-format.js';
-import { type FormatVersion, FILE_HEADER_SIZE, RECORD_HEADER_SIZE, decodeRecord, detectMessageVersion, initialPosition, recordSizeFromHeader, shortRecordError } from '../format/message-format.js';
+import { type FormatVersion, FILE_HEADER_SIZE, describePlace, RECORD_HEADER_SIZE, decodeRecord, detectMessageVersion, initialPosition, recordSizeFromHeader, shortRecordError } from '../format/message-format.js';
 import type { Message } from '../types.js';
 import { type LoadIndexOptions, loadSegmentIndex, validateIndex } from './index-loader.js';
 import { type SegmentFiles, fsError, readAt, readFileHead } from './segment-files.js';
@@ -136,12 +136,12 @@ export class SegmentReader {
     const buf = readAt(fd, start, end - start);
     const out: Message[] = new Array(to - from);
     let at = 0;
+    const place = { file: this.files.logPath, base: start };
     for (let i = from; i < to; i++) {
-      const where = `at byte ${start + at} of ${this.files.logPath}`;
-      const rec = decodeRecord(version, buf, at, where);
-      if (typeof rec === 'string') throw shortRecordError(version, where);
+      const rec = decodeRecord(version, buf, at, place);
+      if (typeof rec === 'string') throw shortRecordError(version, describePlace(place, at));
       if (rec.offset !== index.offsetAt(i)) {
-        throw corrupted(`log corrupted: index of ${this.files.logPath} says offset ${index.offsetAt(i)} but the record ${where} holds ${rec.offset}; open with recover: true`);
+        throw corrupted(`log corrupted: index of ${this.files.logPath} says offset ${index.offsetAt(i)} but the record ${describePlace(place, at)} holds ${rec.offset}; open with recover: true`);
       }
       out[i - from] = toMessage(rec.offset, rec.timeMicros, rec.key, rec.value);
       at = rec.end;
@@ -160,9 +160,9 @@ export class SegmentReader {
   /** Where the record at `position` ends, from its header (a single read must not span a large tail). */
   private recordEnd(fd: number, version: FormatVersion, position: number): number {
     const header = readAt(fd, position, RECORD_HEADER_SIZE);
-    const where = `at byte ${position} of ${this.files.logPath}`;
-    if (header.length < RECORD_HEADER_SIZE) throw shortRecordError(version, where);
-    return position + recordSizeFromHeader(version, header, 0, where);
+    const place = { file: this.files.logPath, base: position };
+    if (header.length < RECORD_HEADER_SIZE) throw shortRecordError(version, describePlace(place, 0));
+    return position + recordSizeFromHeader(version, header, 0, place);
   }
 
   /** Drops the index and the file handle if unused for `unusedForMs` (never the head). */

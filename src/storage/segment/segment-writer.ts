@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { corrupted } from '../errors.js';
 import { type IndexItem, type IndexParams, INDEX_HEADER_SIZE, detectIndexVersion, encodeIndexItem, indexFileHeader, indexItemSize } from '../format/index-format.js';
-import { type FormatVersion, FILE_HEADER_SIZE, RECORD_HEADER_SIZE, detectMessageVersion, encodeRecord, initialPosition, messageFileHeader, recordSize, recordSizeFromHeader } from '../format/message-format.js';
+import { type FormatVersion, FILE_HEADER_SIZE, RECORD_HEADER_SIZE, describePlace, detectMessageVersion, encodeRecord, initialPosition, messageFileHeader, recordSize, recordSizeFromHeader } from '../format/message-format.js';
 import { FileSyncer } from './file-syncer.js';
 import { emptyItem, loadSegmentIndex, newIndexItem, validateIndex } from './index-loader.js';
 import { type SegmentFiles, fsError, readAt, readFileHead, writeAll } from './segment-files.js';
@@ -187,9 +187,9 @@ function checkTail(fd: number, files: SegmentFiles, version: FormatVersion, inde
   if (index.count > 0) {
     const last = index.positionAt(index.count - 1);
     const header = readAt(fd, last, RECORD_HEADER_SIZE);
-    const where = `at byte ${last} of ${files.logPath}`;
-    if (header.length < RECORD_HEADER_SIZE) throw corrupted(`log corrupted: short header ${where}; open with recover: true`);
-    end = last + recordSizeFromHeader(version, header, 0, where);
+    const place = { file: files.logPath, base: last };
+    if (header.length < RECORD_HEADER_SIZE) throw corrupted(`log corrupted: short header ${describePlace(place, 0)}; open with recover: true`);
+    end = last + recordSizeFromHeader(version, header, 0, place);
   }
   if (end !== logSize) {
     throw corrupted(
