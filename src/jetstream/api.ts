@@ -5,7 +5,7 @@
  * message get) and every error comes back with its err_code.
  */
 import type { Msg, MsgHdrs, NatsConnection } from '@nats-io/transport-node';
-import { ApiError, ErrCode } from './errors.js';
+import { ApiError, ErrCode, isConnectionClosed, isRetryable } from './errors.js';
 
 export interface StreamState {
   messages: number;
@@ -92,14 +92,35 @@ export const INDEX_TIME_HEADER = 'Klevdb-Index-Time';
 const NANOS_PER_MS = 1_000_000;
 export const nanosOf = (ms: number): number => Math.round(ms * NANOS_PER_MS);
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 export class Api {
   constructor(
     readonly nc: NatsConnection,
     readonly timeoutMs: number,
+    /** How long a request that timed out or found no leader is sent again (a cluster electing one). */
+    readonly retryForMs = 0,
     readonly prefix = '$JS.API',
   ) {}
 
-  async request<T>(subject: string, body: unknown, timeoutMs = this.timeoutMs): Promise<T> {
+  /** Runs `fn` again while it fails in a way a leader election explains, up to retryForMs. */
+  async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.retryForMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!isRetryable(err) || isConnectionClosed(err) || this.nc.isClosed() || Date.now() >= deadline) throw err;
+        await sleep(Math.min(1000, 25 * 2 ** attempt));
+      }
+    }
+  }
+
+  request<T>(subject: string, body: unknown, timeoutMs = this.timeoutMs): Promise<T> {
+    return this.retrying(() => this.#requestOnce<T>(subject, body, timeoutMs));
+  }
+
+  async #requestOnce<T>(subject: string, body: unknown, timeoutMs: number): Promise<T> {
     const m = await this.nc.request(`${this.prefix}.${subject}`, body === undefined ? '' : JSON.stringify(body), { timeout: timeoutMs });
     const status = m.headers?.code ?? 0;
     if (status >= 400 || (status > 0 && m.data.length === 0)) throw new ApiError(status, 0, m.headers?.description || `status ${status}`);
@@ -162,7 +183,7 @@ export class Api {
    */
   async getMsg(stream: string, query: MsgQuery, direct: boolean): Promise<RawStored | null> {
     if (direct) {
-      const m = await this.nc.request(`${this.prefix}.DIRECT.GET.${stream}`, JSON.stringify(query), { timeout: this.timeoutMs });
+      const m = await this.retrying(() => this.nc.request(`${this.prefix}.DIRECT.GET.${stream}`, JSON.stringify(query), { timeout: this.timeoutMs }));
       const code = m.headers?.code ?? 0;
       if (code === 404) return null;
       if (code >= 400 || !m.headers) throw new ApiError(code, 0, m.headers?.description || 'direct get failed');

@@ -156,8 +156,13 @@ export class JetStreamLog implements BlockingLog {
     return info;
   }
 
+  /**
+   * The stream's last sequence, never less than one seen before: a replica
+   * that restarted may answer for a moment with what it had then.
+   */
   async #refreshLast(): Promise<number> {
-    return (await this.#info()).state.last_seq;
+    await this.#info();
+    return this.#knownLast;
   }
 
   #decode(raw: RawStored): Decoded {
@@ -325,7 +330,8 @@ export class JetStreamLog implements BlockingLog {
     if (sorted[0]! < 0) throw invalidOffset('invalid offset: delete relative offsets (OffsetOldest / OffsetNewest) is not possible');
     return this.#run(async () => {
       const info = await this.#info();
-      const { first_seq: firstSeq, last_seq: lastSeq } = info.state;
+      const firstSeq = info.state.first_seq;
+      const lastSeq = this.#knownLast;
       // Offsets past the end name nothing, as in the local log.
       while (sorted.length > 0 && sorted[sorted.length - 1]! >= lastSeq) sorted.pop();
       if (sorted.length === 0) return { deleted: [], deletedSize: 0 };
@@ -383,7 +389,7 @@ export class JetStreamLog implements BlockingLog {
     await this.#run(() =>
       this.#serial(async () => {
         const { state } = await this.#info();
-        const missing = nextOffset - state.last_seq;
+        const missing = nextOffset - this.#knownLast;
         if (missing > 0 && state.messages === 0) {
           await this.#api.purge(this.stream, { seq: nextOffset + 1 });
         } else if (missing > 0) {
@@ -523,6 +529,7 @@ export class JetStreamLog implements BlockingLog {
    */
   async #pull(filter: string, start: number, want: number, last: number): Promise<RawStored[]> {
     const out: RawStored[] = [];
+    const giveUp = Date.now() + this.#c.retryForMs;
     for (let attempt = 0; ; attempt++) {
       const reader = await this.#pool.acquire(filter, start);
       try {
@@ -538,9 +545,10 @@ export class JetStreamLog implements BlockingLog {
           await new Promise((r) => setTimeout(r, 20));
         }
       } catch (err) {
-        if (this.#closing || attempt >= 1 || !(err instanceof ApiError)) throw err;
+        if (this.#closing || !(err instanceof ApiError) || (attempt >= 1 && Date.now() > giveUp)) throw err;
         // The consumer is gone (server restart, leader change): start a new one where this one stood.
         start = out.length > 0 ? out[out.length - 1]!.seq + 1 : start;
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
       } finally {
         this.#pool.release(reader);
       }
@@ -626,7 +634,7 @@ export class JetStreamLog implements BlockingLog {
   async #byIndexTime(start: Date, info: StreamInfoJson): Promise<Decoded | null> {
     const ts = start.getTime() * 1000;
     let lo = info.state.first_seq;
-    let hi = info.state.last_seq;
+    let hi = Math.max(info.state.last_seq, this.#knownLast);
     let answer: Decoded | null = null;
     while (lo <= hi) {
       const mid = Math.floor((lo + hi) / 2);

@@ -100,7 +100,7 @@ export async function openJetStream(options: JetStreamOptions): Promise<JetStrea
     throw toPublicError(err, false, `connect to NATS (${String(options.servers ?? '127.0.0.1:4222')})`);
   }
   try {
-    const api = new Api(nc, timeoutMs);
+    const api = new Api(nc, timeoutMs, retryForMs);
     let info: StreamInfoJson;
     try {
       info = await api.streamInfo(stream);

@@ -93,6 +93,9 @@ export class Reader {
         const status = m.headers?.code ?? 0;
         if (status === 0 || m.reply) {
           const raw = fromDelivered(m);
+          // A replica that resets while catching up may hand out again what this reader
+          // already returned: only ever move forward.
+          if (raw.seq < this.position) return;
           out.push(raw);
           this.position = raw.seq + 1;
           if (out.length >= want) finish();
