@@ -21,6 +21,10 @@ export class AccountNotOpen extends Error {
   override name = 'AccountNotOpen';
 }
 
+export class AccountAlreadyOpen extends Error {
+  override name = 'AccountAlreadyOpen';
+}
+
 export const account: Decider<AccountState, AccountCommand, BankEvent> = {
   initialState: () => ({ status: 'none' }),
   evolve(state, event) {
@@ -37,7 +41,7 @@ export const account: Decider<AccountState, AccountCommand, BankEvent> = {
   },
   decide(command, state) {
     if (command.type === 'Open') {
-      if (state.status === 'open') throw new Error(`the account is already open (owner ${state.owner})`);
+      if (state.status === 'open') throw new AccountAlreadyOpen(`the account is already open (owner ${state.owner})`);
       return AccountOpened({ owner: command.owner });
     }
     if (state.status !== 'open') throw new AccountNotOpen('the account is not open');
