@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { registerMaintenanceCommands } from './commands/maintenance.js';
 import { registerReadCommands } from './commands/read.js';
 import { registerRetentionCommands } from './commands/retention.js';
+import { registerUiCommand } from './commands/ui.js';
 import { registerWriteCommands } from './commands/write.js';
 import { CliError, EXIT, oneLine, toCliError } from './errors.js';
 import { watchStdout } from './output.js';
@@ -33,6 +34,7 @@ function program(): Command {
   registerWriteCommands(cmd);
   registerRetentionCommands(cmd);
   registerMaintenanceCommands(cmd);
+  registerUiCommand(cmd);
   for (const sub of cmd.commands) sub.exitOverride().configureOutput({ outputError: () => undefined });
   return cmd;
 }
