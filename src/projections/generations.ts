@@ -69,15 +69,17 @@ export class DirectoryGenerations implements GenerationStore {
     const lock = DirectoryLock.acquire(root, true);
     try {
       const current = await readPointer(root);
-      const existing: number[] = [];
+      // Every number seen counts, removed ones too: a generation number is never reused, so
+      // a reader holding an old generation's files can tell it moved.
+      const seen: number[] = [];
       for (const entry of await fs.promises.readdir(root)) {
         const id = GEN.exec(entry)?.[1];
         if (id === undefined) continue;
-        if (Number(id) === current) existing.push(Number(id));
-        else await fs.promises.rm(path.join(root, entry), { recursive: true, force: true });
+        seen.push(Number(id));
+        if (Number(id) !== current) await fs.promises.rm(path.join(root, entry), { recursive: true, force: true });
       }
       // A pointer to a generation that is gone is as good as none: start afresh.
-      return new DirectoryGenerations(root, lock, existing.includes(current ?? NaN) ? current : undefined, existing, options);
+      return new DirectoryGenerations(root, lock, seen.includes(current ?? NaN) ? current : undefined, seen, options);
     } catch (err) {
       lock.release();
       throw err;

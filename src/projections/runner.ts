@@ -60,6 +60,7 @@ export class ProjectionRunner {
         ? this.container.resolve(definition as InjectionToken<ProjectionDefinition<S, E>>)
         : (definition as ProjectionDefinition<S, E>);
     const def = resolveDefinition(instance, 'add: definition');
+    if (typeof options !== 'object' || options === null) throw invalidArgument(`add: options must be an object, got ${String(options)}`);
     const resolved = resolveOptions({ ...this.defaults, ...options }, 'add: options');
     if (this.projections.has(def.name)) throw invalidArgument(`add: definition.name "${def.name}" is already registered with this runner`);
     const dir = this.dir;
