@@ -1,0 +1,77 @@
+// Shared by test/reliability/processes.spec.ts (a writer that publishes,
+// rolls over, deletes and compacts) and test/helpers/reliability-follower-child.ts
+// (followWriter readers in other processes): the message every offset holds,
+// the options, and what the children report.
+import type { Options, PublishMessage } from '../../src/index.js';
+import { GEN_BASE_MICROS } from './messages.js';
+import type { MessageView } from './messages.js';
+
+export const FOLLOW_OPTIONS: Options = { keyIndex: true, timeIndex: true, rollover: 2048 };
+
+/**
+ * The message at offset i: keys repeat (compaction has work), some are
+ * absent; values from empty to a few KiB (records span pages and segments);
+ * times grow.
+ */
+export function followMessage(i: number): PublishMessage {
+  const size = i % 10 === 0 ? 0 : (i * 131) % 3000;
+  const value = Buffer.alloc(size);
+  for (let j = 0; j < size; j++) value[j] = (i * 7 + j * 13) & 0xff;
+  return {
+    key: i % 11 === 0 ? null : `k${i % 17}`,
+    value: size === 0 ? null : value,
+    timeMicros: GEN_BASE_MICROS + i * 1000 + (i % 7),
+  };
+}
+
+/** What reading offset i must give, as a comparable view. */
+export function followView(i: number): MessageView {
+  const m = followMessage(i);
+  const hex = (b: unknown): string | null => (b === null || b === undefined ? null : Buffer.from(b as Buffer).toString('hex'));
+  return { offset: i, timeMicros: m.timeMicros as number, key: m.key === null ? null : Buffer.from(m.key as string).toString('hex'), value: hex(m.value) };
+}
+
+/** The modes of the follower children. */
+export type FollowMode = 'tail' | 'lookups';
+
+export type FollowReport =
+  | { t: 'opened' }
+  /** Reads so far: messages checked, the highest offset seen, calls made, errors that were allowed (deleted / not yet written). */
+  | { t: 'progress'; checked: number; highest: number; calls: number; allowedErrors: number }
+  /** 'message': a message read wrongly; 'order': a consume went back or lied about nextOffset; 'error': a call failed. */
+  | { t: 'violation'; kind: 'message' | 'order' | 'error'; text: string }
+  /** The reader's whole log once it matched the writer's final state (or what it saw when it gave up). */
+  | { t: 'final'; matched: boolean; offsets: number[]; next: number; checked: number; calls: number }
+  | { t: 'failed'; message: string };
+
+/** Parent -> child: the writer stopped; this is its whole log. */
+export interface FollowStop {
+  cmd: 'stop';
+  offsets: number[];
+  next: number;
+}
+
+/**
+ * Failures followers are known to show while the writer rewrites segments
+ * (see the report in test/reliability/processes.spec.ts). Each concerns
+ * failed calls only: a wrong message or a consume going back is never
+ * tolerated.
+ */
+export const KNOWN_FOLLOW_FINDINGS: { id: string; title: string; matches: RegExp }[] = [
+  {
+    id: 'follow-enoent',
+    title: 'a follower opens a segment file the writer just removed or renamed (delete, compaction) and throws a plain Error ENOENT, not a LogError',
+    matches: /^[^:]+: non-LogError Error: ((open|read) \S+\/\d{20}\.(log|index): )?ENOENT: no such file or directory, open '\S+\/\d{20}\.(log|index)'/,
+  },
+  {
+    id: 'follow-stale-index',
+    title:
+      "a follower reading a segment the writer is rewriting (delete, compaction) pairs the old index with the new log: ERR_CORRUPTED on a healthy log ('index says offset X but the record holds Y', 'short data', 'invalid header', ...)",
+    matches: /^[^:]+: ERR_CORRUPTED log corrupted: (index of \S+ says offset \d+ but the record at byte \d+ of \S+ holds \d+|(short data|invalid header|crc failed|bad trailer) at byte \d+ of \S+\/\d{20}\.log)/,
+  },
+  {
+    id: 'follow-next-offset-back',
+    title: "a follower's next offset goes back for a moment when the writer deletes the newest message: consume of the next offset it gave is ERR_INVALID_OFFSET",
+    matches: /^consume\(\d+, \d+\): ERR_INVALID_OFFSET invalid offset: \d+ is after the end of the log \(next offset \d+\)/,
+  },
+];
