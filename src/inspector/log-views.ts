@@ -3,6 +3,7 @@
  * histogram of messages over time), pages of messages by offset, one
  * message, messages by key and the first message at or after a time.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { OffsetNewest, OffsetOldest, isLogError } from '../index.js';
 import type { Log, Message } from '../index.js';
@@ -29,6 +30,8 @@ export interface SegmentView {
   logSize: number;
   indexVersion: 'V1' | 'V2' | null;
   indexSize: number | null;
+  /** The index options a V2 index header records; null for V1 (which does not record them) or no index. */
+  indexFlags: { keys: boolean; times: boolean } | null;
 }
 
 export interface Timeline {
@@ -69,8 +72,25 @@ function segmentViews(dir: string): SegmentView[] {
       logSize: fileSizeOrNull(s.logPath) ?? 0,
       indexVersion: fileVersion(s.indexPath, 'index'),
       indexSize: fileSizeOrNull(s.indexPath),
+      indexFlags: indexFlags(s.indexPath),
     };
   });
+}
+
+/** Flags byte of a V2 index header (after the 6-byte magic and a version byte): bit 0 times, bit 1 keys. */
+function indexFlags(file: string): { keys: boolean; times: boolean } | null {
+  if (fileVersion(file, 'index') !== 'V2') return null;
+  const head = Buffer.alloc(8);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    if (fs.readSync(fd, head, 0, 8, 0) < 8) return null;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+  return { keys: (head[7]! & 2) !== 0, times: (head[7]! & 1) !== 0 };
 }
 
 /** Logs with up to this many messages are counted exactly; larger ones from a sample. */

@@ -13,12 +13,12 @@
  * states are read from the log only for the page shown.
  */
 import { isLogError } from '../index.js';
-import type { Log } from '../index.js';
+import type { Log, Message } from '../index.js';
 import { formatTimeMicros } from '../cli/format.js';
 import { CHECKPOINT_KEY, parseCheckpoint } from '../projections/records.js';
 import type { Checkpoint } from '../projections/records.js';
 import type { Catalog, ProjectionEntry } from './catalog.js';
-import { parseJson, showBytes } from './render.js';
+import { PREVIEW, parseJson, showBytes } from './render.js';
 import type { Shown } from './render.js';
 
 const BATCH = 1000;
@@ -129,14 +129,14 @@ async function newestCheckpoint(log: Log): Promise<{ checkpoint: Checkpoint | nu
   }
 }
 
-/** The state a record holds: its `s`, and the source offset `o` that produced it. */
-function stateOf(value: Buffer | null): { state: Shown; sourceOffset: number | null } {
+/** The state a record holds (its `s`, as JSON text), and the source offset `o` that produced it. */
+function stateOf(value: Buffer | null): { json: Buffer | null; sourceOffset: number | null } {
   const parsed = value === null ? undefined : parseJson(value.toString('utf8'));
   const record = parsed?.value as { o?: unknown; s?: unknown } | undefined;
   if (typeof record !== 'object' || record === null || !Number.isSafeInteger(record.o) || !('s' in record)) {
-    return { state: showBytes(value), sourceOffset: null };
+    return { json: value, sourceOffset: null };
   }
-  return { state: showBytes(Buffer.from(JSON.stringify(record.s) ?? 'null', 'utf8')), sourceOffset: record.o as number };
+  return { json: Buffer.from(JSON.stringify(record.s) ?? 'null', 'utf8'), sourceOffset: record.o as number };
 }
 
 export class ProjectionViews {
@@ -162,32 +162,36 @@ export class ProjectionViews {
       result.matched = matching.length;
       const start = after === undefined ? 0 : upperBound(matching, after);
       const shown = matching.slice(start, start + limit);
-      result.states = await Promise.all(shown.map((k) => this.row(index, k)));
+      result.states = await Promise.all(shown.map(async (k) => this.row(k, await this.newest(index, k))));
       result.nextAfter = start + limit < matching.length ? shown[shown.length - 1]! : null;
       return result;
     }
     let read = 0;
     for (; i < keys.length && result.states.length < limit && read < VALUE_SEARCH_BUDGET; i++) {
       const key = keys[i]!;
-      const row = await this.row(index, key);
+      const m = await this.newest(index, key);
       read++;
-      if (key.toLowerCase().includes(needle) || row.state.text.toLowerCase().includes(needle)) result.states.push(row);
+      const { json } = stateOf(m.value);
+      if (key.toLowerCase().includes(needle) || (json?.toString('utf8').toLowerCase().includes(needle) ?? false)) result.states.push(this.row(key, m));
     }
     result.nextAfter = i < keys.length ? keys[i - 1]! : null;
     return result;
   }
 
-  private async row(index: StateIndex, key: string): Promise<StateRow> {
-    const offset = index.keys.get(key)!;
-    let m;
+  /** The key's newest committed record. */
+  private async newest(index: StateIndex, key: string): Promise<Message> {
     try {
-      m = await index.log.get(offset);
+      return await index.log.get(index.keys.get(key)!);
     } catch (err) {
       // Compaction may have moved on under us: the key's newest record is what counts.
       if (!isLogError(err, 'ERR_NOT_FOUND')) throw err;
-      m = await index.log.getByKey(key);
+      return index.log.getByKey(key);
     }
-    return { key, ...stateOf(m.value), stateOffset: m.offset, time: formatTimeMicros(m.timeMicros) };
+  }
+
+  private row(key: string, m: Message): StateRow {
+    const { json, sourceOffset } = stateOf(m.value);
+    return { key, state: showBytes(json, 2 * PREVIEW), sourceOffset, stateOffset: m.offset, time: formatTimeMicros(m.timeMicros) };
   }
 
   private async summary(p: ProjectionEntry): Promise<{ summary: ProjectionSummary; index?: StateIndex }> {

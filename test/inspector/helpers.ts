@@ -12,9 +12,14 @@ import type { ProjectionDefinition } from '../../src/projections/index.js';
 import type { Message } from '../../src/index.js';
 
 export const HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">';
-/** 2024-05-01T12:00:00Z in microseconds; message i is published at BASE + i minutes (+ i µs). */
+/** 2024-05-01T12:00:00Z in microseconds: the time of the first message. */
 export const BASE_MICROS = Date.parse('2024-05-01T12:00:00Z') * 1000;
 export const MINUTE = 60_000_000;
+
+/** When message i of the fixture was published: about a minute apart, in waves (so the chart has a shape), strictly increasing. */
+export function timeOf(i: number): number {
+  return BASE_MICROS + Math.round(MINUTE * (i + 10 * Math.sin(i / 12))) + i;
+}
 export const USERS = 7;
 /** Messages in the fixture log: 240 events, then the special values. */
 export const EVENTS = 240;
@@ -25,7 +30,7 @@ export function tempDir(prefix: string): string {
 
 /** The i-th event of the fixture: a JSON counter event for user-(i % USERS). */
 export function event(i: number): PublishMessage {
-  return { key: `user-${i % USERS}`, value: JSON.stringify({ type: 'add', user: `user-${i % USERS}`, n: i }), timeMicros: BASE_MICROS + i * MINUTE + i };
+  return { key: `user-${i % USERS}`, value: JSON.stringify({ type: 'add', user: `user-${i % USERS}`, n: i }), timeMicros: timeOf(i) };
 }
 
 /**
@@ -39,7 +44,7 @@ export async function writeFixtureLog(dir: string, opts: { keyIndex?: boolean; t
     for (let i = 0; i < EVENTS; i += 40) {
       await log.publish(Array.from({ length: 40 }, (_, j) => event(i + j)));
     }
-    const at = (k: number): number => BASE_MICROS + (EVENTS + k) * MINUTE;
+    const at = (k: number): number => timeOf(EVENTS + k);
     await log.publish([
       { key: 'xss', value: HOSTILE, timeMicros: at(0) },
       { key: Buffer.from([0, 1, 0xfe]), value: Buffer.from([0xff, 0x00, 0x10]), timeMicros: at(1) },
@@ -107,8 +112,8 @@ export async function writeProjectionState(source: string, stateDir: string, ext
     } finally {
       await runner.close();
     }
-    // Published now, after the projection stopped: its lag.
-    await log.publish(Array.from({ length: extra }, (_, i) => ({ key: event(EVENTS + i).key, value: event(EVENTS + i).value })));
+    // Published after the projection stopped: its lag.
+    await log.publish(Array.from({ length: extra }, (_, i) => ({ ...event(EVENTS + i), timeMicros: timeOf(EVENTS + 4 + i) })));
   } finally {
     await log.close();
   }

@@ -85,7 +85,8 @@ export const APP_JS = String.raw`'use strict';
     if (seconds < 1) return Math.round(seconds * 1000) + ' ms';
     if (seconds < 90) return seconds.toFixed(1) + ' s';
     if (seconds < 5400) return (seconds / 60).toFixed(1) + ' min';
-    return (seconds / 3600).toFixed(1) + ' h';
+    if (seconds < 172800) return (seconds / 3600).toFixed(1) + ' h';
+    return count(Math.round(seconds / 86400)) + ' days';
   }
 
   /** A key or value as the API shows it: a kind badge (not for plain text keys) and the text, or a muted placeholder. */
@@ -192,8 +193,15 @@ export const APP_JS = String.raw`'use strict';
         el('td', { text: s.logVersion || '\u2013' }),
         el('td', { 'class': 'num', text: size(s.logSize) }),
         el('td', { 'class': s.indexVersion ? null : 'warn', text: s.indexVersion || 'missing' }),
+        el('td', { text: flagsText(s) }),
         el('td', { 'class': 'num', text: s.indexSize === null ? '\u2013' : size(s.indexSize) })));
     });
+  }
+
+  function flagsText(s) {
+    if (!s.indexFlags) return s.indexVersion === 'V1' ? 'not recorded (V1)' : '\u2013';
+    var kinds = [s.indexFlags.keys ? 'keys' : null, s.indexFlags.times ? 'times' : null].filter(Boolean);
+    return kinds.length ? kinds.join(' + ') : 'none';
   }
 
   function formatBucket(micros) {

@@ -34,7 +34,7 @@ export const INDEX_HTML = `<!doctype html>
   <div id="ov-chart" class="chart"></div>
   <h2>Segments</h2>
   <table id="ov-segments" class="grid">
-    <thead><tr><th>Segment</th><th>Offsets</th><th>Log</th><th class="num">Log size</th><th>Index</th><th class="num">Index size</th></tr></thead>
+    <thead><tr><th>Segment</th><th>Offsets</th><th>Log</th><th class="num">Log size</th><th>Index</th><th>Index flags</th><th class="num">Index size</th></tr></thead>
     <tbody></tbody>
   </table>
 </section>

@@ -16,8 +16,8 @@ header select { margin-left: 6px; }
 .badge { margin-left: auto; border: 1px solid #34d399; color: #6ee7b7; border-radius: 999px; padding: 2px 10px; font-size: 12px; }
 nav { display: flex; gap: 2px; padding: 0 20px; background: #1f2937; }
 nav button { background: none; border: none; color: #cbd5e1; padding: 10px 14px; cursor: pointer; font-size: 14px; border-bottom: 3px solid transparent; }
-nav button:hover { color: #fff; }
-nav button[aria-selected="true"] { color: #fff; border-bottom-color: #60a5fa; }
+nav button:hover:not(:disabled) { color: #fff; border-color: transparent; border-bottom-color: #475569; }
+nav button[aria-selected="true"], nav button[aria-selected="true"]:hover:not(:disabled) { color: #fff; border-bottom-color: #60a5fa; }
 .dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; background: #22c55e; margin-left: 4px; }
 main { padding: 16px 20px 40px; }
 h2 { font-size: 15px; margin: 22px 0 8px; }
