@@ -124,6 +124,7 @@ export class Catalog {
   private readonly sourceLog: LogEntry | undefined;
   /** A state log given as `dir`: its projection, found once it is open. */
   private stateOf: ProjectionEntry | undefined;
+  private stateChecked = false;
   private readonly opened = new Map<string, Promise<OpenLog>>();
   private closed = false;
 
@@ -199,13 +200,14 @@ export class Catalog {
 
   /** Looks once whether the main log is a projection's state log (a checkpoint under the reserved key). */
   private async detectStateLog(): Promise<void> {
-    if (this.stateOf || !this.mainLog) return;
+    if (this.stateChecked || !this.mainLog) return;
     let opened: OpenLog;
     try {
       opened = await this.open(this.mainLog);
     } catch {
       return;
     }
+    this.stateChecked = true;
     if (!opened.index.keyIndex) return;
     try {
       const record = await opened.log.getByKey(CHECKPOINT_KEY);

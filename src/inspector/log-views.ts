@@ -93,14 +93,15 @@ function indexFlags(file: string): { keys: boolean; times: boolean } | null {
   return { keys: (head[7]! & 2) !== 0, times: (head[7]! & 1) !== 0 };
 }
 
-/** Logs with up to this many messages are counted exactly; larger ones from a sample. */
+/** Logs with up to this many messages (and bytes) are counted exactly; larger ones from a sample. */
 const EXACT_TIMELINE = 20_000;
+const EXACT_TIMELINE_BYTES = 64 << 20;
 const SAMPLES = 2000;
 const BUCKETS = 60;
 
-async function messageTimes(log: Log, first: number, end: number, messages: number): Promise<{ times: number[]; sampled: boolean }> {
+async function messageTimes(log: Log, first: number, end: number, messages: number, bytes: number): Promise<{ times: number[]; sampled: boolean }> {
   const times: number[] = [];
-  if (messages <= EXACT_TIMELINE) {
+  if (messages <= EXACT_TIMELINE && bytes <= EXACT_TIMELINE_BYTES) {
     for (let offset = first; offset < end; ) {
       const r = await log.consume(offset, BATCH);
       for (const m of r.messages) times.push(m.timeMicros);
@@ -122,11 +123,11 @@ async function messageTimes(log: Log, first: number, end: number, messages: numb
   return { times, sampled: true };
 }
 
-/** A histogram of `messages` messages over time, in BUCKETS buckets between the first and last time. */
-export async function timeline(log: Log, first: number | null, end: number, messages: number): Promise<Timeline> {
+/** A histogram of `messages` messages (`bytes` in all) over time, in BUCKETS buckets between the first and last time. */
+export async function timeline(log: Log, first: number | null, end: number, messages: number, bytes: number): Promise<Timeline> {
   const empty: Timeline = { fromMicros: 0, bucketMicros: 0, counts: [], sampled: false, firstTime: null, lastTime: null };
   if (first === null || messages === 0) return empty;
-  const { times, sampled } = await messageTimes(log, first, end, messages);
+  const { times, sampled } = await messageTimes(log, first, end, messages, bytes);
   if (times.length === 0) return empty;
   let min = Infinity;
   let max = -Infinity;
@@ -163,7 +164,7 @@ export class OverviewCache {
     const stamp = `${stats.messages}/${stats.size}/${nextOffset}/${first}`;
     let hit = this.cached.get(dir);
     if (hit?.stamp !== stamp) {
-      hit = { stamp, timeline: await timeline(log, first, nextOffset, stats.messages) };
+      hit = { stamp, timeline: await timeline(log, first, nextOffset, stats.messages, stats.size) };
       this.cached.set(dir, hit);
     }
     return {
