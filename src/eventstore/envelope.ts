@@ -90,21 +90,55 @@ export function parseEnvelope(message: Message): StoredEnvelope {
   return envelope;
 }
 
-/** The public view of an envelope once its data is current and valid; frozen, as it may be shared. */
+/** The ids that tie an event to what caused it. */
+export type CausalIds = Pick<EnvelopeMeta, 'correlationId' | 'causationId' | 'commandId'>;
+
+/** An event an append is about to write, with what the append assigned it. */
+export interface NewEvent {
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+  eventId: string;
+  streamVersion: number;
+}
+
+/** The stored value of a new event, in the layout above. */
+export function encodeEnvelope(event: NewEvent, recordedAt: string, ids: CausalIds): string {
+  const { type, schemaVersion, data, eventId, streamVersion } = event;
+  const { correlationId, causationId, commandId } = ids;
+  // Undefined ids are left out by JSON.stringify.
+  const meta: EnvelopeMeta = { eventId, correlationId, causationId, commandId, recordedAt, streamVersion };
+  return JSON.stringify({ type, schemaVersion, data, meta } satisfies EventEnvelope);
+}
+
+type MutableMeta = { -readonly [K in keyof RecordedMeta]: RecordedMeta[K] };
+
+/** The public view of an event; frozen, as it may be shared. */
+function recorded<E extends Event>(type: string, data: unknown, meta: MutableMeta, ids: CausalIds): RecordedEvent<E> {
+  // Absent rather than undefined, so events compare equal however they were made.
+  if (ids.correlationId !== undefined) meta.correlationId = ids.correlationId;
+  if (ids.causationId !== undefined) meta.causationId = ids.causationId;
+  if (ids.commandId !== undefined) meta.commandId = ids.commandId;
+  return deepFreeze({ type, data, meta }) as unknown as RecordedEvent<E>;
+}
+
+/** A stored envelope once its data is current and valid. */
 export function toRecorded<E extends Event>(envelope: StoredEnvelope, data: unknown): RecordedEvent<E> {
   const m = envelope.meta;
-  const meta: { -readonly [K in keyof RecordedMeta]: RecordedMeta[K] } = {
-    eventId: m.eventId,
-    recordedAt: new Date(m.recordedAt),
-    streamId: envelope.streamId,
-    streamVersion: m.streamVersion,
-    position: envelope.position,
-  };
-  // Absent rather than undefined, so events compare equal however they were made.
-  if (m.correlationId !== undefined) meta.correlationId = m.correlationId;
-  if (m.causationId !== undefined) meta.causationId = m.causationId;
-  if (m.commandId !== undefined) meta.commandId = m.commandId;
-  return deepFreeze({ type: envelope.type, data, meta }) as unknown as RecordedEvent<E>;
+  const meta = { eventId: m.eventId, recordedAt: new Date(m.recordedAt), streamId: envelope.streamId, streamVersion: m.streamVersion, position: envelope.position };
+  return recorded(envelope.type, data, meta, m);
+}
+
+/**
+ * A value the store just wrote, as a read will find it. The append returns
+ * (and caches) its events through this, so they equal a later read exactly,
+ * even where JSON changes data (-0, undefined members).
+ */
+export function storedEnvelope(value: string, streamId: string, position: number): StoredEnvelope {
+  const envelope = JSON.parse(value) as StoredEnvelope;
+  envelope.streamId = streamId;
+  envelope.position = position;
+  return envelope;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -4,7 +4,14 @@ import { openBlocking } from '../storage/blocking.js';
 import { LogError, invalidArgument } from '../storage/errors.js';
 import { OffsetOldest, type BlockingLog, type Message, type Options } from '../storage/types.js';
 import { fromLog } from '../streams/from-log.js';
-import { parseEnvelope, toRecorded, type EventEnvelope, type RecordedEvent, type StoredEnvelope } from './envelope.js';
+import {
+  encodeEnvelope,
+  parseEnvelope,
+  toRecorded,
+  storedEnvelope,
+  type RecordedEvent,
+  type StoredEnvelope,
+} from './envelope.js';
 import type { AnyEventType, Event, EventsOf } from './event-type.js';
 import type {
   AppendOptions,
@@ -88,27 +95,16 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
       assertExpectedVersion(streamId, expected, head.version);
       if (validated.length === 0) return { streamId, events: [], nextExpectedVersion: head.version, alreadyApplied: false };
       const recordedAt = new Date();
-      const envelopes: EventEnvelope[] = validated.map((event, i) => ({
-        ...event,
-        meta: {
-          eventId: randomUUID(),
-          correlationId: options.correlationId,
-          causationId: options.causationId,
-          commandId: options.commandId,
-          recordedAt: recordedAt.toISOString(),
-          streamVersion: head.version + i + 1,
-        },
-      }));
-      const next = await this.log.publish(
-        envelopes.map((envelope) => ({ key: streamId, value: JSON.stringify(envelope), time: recordedAt })),
+      const iso = recordedAt.toISOString();
+      const values = validated.map((event, i) =>
+        encodeEnvelope({ ...event, eventId: randomUUID(), streamVersion: head.version + i + 1 }, iso, options),
       );
-      const firstOffset = next - envelopes.length;
-      const version = head.version + envelopes.length;
-      const command: AppliedCommand = { firstOffset, count: envelopes.length, version };
+      const next = await this.log.publish(values.map((value) => ({ key: streamId, value, time: recordedAt })));
+      const firstOffset = next - values.length;
+      const version = head.version + values.length;
+      const command: AppliedCommand = { firstOffset, count: values.length, version };
       this.index.appended(streamId, head.version, { version, lastOffset: next - 1 }, options.commandId, command);
-      const recorded = envelopes.map((envelope, i) =>
-        toRecorded<E>({ ...envelope, streamId, position: firstOffset + i }, envelope.data),
-      );
+      const recorded = values.map((value, i) => this.recorded(storedEnvelope(value, streamId, firstOffset + i)));
       this.cache.appended(streamId, head.version, recorded);
       return { streamId, events: recorded, nextExpectedVersion: version, alreadyApplied: false };
     });

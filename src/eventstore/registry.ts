@@ -51,6 +51,7 @@ export class EventRegistry {
       const { path, reason } = firstIssue(result.error);
       throw new InvalidEventError(type, path, reason, undefined, where);
     }
+    if (result.data === undefined) throw new InvalidEventError(type, 'data', 'is undefined, which JSON cannot store', undefined, where);
     return { type, schemaVersion: eventType.version, data: result.data };
   }
 
