@@ -58,7 +58,6 @@ export interface StreamLimits {
 
 const READ_BATCH = 1000;
 const DELETE_CONCURRENCY = 64;
-const STALE_RETRY_MS = 3_000;
 
 /** Keeps at most `limit` calls of fn running at once. */
 async function eachLimited<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
@@ -521,11 +520,11 @@ export class JetStreamLog implements BlockingLog {
   }
 
   /**
-   * Pulls up to `want` messages from `start`. A consumer reads its own
-   * replica, which on a cluster may not yet hold what the leader
-   * acknowledged; when it stops short of `last` (known from the leader),
-   * the leader is asked whether anything is really missing, and if so the
-   * consumer is pulled again until its replica caught up.
+   * Pulls up to `want` messages from `start`. A consumer may not yet have
+   * taken in what the stream acknowledged (and on a cluster reads a replica
+   * that may be behind); when it stops short of `last` (known from the
+   * leader), the leader is asked for the next message, so a read never
+   * reports the end of the log before it.
    */
   async #pull(filter: string, start: number, want: number, last: number): Promise<RawStored[]> {
     const out: RawStored[] = [];
@@ -533,16 +532,20 @@ export class JetStreamLog implements BlockingLog {
     for (let attempt = 0; ; attempt++) {
       const reader = await this.#pool.acquire(filter, start);
       try {
-        const deadline = Date.now() + STALE_RETRY_MS;
         for (;;) {
           const got = await reader.pull(want - out.length, this.#api.timeoutMs);
           out.push(...got);
-          if (out.length >= want || this.#c.replicas <= 1) return out;
+          if (out.length >= want) return out;
           const seen = out.length > 0 ? out[out.length - 1]!.seq : start - 1;
-          if (seen >= last || Date.now() > deadline) return out;
+          if (seen >= last) return out;
+          // Short of what the stream holds: deleted messages, or a consumer that has not
+          // taken in the newest ones yet (the server tells it a moment after acknowledging
+          // them; on a cluster it may read a replica that is behind). The leader knows: what
+          // it has is taken from it and the consumer moved past it.
           const missing = await this.#get({ seq: seen + 1, next_by_subj: filter }, true);
           if (!missing || missing.seq > last) return out;
-          await new Promise((r) => setTimeout(r, 20));
+          out.push(missing);
+          reader.position = missing.seq + 1;
         }
       } catch (err) {
         if (this.#closing || !(err instanceof ApiError) || (attempt >= 1 && Date.now() > giveUp)) throw err;

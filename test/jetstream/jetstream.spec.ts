@@ -88,6 +88,27 @@ describe('jetstream backend', function () {
     });
   });
 
+  describe('reading what was just acknowledged', function () {
+    it('a consume right after a publish returns it, also from a consumer reused at the end of the log', async function () {
+      const log = await openLog();
+      const other = await openLog({ stream: log.stream });
+      // Readers parked at the end of the log, each on its own consumer, read as soon as the acknowledgement arrives.
+      const readers = 6;
+      const offsets = new Array<number>(readers).fill(0);
+      for (let i = 0; i < 200; i++) {
+        const writer = i % 2 === 0 ? log : other;
+        await writer.publish([{ key: `k${i % 3}`, value: `v${i}` }]);
+        const got = await Promise.all(offsets.map((o) => log.consume(o, 10)));
+        got.forEach((r, j) => {
+          expect(r.messages.map((m) => m.value?.toString()), `round ${i}, reader ${j}`).to.deep.equal([`v${i}`]);
+          offsets[j] = r.nextOffset;
+        });
+        const byKey = await log.consumeByKey(`k${i % 3}`, i, 10);
+        expect(byKey.messages.map((m) => m.offset)).to.deep.equal([i]);
+      }
+    });
+  });
+
   describe('optimistic concurrency (publishExpecting)', function () {
     it('appends only when the key is where the caller expects it', async function () {
       const log = await openLog();

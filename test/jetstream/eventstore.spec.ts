@@ -1,0 +1,55 @@
+// The event store (src/eventstore) on a JetStream log: the same store class,
+// only the log it is given changes. Also shows the hook the store can use
+// to make its version check hold across processes (publishExpecting).
+import { expect } from 'chai';
+import { ConcurrencyError, LogEventStore } from '../../src/eventstore/index.js';
+import { openJetStream, type JetStreamLog } from '../../src/jetstream/index.js';
+import { useNatsServer } from './harness.js';
+
+describe('event store on JetStream', function () {
+  this.timeout(30_000);
+  const server = useNatsServer();
+  const stores: LogEventStore[] = [];
+  const logs: JetStreamLog[] = [];
+  afterEach(async () => {
+    await Promise.allSettled(stores.splice(0).map((s) => s.close()));
+    await Promise.allSettled(logs.splice(0).map((l) => l.close()));
+  });
+  const open = async (stream: string): Promise<JetStreamLog> => {
+    const log = await openJetStream({ servers: server().url, stream });
+    logs.push(log);
+    return log;
+  };
+
+  it('appends, reads and checks versions as on a local log; another process reads the same streams', async function () {
+    const store = new LogEventStore(await open('ES1'));
+    stores.push(store);
+    const r = await store.appendToStream('order-1', [{ type: 'Created', data: { id: 1 } }, { type: 'Paid', data: { amount: 5 } }], { expectedVersion: 'no-stream' });
+    expect(r.nextExpectedVersion).to.equal(2);
+    let failed: unknown;
+    await store.appendToStream('order-1', { type: 'Paid', data: { amount: 5 } }, { expectedVersion: 1 }).catch((e: unknown) => (failed = e));
+    expect(failed).to.be.instanceOf(ConcurrencyError);
+    await store.appendToStream('order-2', { type: 'Created', data: { id: 2 } });
+
+    const other = new LogEventStore(await open('ES1'));
+    stores.push(other);
+    const read = await other.readStream('order-1');
+    expect(read.version).to.equal(2);
+    expect(read.events.map((e) => e.type)).to.deep.equal(['Created', 'Paid']);
+    expect((await other.readStream('order-2')).version).to.equal(1);
+    expect((await other.readAll()).events).to.have.length(3);
+  });
+
+  it('publishExpecting is the cross-process version check: of two stores appending at the same version, one wins', async function () {
+    const a = await open('ES2');
+    const b = await open('ES2');
+    await a.publishExpecting('order-9', null, [{ value: JSON.stringify({ type: 'Created' }) }]);
+    const last = await a.offsetByKey('order-9');
+    const [ra, rb] = await Promise.all([
+      a.publishExpecting('order-9', last, [{ value: JSON.stringify({ type: 'Paid', by: 'a' }) }]),
+      b.publishExpecting('order-9', last, [{ value: JSON.stringify({ type: 'Paid', by: 'b' }) }]),
+    ]);
+    expect([ra.ok, rb.ok].sort()).to.deep.equal([false, true]);
+    expect((await b.consumeByKey('order-9', 0, 10)).messages).to.have.length(2);
+  });
+});
