@@ -15,19 +15,25 @@ const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures'
 
 const open = (dir: string) => openEventStore(path.join(dir, 'events'), { events: accountEvents, log: { recover: true } });
 
-async function waitForFile(file: string, ms = 20_000): Promise<string> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 5))) {
+async function waitForFile(file: string, alive: () => boolean, ms = 60_000): Promise<string> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline && alive(); await new Promise((r) => setTimeout(r, 5))) {
     const content = await fs.readFile(file, 'utf8').catch(() => undefined);
     if (content) return content;
   }
-  throw new Error(`${file} did not appear within ${ms} ms`);
+  throw new Error(`${path.basename(file)} did not appear within ${ms} ms${alive() ? '' : ': the child exited first'}`);
 }
 
-async function killChild(dir: string, mode: 'pause' | 'loop', when: () => Promise<unknown>): Promise<void> {
-  const child = fork(CHILD, [dir, mode], { stdio: 'inherit' });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+/** Runs the child until `when` resolves, then SIGKILLs it; a child that dies on its own fails with its stderr. */
+async function killChild(dir: string, mode: 'pause' | 'loop', when: (alive: () => boolean) => Promise<unknown>): Promise<void> {
+  const child = fork(CHILD, [dir, mode], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let running = true;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve(void (running = false))));
   try {
-    await when();
+    await when(() => running);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${stderr}`);
   } finally {
     child.kill('SIGKILL');
     await exited;
@@ -35,7 +41,7 @@ async function killChild(dir: string, mode: 'pause' | 'loop', when: () => Promis
 }
 
 describe('crash between decide and append', function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let dir: string;
   beforeEach(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'klevdb-es-crash-'));
@@ -46,7 +52,7 @@ describe('crash between decide and append', function () {
   afterEach(() => fs.rm(dir, { recursive: true, force: true }));
 
   it('writes nothing when the process dies after deciding, and the command can be retried', async () => {
-    await killChild(dir, 'pause', () => waitForFile(path.join(dir, 'decided')));
+    await killChild(dir, 'pause', (alive) => waitForFile(path.join(dir, 'decided'), alive));
     const store = await open(dir);
     try {
       expect(await store.streamVersion('acc')).to.equal(1);
@@ -65,8 +71,8 @@ describe('crash between decide and append', function () {
     let highest = -1;
     for (let round = 0; round < 4; round++) {
       await fs.rm(path.join(dir, 'progress'), { force: true });
-      await killChild(dir, 'loop', async () => {
-        await waitForFile(path.join(dir, 'progress'));
+      await killChild(dir, 'loop', async (alive) => {
+        await waitForFile(path.join(dir, 'progress'), alive);
         await new Promise((r) => setTimeout(r, 20 + Math.floor(Math.random() * 150)));
       });
       highest = Math.max(highest, Number(await fs.readFile(path.join(dir, 'progress'), 'utf8')));
