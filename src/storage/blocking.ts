@@ -32,6 +32,7 @@ export function checkBlockingArgs(method: string, offset: unknown, maxCount: unk
 
 /** The notifier for a log, following its directory when asked to. */
 export async function notifierFor(log: Pick<Log, 'nextOffset'>, options: BlockingOptions = {}): Promise<OffsetNotify> {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('wrapBlocking: options must be an object when given');
   if (options.followDir !== undefined && typeof options.followDir !== 'string') {
     throw invalidArgument('wrapBlocking: options.followDir must be a string when given');
   }

@@ -46,6 +46,25 @@ export class Follower {
     return head.loadedIndex ? head.loadedIndex.nextOffset : head.offset;
   }
 
+  /**
+   * Starts over from the directory: every reader closed and reopened. For
+   * when a read met a file the writer removed or renamed between our looks
+   * (a rewrite renames its log and index one after the other).
+   */
+  reload(): void {
+    for (const r of this.log.segments) r.close();
+    this.headReader = null;
+    this.dirChange = -1n;
+    this.log.segments = [this.newReader(segmentFiles(this.log.dir, 0), true)];
+    this.log.segmentsChanged();
+    this.rescan();
+    this.growHead();
+  }
+
+  private newReader(files: SegmentFiles, head: boolean): SegmentReader {
+    return new SegmentReader(files, this.log.opts.params, head, { rebuildVersion: this.log.opts.newSegmentsVersion, persistRebuilt: false });
+  }
+
   /** Matches the segment list to the directory, keeping readers whose files did not change. */
   private rescan(): void {
     let found: SegmentFiles[];
@@ -73,7 +92,7 @@ export class Follower {
           if (this.headReader && this.headReader.offset === files.offset) this.headReader = null;
         }
       }
-      next.push(reader ?? new SegmentReader(files, this.log.opts.params, isHead, { rebuildVersion: this.log.opts.newSegmentsVersion, persistRebuilt: false }));
+      next.push(reader ?? this.newReader(files, isHead));
       next[next.length - 1]!.head = isHead;
     });
     for (const gone of byOffset.values()) gone.close();

@@ -100,7 +100,24 @@ export class KlevLog implements Log {
 
   private ensureOpen(): void {
     if (this.closing) throw new LogError('ERR_CLOSED', `log ${this.dir} is closed`);
-    this.follower?.refresh();
+    if (this.follower) this.followed(() => this.follower!.refresh());
+  }
+
+  /**
+   * Runs a read; a follower that meets a file the writer just removed or
+   * renamed, or an index that no longer matches its log mid-rewrite, looks at
+   * the directory afresh and reads once more. A second failure is real.
+   */
+  private followed<T>(read: () => T): T {
+    if (!this.follower) return read();
+    try {
+      return read();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException)?.code;
+      if (code !== 'ENOENT' && code !== 'ERR_CORRUPTED') throw err;
+      this.follower.reload();
+      return read();
+    }
   }
 
   private ensureWritable(): SegmentWriter {
@@ -166,7 +183,7 @@ export class KlevLog implements Log {
 
   async nextOffset(): Promise<number> {
     this.ensureOpen();
-    return this.writer ? this.writer.nextOffset : this.head.getIndex().nextOffset;
+    return this.writer ? this.writer.nextOffset : this.followed(() => this.head.getIndex().nextOffset);
   }
 
   async sync(): Promise<number> {
@@ -188,7 +205,7 @@ export class KlevLog implements Log {
     checkOffset('offset', offset);
     checkCount('maxCount', maxCount);
     this.ensureOpen();
-    return this.reads.consume(offset, maxCount);
+    return this.followed(() => this.reads.consume(offset, maxCount));
   }
 
   async consumeByKey(key: Uint8Array | string, offset: number, maxCount: number): Promise<ConsumeResult> {
@@ -197,21 +214,21 @@ export class KlevLog implements Log {
     checkCount('maxCount', maxCount);
     this.ensureOpen();
     this.requireKeys();
-    return this.reads.consumeByKey(k, offset, maxCount);
+    return this.followed(() => this.reads.consumeByKey(k, offset, maxCount));
   }
 
   async get(offset: number): Promise<Message> {
     // Like klevdb, any other negative offset is an invalid offset rather than bad input.
     checkInteger('offset', offset);
     this.ensureOpen();
-    return this.reads.get(offset);
+    return this.followed(() => this.reads.get(offset));
   }
 
   async getByKey(key: Uint8Array | string): Promise<Message> {
     const k = checkKey('key', key);
     this.ensureOpen();
     this.requireKeys();
-    return this.reads.getByKey(k);
+    return this.followed(() => this.reads.getByKey(k));
   }
 
   async offsetByKey(key: Uint8Array | string): Promise<number> {
@@ -222,7 +239,7 @@ export class KlevLog implements Log {
     checkDate('start', start);
     this.ensureOpen();
     if (!this.opts.params.times) throw new LogError('ERR_NO_INDEX', 'no index by time: open the log with timeIndex: true');
-    return this.reads.getByTime(start);
+    return this.followed(() => this.reads.getByTime(start));
   }
 
   async offsetByTime(start: Date): Promise<{ offset: number; time: Date }> {

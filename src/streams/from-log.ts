@@ -7,6 +7,7 @@ import {
   validateRawKey,
   type LogStreamOptions,
   type TypedStreamOptions,
+  validateLogArgument,
 } from './options.js';
 import { logStream, type Consumed, type Expand, type LogBatch, type Reader } from './source.js';
 
@@ -45,6 +46,7 @@ const asEvents =
   };
 
 function raw<T>(log: BlockingLog, options: LogStreamOptions<T> | undefined, expand: Expand<Message, T>): Observable<T> {
+  validateLogArgument('log', log, ['consume', 'consumeBlocking', 'consumeByKey', 'consumeByKeyBlocking']);
   const opts = resolveStreamOptions<T>(options);
   validateRawKey(options?.key);
   const key = options?.key;
@@ -60,6 +62,7 @@ function typed<K, V, T>(
   options: TypedStreamOptions<K, T> | undefined,
   expand: Expand<TMessage<K, V>, T>,
 ): Observable<T> {
+  validateLogArgument('log', log, ['consume', 'consumeBlocking', 'consumeByKey', 'consumeByKeyBlocking']);
   const opts = resolveStreamOptions<T>(options);
   validateKeyEmpty(options?.keyEmpty);
   const key = options?.key as K;

@@ -90,11 +90,25 @@ export function validateKeyEmpty(keyEmpty: unknown): void {
   if (keyEmpty !== undefined && typeof keyEmpty !== 'boolean') throw invalid('keyEmpty', 'must be a boolean');
 }
 
+/** A log-like argument must have the methods a stream calls on it; checked before anything subscribes. */
+export function validateLogArgument(name: string, log: unknown, methods: string[]): void {
+  const missing = typeof log === 'object' && log !== null ? methods.filter((m) => typeof (log as Record<string, unknown>)[m] !== 'function') : methods;
+  if (missing.length > 0) {
+    throw new LogError('ERR_INVALID_ARGUMENT', `klevdb/streams: ${name} must be a log with ${methods.join(', ')} (missing ${missing.join(', ')}); open it with openBlocking / openTypedBlocking`);
+  }
+}
+
+/** setTimeout's largest delay; a longer maxWait would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function resolveToLogOptions(options: ToLogOptions | undefined): Required<ToLogOptions> {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new LogError('ERR_INVALID_ARGUMENT', 'klevdb/streams: toLog options must be an object');
+  }
   const o = options ?? {};
   const maxWait = o.maxWait ?? 10;
-  if (typeof maxWait !== 'number' || !Number.isFinite(maxWait) || maxWait < 0) {
-    throw invalid('maxWait', `must be a finite number of milliseconds >= 0, got ${String(maxWait)}`);
+  if (typeof maxWait !== 'number' || !Number.isFinite(maxWait) || maxWait < 0 || maxWait > MAX_TIMER_MS) {
+    throw invalid('maxWait', `must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${String(maxWait)}`);
   }
   return { maxCount: positiveInteger('maxCount', o.maxCount, 1000), maxWait };
 }

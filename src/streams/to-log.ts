@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { resolveToLogOptions, type ToLogOptions } from './options.js';
+import { resolveToLogOptions, validateLogArgument, type ToLogOptions } from './options.js';
 
 /** Anything with klevdb's publish: a Log, a BlockingLog, a TLog. */
 export interface Publisher<T> {
@@ -20,6 +20,7 @@ export interface Publisher<T> {
  * the emitted offsets.
  */
 export function toLog<T>(log: Publisher<T>, options?: ToLogOptions): OperatorFunction<T, number> {
+  validateLogArgument('log', log, ['publish']);
   const { maxCount, maxWait } = resolveToLogOptions(options);
   return (source) =>
     new Observable<number>((subscriber) => {

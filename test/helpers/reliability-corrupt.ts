@@ -383,12 +383,6 @@ export const KNOWN_FINDINGS: KnownFinding[] = [
     tolerates: (_c, o) => (o !== null && 'ok' in o && typeof o.ok === 'number' && o.ok > 6) || hasCode(o, 'ERR_NOT_FOUND'),
   },
   {
-    id: 'sealed-index-short',
-    title: 'a sealed index that lost its last item is accepted: that message silently disappears (consume skips it, get says deleted)',
-    applies: (c, d) => c.target === 'sealed' && /index cut to \d+ bytes \(0 of the last item/.test(d),
-    tolerates: (c, o) => realWithout(c, o, 5) || hasCode(o, 'ERR_NOT_FOUND', 'ERR_INVALID_OFFSET'),
-  },
-  {
     id: 'readonly-unindexed-tail',
     title: 'a readonly open of a head whose index lacks its last record (an interrupted append) answers without that message, where the writer open says ERR_CORRUPTED',
     applies: (c, d, call) => c.target === 'head' && /index cut to \d+ bytes \(0 of the last item/.test(d) && call.startsWith('readonly: '),

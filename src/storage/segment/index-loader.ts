@@ -11,9 +11,9 @@ import {
   indexItemSize,
 } from '../format/index-format.js';
 import { keyHashInto } from '../format/key-hash.js';
-import type { DecodedRecord, FormatVersion } from '../format/message-format.js';
+import { type DecodedRecord, type FormatVersion, RECORD_HEADER_SIZE, describePlace, initialPosition, recordSizeFromHeader } from '../format/message-format.js';
 import { type OpenedLog, type ScanEnd, openLogForRead, scanRecords } from './log-scanner.js';
-import { type SegmentFiles, fileSize, fsError, writeAll } from './segment-files.js';
+import { type SegmentFiles, fileSize, fsError, readAt, writeAll } from './segment-files.js';
 import { SegmentIndex } from './segment-index.js';
 
 /** Makes the index item of a record; the index time never goes back (Go: Params.NewItem). */
@@ -113,11 +113,40 @@ export function validateIndex(index: SegmentIndex, seg: SegmentFiles, firstPosit
   for (let i = 0; i < index.count; i++) {
     const o = index.offsetAt(i);
     const q = index.positionAt(i);
-    if (o <= prevOffset || q <= prevPosition || q >= logSize) {
+    // Index times never go back within a segment (klevdb makes them monotonic), so a drop is damage.
+    const timeDrop = index.times !== null && i > 0 && index.times[i]! < index.times[i - 1]!;
+    if (o <= prevOffset || q <= prevPosition || q >= logSize || timeDrop) {
       throw corrupted(`index corrupted: item ${i} of ${seg.indexPath} (offset ${o}, position ${q}) does not fit the log; open with recover: true or remove the index file to rebuild it`);
     }
     prevOffset = o;
     prevPosition = q;
+  }
+}
+
+/**
+ * A segment's log must end exactly where its last indexed record ends, and
+ * that record must hold the offset the index names. More bytes mean an
+ * interrupted write (klevdb would append after them and mix offsets) or an
+ * index that lost items; fewer mean the index lists data that is not there.
+ */
+export function checkLogTail(fd: number, seg: SegmentFiles, version: FormatVersion, index: SegmentIndex, logSize: number, remedy: string): void {
+  let end = initialPosition(version);
+  if (index.count > 0) {
+    const last = index.positionAt(index.count - 1);
+    const header = readAt(fd, last, RECORD_HEADER_SIZE);
+    const place = { file: seg.logPath, base: last };
+    if (header.length < RECORD_HEADER_SIZE) throw corrupted(`log corrupted: short header ${describePlace(place, 0)}; ${remedy}`);
+    end = last + recordSizeFromHeader(version, header, 0, place);
+    if (header.readBigInt64BE(version === 'V2' ? 4 : 0) !== BigInt(index.lastOffset)) {
+      throw corrupted(`index corrupted: ${seg.indexPath} names offset ${index.lastOffset} for the record ${describePlace(place, 0)}, which holds another; ${remedy}`);
+    }
+  }
+  if (end !== logSize) {
+    throw corrupted(
+      end < logSize
+        ? `log corrupted: ${seg.logPath} has ${logSize - end} bytes after its last indexed message (an interrupted write, or an index that lost items); ${remedy}`
+        : `log corrupted: index of ${seg.logPath} lists data past the end of the file; ${remedy}`,
+    );
   }
 }
 

@@ -100,6 +100,10 @@ export function removeIfExists(file: string): void {
 export function fsError(err: unknown, doing: string): Error {
   if (err instanceof LogError) return err;
   const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'EACCES' || e?.code === 'EPERM' || e?.code === 'ENOTDIR' || e?.code === 'EISDIR') {
+    // A path that is not a directory, or that we may not read, is the caller's to fix.
+    return new LogError('ERR_INVALID_ARGUMENT', `${doing}: ${e.message}; check the path and its permissions`, { cause: err });
+  }
   const wrapped = new Error(`${doing}: ${e?.message ?? String(err)}`, { cause: err });
   (wrapped as NodeJS.ErrnoException).code = e?.code;
   return wrapped;

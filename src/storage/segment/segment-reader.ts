@@ -4,7 +4,7 @@ import { corrupted } from '../errors.js';
 import { type IndexParams, INDEX_HEADER_SIZE, detectIndexVersion, indexItemSize } from '../format/index-format.js';
 import { type FormatVersion, FILE_HEADER_SIZE, describePlace, RECORD_HEADER_SIZE, decodeRecord, detectMessageVersion, initialPosition, recordSizeFromHeader, shortRecordError } from '../format/message-format.js';
 import type { Message } from '../types.js';
-import { type LoadIndexOptions, loadSegmentIndex, validateIndex } from './index-loader.js';
+import { type LoadIndexOptions, checkLogTail, loadSegmentIndex, validateIndex } from './index-loader.js';
 import { type SegmentFiles, fsError, readAt, readFileHead } from './segment-files.js';
 import { SegmentIndex } from './segment-index.js';
 
@@ -63,7 +63,11 @@ export class SegmentReader {
     this.openFd();
     const index = loadSegmentIndex(this.files, this.params, this.loadOptions);
     validateIndex(index, this.files, initialPosition(this.version!), this.dataEnd);
-    if (!this.head) index.seal();
+    if (!this.head) {
+      // A sealed segment is complete: its index must cover its log exactly (the head may still be growing).
+      checkLogTail(this.fd!, this.files, this.version!, index, this.dataEnd, `remove ${this.files.indexPath} to rebuild it from the log`);
+      index.seal();
+    }
     this.index = index;
     return index;
   }

@@ -1,10 +1,9 @@
 /** Appends messages to the head segment (Go: log_writer.go). */
 import fs from 'node:fs';
-import { corrupted } from '../errors.js';
 import { type IndexItem, type IndexParams, INDEX_HEADER_SIZE, detectIndexVersion, encodeIndexItem, indexFileHeader, indexItemSize } from '../format/index-format.js';
-import { type FormatVersion, FILE_HEADER_SIZE, RECORD_HEADER_SIZE, describePlace, detectMessageVersion, encodeRecord, initialPosition, messageFileHeader, recordSize, recordSizeFromHeader } from '../format/message-format.js';
+import { type FormatVersion, FILE_HEADER_SIZE, detectMessageVersion, encodeRecord, initialPosition, messageFileHeader, recordSize } from '../format/message-format.js';
 import { FileSyncer } from './file-syncer.js';
-import { emptyItem, loadSegmentIndex, newIndexItem, validateIndex } from './index-loader.js';
+import { checkLogTail, emptyItem, loadSegmentIndex, newIndexItem, validateIndex } from './index-loader.js';
 import { type SegmentFiles, fsError, readAt, readFileHead, writeAll } from './segment-files.js';
 import { SegmentIndex } from './segment-index.js';
 import { SegmentReader } from './segment-reader.js';
@@ -59,7 +58,7 @@ export class SegmentWriter {
         const item = emptyItem();
         for (let i = 0; i < loaded.count; i++) index.append(loaded.item(i, item));
         validateIndex(index, files, initialPosition(version), logSize);
-        checkTail(logFd, files, version, index, logSize);
+        checkLogTail(logFd, files, version, index, logSize, 'open with recover: true');
       } else {
         index = new SegmentIndex(params, files.offset, nextTime);
       }
@@ -177,25 +176,3 @@ function openForAppend(
   return { fd, version: newVersion, size: h.length };
 }
 
-/**
- * The head's log must end exactly where its last indexed record ends. More
- * bytes mean an interrupted write (klevdb would append after them and mix
- * offsets); fewer mean the index lists data that is not there.
- */
-function checkTail(fd: number, files: SegmentFiles, version: FormatVersion, index: SegmentIndex, logSize: number): void {
-  let end = initialPosition(version);
-  if (index.count > 0) {
-    const last = index.positionAt(index.count - 1);
-    const header = readAt(fd, last, RECORD_HEADER_SIZE);
-    const place = { file: files.logPath, base: last };
-    if (header.length < RECORD_HEADER_SIZE) throw corrupted(`log corrupted: short header ${describePlace(place, 0)}; open with recover: true`);
-    end = last + recordSizeFromHeader(version, header, 0, place);
-  }
-  if (end !== logSize) {
-    throw corrupted(
-      end < logSize
-        ? `log corrupted: ${files.logPath} has ${logSize - end} bytes after its last indexed message (an interrupted write?); open with recover: true`
-        : `log corrupted: index of ${files.logPath} lists data past the end of the file; open with recover: true`,
-    );
-  }
-}
