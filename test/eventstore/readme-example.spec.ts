@@ -13,11 +13,10 @@ describe('README example', () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'klevdb-readme-'));
     try {
       // --- from the README ---
+      type Account = { owner?: string; balance: number };
+      type Command = { type: 'Open'; owner: string } | { type: 'Deposit'; amount: number };
       const Opened = defineEvent('Opened', z.object({ owner: z.string() }));
       const Deposited = defineEvent('Deposited', z.object({ amount: z.number().positive() }));
-      type Command = { type: 'Open'; owner: string } | { type: 'Deposit'; amount: number };
-      type Account = { owner?: string; balance: number };
-
       const account: Decider<Account, Command, EventsOf<[typeof Opened, typeof Deposited]>> = {
         initialState: () => ({ balance: 0 }),
         evolve: (s, e) => (e.type === 'Opened' ? { ...s, owner: e.data.owner } : { ...s, balance: s.balance + e.data.amount }),
@@ -29,9 +28,9 @@ describe('README example', () => {
       };
 
       const store = await openEventStore(path.join(dir, 'bank'), { events: [Opened, Deposited] });
-      const handle = commandHandler(account, store);
+      const handle = commandHandler(account, store, { retries: 3 });
       await handle('account-42', { type: 'Open', owner: 'Ann' }, { commandId: 'req-1' });
-      const { state } = await handle('account-42', { type: 'Deposit', amount: 10 });
+      const { state } = await handle('account-42', { type: 'Deposit', amount: 10 }, { commandId: 'req-2' });
       // --- end ---
       expect(state).to.deep.equal({ owner: 'Ann', balance: 10 });
       await store.close();
