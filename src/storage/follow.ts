@@ -116,6 +116,12 @@ export class Follower {
       }
       head.adoptIndex(new SegmentIndex(this.log.opts.params, files.offset, 0), 0);
     }
+    // A head rewritten in place (a delete) has a new inode: our items and handle belong to the old file.
+    const ino = inodeOf(files.logPath);
+    if (head.inode >= 0 && ino >= 0 && ino !== head.inode) {
+      this.reload();
+      return;
+    }
     const index = head.loadedIndex!;
     const size = fileSize(files.indexPath);
     if (size <= INDEX_HEADER_SIZE && index.count === 0) {

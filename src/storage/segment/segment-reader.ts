@@ -137,6 +137,9 @@ export class SegmentReader {
     const start = index.positionAt(from);
     let end = to < index.count ? index.positionAt(to) : this.dataEnd;
     if (to - from === 1 && end - start > 1 << 16) end = this.recordEnd(fd, version, start);
+    if (end <= start) {
+      throw corrupted(`log corrupted: index of ${this.files.logPath} places offset ${index.offsetAt(from)} at byte ${start}, past the end of the data (${end}); open with recover: true`);
+    }
     const buf = readAt(fd, start, end - start);
     const out: Message[] = new Array(to - from);
     let at = 0;
