@@ -38,6 +38,13 @@ export class Generation<S> {
   private reading = 0;
   /** Entries are weighed only when the cache is bounded in bytes (lru-cache refuses sizes otherwise). */
   private readonly sized: boolean;
+  /**
+   * True while the cache holds every state the log holds: the log had no
+   * state when it opened (a new projection, a rebuild) and nothing was
+   * evicted since. A miss then means "no state", with no lookup in the log:
+   * a catch-up from scratch does not look up each new key in vain.
+   */
+  private complete: boolean;
   private drained: (() => void) | undefined;
 
   private constructor(
@@ -47,10 +54,19 @@ export class Generation<S> {
     /** What is committed; undefined until the first commit. */
     public checkpoint: Checkpoint | undefined,
     private nextStateOffset: number,
+    empty: boolean,
   ) {
+    this.complete = empty;
     const max = cache.maxEntries ?? (cache.maxBytes === undefined ? 10_000 : undefined);
     // lru-cache wants each bound either set or absent, not undefined.
-    const bounds = { ...(max !== undefined && { max }), ...(cache.maxBytes !== undefined && { maxSize: cache.maxBytes }) };
+    const bounds = {
+      ...(max !== undefined && { max }),
+      ...(cache.maxBytes !== undefined && { maxSize: cache.maxBytes }),
+      dispose: (_value: unknown, _key: string, reason: string) => {
+        if (reason === 'evict') this.complete = false;
+      },
+      noDisposeOnSet: true,
+    };
     this.cache = new LRUCache<string, Cached<S>>(bounds as LRUCache.Options<string, Cached<S>, unknown>);
     this.sized = cache.maxBytes !== undefined;
   }
@@ -87,19 +103,21 @@ export class Generation<S> {
       return `the checkpoint is at source offset ${checkpoint.next}, past the end of the source (${head}): the source is not the one the state was built from`;
     }
     await rollBackAfter(logs, at);
-    return new Generation(logs, def, cache, checkpoint, await log.nextOffset());
+    const empty = (await log.stat()).messages === (checkpoint ? 1 : 0);
+    return new Generation(logs, def, cache, checkpoint, await log.nextOffset(), empty);
   }
 
   /** The cached state of `key` (undefined: it has none), without reading the log. */
   peek(key: string): S | undefined | typeof NOT_CACHED {
     const hit = this.cache.get(key);
-    return hit === undefined ? NOT_CACHED : hit === ABSENT ? undefined : hit;
+    if (hit === undefined) return this.complete ? undefined : NOT_CACHED;
+    return hit === ABSENT ? undefined : hit;
   }
 
   /** The committed state of `key`; undefined when it has none. */
   async get(key: string): Promise<S | undefined> {
-    const hit = this.cache.get(key);
-    if (hit !== undefined) return hit === ABSENT ? undefined : hit;
+    const hit = this.peek(key);
+    if (hit !== NOT_CACHED) return hit;
     const commits = this.commits;
     this.reading++;
     try {
@@ -134,8 +152,13 @@ export class Generation<S> {
 
   private remember(key: string, state: S | null, size: number): void {
     const value = state === null ? ABSENT : (state as S & {});
-    if (this.sized) this.cache.set(key, value, { size });
-    else this.cache.set(key, value);
+    if (!this.sized) {
+      this.cache.set(key, value);
+      return;
+    }
+    this.cache.set(key, value, { size });
+    // An entry over the whole byte bound is not kept: the cache no longer holds every state.
+    if (!this.cache.has(key)) this.complete = false;
   }
 
   /** Every committed state and the checkpoint they reflect, read from the state log. */

@@ -12,8 +12,9 @@ export interface ProjectionOptions {
   batchSize?: number;
   /**
    * While catching up, commit once this many events were read since the last
-   * commit (default 10,000) or this many ms after the first of them (default
-   * 500). Caught up, every batch is committed at once.
+   * commit (default 100,000) or this many ms after the first of them (default
+   * 1000): fewer commits write fewer states (a key changed many times between
+   * two commits is written once). Caught up, every batch is committed at once.
    */
   commit?: { maxEvents?: number; maxDelayMs?: number };
   /** The hot-state cache: entries or bytes (default 10,000 entries). */
@@ -89,8 +90,8 @@ export function resolveOptions(options: unknown, name = 'options'): ResolvedOpti
   return {
     startAt: oneOf(`${name}.startAt`, o.startAt, ['beginning', 'end'], 'beginning'),
     batchSize: integer(`${name}.batchSize`, o.batchSize, 1, 1000),
-    maxEvents: integer(`${name}.commit.maxEvents`, commit.maxEvents, 1, 10_000),
-    maxDelayMs: integer(`${name}.commit.maxDelayMs`, commit.maxDelayMs, 0, 500),
+    maxEvents: integer(`${name}.commit.maxEvents`, commit.maxEvents, 1, 100_000),
+    maxDelayMs: integer(`${name}.commit.maxDelayMs`, commit.maxDelayMs, 0, 1000),
     cache: { maxEntries: optionalInteger(`${name}.cache.maxEntries`, cache.maxEntries, 1), maxBytes: optionalInteger(`${name}.cache.maxBytes`, cache.maxBytes, 1) },
     compaction,
     onError: oneOf(`${name}.onError`, o.onError, ['stop', 'skip'], 'stop'),

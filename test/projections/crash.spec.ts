@@ -15,22 +15,34 @@ import { useHarness } from './fixtures/harness.js';
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'crash-child.js');
 const TRIALS = 20;
 const EVENTS = 8000;
-/** Appended before each trial, so later children follow live events too. */
-const MORE = 400;
+/** Appended before each trial: every child has catching up to do. */
+const MORE = 2000;
 const workload = { keys: 300, resetEvery: 23, noteEvery: 11 };
-const options = { commit: { maxEvents: 300 }, batchSize: 100 };
+const options = { commit: { maxEvents: 200 }, batchSize: 100 };
 
-/** Forks the child, kills it `afterMs` after it reports it is alive, and waits for it to be gone. */
-async function killChild(dir: string, mode: 'run' | 'rebuild', afterMs: number): Promise<void> {
-  const child = fork(CHILD, [dir, mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/**
+ * Forks the child and kills it at a random moment within `spanMs` after it
+ * is alive; resolves with how long it then took to catch up, when it did before.
+ */
+async function killChild(dir: string, mode: 'run' | 'rebuild', spanMs: number): Promise<number | undefined> {
+  const child = fork(CHILD, [dir, mode], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+  let alive = 0;
+  let caughtUpAfter: number | undefined;
   await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    void exited.then((how) => reject(new Error(`the child exited (${how}) before it was alive`)));
+    child.on('message', (m) => {
+      if (m !== 'alive') caughtUpAfter = Date.now() - alive;
+      else if ((alive = Date.now())) resolve();
+    });
+    void exited.then((how) => reject(new Error(`the child exited (${how}) before it was alive: ${stderr}`)));
   });
-  await new Promise((r) => setTimeout(r, afterMs));
+  await new Promise((r) => setTimeout(r, Math.random() * spanMs));
   child.kill('SIGKILL');
-  expect(await exited).to.equal('SIGKILL');
+  const how = await exited;
+  expect(how, `the child died before it was killed: ${stderr}`).to.equal('SIGKILL');
+  return caughtUpAfter;
 }
 
 /** What the state directory holds after a crash, as a restart opens it (recovering it). */
@@ -68,10 +80,14 @@ describe('projections: crash consistency', function () {
 
     const stateDir = path.join(h.dir, 'state');
     const seen: Array<{ next: number; head: number }> = [];
+    // How long a child takes to catch up, as last seen: kills are spread over that (or longer, for rebuilds).
+    let catchUpMs = 300;
     for (let trial = 0; trial < TRIALS; trial++) {
       await append(EVENTS + trial * MORE, MORE);
       // Every fourth child rebuilds once caught up: kills land in rebuilds and switches too.
-      await killChild(h.dir, trial % 4 === 3 ? 'rebuild' : 'run', Math.floor(Math.random() * 800));
+      const rebuild = trial % 4 === 3;
+      const took = await killChild(h.dir, rebuild ? 'rebuild' : 'run', catchUpMs * (rebuild ? 3 : 1.2));
+      if (took !== undefined && !rebuild) catchUpMs = Math.max(20, took);
       // Every other crash is checked (and so recovered) here; the others are recovered by the next child.
       if (trial % 2 === 1) continue;
       await readSource(async (source) => {

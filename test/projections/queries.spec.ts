@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { open } from '../../src/storage/log.js';
 import { ProjectionNotReadyError, type StateChange } from '../../src/projections/index.js';
 import { caught } from '../helpers/errors.js';
-import { counterProjection, eventually, foldCounters, publishCounterEvents, type Counter } from './fixtures/counter.js';
+import { counterProjection, counterSource, eventually, foldCounters, publishCounterEvents, type Counter } from './fixtures/counter.js';
 import { gated } from './fixtures/gated.js';
 import { useHarness } from './fixtures/harness.js';
 
@@ -86,19 +86,24 @@ describe('projections: queries', function () {
     const runner = h.runner();
     const byEntries = runner.add(counterProjection(source, { name: 'entries' }), { cache: { maxEntries: 16 } });
     const byBytes = runner.add(counterProjection(source, { name: 'bytes' }), { cache: { maxBytes: 2000 } });
+    // No state fits in 8 bytes, and there are no tombstones (which would): nothing is cached, every read goes to the state log.
+    const plain = await counterSource(`${h.dir}/plain`, 3000, { keys: 200 });
+    h.defer(() => plain.close());
+    const tiny = runner.add(counterProjection(plain, { name: 'tiny' }), { cache: { maxBytes: 8 } });
     await runner.start();
     await runner.whenRunning();
-    const expected = await foldCounters(source);
     const keys = Array.from({ length: 200 }, (_, i) => `c${i}`);
-    for (const projection of [byEntries, byBytes]) {
+    for (const [projection, log] of [[byEntries, source], [byBytes, source], [tiny, plain]] as const) {
+      const expected = await foldCounters(log);
       for (let round = 0; round < 2; round++) {
-        expect([...(await projection.getMany(keys)).entries()]).to.deep.equal(keys.map((k) => [k, expected.get(k)]));
+        expect([...(await projection.getMany(keys)).entries()], projection.name).to.deep.equal(keys.map((k) => [k, expected.get(k)]));
       }
     }
     const [entries, bytes] = await Promise.all([byEntries.status(), byBytes.status()]);
     expect(entries.cache.entries).to.be.within(1, 16);
     expect(bytes.cache.bytes).to.be.within(1, 2000);
     expect(bytes.cache.entries).to.be.lessThan(200);
+    expect((await tiny.status()).cache.entries).to.equal(0);
   });
 
   it('answers queries racing with commits, and leaves no stale state in the cache', async () => {
