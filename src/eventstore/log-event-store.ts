@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { filter, map, type Observable } from 'rxjs';
 import { openBlocking } from '../storage/blocking.js';
 import { LogError, invalidArgument } from '../storage/errors.js';
-import { OffsetOldest, type BlockingLog, type Message, type Options } from '../storage/types.js';
+import { OffsetOldest, type BlockingLog, type Message, type Options, type PublishMessage } from '../storage/types.js';
 import { fromLog } from '../streams/from-log.js';
 import {
   encodeEnvelope,
@@ -25,12 +25,22 @@ import type {
   SubscribeToStreamOptions,
 } from './event-store.js';
 import { assertExpectedVersion, checkExpectedVersion, type ExpectedVersion } from './expected-version.js';
+import { ConcurrencyError } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { EventRegistry, type ValidatedEvent } from './registry.js';
-import { StreamIndex, type AppliedCommand } from './stream-index.js';
+import { StreamIndex, type AppliedCommand, type StreamHead } from './stream-index.js';
 import { MemoryLog } from './memory-log.js';
 import { checkCount, checkOptionalId, checkPosition, checkPositiveInteger, checkStreamId } from './arguments.js';
 import { StreamCache } from './stream-cache.js';
+
+/** A log shared by processes that can refuse an append when a key's newest message is not the expected one. */
+export interface ConditionalPublisher {
+  publishExpecting(
+    key: string,
+    expectedLastOffset: number | null,
+    messages: PublishMessage[],
+  ): Promise<{ ok: true; nextOffset: number } | { ok: false; stored: number; actualLastOffset: number | null }>;
+}
 
 export interface EventStoreOptions<Types extends readonly AnyEventType[] = readonly AnyEventType[]> {
   /** The event types the store accepts and reads. Without them, data is neither validated nor upcast. */
@@ -99,7 +109,8 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
       const values = validated.map((event, i) =>
         encodeEnvelope({ ...event, eventId: randomUUID(), streamVersion: head.version + i + 1 }, iso, options),
       );
-      const next = await this.log.publish(values.map((value) => ({ key: streamId, value, time: recordedAt })));
+      const messages = values.map((value) => ({ key: streamId, value, time: recordedAt }));
+      const next = await this.publish(streamId, head, expected, messages);
       const firstOffset = next - values.length;
       const version = head.version + values.length;
       const command: AppliedCommand = { firstOffset, count: values.length, version };
@@ -108,6 +119,23 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
       this.cache.appended(streamId, head.version, recorded);
       return { streamId, events: recorded, nextExpectedVersion: version, alreadyApplied: false };
     });
+  }
+
+  /**
+   * One publish of an append. On a log shared by several processes (one that
+   * offers publishExpecting, like the JetStream log) the server checks that
+   * the stream's newest message is still the one this append was decided
+   * on, so two processes cannot both append at the same version; the turn
+   * above only orders the writers of this process.
+   */
+  private async publish(streamId: string, head: StreamHead, expected: ExpectedVersion, messages: PublishMessage[]): Promise<number> {
+    const shared = this.log as BlockingLog & Partial<ConditionalPublisher>;
+    if (typeof shared.publishExpecting !== 'function') return this.log.publish(messages);
+    const result = await shared.publishExpecting(streamId, head.version === 0 ? null : head.lastOffset, messages);
+    if (result.ok) return result.nextOffset;
+    this.index.forget(streamId);
+    const actual = await this.index.head(streamId);
+    throw new ConcurrencyError(streamId, expected === 'any' ? head.version : expected, actual.version);
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult<E>> {

@@ -57,6 +57,12 @@ export class StreamIndex {
     return head;
   }
 
+  /** Another process appended (a shared log said so): what we knew of the stream is stale. */
+  forget(streamId: string): void {
+    this.heads?.delete(streamId);
+    this.commands?.delete(streamId);
+  }
+
   /** The head if it is cached; no lookup, so no turn needed. */
   cachedHead(streamId: string): StreamHead | undefined {
     return this.heads?.get(streamId);

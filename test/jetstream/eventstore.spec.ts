@@ -52,4 +52,26 @@ describe('event store on JetStream', function () {
     expect([ra.ok, rb.ok].sort()).to.deep.equal([false, true]);
     expect((await b.consumeByKey('order-9', 0, 10)).messages).to.have.length(2);
   });
+
+  it('two stores in two connections (as two processes would be) appending at the same version: exactly one wins, the other gets ConcurrencyError', async function () {
+    const a = new LogEventStore(await open('ES3'));
+    const b = new LogEventStore(await open('ES3'));
+    stores.push(a, b);
+    await a.appendToStream('acct-1', { type: 'Opened', data: {} }, { expectedVersion: 'no-stream' });
+    // b learns the stream's head; then both decide on version 1 and race.
+    expect((await b.readStream('acct-1')).version).to.equal(1);
+    const results = await Promise.allSettled([
+      a.appendToStream('acct-1', { type: 'Deposited', data: { by: 'a' } }, { expectedVersion: 1 }),
+      b.appendToStream('acct-1', { type: 'Deposited', data: { by: 'b' } }, { expectedVersion: 1 }),
+    ]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won, 'one append wins').to.have.length(1);
+    expect(lost[0]!.reason).to.be.instanceOf(ConcurrencyError);
+    expect((lost[0]!.reason as ConcurrencyError).actual).to.equal(2);
+    const reader = new LogEventStore(await open('ES3'), { cachedStreams: 0 });
+    stores.push(reader);
+    const read = await reader.readStream('acct-1');
+    expect(read.events.map((e) => e.meta.streamVersion)).to.deep.equal([1, 2]);
+  });
 });
