@@ -5,7 +5,7 @@ export { Projection } from './projection.js';
 export type { StateChange } from './projection.js';
 export type { ProjectionDefinition } from './definition.js';
 export { eventStoreSource, logSource } from './source.js';
-export type { LogSourceOptions, ProjectionSource, ProjectionSourceInput, SourceItem } from './source.js';
+export type { LogSourceOptions, ProjectionSource, ProjectionSourceInput, SourceRecord } from './source.js';
 export type { ProjectionOptions, QueryOptions, RestoringPolicy } from './options.js';
 export type { CacheOptions } from './generation.js';
 export type { CompactionOptions } from './compactor.js';

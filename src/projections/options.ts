@@ -11,12 +11,14 @@ export interface ProjectionOptions {
   /** Most events per source read (default 1000). */
   batchSize?: number;
   /**
-   * While catching up, commit once this many events were read since the last
-   * commit (default 100,000) or this many ms after the first of them (default
-   * 1000): fewer commits write fewer states (a key changed many times between
-   * two commits is written once). Caught up, every batch is committed at once.
+   * While catching up, commit once `maxDelayMs` passed since the first event
+   * not yet committed (default 1000), or `maxKeys` keys have changed (default
+   * 50,000: what a commit holds in memory and writes), or `maxEvents` events
+   * were read (default 1,000,000). Fewer commits write fewer states: a key
+   * changed many times between two commits is written once. Caught up, every
+   * batch is committed at once.
    */
-  commit?: { maxEvents?: number; maxDelayMs?: number };
+  commit?: { maxEvents?: number; maxKeys?: number; maxDelayMs?: number };
   /** The hot-state cache: entries or bytes (default 10,000 entries). */
   cache?: CacheOptions;
   /** Background compaction of the state log; off unless given. */
@@ -41,6 +43,7 @@ export interface ResolvedOptions {
   startAt: 'beginning' | 'end';
   batchSize: number;
   maxEvents: number;
+  maxKeys: number;
   maxDelayMs: number;
   cache: CacheOptions;
   compaction: CompactionOptions | undefined;
@@ -90,7 +93,8 @@ export function resolveOptions(options: unknown, name = 'options'): ResolvedOpti
   return {
     startAt: oneOf(`${name}.startAt`, o.startAt, ['beginning', 'end'], 'beginning'),
     batchSize: integer(`${name}.batchSize`, o.batchSize, 1, 1000),
-    maxEvents: integer(`${name}.commit.maxEvents`, commit.maxEvents, 1, 100_000),
+    maxEvents: integer(`${name}.commit.maxEvents`, commit.maxEvents, 1, 1_000_000),
+    maxKeys: integer(`${name}.commit.maxKeys`, commit.maxKeys, 1, 50_000),
     maxDelayMs: integer(`${name}.commit.maxDelayMs`, commit.maxDelayMs, 0, 1000),
     cache: { maxEntries: optionalInteger(`${name}.cache.maxEntries`, cache.maxEntries, 1), maxBytes: optionalInteger(`${name}.cache.maxBytes`, cache.maxBytes, 1) },
     compaction,

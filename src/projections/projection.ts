@@ -28,6 +28,7 @@ export class Projection<S, E = unknown> {
   private store: GenerationStore | undefined;
   private slot: Slot<S, E> | undefined;
   private rebuilding: Rebuild<S, E> | undefined;
+  private rebuildCall: Promise<void> | undefined;
   private opening: Promise<void> | undefined;
   private readonly lifecycle: Lifecycle;
   private readonly changes$ = new Subject<StateChange<S>>();
@@ -74,8 +75,13 @@ export class Projection<S, E = unknown> {
     if (slot.gen.checkpoint) from = slot.gen.checkpoint.next;
     else if (this.options.startAt === 'end') {
       // Written at once: a restart must resume here, not at whatever the end is by then.
-      from = await this.def.source.head();
-      await slot.gen.commit(new Map(), from, -1);
+      try {
+        from = await this.def.source.head();
+        await slot.gen.commit(new Map(), from, -1);
+      } catch (err) {
+        this.lifecycle.set('failed', err instanceof Error ? err : new Error(String(err)));
+        throw err;
+      }
     }
     slot.role = this.liveRole(slot);
     feed(slot, this.def, this.options, from);
@@ -167,9 +173,14 @@ export class Projection<S, E = unknown> {
    * queries keep answering from the current one, then switches to it once it
    * has caught up and deletes the old one. Resolves after the switch.
    */
-  async rebuild(): Promise<void> {
+  rebuild(): Promise<void> {
+    // One at a time: a second call while one is under way waits for that one.
+    this.rebuildCall ??= this.rebuildNow().finally(() => (this.rebuildCall = undefined));
+    return this.rebuildCall;
+  }
+
+  private async rebuildNow(): Promise<void> {
     await this.open();
-    if (this.rebuilding) return this.rebuilding.done;
     const slot = this.slot!;
     const fresh = await this.freshSlot();
     if (!slot.pump) {
@@ -199,7 +210,16 @@ export class Projection<S, E = unknown> {
   /** Every committed state and the checkpoint they reflect, read from the state log; in any lifecycle state. */
   async snapshot(): Promise<{ checkpoint: Checkpoint | undefined; states: Map<string, S> }> {
     await this.open();
-    return this.slot!.gen.snapshot();
+    const slot = this.slot!;
+    // Compaction pauses meanwhile: deleting an old value and then its tombstone
+    // while the scan is between the two would bring the deleted key back.
+    const compactor = slot.compactor;
+    await compactor?.stop();
+    try {
+      return await slot.gen.snapshot();
+    } finally {
+      if (compactor && slot.compactor === compactor) compactor.start();
+    }
   }
 
   /** The events passed over under onError: 'skip'. */

@@ -15,14 +15,16 @@ import type { DeadLetters } from './dead-letters.js';
 import { ProjectionFailedError } from './errors.js';
 import { NOT_CACHED, type Generation, type PendingState } from './generation.js';
 import type { Checkpoint } from './records.js';
-import { typeOf, type SourceItem } from './source.js';
+import { typeOf, type SourceRecord } from './source.js';
 
 export interface PumpOptions {
   /** Most events per source read. */
   batchSize: number;
-  /** Behind the head: commit once this many events were read since the last commit... */
+  /** Behind the head: commit once this many events were read since the last commit, */
   maxEvents: number;
-  /** ...or this many ms after the first of them. */
+  /** or this many keys changed, */
+  maxKeys: number;
+  /** or this many ms after the first of those events. */
   maxDelayMs: number;
   onError: 'stop' | 'skip';
 }
@@ -56,7 +58,7 @@ export class Pump<S, E> {
 
   /** Starts reading at `from` (a source offset, or OffsetOldest). */
   start(from: number): void {
-    const opts = resolveStreamOptions<LogBatch<SourceItem<E>>>({
+    const opts = resolveStreamOptions<LogBatch<SourceRecord>>({
       offset: from,
       batchSize: this.options.batchSize,
       handle: (batch) => (this.inFlight = this.onBatch(batch)),
@@ -75,7 +77,7 @@ export class Pump<S, E> {
     await this.inFlight.catch(() => undefined);
   }
 
-  private async onBatch(batch: LogBatch<SourceItem<E>>): Promise<void> {
+  private async onBatch(batch: LogBatch<SourceRecord>): Promise<void> {
     for (const item of batch.messages) {
       if (this.stopping) return;
       if (this.uncommitted++ === 0) this.firstUncommittedAt = Date.now();
@@ -85,8 +87,9 @@ export class Pump<S, E> {
     }
     if (this.stopping) return;
     this.next = batch.nextOffset;
+    const { maxEvents, maxKeys, maxDelayMs } = this.options;
     const due =
-      batch.caughtUp || this.uncommitted >= this.options.maxEvents || Date.now() - this.firstUncommittedAt >= this.options.maxDelayMs;
+      batch.caughtUp || this.uncommitted >= maxEvents || this.pending.size >= maxKeys || Date.now() - this.firstUncommittedAt >= maxDelayMs;
     if (due) await this.commit();
     if (batch.caughtUp && !this.stopping) this.listener.caughtUp();
   }
@@ -96,11 +99,11 @@ export class Pump<S, E> {
    * the log or the event is a poison one: an await per event would cost
    * more than the fold itself.
    */
-  private process(item: SourceItem<E>): Promise<void> | undefined {
+  private process(item: SourceRecord): Promise<void> | undefined {
     const def = this.def;
     let event: E;
     try {
-      event = item.load();
+      event = def.source.decode(item);
     } catch (err) {
       return this.poison(item, err instanceof InvalidEventError ? err.eventType : undefined, err);
     }
@@ -123,7 +126,7 @@ export class Pump<S, E> {
     return this.generation.get(key).then((stored) => this.applyTo(item, event, key, stored, undefined));
   }
 
-  private applyTo(item: SourceItem<E>, event: E, key: string, current: S | null | undefined, pending: PendingState<S> | undefined): Promise<void> | undefined {
+  private applyTo(item: SourceRecord, event: E, key: string, current: S | null | undefined, pending: PendingState<S> | undefined): Promise<void> | undefined {
     let next: S | null;
     try {
       next = this.def.apply(current === null || current === undefined ? this.def.initialState(key) : current, event);
@@ -141,7 +144,7 @@ export class Pump<S, E> {
   }
 
   /** An event that cannot be applied: recorded and passed over, or the end of the run, right before it. */
-  private async poison(item: SourceItem<E>, eventType: string | undefined, error: unknown): Promise<void> {
+  private async poison(item: SourceRecord, eventType: string | undefined, error: unknown): Promise<void> {
     if (this.options.onError === 'skip') {
       await this.deadLetters.record(item.offset, eventType, error);
       return;

@@ -15,21 +15,21 @@ import type { BlockingLog, Log, Message } from '../storage/types.js';
 import type { Consumed, Reader } from '../streams/source.js';
 
 /**
- * One event as the runner sees it. `load` decodes it on demand, so an event
- * that cannot be decoded fails on its own (a poison event at its offset)
- * instead of failing the whole read.
+ * One record of a source, as read: a log message, or an event store's event.
+ * The source's `decode` turns it into the event apply receives, on demand,
+ * so a record that cannot be decoded fails on its own (a poison event at its
+ * offset) instead of failing the whole read.
  */
-export interface SourceItem<E> {
+export interface SourceRecord {
   readonly offset: number;
-  /** Milliseconds since the epoch; NaN when unknown. */
-  readonly timeMs: number;
-  load(): E;
 }
 
 const SOURCE = Symbol('klevdb.ProjectionSource');
 
-export interface ProjectionSource<E> extends Reader<SourceItem<E>> {
+export interface ProjectionSource<E> extends Reader<SourceRecord> {
   readonly [SOURCE]: true;
+  /** The event a record holds; throws for one that cannot be read. */
+  decode(record: SourceRecord): E;
   /** Time (ms since the epoch) of the first event at or after `offset`; undefined when there is none. */
   timeAt(offset: number): Promise<number | undefined>;
 }
@@ -60,14 +60,11 @@ export function logSource<E = Message>(log: Log | BlockingLog, options: LogSourc
   if (typeof pollMs !== 'number' || !Number.isFinite(pollMs) || pollMs <= 0) {
     throw invalidArgument(`logSource: options.pollMs must be a positive number of milliseconds, got ${String(pollMs)}`);
   }
+  // Messages go to the runner as they are, not wrapped: a catch-up reads millions.
   const decode = options.decode ?? ((m: Message) => m as unknown as E);
-  const items = (got: Consumed<Message>): Consumed<SourceItem<E>> => ({
-    nextOffset: got.nextOffset,
-    messages: got.messages.map((m) => ({ offset: m.offset, timeMs: m.timeMicros / 1000, load: () => decode(m) })),
-  });
-  const read = async (offset: number, max: number) => items(await log.consume(offset, max));
+  const read = (offset: number, max: number) => log.consume(offset, max);
   const wait = isBlocking(log)
-    ? async (offset: number, max: number, signal: AbortSignal) => items(await log.consumeBlocking(offset, max, signal))
+    ? (offset: number, max: number, signal: AbortSignal) => log.consumeBlocking(offset, max, signal)
     : async (offset: number, max: number, signal: AbortSignal) => {
         for (;;) {
           if ((await log.nextOffset()) > offset) {
@@ -77,7 +74,14 @@ export function logSource<E = Message>(log: Log | BlockingLog, options: LogSourc
           await sleep(pollMs, undefined, { signal });
         }
       };
-  return { [SOURCE]: true, read, wait, head: () => log.nextOffset(), timeAt: (offset) => firstTime(log, offset) };
+  return {
+    [SOURCE]: true,
+    read,
+    wait,
+    head: () => log.nextOffset(),
+    decode: (record) => decode(record as Message),
+    timeAt: (offset) => firstTime(log, offset),
+  };
 }
 
 /**
@@ -91,30 +95,35 @@ export function eventStoreSource<E extends Event>(store: EventStore<E>, log?: Lo
   if (!isLog(raw)) {
     throw invalidArgument('eventStoreSource: the store has no log (a LogEventStore has one); pass its log as the second argument');
   }
-  const item = (e: RecordedEvent<E>): SourceItem<RecordedEvent<E>> => ({ offset: e.meta.position, timeMs: e.meta.recordedAt.getTime(), load: () => e });
-  const read = async (offset: number, max: number): Promise<Consumed<SourceItem<RecordedEvent<E>>>> => {
+  type StoreRecord = SourceRecord & { event?: RecordedEvent<E>; error?: InvalidEventError };
+  const record = (event: RecordedEvent<E>): StoreRecord => ({ offset: event.meta.position, event });
+  const read = async (offset: number, max: number): Promise<Consumed<StoreRecord>> => {
     try {
       const { events, nextPosition } = await store.readAll({ fromPosition: offset, maxCount: max });
-      return { nextOffset: nextPosition, messages: events.map(item) };
+      return { nextOffset: nextPosition, messages: events.map(record) };
     } catch (err) {
       if (!(err instanceof InvalidEventError) || err.offset === undefined) throw err;
       return readAround(offset, max, err, err.offset);
     }
   };
-  /** The valid events before the invalid one, or the invalid one alone, as a poison item. */
-  const readAround = async (offset: number, max: number, err: InvalidEventError, bad: number) => {
+  /** The valid events before the invalid one, or the invalid one alone, as a poison record. */
+  const readAround = async (offset: number, max: number, error: InvalidEventError, bad: number): Promise<Consumed<StoreRecord>> => {
     const { messages } = await raw.consume(offset, max);
     const before = messages.findIndex((m) => m.offset >= bad);
     if (before > 0) return read(offset, before);
-    const poison: SourceItem<RecordedEvent<E>> = { offset: bad, timeMs: messages[0]?.time.getTime() ?? NaN, load: () => { throw err; } };
-    return { nextOffset: bad + 1, messages: [poison] };
+    return { nextOffset: bad + 1, messages: [{ offset: bad, error }] };
   };
   const wait = async (offset: number, max: number, signal: AbortSignal) => {
     if (isBlocking(raw)) await raw.consumeBlocking(offset, 1, signal);
     else while ((await raw.nextOffset()) <= offset) await sleep(25, undefined, { signal });
     return read(offset, max);
   };
-  return { [SOURCE]: true, read, wait, head: () => raw.nextOffset(), timeAt: (offset) => firstTime(raw, offset) };
+  const decode = (r: SourceRecord): RecordedEvent<E> => {
+    const { event, error } = r as StoreRecord;
+    if (error) throw error;
+    return event!;
+  };
+  return { [SOURCE]: true, read, wait, head: () => raw.nextOffset(), decode, timeAt: (offset) => firstTime(raw, offset) };
 }
 
 /** Any accepted source input as a ProjectionSource; `name` is the argument's name for errors. */

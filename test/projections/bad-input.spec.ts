@@ -37,6 +37,7 @@ describe('projections: bad input', () => {
     ['startAt "middle"', { startAt: 'middle' }, "add: options.startAt must be 'beginning' or 'end'"],
     ['batchSize 0', { batchSize: 0 }, 'add: options.batchSize must be an integer >= 1'],
     ['commit.maxEvents 0.5', { commit: { maxEvents: 0.5 } }, 'add: options.commit.maxEvents'],
+    ['commit.maxKeys 0', { commit: { maxKeys: 0 } }, 'add: options.commit.maxKeys'],
     ['commit.maxDelayMs -1', { commit: { maxDelayMs: -1 } }, 'add: options.commit.maxDelayMs'],
     ['cache.maxEntries 0', { cache: { maxEntries: 0 } }, 'add: options.cache.maxEntries'],
     ['cache.maxBytes "1MB"', { cache: { maxBytes: '1MB' } }, 'add: options.cache.maxBytes'],
