@@ -4,7 +4,11 @@
  * as an @injectable class (the runner resolves it with tsyringe); either way
  * it is checked once here and turned into the shape the runner uses.
  */
+import type { RecordedEvent } from '../eventstore/envelope.js';
+import type { EventStore } from '../eventstore/event-store.js';
+import type { Event } from '../eventstore/event-type.js';
 import { invalidArgument } from '../storage/errors.js';
+import type { BlockingLog, Log, Message } from '../storage/types.js';
 import { toSource, typeOf, type ProjectionSource, type ProjectionSourceInput } from './source.js';
 
 // Events are whatever the source yields: decoded messages, recorded events.
@@ -26,6 +30,24 @@ export interface ProjectionDefinition<S, E = any> {
   /** For a state JSON cannot hold as it is (Map, Date, class instances). */
   toJSON?(state: S): unknown;
   fromJSON?(json: unknown): S;
+}
+
+/**
+ * A definition with its event type inferred from its source: an event
+ * store's recorded events, a ProjectionSource's events, or a log's messages.
+ * Returns the definition unchanged; only the types gain.
+ */
+export function defineProjection<S, X extends Event>(
+  definition: ProjectionDefinition<S, RecordedEvent<X>> & { readonly source: EventStore<X> },
+): ProjectionDefinition<S, RecordedEvent<X>>;
+export function defineProjection<S, E>(
+  definition: ProjectionDefinition<S, E> & { readonly source: ProjectionSource<E> },
+): ProjectionDefinition<S, E>;
+export function defineProjection<S>(
+  definition: ProjectionDefinition<S, Message> & { readonly source: Log | BlockingLog },
+): ProjectionDefinition<S, Message>;
+export function defineProjection<S, E>(definition: ProjectionDefinition<S, E>): ProjectionDefinition<S, E> {
+  return definition;
 }
 
 /** A definition checked and bound, as the runner uses it. */

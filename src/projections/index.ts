@@ -3,6 +3,7 @@ export { ProjectionRunner, ProjectionTokens, registerProjectionRunner } from './
 export type { RunnerOptions } from './runner.js';
 export { Projection } from './projection.js';
 export type { StateChange } from './projection.js';
+export { defineProjection } from './definition.js';
 export type { ProjectionDefinition } from './definition.js';
 export { eventStoreSource, logSource } from './source.js';
 export type { LogSourceOptions, ProjectionSource, ProjectionSourceInput, SourceRecord } from './source.js';

@@ -7,11 +7,16 @@
 import 'reflect-metadata';
 import path from 'node:path';
 import { container as rootContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';
+import type { RecordedEvent } from '../eventstore/envelope.js';
+import type { EventStore } from '../eventstore/event-store.js';
+import type { Event } from '../eventstore/event-type.js';
 import { invalidArgument } from '../storage/errors.js';
+import type { BlockingLog, Log, Message } from '../storage/types.js';
 import { resolveDefinition, type ProjectionDefinition } from './definition.js';
 import { DirectoryGenerations, MemoryGenerations } from './generations.js';
 import { resolveOptions, type ProjectionOptions, type QueryOptions } from './options.js';
 import { Projection } from './projection.js';
+import type { ProjectionSource } from './source.js';
 import type { ProjectionStatus } from './status.js';
 
 export interface RunnerOptions {
@@ -50,7 +55,21 @@ export class ProjectionRunner {
     resolveOptions(this.defaults, 'ProjectionRunner: options.defaults');
   }
 
-  /** Registers a projection (not started). A class is resolved from the runner's container. */
+  /**
+   * Registers a projection (not started). A class is resolved from the
+   * runner's container. The event type is inferred from the source, as in
+   * defineProjection.
+   */
+  add<S, X extends Event>(
+    definition: ProjectionDefinition<S, RecordedEvent<X>> & { readonly source: EventStore<X> },
+    options?: ProjectionOptions,
+  ): Projection<S, RecordedEvent<X>>;
+  add<S, E>(definition: ProjectionDefinition<S, E> & { readonly source: ProjectionSource<E> }, options?: ProjectionOptions): Projection<S, E>;
+  add<S>(definition: ProjectionDefinition<S, Message> & { readonly source: Log | BlockingLog }, options?: ProjectionOptions): Projection<S, Message>;
+  add<S, E = unknown>(
+    definition: ProjectionDefinition<S, E> | DefinitionClass<S, E> | InjectionToken<ProjectionDefinition<S, E>>,
+    options?: ProjectionOptions,
+  ): Projection<S, E>;
   add<S, E = unknown>(
     definition: ProjectionDefinition<S, E> | DefinitionClass<S, E> | InjectionToken<ProjectionDefinition<S, E>>,
     options: ProjectionOptions = {},

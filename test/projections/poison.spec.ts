@@ -2,12 +2,11 @@
 // with the checkpoint right before the event; with onError: 'skip' the event
 // is recorded in the dead-letter log (exactly once) and passed over.
 import { expect } from 'chai';
-import { ProjectionFailedError, ProjectionNotReadyError, ProjectionRunner } from '../../src/projections/index.js';
+import { defineProjection, ProjectionFailedError, ProjectionNotReadyError, ProjectionRunner } from '../../src/projections/index.js';
 import { DeadLetters } from '../../src/projections/dead-letters.js';
 import { MemoryLog, inMemoryEventStore, InvalidEventError } from '../../src/eventstore/index.js';
 import { caught } from '../helpers/errors.js';
-import { accountEvents, AccountOpened, Deposited, type AccountEvent } from '../eventstore/fixtures/account.js';
-import type { RecordedEvent } from '../../src/eventstore/index.js';
+import { accountEvents, AccountOpened, Deposited } from '../eventstore/fixtures/account.js';
 import { counterProjection } from './fixtures/counter.js';
 import { useHarness } from './fixtures/harness.js';
 
@@ -89,14 +88,16 @@ describe('projections: poison events', function () {
     const meta = { eventId: 'x', recordedAt: new Date().toISOString(), streamVersion: 3 };
     await store.log.publish([{ key: 'acc-1', value: JSON.stringify({ type: 'Deposited', schemaVersion: 2, data: { amount: -1, currency: 'EUR' }, meta }) }]);
     await store.appendToStream('acc-1', Deposited({ amount: 7, currency: 'EUR' }));
-    const balances = (name: string) => ({
-      name,
-      source: store,
-      handles: [AccountOpened, Deposited],
-      key: (e: RecordedEvent<AccountEvent>) => e.meta.streamId,
-      initialState: () => ({ balance: 0 }),
-      apply: (s: { balance: number }, e: RecordedEvent<AccountEvent>) => (e.type === 'Deposited' ? { balance: s.balance + e.data.amount } : s),
-    });
+    // Event and state types are inferred from the store and initialState.
+    const balances = (name: string) =>
+      defineProjection({
+        name,
+        source: store,
+        handles: [AccountOpened, Deposited],
+        key: (e) => e.meta.streamId,
+        initialState: () => ({ balance: 0 }),
+        apply: (s, e) => (e.type === 'Deposited' ? { balance: s.balance + e.data.amount } : s),
+      });
     const runner = h.runner();
     const stopping = runner.add(balances('stopping'));
     const skipping = runner.add(balances('skipping'), { onError: 'skip' });
