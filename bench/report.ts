@@ -4,6 +4,11 @@
  * only those mean anything.
  */
 
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 export type Kind = 'throughput' | 'time' | 'memory';
 
 export interface Figure {
@@ -121,3 +126,114 @@ export function renderTargets(results: TargetResult[]): string {
   return results.map((result) => `${mark(result.pass)}  ${result.label}: ${result.detail}`).join('\n');
 }
 
+/**
+ * A target on a ratio between two figures of the same run: `ratio` at least
+ * `bound.atLeast` or at most `bound.atMost`; `what` says what was divided.
+ */
+export function ratioTarget(label: string, ratio: number, bound: { atLeast: number } | { atMost: number }, what: string): TargetResult {
+  const limit = 'atLeast' in bound ? bound.atLeast : bound.atMost;
+  const pass = 'atLeast' in bound ? ratio >= limit : ratio <= limit;
+  // Positive margin: room to spare, whichever way the bound points.
+  const margin = Math.round(('atLeast' in bound ? ratio / limit - 1 : limit / ratio - 1) * 100);
+  return { label, pass, detail: `${ratio.toFixed(2)}x (${what}), ${Math.abs(margin)}% ${margin >= 0 ? 'inside' : 'outside'} the target` };
+}
+
+/** The `p`-th percentile (0..100) by nearest rank; `sorted` ascending. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** A positive integer from the environment, or `fallback` when unset. */
+export function envCount(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return value;
+}
+
+/** A figure of a bench that keeps every round (maintenance, streams). */
+export interface RoundFigure {
+  id: string;
+  label: string;
+  unit: string;
+  rounds: number[];
+  /** The least disturbed round: the highest rate, the lowest time; for memory, the highest (worst). */
+  best: number;
+}
+
+/** A bench's figures by id, in the order first added. */
+export class RoundFigures {
+  readonly all = new Map<string, RoundFigure>();
+
+  /** `keep`: which round is the figure's best, the largest value or the smallest. */
+  add(id: string, label: string, unit: string, value: number, keep: 'max' | 'min'): void {
+    const figure = this.all.get(id) ?? { id, label, unit, rounds: [], best: value };
+    figure.rounds.push(value);
+    figure.best = keep === 'min' ? Math.min(...figure.rounds) : Math.max(...figure.rounds);
+    this.all.set(id, figure);
+  }
+
+  best(id: string): number {
+    return this.all.get(id)?.best ?? NaN;
+  }
+
+  list(): RoundFigure[] {
+    return [...this.all.values()];
+  }
+
+  /** A markdown table: figure, unit, best round, every round. */
+  render(): string {
+    const format = (n: number) => (n >= 1000 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n >= 100 ? 0 : n >= 10 ? 1 : 2));
+    const header = ['figure', 'unit', 'best', 'rounds'];
+    const rows = this.list().map((f) => [f.label, f.unit, format(f.best), f.rounds.map(format).join(', ')]);
+    return table([header, ...rows]);
+  }
+}
+
+/** The machine a result file was measured on; other work on it skews every figure, hence the load averages. */
+export function machineInfo(loadAtStart: number) {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryBytes: os.totalmem(),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    loadAverage: { start: loadAtStart, end: os.loadavg()[0] },
+  };
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * One run of a standalone bench: a scratch directory bench/data/<name>-<pid>
+ * (removed on Ctrl-C too), the clock and the load as it began, and its
+ * results file bench/<name>-results.json.
+ */
+export class BenchRun {
+  readonly dir: string;
+  readonly began = Date.now();
+  readonly loadAtStart = os.loadavg()[0]!;
+
+  constructor(readonly name: string) {
+    this.dir = path.join(REPO_ROOT, 'bench', 'data', `${name}-${process.pid}`);
+    process.once('SIGINT', () => {
+      this.removeData();
+      process.exit(130);
+    });
+  }
+
+  removeData(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Writes the results file, with date, machine, Node and run time ahead of `results`, and says where. */
+  finish(results: object): void {
+    const seconds = Math.round((Date.now() - this.began) / 1000);
+    const file = path.join(REPO_ROOT, 'bench', `${this.name}-results.json`);
+    const json = { date: new Date().toISOString(), machine: machineInfo(this.loadAtStart), node: process.version, runSeconds: seconds, ...results };
+    fs.writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
+    const load = `load average ${this.loadAtStart.toFixed(1)} -> ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`;
+    console.log(`${seconds} s, ${load}; results written to ${path.relative(process.cwd(), file)}`);
+  }
+}

@@ -76,14 +76,18 @@ export class MessageSource {
     }
   }
 
-  /** Messages `start` .. `start + count - 1`, keys sliced from one allocation. */
-  messages(start: number, count: number): BenchMessage[] {
+  /**
+   * Messages `start` .. `start + count - 1`, keys sliced from one allocation.
+   * With `keySpace`, message i has key i % keySpace (a log of updates to
+   * keySpace keys, for compaction); without, every key is distinct.
+   */
+  messages(start: number, count: number, keySpace?: number): BenchMessage[] {
     const keys = Buffer.allocUnsafe(count * KEY_BYTES);
     const out = new Array<BenchMessage>(count);
     for (let i = 0; i < count; i++) {
       const index = start + i;
       const key = keys.subarray(i * KEY_BYTES, (i + 1) * KEY_BYTES);
-      key.write(keyOf(index), 'latin1');
+      key.write(keyOf(keySpace === undefined ? index : index % keySpace), 'latin1');
       out[i] = { key, value: this.values[index % VALUE_POOL_SIZE], timeMicros: timeMicrosOf(index) };
     }
     return out;
