@@ -47,6 +47,13 @@ export function collectOffsets(offsets: unknown): Set<number> {
   if (offsets === null || typeof offsets !== 'object' || typeof (offsets as Iterable<number>)[Symbol.iterator] !== 'function') {
     throw invalidArgument(`offsets must be an iterable of offsets (a Set or an array), got ${describeValue(offsets)}`);
   }
+  if (offsets instanceof Set) {
+    // Retention helpers pass the same large Set round after round: check it in place, don't copy it.
+    for (const o of offsets as Set<unknown>) {
+      if (typeof o !== 'number' || !Number.isSafeInteger(o) || o < -2) checkOffset('offsets[]', o);
+    }
+    return offsets as Set<number>;
+  }
   const out = new Set<number>();
   for (const o of offsets as Iterable<unknown>) out.add(checkOffset('offsets[]', o));
   return out;

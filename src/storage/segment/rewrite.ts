@@ -56,7 +56,8 @@ export function rewriteSegment(seg: SegmentFiles, drop: Set<number>, params: Ind
     let prevTime = 0;
     const end = scanRecords(src, seg.logPath, (rec) => {
       if (drop.has(rec.offset)) {
-        out.deleted.push(toMessage(rec.offset, rec.timeMicros, rec.key, rec.value));
+        // Copies: views would keep every 1 MiB read chunk of the segment alive with the result.
+        out.deleted.push(toMessage(rec.offset, rec.timeMicros, rec.key && Buffer.from(rec.key), rec.value && Buffer.from(rec.value)));
         out.deletedSize += recordOverhead(src.version) + (rec.key?.length ?? 0) + (rec.value?.length ?? 0) + indexItemSize(params);
         return;
       }
