@@ -2,9 +2,9 @@
  * The storage benchmark: klevdb against better-sqlite3, lmdb and the raw
  * ceiling on klevdb's own workload (see workload.ts), all in one run.
  *
- *   npm run bench                                  # 1,000,000 messages, 9 rounds
- *   BENCH_MESSAGES=100000 npm run bench            # a quick run
- *   npm run bench -- --only raw,sqlite,get         # some peers and/or operations
+ *   npm run bench:storage                                  # 1,000,000 messages, 9 rounds
+ *   BENCH_MESSAGES=100000 npm run bench:storage            # a quick run
+ *   npm run bench:storage -- --only raw,sqlite,get         # some peers and/or operations
  *   npm run bench -- --out bench/data/quick.json   # keep bench/results.json
  *
  * Operations run one after another; within an operation the peers take turns
