@@ -26,10 +26,6 @@ export class KeyTable {
     this.offsets = new Uint32Array(cap).fill(EMPTY32);
   }
 
-  get byteSize(): number {
-    return this.fingerprints.byteLength + this.offsets.byteLength;
-  }
-
   private isEmpty(slot: number): boolean {
     return this.offsets instanceof Uint32Array ? this.offsets[slot] === EMPTY32 : this.offsets[slot]! < 0;
   }

@@ -1,6 +1,6 @@
 /** The log: open() and the Log implementation over segments (Go: log.go). */
 import fs from 'node:fs';
-import { LogError, invalidArgument } from './errors.js';
+import { LogError, corrupted, invalidArgument } from './errors.js';
 import { indexItemSize } from './format/index-format.js';
 import { recordOverhead } from './format/message-format.js';
 import { copySegmentsTo, snapshotSegments } from './backup.js';
@@ -11,7 +11,7 @@ import { type ResolvedOptions, resolveOptions } from './log-options.js';
 import { DirectoryLock } from './lock.js';
 import { Follower } from './follow.js';
 import { checkSegment, recoverSegment } from './segment/segment-check.js';
-import { fsError, findSegments, segmentFiles, fileSize } from './segment/segment-files.js';
+import { findSegments, segmentFiles, fileSize } from './segment/segment-files.js';
 import { SegmentReader } from './segment/segment-reader.js';
 import { SegmentWriter } from './segment/segment-writer.js';
 import { settleInterruptedRewrites, supersededByInterruptedRewrite } from './segment/rewrite.js';
@@ -276,7 +276,7 @@ export class KlevLog implements Log {
     for (const seg of this.segments) {
       const logSize = fileSize(seg.files.logPath);
       if (logSize < 0 && this.opts.readonly && this.segments.length === 1) return stats;
-      if (logSize < 0) throw fsError(Object.assign(new Error('no such file'), { code: 'ENOENT' }), `stat ${seg.files.logPath}`);
+      if (logSize < 0) throw corrupted(`log corrupted: segment file ${seg.files.logPath} is gone; was the directory changed under an open log?`);
       let ix = indexStats(seg.files, this.opts.params);
       // A missing index is rebuilt on first read (klevdb's Stat would fail on it): count what the rebuild finds.
       if (ix.size <= 0 && logSize > 0) ix = { messages: seg.getIndex().count, size: Math.max(fileSize(seg.files.indexPath), 0) };

@@ -6,7 +6,7 @@ import { openJetStream } from '../../src/jetstream/index.js';
 import { appendContract } from '../eventstore/contract-append.js';
 import { readContract } from '../eventstore/contract-read.js';
 import { accountEvents, type AccountEvent } from '../eventstore/fixtures/account.js';
-import type { StoreFactory, StoreFixture } from '../eventstore/fixtures/stores.js';
+import { closingFixture, type StoreFactory } from '../eventstore/fixtures/stores.js';
 import { useNatsServer } from './harness.js';
 
 describe('event store contract on JetStream', function () {
@@ -18,20 +18,9 @@ describe('event store contract on JetStream', function () {
     name: 'JetStream store',
     async create(options = {}) {
       const stream = `CONTRACT${++streams}`;
-      const open = async (): Promise<LogEventStore<AccountEvent>> =>
-        new LogEventStore<AccountEvent>(await openJetStream({ servers: server().url, stream }), { ...options, events: accountEvents });
-      const fixture: StoreFixture = {
-        store: await open(),
-        async reopen() {
-          await fixture.store.close();
-          fixture.store = await open();
-          return fixture.store;
-        },
-        async cleanup() {
-          await fixture.store.close();
-        },
-      };
-      return fixture;
+      return closingFixture(
+        async () => new LogEventStore<AccountEvent>(await openJetStream({ servers: server().url, stream }), { ...options, events: accountEvents }),
+      );
     },
   };
 

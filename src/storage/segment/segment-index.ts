@@ -143,14 +143,6 @@ export class SegmentIndex {
     if (this.hashLo) this.hashLo = resize(this.hashLo);
   }
 
-  /** Bytes held by the arrays, for memory accounting. */
-  get byteSize(): number {
-    let n = this.relOffsets.byteLength + this.positions.byteLength;
-    if (this.times) n += this.times.byteLength;
-    if (this.hashHi && this.hashLo) n += this.hashHi.byteLength + this.hashLo.byteLength;
-    return n;
-  }
-
   /** First item at or after `offset` (Go: index.Consume); OffsetOldest is item 0. */
   findConsume(offset: number): number {
     const n = this.count;
