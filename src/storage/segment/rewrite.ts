@@ -158,10 +158,15 @@ export function settleInterruptedRewrites(dir: string): void {
     }
     removeIfExists(marker);
   }
+  let stale = false;
   for (const name of fs.readdirSync(dir)) {
-    if (/\.(log|index)\.(rewrite\.[0-9a-z]+|recover|migrate)$/.test(name)) removeIfExists(path.join(dir, name));
+    if (/\.(log|index)\.(rewrite\.[0-9a-z]+|recover|migrate)$/.test(name)) {
+      removeIfExists(path.join(dir, name));
+      stale = true;
+    }
   }
-  syncDir(dir);
+  // Only a directory we changed needs its fsync: a clean open pays none.
+  if (text !== null || stale) syncDir(dir);
 }
 
 /** For a reader that may not modify the directory: the old segment of an unfinished switch to hide. */
