@@ -21,6 +21,26 @@ export class ConcurrencyError extends Error {
 }
 
 /**
+ * An append of several events of which a log shared by several processes
+ * stored only the first `stored`: another process appended to the stream in
+ * the middle of it (JetStream before nats-server 2.12 has no atomic batch).
+ * Not a conflict to retry: the stream already holds those first events.
+ */
+export class PartialAppendError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly stored: number,
+    readonly total: number,
+  ) {
+    super(
+      `append to stream "${streamId}" cut short: ${stored} of its ${total} events are stored, ` +
+        'then another process appended to the stream; the stream holds the command in part',
+    );
+    this.name = 'PartialAppendError';
+  }
+}
+
+/**
  * An event that does not match its declared type: on append (nothing was
  * written) or on read (the stored event at `offset` cannot be used).
  */

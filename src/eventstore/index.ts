@@ -14,7 +14,7 @@ export type {
   SubscribeToStreamOptions,
 } from './event-store.js';
 export type { ExpectedVersion } from './expected-version.js';
-export { ConcurrencyError, InvalidEventError } from './errors.js';
+export { ConcurrencyError, InvalidEventError, PartialAppendError } from './errors.js';
 export { LogEventStore, inMemoryEventStore, openEventStore } from './log-event-store.js';
 export type { EventStoreOptions } from './log-event-store.js';
 export { MemoryLog } from './memory-log.js';

@@ -25,7 +25,7 @@ import type {
   SubscribeToStreamOptions,
 } from './event-store.js';
 import { assertExpectedVersion, checkExpectedVersion, type ExpectedVersion } from './expected-version.js';
-import { ConcurrencyError } from './errors.js';
+import { PartialAppendError } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { EventRegistry, type ValidatedEvent } from './registry.js';
 import { StreamIndex, type AppliedCommand, type StreamHead } from './stream-index.js';
@@ -61,7 +61,7 @@ const READ_BATCH = 1000;
  * An event store over a key-indexed log: a stream is a key, an event is a
  * message. Appends are checked and published under the stream's turn, all
  * events of one append in one publish, so they are stored together or not
- * at all.
+ * at all (on JetStream before nats-server 2.12, see publish).
  */
 export class LogEventStore<E extends Event = Event> implements EventStore<E> {
   private readonly registry: EventRegistry;
@@ -97,45 +97,64 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
       return Promise.reject(err);
     }
     return this.turns.run(streamId, async () => {
-      const head = this.index.cachedHead(streamId) ?? (await this.index.head(streamId));
-      if (options.commandId !== undefined) {
-        const original = await this.replayCommand(streamId, options.commandId);
-        if (original) return original;
+      // undefined: on a shared log another process appended first; the command id and version are checked again.
+      for (;;) {
+        const result = await this.appendAtHead(streamId, expected, validated, options);
+        if (result) return result;
       }
-      assertExpectedVersion(streamId, expected, head.version);
-      if (validated.length === 0) return { streamId, events: [], nextExpectedVersion: head.version, alreadyApplied: false };
-      const recordedAt = new Date();
-      const iso = recordedAt.toISOString();
-      const values = validated.map((event, i) =>
-        encodeEnvelope({ ...event, eventId: randomUUID(), streamVersion: head.version + i + 1 }, iso, options),
-      );
-      const messages = values.map((value) => ({ key: streamId, value, time: recordedAt }));
-      const next = await this.publish(streamId, head, expected, messages);
-      const firstOffset = next - values.length;
-      const version = head.version + values.length;
-      const command: AppliedCommand = { firstOffset, count: values.length, version };
-      this.index.appended(streamId, head.version, { version, lastOffset: next - 1 }, options.commandId, command);
-      const recorded = values.map((value, i) => this.recorded(storedEnvelope(value, streamId, firstOffset + i)));
-      this.cache.appended(streamId, head.version, recorded);
-      return { streamId, events: recorded, nextExpectedVersion: version, alreadyApplied: false };
     });
   }
 
+  /** One try of an append, under the stream's turn, from the head as the index knows it. */
+  private async appendAtHead(
+    streamId: string,
+    expected: ExpectedVersion,
+    validated: ValidatedEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult<E> | undefined> {
+    const head = this.index.cachedHead(streamId) ?? (await this.index.head(streamId));
+    if (options.commandId !== undefined) {
+      const original = await this.replayCommand(streamId, options.commandId);
+      if (original) return original;
+    }
+    assertExpectedVersion(streamId, expected, head.version);
+    if (validated.length === 0) return { streamId, events: [], nextExpectedVersion: head.version, alreadyApplied: false };
+    const recordedAt = new Date();
+    const iso = recordedAt.toISOString();
+    const values = validated.map((event, i) =>
+      encodeEnvelope({ ...event, eventId: randomUUID(), streamVersion: head.version + i + 1 }, iso, options),
+    );
+    const messages = values.map((value) => ({ key: streamId, value, time: recordedAt }));
+    const next = await this.publish(streamId, head, messages);
+    if (next === undefined) return undefined;
+    const firstOffset = next - values.length;
+    const version = head.version + values.length;
+    const command: AppliedCommand = { firstOffset, count: values.length, version };
+    this.index.appended(streamId, head.version, { version, lastOffset: next - 1 }, options.commandId, command);
+    const recorded = values.map((value, i) => this.recorded(storedEnvelope(value, streamId, firstOffset + i)));
+    this.cache.appended(streamId, head.version, recorded);
+    return { streamId, events: recorded, nextExpectedVersion: version, alreadyApplied: false };
+  }
+
   /**
-   * One publish of an append. On a log shared by several processes (one that
-   * offers publishExpecting, like the JetStream log) the server checks that
-   * the stream's newest message is still the one this append was decided
-   * on, so two processes cannot both append at the same version; the turn
-   * above only orders the writers of this process.
+   * One publish of an append; the log's next offset after it. On a log
+   * shared by several processes (one that offers publishExpecting, like the
+   * JetStream log) the server checks that the stream's newest message is
+   * still the one this append was decided on, so two processes cannot both
+   * append at the same version; the turn above only orders the writers of
+   * this process. When another process got in first, nothing was stored and
+   * the answer is undefined. A batch the log stored only part of (JetStream
+   * before nats-server 2.12 has no atomic batch) cannot be tried again
+   * without writing its first events twice: that is a PartialAppendError.
    */
-  private async publish(streamId: string, head: StreamHead, expected: ExpectedVersion, messages: PublishMessage[]): Promise<number> {
+  private async publish(streamId: string, head: StreamHead, messages: PublishMessage[]): Promise<number | undefined> {
     const shared = this.log as BlockingLog & Partial<ConditionalPublisher>;
     if (typeof shared.publishExpecting !== 'function') return this.log.publish(messages);
     const result = await shared.publishExpecting(streamId, head.version === 0 ? null : head.lastOffset, messages);
     if (result.ok) return result.nextOffset;
     this.index.forget(streamId);
-    const actual = await this.index.head(streamId);
-    throw new ConcurrencyError(streamId, expected === 'any' ? head.version : expected, actual.version);
+    if (result.stored > 0) throw new PartialAppendError(streamId, result.stored, messages.length);
+    return undefined;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult<E>> {

@@ -2,7 +2,7 @@
 // only the log it is given changes. Also shows the hook the store can use
 // to make its version check hold across processes (publishExpecting).
 import { expect } from 'chai';
-import { ConcurrencyError, LogEventStore } from '../../src/eventstore/index.js';
+import { ConcurrencyError, LogEventStore, PartialAppendError } from '../../src/eventstore/index.js';
 import { openJetStream, type JetStreamLog } from '../../src/jetstream/index.js';
 import { useNatsServer } from './harness.js';
 
@@ -73,5 +73,41 @@ describe('event store on JetStream', function () {
     stores.push(reader);
     const read = await reader.readStream('acct-1');
     expect(read.events.map((e) => e.meta.streamVersion)).to.deep.equal([1, 2]);
+  });
+
+  it('appends that expect no particular version ("any", "stream-exists") from two processes all land, numbered in order', async function () {
+    const a = new LogEventStore(await open('ES4'), { cachedStreams: 0 });
+    const b = new LogEventStore(await open('ES4'), { cachedStreams: 0 });
+    stores.push(a, b);
+    await a.appendToStream('acct-1', { type: 'Opened', data: {} });
+    const appends = Array.from({ length: 40 }, (_, i) =>
+      (i % 2 ? b : a).appendToStream('acct-1', { type: 'Deposited', data: { i } }, { expectedVersion: i % 4 < 2 ? 'any' : 'stream-exists' }),
+    );
+    const results = await Promise.all(appends);
+    expect(results.map((r) => r.events[0]!.meta.streamVersion).sort((x, y) => x - y)).to.deep.equal(Array.from({ length: 40 }, (_, i) => i + 2));
+    const read = await a.readStream('acct-1');
+    expect(read.events.map((e) => e.meta.streamVersion)).to.deep.equal(Array.from({ length: 41 }, (_, i) => i + 1));
+    expect(read.events.slice(1).map((e) => (e.data as { i: number }).i).sort((x, y) => x - y)).to.deep.equal(Array.from({ length: 40 }, (_, i) => i));
+  });
+
+  it('an append another process cuts in the middle (no atomic batch before nats-server 2.12) is a PartialAppendError, not a conflict to retry', async function () {
+    const log = await open('ES5');
+    const a = new LogEventStore(log, { cachedStreams: 0 });
+    const b = new LogEventStore(await open('ES5'), { cachedStreams: 0 });
+    stores.push(a, b);
+    // The race made certain: b appends right after the first event of a's batch is stored.
+    const publishExpecting = log.publishExpecting.bind(log);
+    log.publishExpecting = async (key, expectedLastOffset, messages) => {
+      const first = await publishExpecting(key, expectedLastOffset, messages.slice(0, 1));
+      if (!first.ok || messages.length === 1) return first;
+      await b.appendToStream('acct-1', { type: 'Noted', data: {} });
+      const rest = await publishExpecting(key, first.nextOffset - 1, messages.slice(1));
+      return rest.ok ? rest : { ...rest, stored: rest.stored + 1 };
+    };
+    const batch = [1, 2, 3].map((i) => ({ type: 'Deposited', data: { i } }));
+    const err = await a.appendToStream('acct-1', batch, { commandId: 'c1' }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(PartialAppendError).and.include({ streamId: 'acct-1', stored: 1, total: 3 });
+    const read = await b.readStream('acct-1');
+    expect(read.events.map((e) => [e.type, e.meta.streamVersion])).to.deep.equal([['Deposited', 1], ['Noted', 2]]);
   });
 });
