@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { commandHandler, type Decider } from '../../src/aggregates/index.js';
 import { ConcurrencyError, type EventStore } from '../../src/eventstore/index.js';
 import { account, AccountOpened, Deposited, InsufficientFunds, Withdrawn, type AccountCommand, type AccountEvent, type AccountState } from './fixtures/account.js';
-import type { StoreFactory, StoreFixture } from './fixtures/stores.js';
+import { useSharedFixture, type SharedFixture, type StoreFactory, type StoreFixture } from './fixtures/stores.js';
 
 const deposited = (amount: number) => Deposited({ amount, currency: 'EUR' });
 const opened = AccountOpened({ owner: 'ann' });
@@ -126,18 +126,13 @@ export function commandHandlerSuite(factory: StoreFactory): void {
   });
 
   describe(`commandHandler in two processes on one log (${factory.name})`, () => {
-    let f: StoreFixture;
+    const shared = useSharedFixture(factory);
+    let f: SharedFixture;
     let other: EventStore<AccountEvent>;
-    beforeEach(async function () {
-      // As the README says for several writers: no process-local caches.
-      f = await factory.create({ cachedStreams: 0 });
-      if (!f.another) {
-        await f.cleanup();
-        this.skip(); // a local log has one writer: its directory is locked
-      }
+    beforeEach(async () => {
+      f = shared();
       other = (await f.another({ cachedStreams: 0 })).store;
     });
-    afterEach(() => f?.cleanup());
 
     it('applies every command of two racing handlers exactly once, in strictly sequential versions; losers decide again', async () => {
       const decider = countingDecides();
