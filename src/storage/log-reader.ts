@@ -75,7 +75,7 @@ export class LogReader {
     let si = this.consumeSegment(offset);
     for (;;) {
       const seg = this.log.segments[si]!;
-      const index = seg.getIndex();
+      const index = seg.verifiedIndex();
       if (offset === OffsetNewest) return { nextOffset: index.nextOffset, messages: [] };
       const messages: Message[] = [];
       for (const i of index.keyMatches(hash.hi, hash.lo)) {
@@ -122,21 +122,35 @@ export class LogReader {
         const i = seg.getIndex().findExact(newest);
         if (i >= 0) {
           const m = seg.readOne(i);
-          if (sameKey(m.key, k)) return m;
+          if (sameKey(m.key, k)) return this.verifiedFrom(si, m);
         }
         for (let sj = si; sj >= 0; sj--) {
           const m = this.newestWithKey(sj, k, hash);
-          if (m) return m;
+          if (m) return this.verifiedFrom(sj, m);
         }
       }
     }
+    // No item names the key: that is an answer only if no item hides it behind a damaged hash.
+    this.verifiedFrom(0, null);
     throw notFound(`not found: no message with key ${describeKey(k)}`);
+  }
+
+  /**
+   * Returns `answer` once the items of segments si..head agree with their
+   * records: a key or time lookup that answers from segment si relies on
+   * every item after its answer (a newer message of the key, an earlier
+   * time) as much as on the answer itself.
+   */
+  private verifiedFrom<T>(si: number, answer: T): T {
+    const segs = this.log.segments;
+    for (let j = segs.length - 1; j >= si; j--) segs[j]!.ensureVerified();
+    return answer;
   }
 
   /** The newest message with key `k` in segment `si` (klevdb's per-segment search). */
   private newestWithKey(si: number, k: Buffer | null, hash: KeyHash): Message | null {
     const seg = this.log.segments[si]!;
-    const matches = seg.getIndex().keyMatches(hash.hi, hash.lo);
+    const matches = seg.verifiedIndex().keyMatches(hash.hi, hash.lo);
     for (let j = matches.length - 1; j >= 0; j--) {
       const m = seg.readOne(matches[j]!);
       if (sameKey(m.key, k)) return m;
@@ -164,11 +178,13 @@ export class LogReader {
     const segs = this.log.segments;
     // klevdb asks the segments newest first; the answer lies in the newest one whose first time is <= ts.
     const head = segs[segs.length - 1]!;
-    const i = head.getIndex().findTime(ts);
+    const i = head.verifiedIndex().findTime(ts);
     if (i >= 0) return head.readOne(i);
     if (i === INDEX_EMPTY) throw invalidOffset(`invalid offset: no time items in segment ${head.offset}`);
     if (i === AFTER_END) throw notFound(`not found: no message at or after ${start.toISOString()}`);
     const si = this.newestSealedStartingBy(ts);
+    // The search read first times from the index files of segments si..head: check them before the answer counts.
+    this.verifiedFrom(Math.max(si, 0), null);
     if (si < 0) return segs[0]!.readOne(0);
     const seg = segs[si]!;
     const k = seg.getIndex().findTime(ts);

@@ -13,7 +13,7 @@ import { sendReport } from './reliability-fork.js';
 export type CorruptReport =
   | { t: 'reference'; problems: string[]; calls: number }
   | { t: 'tick'; n: number; what: string }
-  /** `violations`: not explained by a known finding; `known`: ids of the known findings this damage shows. */
+  /** `violations`: not explained by a documented limit; `known`: ids of the documented limits this damage shows. */
   | { t: 'violations'; what: string; violations: string[]; known: string[] }
   | { t: 'done'; damages: number; calls: number; largestBuffer: number; rssGrowth: number; heapGrowth: number }
   | { t: 'failed'; message: string };
@@ -67,7 +67,7 @@ function damages(c: CorruptCase, files: Map<string, Buffer>): Damage[] {
             copy[at] = copy[at]! ^ 0xff;
             fs.writeFileSync(file(dir), copy);
           },
-          mustKeep: kind === 'index' ? total : recordOf(at),
+          mustKeep: kind === 'index' ? indexMustKeep(c, data, at, total) : recordOf(at),
           headerDamage: kind === 'log' && at < 8,
         });
       }
@@ -94,6 +94,18 @@ function damages(c: CorruptCase, files: Map<string, Buffer>): Damage[] {
     }
   }
   return out;
+}
+
+/**
+ * What recover must keep after an index byte flip: everything, except that a
+ * V1 record's time is not checksummed, so where it and the index item
+ * disagree (and the item still fits the index's own order) recover cannot
+ * tell which is damaged and keeps the records before it (README, "Where V1
+ * cannot detect damage").
+ */
+function indexMustKeep(c: CorruptCase, data: Buffer, at: number, total: number): number {
+  const m = /index item (\d+) \(offset \d+\) time byte/.exec(describeByte(c, 'index', data, at, 0));
+  return c.version === 'V1' && m ? Number(m[1]) : total;
 }
 
 /**

@@ -331,26 +331,19 @@ function sameButTime(c: CorruptCase, value: unknown): boolean {
   });
 }
 
-/** The messages in the value are published ones, some of them at another offset. */
-function sameButOffset(c: CorruptCase, value: unknown): boolean {
-  const contents = new Set(published(c).map((m, i) => JSON.stringify({ ...expectedView(m, i), offset: 0 })));
-  return (Array.isArray(value) ? value : [value]).every(
-    (m) => m === null || typeof m !== 'object' || !('offset' in m) || contents.has(JSON.stringify({ ...(m as MessageView), offset: 0 })),
-  );
-}
-
 /** Offsets of the messages in an outcome's value. */
 const offsetsIn = (value: unknown): number[] =>
   (Array.isArray(value) ? value : [value]).filter((m) => m !== null && typeof m === 'object' && 'offset' in m).map((m) => (m as MessageView).offset);
 
-// --- known findings ---------------------------------------------------------
+// --- documented limits ------------------------------------------------------
 
 /**
- * A deviation the library is known to show (see the report in
- * test/reliability/corruption.spec.ts): which damages and calls it concerns
- * and exactly which outcomes it tolerates there. Anything else still fails.
+ * Behaviour the README documents that the undamaged-or-ERR_CORRUPTED rule
+ * does not cover (README, "Durability and corruption"): which damages and
+ * calls it concerns and exactly which outcomes it allows there. Anything
+ * else still fails.
  */
-export interface KnownFinding {
+export interface DocumentedLimit {
   id: string;
   title: string;
   applies(c: CorruptCase, damage: string, call: string): boolean;
@@ -358,63 +351,31 @@ export interface KnownFinding {
 }
 
 const hasCode = (o: Outcome | null, ...codes: string[]): boolean => o !== null && 'code' in o && codes.includes(o.code);
-/** Every message in the answer is one that was published, unchanged (maybe not the one asked for). */
-const realMessages = (c: CorruptCase, o: Outcome | null): boolean => o !== null && 'ok' in o && wrongMessages(c, o.ok).length === 0;
 /** Published messages only, and not `lost`. */
-const realWithout = (c: CorruptCase, o: Outcome | null, lost: number): boolean => realMessages(c, o) && !offsetsIn((o as { ok: unknown }).ok).includes(lost);
+const realWithout = (c: CorruptCase, o: Outcome | null, lost: number): boolean =>
+  o !== null && 'ok' in o && wrongMessages(c, o.ok).length === 0 && !offsetsIn(o.ok).includes(lost);
 
-export const KNOWN_FINDINGS: KnownFinding[] = [
-  {
-    id: 'index-key-hash',
-    title: 'a flipped key hash in an index item is not detected: getByKey answers an older message of the key or ERR_NOT_FOUND, consumeByKey skips the message',
-    applies: (_c, d, call) => / key hash byte /.test(d) && /getByKey|consumeByKey/.test(call),
-    tolerates: (c, o) => realMessages(c, o) || hasCode(o, 'ERR_NOT_FOUND'),
-  },
-  {
-    id: 'index-time',
-    title: 'a flipped time in an index item is not detected: getByTime answers another stored message or ERR_NOT_FOUND',
-    applies: (_c, d, call) => /index item \d+ \(offset \d+\) time byte /.test(d) && /getByTime/.test(call),
-    tolerates: (c, o) => realMessages(c, o) || hasCode(o, 'ERR_NOT_FOUND', 'ERR_INVALID_OFFSET'),
-  },
-  {
-    id: 'index-last-offset',
-    title: "a larger offset in the last index item is accepted: nextOffset jumps, get of the real last offset is ERR_NOT_FOUND ('deleted')",
-    applies: (_c, d, call) => /index item 5 \(offset 5\) offset byte /.test(d) && /nextOffset\(\)|get\(5\)/.test(call),
-    tolerates: (_c, o) => (o !== null && 'ok' in o && typeof o.ok === 'number' && o.ok > 6) || hasCode(o, 'ERR_NOT_FOUND'),
-  },
+export const DOCUMENTED_LIMITS: DocumentedLimit[] = [
   {
     id: 'readonly-unindexed-tail',
-    title: 'a readonly open of a head whose index lacks its last record (an interrupted append) answers without that message, where the writer open says ERR_CORRUPTED',
+    title: 'a readonly open reads a head up to its last indexed record: bytes after it may be an append in progress, so it answers without them (the writer open says ERR_CORRUPTED)',
     applies: (c, d, call) => c.target === 'head' && /index cut to \d+ bytes \(0 of the last item/.test(d) && call.startsWith('readonly: '),
     tolerates: (c, o) => realWithout(c, o, 5) || hasCode(o, 'ERR_NOT_FOUND', 'ERR_INVALID_OFFSET') || (o !== null && 'ok' in o && o.ok === 5),
   },
   {
     id: 'v1-time-unchecked',
-    title: "V1's CRC covers only key and value: a flipped record time reads back as another time (or ERR_RANGE), and check passes without a time index",
+    title: "V1's CRC covers only key and value: a record time flipped to a value its index item cannot contradict (no time index, or one the time chain hides) reads back as that time",
     applies: (c, d) => c.version === 'V1' && /record \d+ \(offset \d+\) time byte /.test(d),
-    tolerates: (c, o) => hasCode(o, 'ERR_RANGE') || (o !== null && 'ok' in o && sameButTime(c, o.ok)),
-  },
-  {
-    id: 'v1-offset-range',
-    title: "V1's CRC does not cover the record offset: a flipped high byte reads as ERR_RANGE ('beyond the safe integer range'), not ERR_CORRUPTED",
-    applies: (c, d) => c.version === 'V1' && /record \d+ \(offset \d+\) offset byte /.test(d),
-    tolerates: (_c, o) => hasCode(o, 'ERR_RANGE'),
-  },
-  {
-    id: 'v1-offset-recover',
-    title:
-      "V1: recover takes a damaged record offset for real and rewrites the (good) index with it: the last message then reads back at the damaged offset, and nextOffset follows it; an offset out of order leaves a log that no open, not even recover's, accepts",
-    applies: (c, d, call) => c.version === 'V1' && c.target === 'head' && /record \d+ \(offset \d+\) offset byte /.test(d) && /^(recover: |check after recover)/.test(call),
-    tolerates: (c, o) => o === null || hasCode(o, 'ERR_CORRUPTED') || (o !== null && 'ok' in o && (typeof o.ok === 'number' || sameButOffset(c, o.ok))),
+    tolerates: (c, o) => o !== null && 'ok' in o && sameButTime(c, o.ok),
   },
 ];
 
-/** Splits violations into unknown ones and the ids of the known findings that explain the rest. */
+/** Splits violations into unknown ones and the ids of the documented limits that explain the rest. */
 export function classify(c: CorruptCase, damage: string, violations: Violation[]): { unknown: string[]; known: string[] } {
   const unknown: string[] = [];
   const known = new Set<string>();
   for (const v of violations) {
-    const f = KNOWN_FINDINGS.find((k) => k.applies(c, damage, v.call) && k.tolerates(c, v.outcome));
+    const f = DOCUMENTED_LIMITS.find((k) => k.applies(c, damage, v.call) && k.tolerates(c, v.outcome));
     if (f) known.add(f.id);
     else unknown.push(v.text);
   }

@@ -166,8 +166,9 @@ export function decodeRecord(version: FormatVersion, buf: Buffer, at: number, pl
     keyStart = at + 28;
   } else {
     if (crc32c(buf.subarray(at + 28, end)) !== buf.readUInt32BE(at + 24)) throw corrupted(`log corrupted: crc failed ${describePlace(place, at)}`);
-    offset = readInt64(buf, at, 'offset');
-    timeMicros = readInt64(buf, at + 8, 'time');
+    // V1's CRC leaves offset and time out, and no writer makes either this large: out of range means damaged.
+    offset = readV1Int64(buf, at, 0, 'offset', place);
+    timeMicros = readV1Int64(buf, at, 8, 'time', place);
     keyLength = buf.readUInt32BE(at + 16);
     valueLength = buf.readUInt32BE(at + 20);
     keyStart = at + 28;
@@ -180,6 +181,14 @@ export function decodeRecord(version: FormatVersion, buf: Buffer, at: number, pl
     value: valueLength > 0 ? buf.subarray(valueStart, valueStart + valueLength) : null,
     end,
   };
+}
+
+function readV1Int64(buf: Buffer, at: number, field: number, what: string, place: RecordPlace): number {
+  try {
+    return readInt64(buf, at + field, what);
+  } catch {
+    throw corrupted(`log corrupted: ${what} out of range in the record ${describePlace(place, at)} (V1 records do not checksum it)`);
+  }
 }
 
 /** The error for a record cut after its header, worded as klevdb words it. */

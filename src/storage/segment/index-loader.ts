@@ -41,17 +41,21 @@ export function indexFromLog(
   file: string,
   p: IndexParams,
   segmentOffset: number,
-  onRecord?: (rec: DecodedRecord, position: number) => void,
+  /** Throws a LogError for a record that must end the readable prefix (before it is indexed). */
+  accept?: (rec: DecodedRecord, position: number, item: number) => void,
 ): { index: SegmentIndex; end: ScanEnd } {
   const index = new SegmentIndex(p, segmentOffset, 0, 1024);
   const item = emptyItem();
   let prev = 0;
   const end = scanRecords(log, file, (rec, position) => {
+    // Appends hand out increasing offsets: one that is not is damage (V1 does not checksum it), and it ends the readable prefix.
+    if (rec.offset < index.nextOffset) throw corrupted(`log corrupted: the record at byte ${position} of ${file} holds offset ${rec.offset}, not after ${index.nextOffset - 1}`);
+    accept?.(rec, position, index.count);
     newIndexItem(p, rec, position, prev, item);
     prev = item.timestamp;
     index.append(item);
-    onRecord?.(rec, position);
   });
+  index.verified = index.count;
   return { index, end };
 }
 

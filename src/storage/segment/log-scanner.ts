@@ -48,16 +48,19 @@ export function openLogForRead(file: string, segmentOffset: number): OpenedLog {
 }
 
 /**
- * Visits every whole record from the first one to the end of `size` bytes.
- * Stops at the first problem and says what it was; never throws for damage.
+ * Visits every whole record from `start` (the first record) to the end of
+ * `size` bytes. Stops at the first problem and
+ * says what it was; never throws for damage (a LogError thrown by `visit`,
+ * such as an offset out of order, ends the scan as damage at that record).
  */
 export function scanRecords(
   log: OpenedLog,
   file: string,
   visit: (record: DecodedRecord, position: number) => void,
   size = log.size,
+  start = initialPosition(log.version),
 ): ScanEnd {
-  let position = initialPosition(log.version);
+  let position = start;
   let chunk: Buffer = Buffer.alloc(0);
   let chunkStart = position;
   for (;;) {
@@ -71,7 +74,12 @@ export function scanRecords(
       throw err;
     }
     if (typeof decoded !== 'string') {
-      visit(decoded, position);
+      try {
+        visit(decoded, position);
+      } catch (err) {
+        if (err instanceof LogError) return { kind: 'corrupted', position, error: err };
+        throw err;
+      }
       position += decoded.end - at;
       continue;
     }
@@ -96,5 +104,7 @@ export function scanRecords(
     want = Math.max(want, Math.min(RECORD_HEADER_SIZE, remaining));
     chunk = readAt(log.fd, position, want);
     chunkStart = position;
+    // `size` promised bytes the file does not have (it shrank, or a damaged length pointed past its end).
+    if (chunk.length < want) return { kind: 'corrupted', position, error: shortRecordError(log.version, describePlace({ file, base: position }, 0)) };
   }
 }

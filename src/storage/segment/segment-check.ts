@@ -2,7 +2,9 @@
 import fs from 'node:fs';
 import { LogError } from '../errors.js';
 import type { IndexParams } from '../format/index-format.js';
+import type { DecodedRecord } from '../format/message-format.js';
 import { indexFromLog, readIndexFile, writeIndexFile } from './index-loader.js';
+import { itemTimeFits } from './index-verify.js';
 import { openLogForRead } from './log-scanner.js';
 import { type SegmentFiles, fsError, readAt, removeIfExists, syncDir, writeAll } from './segment-files.js';
 import type { SegmentIndex } from './segment-index.js';
@@ -37,6 +39,48 @@ export function checkSegment(seg: SegmentFiles, params: IndexParams): void {
   }
 }
 
+/** The index file's items; null when there is none, 'unreadable' when it is damaged beyond decoding. */
+function readableIndex(seg: SegmentFiles, params: IndexParams): ReturnType<typeof readIndexFile> | 'unreadable' {
+  try {
+    return readIndexFile(seg, params);
+  } catch (err) {
+    if (!(err instanceof LogError && err.code === 'ERR_CORRUPTED')) throw err;
+    return 'unreadable';
+  }
+}
+
+/**
+ * V1 records do not checksum their offset and time, so a damaged one reads
+ * as a whole record. Where the old index still describes the record (same
+ * position), an offset or time that disagrees with it ends the prefix
+ * recover keeps, rather than being written into the new index as truth.
+ */
+function v1RecordsAgreeWith(old: SegmentIndex, seg: SegmentFiles): (rec: DecodedRecord, position: number, item: number) => void {
+  let trusted = true;
+  let expected = seg.offset;
+  const disagree = (position: number, i: number, what: string): LogError =>
+    new LogError('ERR_CORRUPTED', `log corrupted: the V1 record at byte ${position} of ${seg.logPath} disagrees with item ${i} of its index about its ${what}`);
+  return (rec, position, i) => {
+    const next = expected;
+    expected = rec.offset + 1;
+    // Once the index is found to be the damaged side, stop comparing with it.
+    if (!trusted || i >= old.count || old.positionAt(i) !== position) {
+      trusted = false;
+      return;
+    }
+    if (old.offsetAt(i) !== rec.offset) {
+      // Appends number records one after the other: the side that keeps the sequence is the undamaged one.
+      if (rec.offset === next) trusted = false;
+      else throw disagree(position, i, 'offset');
+    } else if (old.times && !itemTimeFits(old, i, rec.timeMicros)) {
+      // An item time out of the index's own order is the damaged side; otherwise nothing tells which one is.
+      const t = old.times;
+      if ((i > 0 && t[i]! < t[i - 1]!) || (i + 1 < old.count && t[i]! > t[i + 1]!)) trusted = false;
+      else throw disagree(position, i, 'time');
+    }
+  };
+}
+
 /** What recover did to a segment. */
 export interface RecoverOutcome {
   /** Bytes cut from the end of the log (0 when it was whole). */
@@ -51,11 +95,13 @@ export interface RecoverOutcome {
  * rebuilds it), one that differs is rewritten in its own version.
  */
 export function recoverSegment(seg: SegmentFiles, params: IndexParams): RecoverOutcome {
+  const found = readableIndex(seg, params);
   const log = openLogForRead(seg.logPath, seg.offset);
   let droppedBytes = 0;
   let rebuilt: SegmentIndex;
   try {
-    const { index, end } = indexFromLog(log, seg.logPath, params, seg.offset);
+    const accept = log.version === 'V1' && found && found !== 'unreadable' ? v1RecordsAgreeWith(found.index, seg) : undefined;
+    const { index, end } = indexFromLog(log, seg.logPath, params, seg.offset, accept);
     rebuilt = index;
     if (end.kind !== 'eof') {
       droppedBytes = log.size - end.position;
@@ -76,16 +122,10 @@ export function recoverSegment(seg: SegmentFiles, params: IndexParams): RecoverO
   }
 
   let indexRepaired = false;
-  let found: ReturnType<typeof readIndexFile>;
-  try {
-    found = readIndexFile(seg, params);
-  } catch (err) {
-    if (!(err instanceof LogError && err.code === 'ERR_CORRUPTED')) throw err;
+  if (found === 'unreadable') {
     removeIfExists(seg.indexPath);
-    found = null;
     indexRepaired = true;
-  }
-  if (found && !sameItems(found.index, rebuilt)) {
+  } else if (found && !sameItems(found.index, rebuilt)) {
     removeIfExists(seg.indexPath);
     writeIndexFile(seg.indexPath, found.version, params, rebuilt);
     indexRepaired = true;

@@ -28,6 +28,8 @@ export class SegmentIndex {
   /** Key hash -> items, built on the first key lookup while the segment takes appends. */
   private headKeys: Map<number, number | number[]> | null = null;
   private sealed = false;
+  /** Items [0, verified) are known to agree with their records (index-verify.ts): built from the log, checked, or appended by this process. */
+  verified = 0;
 
   constructor(
     readonly params: IndexParams,

@@ -4,6 +4,7 @@ import { type IndexItem, type IndexParams, INDEX_HEADER_SIZE, detectIndexVersion
 import { type FormatVersion, FILE_HEADER_SIZE, detectMessageVersion, encodeRecord, initialPosition, messageFileHeader, recordSize } from '../format/message-format.js';
 import { FileSyncer } from './file-syncer.js';
 import { checkLogTail, emptyItem, loadSegmentIndex, newIndexItem, validateIndex } from './index-loader.js';
+import { verifyItems } from './index-verify.js';
 import { type SegmentFiles, fsError, readAt, readFileHead, writeAll } from './segment-files.js';
 import { SegmentIndex } from './segment-index.js';
 import { SegmentReader } from './segment-reader.js';
@@ -59,6 +60,9 @@ export class SegmentWriter {
         for (let i = 0; i < loaded.count; i++) index.append(loaded.item(i, item));
         validateIndex(index, files, initialPosition(version), logSize);
         checkLogTail(logFd, files, version, index, logSize, 'open with recover: true');
+        // The head is at most a rollover's worth of bytes: check every item once, and trust our own appends after.
+        verifyItems({ fd: logFd, size: logSize, version }, files.logPath, files.indexPath, index, 0, logSize);
+        index.verified = index.count;
       } else {
         index = new SegmentIndex(params, files.offset, nextTime);
       }
@@ -107,7 +111,9 @@ export class SegmentWriter {
       offset++;
     }
     this.writeOrRollBack(logBuf, indexBuf);
+    const trusted = this.index.verified === this.index.count;
     for (const item of items) this.index.append(item);
+    if (trusted) this.index.verified = this.index.count;
     this.logSize += logBuf.length;
     this.indexSize += indexBuf.length;
     this.reader.dataEnd = this.logSize;
