@@ -12,11 +12,31 @@ import { INDEX_HEADER_SIZE, decodeIndexItem, detectIndexVersion, indexItemSize }
 import { initialPosition } from './format/message-format.js';
 import { emptyItem, indexFromLog } from './segment/index-loader.js';
 import { openLogForRead } from './segment/log-scanner.js';
-import { type SegmentFiles, fileSize, findSegments, readAt, segmentFiles } from './segment/segment-files.js';
+import { LogError } from './errors.js';
+import { type SegmentFiles, fileSize, findSegments, fsError, readAt, segmentFiles } from './segment/segment-files.js';
 import { SegmentIndex } from './segment/segment-index.js';
 import { SegmentReader } from './segment/segment-reader.js';
 import { supersededByInterruptedRewrite } from './segment/rewrite.js';
 import type { KlevLog } from './log.js';
+
+/** How often a follower's read starts over after meeting a file mid-rewrite. */
+export const FOLLOW_RETRIES = 4;
+
+/** Blocks for `ms` milliseconds: the reads are synchronous, and the writer needs a moment to finish its renames. */
+export function pauseSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** What a follower's read that kept failing throws: always a LogError. */
+export function followFailure(err: unknown, dir: string): Error {
+  if (err instanceof LogError) return err;
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ENOENT') {
+    return new LogError('ERR_CORRUPTED', `log corrupted: a segment file of ${dir} kept vanishing while followWriter read it (${e.message}); if a writer is rewriting, read again`, { cause: err });
+  }
+  const wrapped = fsError(err, `read ${dir}`);
+  return wrapped instanceof LogError ? wrapped : new LogError('ERR_CORRUPTED', `log corrupted: ${wrapped.message}`, { cause: err });
+}
 
 /** Directory changes younger than this are looked at again: file times tick coarsely. */
 const SETTLE_NS = 2_000_000_000n;
@@ -27,6 +47,8 @@ export class Follower {
   private headIndexBytes = 0;
   private headIndexVersion: 'V1' | 'V2' | null = null;
   private headReader: SegmentReader | null = null;
+  /** The highest next offset this follower has seen. */
+  private highestNext = 0;
 
   constructor(private readonly log: KlevLog) {}
 
@@ -39,6 +61,21 @@ export class Follower {
       this.rescan();
     }
     this.growHead();
+    this.keepNextOffset();
+  }
+
+  /**
+   * Next offsets never go back (a writer that deletes its newest message
+   * starts a new head at the old next offset first). A view that says they
+   * did was put together mid-change: the directory listed before the new
+   * head appeared, the old head's index read after its rewrite. Look again.
+   */
+  private keepNextOffset(): void {
+    for (let attempt = 1; attempt <= FOLLOW_RETRIES && this.headNextOffset() < this.highestNext; attempt++) {
+      pauseSync(attempt);
+      this.reloadOnce();
+    }
+    this.highestNext = Math.max(this.highestNext, this.headNextOffset());
   }
 
   private headNextOffset(): number {
@@ -52,6 +89,11 @@ export class Follower {
    * (a rewrite renames its log and index one after the other).
    */
   reload(): void {
+    this.reloadOnce();
+    this.keepNextOffset();
+  }
+
+  private reloadOnce(): void {
     for (const r of this.log.segments) r.close();
     this.headReader = null;
     this.dirChange = -1n;
@@ -133,7 +175,12 @@ export class Follower {
   }
 
   private readNewItems(head: SegmentReader, files: SegmentFiles, index: SegmentIndex, size: number): void {
-    const fd = fs.openSync(files.indexPath, 'r');
+    let fd: number;
+    try {
+      fd = fs.openSync(files.indexPath, 'r');
+    } catch (err) {
+      throw fsError(err, `open ${files.indexPath}`);
+    }
     try {
       if (!this.headIndexVersion) {
         if (size < INDEX_HEADER_SIZE) return;

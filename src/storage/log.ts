@@ -9,7 +9,7 @@ import { LogReader } from './log-reader.js';
 import { collectOffsets, prepareMessages } from './publish-input.js';
 import { type ResolvedOptions, resolveOptions } from './log-options.js';
 import { DirectoryLock } from './lock.js';
-import { Follower } from './follow.js';
+import { FOLLOW_RETRIES, Follower, followFailure, pauseSync } from './follow.js';
 import { checkSegment, recoverSegment } from './segment/segment-check.js';
 import { findSegments, segmentFiles, fileSize } from './segment/segment-files.js';
 import { SegmentReader } from './segment/segment-reader.js';
@@ -106,17 +106,24 @@ export class KlevLog implements Log {
   /**
    * Runs a read; a follower that meets a file the writer just removed or
    * renamed, or an index that no longer matches its log mid-rewrite, looks at
-   * the directory afresh and reads once more. A second failure is real.
+   * the directory afresh and reads again, a few times (a rewrite is a few
+   * renames), pausing a little longer each time. A failure that outlasts
+   * them is real.
    */
   private followed<T>(read: () => T): T {
     if (!this.follower) return read();
-    try {
-      return read();
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException)?.code;
-      if (code !== 'ENOENT' && code !== 'ERR_CORRUPTED') throw err;
-      this.follower.reload();
-      return read();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // The reload is inside the try: it meets the same vanishing files.
+        if (attempt > 0) {
+          pauseSync(attempt - 1);
+          this.follower.reload();
+        }
+        return read();
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException)?.code;
+        if ((code !== 'ENOENT' && code !== 'ERR_CORRUPTED') || attempt >= FOLLOW_RETRIES) throw followFailure(err, this.dir);
+      }
     }
   }
 

@@ -50,28 +50,3 @@ export interface FollowStop {
   offsets: number[];
   next: number;
 }
-
-/**
- * Failures followers are known to show while the writer rewrites segments
- * (see the report in test/reliability/processes.spec.ts). Each concerns
- * failed calls only: a wrong message or a consume going back is never
- * tolerated.
- */
-export const KNOWN_FOLLOW_FINDINGS: { id: string; title: string; matches: RegExp }[] = [
-  {
-    id: 'follow-enoent',
-    title: 'a follower opens a segment file the writer just removed or renamed (delete, compaction) and throws a plain Error ENOENT, not a LogError',
-    matches: /^[^:]+: non-LogError Error: ((open|read) \S+\/\d{20}\.(log|index): )?ENOENT: no such file or directory, open '\S+\/\d{20}\.(log|index)'/,
-  },
-  {
-    id: 'follow-stale-index',
-    title:
-      "a follower reading a segment the writer is rewriting (delete, compaction) pairs the old index with the new log: ERR_CORRUPTED on a healthy log ('index says offset X but the record holds Y', 'short data', 'invalid header', ...)",
-    matches: /^[^:]+: ERR_CORRUPTED log corrupted: (index of \S+ says offset \d+ but the record at byte \d+ of \S+ holds \d+|(short data|invalid header|crc failed|bad trailer) at byte \d+ of \S+\/\d{20}\.log)/,
-  },
-  {
-    id: 'follow-next-offset-back',
-    title: "a follower's next offset goes back for a moment when the writer deletes the newest message: consume of the next offset it gave is ERR_INVALID_OFFSET",
-    matches: /^consume\(\d+, \d+\): ERR_INVALID_OFFSET invalid offset: \d+ is after the end of the log \(next offset \d+\)/,
-  },
-];

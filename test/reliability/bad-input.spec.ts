@@ -6,9 +6,7 @@
 // limit, paths that do not exist or are files, unreadable files: each is a
 // LogError (ERR_INVALID_ARGUMENT unless documented otherwise) whose message
 // names the argument, never a TypeError, a hang or a crash, and nothing on
-// disk changes. Cases where the library is known to answer otherwise run
-// their safety checks (an Error naming the path, nothing changed) and then
-// stay pending with the finding; KLEVDB_RELIABILITY_STRICT=1 makes them fail.
+// disk changes.
 import { expect } from 'chai';
 import { chmod, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -41,12 +39,11 @@ import {
 import type { Codec, Log, LogErrorCode, TLog } from '../../src/index.js';
 import { fromLog, fromLogBatches, fromLogWithStatus, fromTypedLog, fromTypedLogBatches, fromTypedLogWithStatus, toLog } from '../../src/streams/index.js';
 import { backup, check, open, recover } from '../helpers/api.js';
-import { caught, expectLogError } from '../helpers/errors.js';
+import { expectLogError } from '../helpers/errors.js';
 import { fingerprintDir } from '../helpers/fs.js';
 import { startChild, unprivilegedUser, useFastTempDirs } from '../helpers/reliability-fork.js';
 import type { UnreadableReport } from '../helpers/reliability-unreadable-child.js';
 
-const STRICT = process.env.KLEVDB_RELIABILITY_STRICT === '1';
 const IA: LogErrorCode = 'ERR_INVALID_ARGUMENT';
 const MAX_BODY = 64 * 1024 * 1024;
 /** An ill-typed argument, as untyped JavaScript callers may pass. */
@@ -56,24 +53,6 @@ const bad = <T = never>(v: unknown): T => v as T;
 const NOT_PATHS: [string, unknown][] = [['null', null], ['undefined', undefined], ['a number', 7], ['an empty string', ''], ['an object', {}], ['an array', ['/tmp']]];
 /** Not an offset or count: NaN, fractions, infinities, unsafe integers, strings, bigints. */
 const NOT_INTEGERS: [string, unknown][] = [['NaN', NaN], ['1.5', 1.5], ['Infinity', Infinity], ['2^53', 2 ** 53], ['-(2^53)', -(2 ** 53)], ['"1"', '1'], ['1n', 1n]];
-
-/**
- * Runs a case with a known finding: when `strict` (the contract) holds, the
- * finding is fixed and the test passes; otherwise `safety` must hold (the
- * call fails cleanly) and, unless strict, the test is marked pending.
- */
-async function knownFinding(ctx: Mocha.Context, finding: string, safety: () => Promise<void>, strict: () => Promise<void>): Promise<void> {
-  // A finding that was fixed passes as a plain test.
-  try {
-    await strict();
-    return;
-  } catch (err) {
-    if (STRICT) throw err;
-  }
-  await safety();
-  ctx.test!.title += ` [known finding: ${finding}]`;
-  ctx.skip();
-}
 
 describe('bad input beyond the log methods', function () {
   this.timeout(30_000);
@@ -164,20 +143,9 @@ describe('bad input beyond the log methods', function () {
         const dir = await logDir();
         const file = path.join(dir, '00000000000000000000.log');
         const before = await fingerprintDir(dir);
-        await knownFinding(
-          this,
-          `${name} of a file throws a plain Error ENOTDIR ("list segments of <path>: ENOTDIR"), not a LogError`,
-          async () => {
-            const err = (await caught(() => fn(file))) as Error;
-            expect(err, 'an Error').to.be.instanceOf(Error).and.not.instanceOf(TypeError);
-            expect(err.message, 'naming the path').to.contain(file);
-            expect(await fingerprintDir(dir), 'nothing changed').to.deep.equal(before);
-            expect(await readdir(path.dirname(dir))).to.deep.equal(['log']);
-          },
-          async () => {
-            await expectLogError(() => fn(file), IA, /0000\.log|dir/);
-          },
-        );
+        await expectLogError(() => fn(file), IA, /0000\.log|dir/);
+        expect(await fingerprintDir(dir), 'nothing changed').to.deep.equal(before);
+        expect(await readdir(path.dirname(dir))).to.deep.equal(['log']);
       });
     }
   });
@@ -230,19 +198,8 @@ describe('bad input beyond the log methods', function () {
         }
         expect(failed.length, 'the unreadable file stops the calls that need it').to.be.greaterThan(0);
         const notLogErrors = failed.filter((o) => !o.error!.logError);
-        if (notLogErrors.length) {
-          const example = `${notLogErrors[0]!.call}: ${notLogErrors[0]!.error!.name} ${notLogErrors[0]!.error!.code}: ${notLogErrors[0]!.error!.message}`;
-          await knownFinding(
-            this,
-            `an unreadable file is a plain Error EACCES, not a LogError (${notLogErrors.map((o) => o.call).join(', ')}; e.g. ${example})`,
-            async () => {
-              for (const o of notLogErrors) expect(o.error!.code, o.call).to.equal('EACCES');
-            },
-            async () => {
-              expect(notLogErrors.map((o) => o.call), 'calls failing without a LogError').to.deep.equal([]);
-            },
-          );
-        }
+        const described = notLogErrors.map((o) => `${o.call}: ${o.error!.name} ${o.error!.code}: ${o.error!.message}`);
+        expect(described, 'calls failing without a LogError').to.deep.equal([]);
       });
     }
   });
@@ -286,18 +243,7 @@ describe('bad input beyond the log methods', function () {
     ] as [string, (log: Log) => Promise<unknown>][]) {
       it(`${name}: ERR_INVALID_ARGUMENT naming options`, async function () {
         const log = await openLog();
-        await knownFinding(
-          this,
-          `${name} throws TypeError: Cannot read properties of null (reading 'followDir')`,
-          async () => {
-            const err = await caught(() => call(log));
-            expect(err, 'it rejects').to.be.instanceOf(Error);
-            expect(await log.nextOffset(), 'the log still works').to.equal(3);
-          },
-          async () => {
-            await expectLogError(() => call(log), IA, /options/);
-          },
-        );
+        await expectLogError(() => call(log), IA, /options/);
       });
     }
 
@@ -437,33 +383,14 @@ describe('bad input beyond the log methods', function () {
       ['toLog({})', () => lastValueFrom(of({ value: 'x' }).pipe(toLog(bad({}))))],
     ] as [string, () => Promise<unknown>][]) {
       it(`${name}: ERR_INVALID_ARGUMENT naming the log`, async function () {
-        await knownFinding(
-          this,
-          `${name} is not checked: the stream errors with a TypeError once subscribed`,
-          async () => {
-            const err = await caught(subscribe);
-            expect(err, 'the stream errors').to.be.instanceOf(Error);
-          },
-          async () => {
-            await expectLogError(subscribe, IA, /\blog\b/);
-          },
-        );
+        await expectLogError(subscribe, IA, /\blog\b/);
       });
     }
 
     it("toLog with options that are not an object, or a maxWait a timer cannot hold: ERR_INVALID_ARGUMENT naming them", async function () {
       const log = await openLog();
-      await knownFinding(
-        this,
-        "toLog(log, 'x') ignores the options; toLog(log, { maxWait: 2 ** 31 }) is accepted and publishes after 1 ms (TimeoutOverflowWarning)",
-        async () => {
-          expect(await lastValueFrom(of({ value: 'x' }).pipe(toLog(log, bad('x'))))).to.equal(3);
-        },
-        async () => {
-          await expectLogError(() => toLog(log, bad('x')), IA, /options/);
-          await expectLogError(() => toLog(log, { maxWait: 2 ** 31 }), IA, /maxWait/);
-        },
-      );
+      await expectLogError(() => toLog(log, bad('x')), IA, /options/);
+      await expectLogError(() => toLog(log, { maxWait: 2 ** 31 }), IA, /maxWait/);
     });
   });
 });
