@@ -5,10 +5,11 @@
  * before a key or time lookup trusts a segment's items, they are compared with
  * the records once (offset, position, time chain, key hash).
  */
-import { corrupted } from '../errors.js';
+import { type LogError, corrupted } from '../errors.js';
 import { keyHashInto } from '../format/key-hash.js';
-import type { DecodedRecord } from '../format/message-format.js';
-import { type OpenedLog, scanRecords } from './log-scanner.js';
+import { RECORD_HEADER_SIZE, recordSizeFromHeader } from '../format/message-format.js';
+import type { OpenedLog } from './log-scanner.js';
+import { readAt } from './segment-files.js';
 import type { SegmentIndex } from './segment-index.js';
 
 const scratch = { hi: 0, lo: 0 };
@@ -28,39 +29,52 @@ export function itemTimeFits(index: SegmentIndex, i: number, recordTime: number)
   return i === 0 && t > recordTime && index.baseOffset > 0;
 }
 
-/** What item `i` says that record `rec` at `position` does not; null when they agree. */
-export function itemMismatch(index: SegmentIndex, i: number, rec: DecodedRecord, position: number): string | null {
-  if (index.offsetAt(i) !== rec.offset) return `offset ${index.offsetAt(i)} where the record holds ${rec.offset}`;
-  if (index.positionAt(i) !== position) return `position ${index.positionAt(i)} where the record starts at byte ${position}`;
-  if (index.times && !itemTimeFits(index, i, rec.timeMicros)) return `time ${index.times[i]} for a record written at ${rec.timeMicros}`;
-  if (index.hashHi && index.hashLo) {
-    keyHashInto(rec.key, scratch);
-    if (index.hashHi[i] !== scratch.hi || index.hashLo[i] !== scratch.lo) return `a key hash that is not the record's key's`;
-  }
-  return null;
-}
+const CHUNK = 1 << 20;
+const TWO_32 = 0x100000000;
 
 /**
- * Compares items [from, index.count) with the records from item `from`'s
- * position to `end` (where the last item's record ends). Throws
- * ERR_CORRUPTED naming the first item that disagrees.
+ * Compares items [from, index.count) with the records they point at, up to
+ * `end` (where the last item's record ends): offset, position (each record
+ * ends where the next item starts), time chain and key hash. It reads the
+ * fields in place, in 1 MiB chunks, without decoding or checksumming the
+ * records (reads do that): a damaged record disagrees with its item just
+ * the same. Throws ERR_CORRUPTED naming the first item that disagrees.
  */
 export function verifyItems(log: OpenedLog, logPath: string, indexPath: string, index: SegmentIndex, from: number, end: number): void {
-  if (from >= index.count) return;
-  let i = from;
-  const scan = scanRecords(
-    log,
-    logPath,
-    (rec, position) => {
-      const problem = i < index.count ? itemMismatch(index, i, rec, position) : `no item for the record at byte ${position}`;
-      if (problem !== null) {
-        throw corrupted(`index corrupted: item ${i} of ${indexPath} has ${problem}; open with recover: true or remove the index file to rebuild it`);
-      }
-      i++;
-    },
-    end,
-    index.positionAt(from),
-  );
-  if (scan.kind !== 'eof') throw scan.error;
-  if (i !== index.count) throw corrupted(`index corrupted: ${indexPath} lists ${index.count - i} items past the records of ${logPath}; open with recover: true`);
+  // Offset, time and lengths follow V2's CRC; V1 starts with them. Keys start at byte 28 in both.
+  const fieldsAt = log.version === 'V2' ? 4 : 0;
+  let chunk: Buffer = Buffer.alloc(0);
+  let chunkStart = 0;
+  const fail = (i: number, problem: string): LogError =>
+    corrupted(`index corrupted: item ${i} of ${indexPath} has ${problem}; open with recover: true or remove the index file to rebuild it`);
+  for (let i = from; i < index.count; i++) {
+    const position = index.positionAt(i);
+    if (position < chunkStart || position + RECORD_HEADER_SIZE > chunkStart + chunk.length) {
+      chunk = readAt(log.fd, position, Math.max(Math.min(CHUNK, end - position), RECORD_HEADER_SIZE));
+      chunkStart = position;
+    }
+    if (chunk.length - (position - chunkStart) < RECORD_HEADER_SIZE) throw fail(i, `position ${position}, past the whole records of ${logPath}`);
+    const size = recordSizeFromHeader(log.version, chunk, position - chunkStart, { file: logPath, base: chunkStart });
+    const recordEnd = position + size;
+    const next = i + 1 < index.count ? index.positionAt(i + 1) : end;
+    if (recordEnd !== next) throw fail(i, `a record of ${size} bytes at ${position}, which does not end where the next one starts (${next})`);
+    if (recordEnd > chunkStart + chunk.length) {
+      chunk = readAt(log.fd, position, Math.max(Math.min(CHUNK, end - position), size));
+      chunkStart = position;
+      if (chunk.length < size) throw fail(i, `a record at ${position} cut by the end of ${logPath}`);
+    }
+    const at = position - chunkStart + fieldsAt;
+    const offset = chunk.readInt32BE(at) * TWO_32 + chunk.readUInt32BE(at + 4);
+    if (offset !== index.offsetAt(i)) throw fail(i, `offset ${index.offsetAt(i)} where the record holds ${offset}`);
+    if (index.times) {
+      const time = chunk.readInt32BE(at + 8) * TWO_32 + chunk.readUInt32BE(at + 12);
+      if (!itemTimeFits(index, i, time)) throw fail(i, `time ${index.times[i]} for a record written at ${time}`);
+    }
+    if (index.hashHi && index.hashLo) {
+      const keyLength = chunk.readUInt32BE(at + 16);
+      const keyStart = position - chunkStart + RECORD_HEADER_SIZE;
+      keyHashInto(keyLength > 0 ? chunk.subarray(keyStart, keyStart + keyLength) : null, scratch);
+      if (index.hashHi[i] !== scratch.hi || index.hashLo[i] !== scratch.lo) throw fail(i, 'a key hash that is not the record\'s key\'s');
+    }
+  }
 }

@@ -48,19 +48,18 @@ export function openLogForRead(file: string, segmentOffset: number): OpenedLog {
 }
 
 /**
- * Visits every whole record from `start` (the first record) to the end of
- * `size` bytes. Stops at the first problem and
- * says what it was; never throws for damage (a LogError thrown by `visit`,
- * such as an offset out of order, ends the scan as damage at that record).
+ * Visits every whole record from the first one to the end of `size` bytes.
+ * Stops at the first problem and says what it was; never throws for damage
+ * (a LogError thrown by `visit`, such as an offset out of order, ends the
+ * scan as damage at that record).
  */
 export function scanRecords(
   log: OpenedLog,
   file: string,
   visit: (record: DecodedRecord, position: number) => void,
   size = log.size,
-  start = initialPosition(log.version),
 ): ScanEnd {
-  let position = start;
+  let position = initialPosition(log.version);
   let chunk: Buffer = Buffer.alloc(0);
   let chunkStart = position;
   for (;;) {
