@@ -11,7 +11,7 @@ import { type ResolvedOptions, resolveOptions } from './log-options.js';
 import { DirectoryLock } from './lock.js';
 import { FOLLOW_RETRIES, Follower, followFailure, pauseSync } from './follow.js';
 import { checkSegment, recoverSegment } from './segment/segment-check.js';
-import { findSegments, segmentFiles, fileSize } from './segment/segment-files.js';
+import { type SegmentFiles, findSegments, segmentFiles, fileSize, removeIfExists } from './segment/segment-files.js';
 import { SegmentReader } from './segment/segment-reader.js';
 import { SegmentWriter } from './segment/segment-writer.js';
 import { settleInterruptedRewrites, supersededByInterruptedRewrite } from './segment/rewrite.js';
@@ -174,12 +174,25 @@ export class KlevLog implements Log {
     return next;
   }
 
-  /** Seals the head and starts a new one at the next offset (Go: Publish's rollover). */
+  /**
+   * Starts a new head at the next offset and seals the old one (Go:
+   * Publish's rollover). The old head is on disk before the new one exists
+   * (after a power loss, only the last segment may be cut short), and the
+   * new one is opened before the old is sealed: when that fails (a full
+   * disk), its files go and the old head stays the head, unchanged.
+   */
   private rollover(old: SegmentWriter): SegmentWriter {
-    old.seal();
+    old.syncNow();
     const files = segmentFiles(this.dir, old.nextOffset);
     const reader = new SegmentReader(files, this.opts.params, true, { rebuildVersion: this.opts.newSegmentsVersion, persistRebuilt: true });
-    const next = SegmentWriter.open(files, this.opts.params, this.opts.newSegmentsVersion, old.index.lastTimestamp, reader);
+    let next: SegmentWriter;
+    try {
+      next = SegmentWriter.open(files, this.opts.params, this.opts.newSegmentsVersion, old.index.lastTimestamp, reader);
+    } catch (err) {
+      removeNewSegment(files);
+      throw err;
+    }
+    old.seal();
     this.noteSealed(old.reader);
     this.segments.push(reader);
     this.segmentsChanged();
@@ -306,5 +319,15 @@ export class KlevLog implements Log {
     this.ensureOpen();
     const now = Date.now();
     for (const seg of this.segments) seg.gc(now, unusedForMs);
+  }
+}
+
+/** Removes the files of a head that could not be started; they hold no message. */
+function removeNewSegment(files: SegmentFiles): void {
+  try {
+    removeIfExists(files.logPath);
+    removeIfExists(files.indexPath);
+  } catch {
+    // The error that stopped the rollover says more; an empty leftover head is harmless.
   }
 }

@@ -104,7 +104,10 @@ export function fsError(err: unknown, doing: string): Error {
     // A path that is not a directory, or that we may not read, is the caller's to fix.
     return new LogError('ERR_INVALID_ARGUMENT', `${doing}: ${e.message}; check the path and its permissions`, { cause: err });
   }
-  const wrapped = new Error(`${doing}: ${e?.message ?? String(err)}`, { cause: err });
+  const wrapped =
+    e?.code === 'ENOSPC'
+      ? new Error(`${doing}: no space left on the device (ENOSPC); free some space and try again: what was written before this call is intact`, { cause: err })
+      : new Error(`${doing}: ${e?.message ?? String(err)}`, { cause: err });
   (wrapped as NodeJS.ErrnoException).code = e?.code;
   return wrapped;
 }

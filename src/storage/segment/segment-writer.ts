@@ -146,9 +146,8 @@ export class SegmentWriter {
     fs.fdatasyncSync(this.indexFd);
   }
 
-  /** Turns the head into a sealed segment (rollover); its reader stays in the log. */
+  /** Turns the head into a sealed segment (rollover, after syncNow); its reader stays in the log. */
   seal(): void {
-    this.syncNow();
     this.index.seal();
     this.reader.head = false;
     this.reader.dataEnd = this.logSize;
@@ -178,7 +177,13 @@ function openForAppend(
   const size = fs.fstatSync(fd).size;
   if (size > 0) return { fd, version: detect(fd), size };
   const h = header(newVersion);
-  writeAll(fd, h);
+  try {
+    writeAll(fd, h);
+  } catch (err) {
+    // Half a header would make the file unreadable; an empty one is written again next time.
+    fs.ftruncateSync(fd, 0);
+    throw err;
+  }
   return { fd, version: newVersion, size: h.length };
 }
 
