@@ -12,6 +12,7 @@
 // group the whole log must be the model's, and at the end check passes and
 // a reopen with check reads the same.
 import { expect } from 'chai';
+import { reportFigure } from '../helpers/figures.js';
 import fc from 'fast-check';
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -28,6 +29,8 @@ const QUERY_KEYS = ['a', 'b', 'c', '', 'zz'] as const;
 const FAR_FUTURE = new Date(8_640_000_000_000_000);
 const HELPERS = ['trimByCount', 'trimByOffset', 'compactUpdates'] as const;
 const NUM_RUNS = Number(process.env.KLEVDB_MODEL_RUNS ?? 300);
+/** Set (npm run torture does) to replay a run exactly. */
+const MODEL_SEED = process.env.KLEVDB_MODEL_SEED === undefined ? undefined : Number(process.env.KLEVDB_MODEL_SEED);
 
 const messageArb = fc.record({
   key: fc.constantFrom(...KEYS),
@@ -121,8 +124,11 @@ describe('model-based concurrency', function () {
           }
         },
       ),
-      { numRuns: NUM_RUNS },
+      { numRuns: NUM_RUNS, seed: MODEL_SEED },
     );
+    reportFigure('model-based concurrency', 'fast-check runs', NUM_RUNS);
+    reportFigure('model-based concurrency', 'groups of overlapping calls (interleavings) checked against the model', groupsRun);
+    reportFigure('model-based concurrency', 'call results checked', callsChecked);
     expect(groupsRun, 'groups run').to.be.greaterThan(NUM_RUNS * 4 - 1);
     expect(callsChecked, 'calls checked').to.be.greaterThan(groupsRun * 2);
     for (const [what, n] of Object.entries(seen)) expect(n, `${what} over all runs`).to.be.greaterThan(what === 'maxSegments' ? 3 : 0);

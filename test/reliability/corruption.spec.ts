@@ -13,6 +13,7 @@
 // record's time) is listed, with the exact outcomes it allows, in
 // DOCUMENTED_LIMITS, and each must still be observed.
 import { expect } from 'chai';
+import { reportFigure } from '../helpers/figures.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { CorruptReport } from '../helpers/reliability-corrupt-child.js';
@@ -90,6 +91,8 @@ describe('torn and corrupt files', function () {
 
       const done = reports.find((x) => x.t === 'done');
       if (!done || done.t !== 'done') expect.fail('the child did not finish');
+      reportFigure('torn and corrupt files', `${c.damage === 'flip' ? 'bytes flipped' : 'cuts'} (${caseName(c)})`, done.damages);
+      reportFigure('torn and corrupt files', 'calls answered on damaged logs', done.calls);
       const ticks = reports.filter((x) => x.t === 'tick').length;
       expect(done.damages, 'every damage was tried').to.equal(ticks).and.to.be.greaterThan(c.damage === 'flip' ? 100 : 30);
       expect(done.calls, 'calls made on damaged logs').to.be.greaterThan(done.damages * 10);

@@ -6,6 +6,7 @@
 // after a byte budget, part of a write landing first, as a real disk does)
 // and on a real 1 MiB tmpfs when this process may mount one (root).
 import { expect } from 'chai';
+import { reportFigure } from '../helpers/figures.js';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -117,6 +118,7 @@ describe('disk full', function () {
       const root = await mkdtemp(path.join(os.tmpdir(), 'klevdb-full-'));
       try {
         for (const budget of budgets) await fillAndRecover(await simulatedDisk(root, budget), (l) => (log = l));
+        reportFigure('disk full', 'points where a simulated disk filled up', budgets.length);
       } finally {
         await rm(root, { recursive: true, force: true });
       }
@@ -154,6 +156,7 @@ describe('disk full', function () {
       const filler = path.join(mountPoint, 'filler');
       await writeFile(filler, Buffer.alloc(400 * 1024));
       await fillAndRecover({ dir: path.join(mountPoint, 'log'), free: () => rm(filler, { force: true }) }, (l) => (log = l));
+      reportFigure('disk full', 'real tmpfs filled up', 1);
     });
   });
 });

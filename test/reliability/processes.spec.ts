@@ -7,6 +7,7 @@
 // none, and that once the writer stops every reader's whole log is the
 // writer's.
 import { expect } from 'chai';
+import { reportFigure } from '../helpers/figures.js';
 import { compactUpdatesMulti, deleteMulti, OffsetOldest } from '../../src/index.js';
 import type { Log } from '../../src/index.js';
 import { check, open } from '../helpers/api.js';
@@ -103,8 +104,11 @@ describe('followWriter readers in other processes', function () {
       expect(failed, `reader ${i} failed`).to.equal(undefined);
       expect({ code: o.code, signal: o.signal, silent: o.silent }, `reader ${i} exits cleanly`).to.deep.equal({ code: 0, signal: null, silent: null });
     }
+    for (const [what, n] of Object.entries(counts)) reportFigure('followWriter readers in other processes', `writer: ${what}`, n);
     for (const [i, f] of finals.entries()) {
       if (f.t !== 'final') continue;
+      reportFigure('followWriter readers in other processes', 'messages the readers checked', f.checked);
+      reportFigure('followWriter readers in other processes', 'reader calls', f.calls);
       expect({ matched: f.matched, next: f.next }, `reader ${i} ends with the writer's log (it has [${f.offsets.slice(0, 20)}...])`).to.deep.equal({ matched: true, next: stop.next });
       expect(f.checked, `messages reader ${i} checked`).to.be.greaterThan(i < 2 ? counts.published / 2 : 100);
     }

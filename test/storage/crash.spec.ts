@@ -8,6 +8,7 @@
 // The children also delete the newest message with others of its head left
 // (newest: true): a kill there must not roll the next offset back.
 import { expect } from 'chai';
+import { reportFigure } from '../helpers/figures.js';
 import { BASE_SEED, Expectation, runTrials, seedLog, TRIALS } from '../helpers/crash-parent.js';
 import type { KillPlan } from '../helpers/crash-parent.js';
 import type { CrashConfig } from '../helpers/crash-workload.js';
@@ -28,6 +29,8 @@ describe('crash safety (SIGKILL of a writer with autoSync)', function () {
       await runTrials(await tempDir(), chain.config, chain.trials * TRIALS, BASE_SEED + c, plan, model);
       expect(model.present.size + model.deleted.size, 'the children published').to.be.greaterThan(20);
       expect(model.deleted.size, 'the children deleted').to.be.greaterThan(0);
+      reportFigure('crash', `SIGKILL trials while publishing, deleting and compacting (${chain.name})`, chain.trials * TRIALS);
+      reportFigure('crash', 'acknowledged offsets checked after the kills', model.present.size + model.deleted.size);
     });
   }
 
@@ -44,6 +47,8 @@ describe('crash safety (SIGKILL of a writer with autoSync)', function () {
       const plan = (rand: () => number): KillPlan => ({ onDeleting: 1 + Math.floor(rand() * 4), delayMs: rand() < 0.25 ? 0 : Math.floor(rand() * 15) });
       await runTrials(dir, chain.config, chain.trials * TRIALS, BASE_SEED + 10 + c, plan, model);
       expect(model.interrupted.length, 'kills landed while a delete was announced').to.be.greaterThan((chain.trials * TRIALS) / 4);
+      reportFigure('crash', `SIGKILL trials in the middle of a delete (${chain.name})`, chain.trials * TRIALS);
+      reportFigure('crash', 'kills that landed while a delete was under way', model.interrupted.length);
     });
   }
 });
