@@ -43,8 +43,31 @@ export interface GenerationStore {
 }
 
 export interface StoreOptions {
-  /** fdatasync every publish (commit) before it resolves. */
+  /** fdatasync every publish (commit) before it resolves (a store whose writes are durable when acknowledged ignores it). */
   sync: boolean;
+}
+
+/**
+ * Where a runner keeps its projections' state. `open` takes projection
+ * `name`'s generations for this runner alone (a second runner opening the
+ * same projection is refused with ERR_LOCKED) and clears unfinished rebuilds;
+ * the GenerationStore's close gives it back.
+ */
+export interface ProjectionStore {
+  open(name: string, options: StoreOptions): Promise<GenerationStore>;
+}
+
+/** Projection `name` keeps its state in `<dir>/<name>`. */
+export function directoryStore(dir: string): ProjectionStore {
+  return { open: (name, options) => DirectoryGenerations.open(path.join(dir, name), options) };
+}
+
+/** State in memory, for tests: each open starts empty. */
+export const memoryStore: ProjectionStore = { open: async () => new MemoryGenerations() };
+
+/** Whether `v` can serve as a ProjectionStore. */
+export function isProjectionStore(v: unknown): v is ProjectionStore {
+  return typeof v === 'object' && v !== null && typeof (v as Partial<ProjectionStore>).open === 'function';
 }
 
 const GEN = /^gen-(\d+)$/;

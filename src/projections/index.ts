@@ -9,6 +9,7 @@ export { eventStoreSource, logSource } from './source.js';
 export type { LogSourceOptions, ProjectionSource, ProjectionSourceInput, SourceRecord } from './source.js';
 export type { ProjectionOptions, QueryOptions, RestoringPolicy } from './options.js';
 export type { CacheOptions } from './generation.js';
+export type { GenerationLogs, GenerationStore, ProjectionStore, StoreOptions } from './generations.js';
 export type { CompactionOptions } from './compactor.js';
 export type { Checkpoint } from './records.js';
 export type { DeadLetter } from './dead-letters.js';

@@ -1,11 +1,11 @@
 /**
- * The projection runner: several projections over one state directory, each
- * with its own pump, so each catches up and follows at its own pace. A
- * definition may be an @injectable class; the runner resolves it from its
- * tsyringe container, so its source (an event store, a log) is injected.
+ * The projection runner: several projections over one state store (a
+ * directory, or e.g. JetStream streams), each with its own pump, so each
+ * catches up and follows at its own pace. A definition may be an @injectable
+ * class; the runner resolves it from its tsyringe container, so its source
+ * (an event store, a log) is injected.
  */
 import 'reflect-metadata';
-import path from 'node:path';
 import { container as rootContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';
 import type { RecordedEvent } from '../eventstore/envelope.js';
 import type { EventStore } from '../eventstore/event-store.js';
@@ -13,15 +13,17 @@ import type { Event } from '../eventstore/event-type.js';
 import { invalidArgument } from '../storage/errors.js';
 import type { BlockingLog, Log, Message } from '../storage/types.js';
 import { resolveDefinition, type ProjectionDefinition } from './definition.js';
-import { DirectoryGenerations, MemoryGenerations } from './generations.js';
+import { directoryStore, isProjectionStore, memoryStore, type ProjectionStore } from './generations.js';
 import { resolveOptions, type ProjectionOptions, type QueryOptions } from './options.js';
 import { Projection } from './projection.js';
 import type { ProjectionSource } from './source.js';
 import type { ProjectionStatus } from './status.js';
 
 export interface RunnerOptions {
-  /** The state directory: projection `name` keeps its state in `<dir>/<name>`. Without it, state is held in memory (tests). */
+  /** The state directory: projection `name` keeps its state in `<dir>/<name>`. Without it or `store`, state is held in memory (tests). */
   dir?: string;
+  /** Where the state is kept instead of a directory, e.g. `jetStreamProjectionStore(...)` from klevdb/jetstream. */
+  store?: ProjectionStore;
   /** Resolves definitions given as classes (default: tsyringe's global container). */
   container?: DependencyContainer;
   /** Options for every projection; add() can override them per projection. */
@@ -40,7 +42,7 @@ export class ProjectionRunner {
   // Projections of any state and event types live side by side here.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private readonly projections = new Map<string, Projection<any, any>>();
-  private readonly dir: string | undefined;
+  private readonly store: ProjectionStore;
   private readonly container: DependencyContainer;
   private readonly defaults: ProjectionOptions;
 
@@ -49,7 +51,13 @@ export class ProjectionRunner {
     if (options.dir !== undefined && (typeof options.dir !== 'string' || options.dir.length === 0)) {
       throw invalidArgument(`ProjectionRunner: options.dir must be a non-empty string, got ${String(options.dir)}`);
     }
-    this.dir = options.dir;
+    if (options.store !== undefined && !isProjectionStore(options.store)) {
+      throw invalidArgument(`ProjectionRunner: options.store must be a projection store (an object with open(name, options)), got ${String(options.store)}`);
+    }
+    if (options.dir !== undefined && options.store !== undefined) {
+      throw invalidArgument('ProjectionRunner: give options.dir or options.store, not both: they both say where the state is kept');
+    }
+    this.store = options.store ?? (options.dir === undefined ? memoryStore : directoryStore(options.dir));
     this.container = options.container ?? rootContainer;
     this.defaults = options.defaults ?? {};
     resolveOptions(this.defaults, 'ProjectionRunner: options.defaults');
@@ -82,11 +90,7 @@ export class ProjectionRunner {
     if (typeof options !== 'object' || options === null) throw invalidArgument(`add: options must be an object, got ${String(options)}`);
     const resolved = resolveOptions({ ...this.defaults, ...options }, 'add: options');
     if (this.projections.has(def.name)) throw invalidArgument(`add: definition.name "${def.name}" is already registered with this runner`);
-    const dir = this.dir;
-    const makeStore = dir === undefined
-      ? async () => new MemoryGenerations()
-      : () => DirectoryGenerations.open(path.join(dir, def.name), { sync: resolved.sync });
-    const projection = new Projection(def, resolved, makeStore);
+    const projection = new Projection(def, resolved, () => this.store.open(def.name, { sync: resolved.sync }));
     this.projections.set(def.name, projection);
     return projection;
   }

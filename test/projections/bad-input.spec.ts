@@ -57,8 +57,11 @@ describe('projections: bad input', () => {
     await expectLogError(() => runner.add(good()), 'ERR_INVALID_ARGUMENT', 'definition.name "counters" is already registered');
   });
 
-  it('the runner rejects a bad dir and bad defaults, and get() an unknown name', async () => {
+  it('the runner rejects a bad dir, store and defaults, and get() an unknown name', async () => {
     await expectLogError(() => new ProjectionRunner({ dir: '' }), 'ERR_INVALID_ARGUMENT', 'options.dir');
+    await expectLogError(() => new ProjectionRunner({ store: {} as Loose }), 'ERR_INVALID_ARGUMENT', 'options.store must be a projection store');
+    const store = { open: () => Promise.reject(new Error('not opened in this test')) };
+    await expectLogError(() => new ProjectionRunner({ dir: 'state', store }), 'ERR_INVALID_ARGUMENT', 'options.dir or options.store, not both');
     await expectLogError(() => new ProjectionRunner({ defaults: { batchSize: -1 } }), 'ERR_INVALID_ARGUMENT', 'options.defaults.batchSize');
     await expectLogError(() => new ProjectionRunner().get('nope'), 'ERR_INVALID_ARGUMENT', 'no projection named "nope"');
   });
