@@ -33,6 +33,8 @@ export interface JetStreamLogConfig {
   timeIndex: boolean;
   timeLookup: 'message' | 'server';
   consistentReads: boolean;
+  /** Publishes expect the stream to end where this log's own last write (or the open) left it. */
+  singleWriter: boolean;
   publishWindow: number;
   retryForMs: number;
   lastSeq: number;
@@ -80,6 +82,8 @@ export class JetStreamLog implements BlockingLog {
   readonly #tail: TailWatcher;
   readonly #sizes = new WeakMap<Message, number>();
   #knownLast: number;
+  /** The stream's last sequence after this log's newest write (at first: when it was opened); see singleWriter. */
+  #fence: number;
   /** The index time of the newest message, for the next publish's chain; undefined until read. */
   #lastIndexMicros: number | undefined;
   #writes: Promise<unknown> = Promise.resolve();
@@ -91,6 +95,7 @@ export class JetStreamLog implements BlockingLog {
     this.stream = config.stream;
     this.subjects = config.subjects;
     this.#knownLast = config.lastSeq;
+    this.#fence = config.lastSeq;
     this.#inbox = config.readonly ? null : new AckInbox(config.api.nc, config.api.timeoutMs);
     this.#publisher = this.#inbox ? new Publisher(this.#inbox, { window: config.publishWindow, retryForMs: config.retryForMs }) : null;
     this.#pool = new ReaderPool(config.api, config.stream);
@@ -242,7 +247,8 @@ export class JetStreamLog implements BlockingLog {
   #stored(out: OutMessage[], seqs: number[]): void {
     if (seqs.length === 0) return;
     if (this.#c.timeIndex && out.length > 0) this.#lastIndexMicros = out[seqs.length - 1]!.indexMicros;
-    this.#saw(Math.max(...seqs.slice(-1)));
+    this.#fence = seqs[seqs.length - 1]!;
+    this.#saw(this.#fence);
   }
 
   async publish(messages: PublishMessage[]): Promise<number> {
@@ -254,7 +260,7 @@ export class JetStreamLog implements BlockingLog {
         this.#ensureOpen();
         await this.#chainIndexTimes(out);
         try {
-          const seqs = await publisher.publish(out);
+          const seqs = await publisher.publish(out, this.#c.singleWriter ? this.#fence : undefined);
           this.#stored(out, seqs);
           return seqs[seqs.length - 1]!;
         } catch (err) {
@@ -403,6 +409,7 @@ export class JetStreamLog implements BlockingLog {
           await publisher.publish(out);
         }
         if (state.num_subjects === undefined || state.num_subjects > 0) await this.#api.purge(this.stream, { filter: this.subjects.gap });
+        this.#fence = Math.max(this.#fence, nextOffset);
         this.#saw(nextOffset);
       }),
     );

@@ -1,22 +1,15 @@
 /** openJetStream: the one line that changes when a log moves from a directory to a NATS cluster. */
-import { connect } from '@nats-io/transport-node';
-import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import { invalidArgument } from '../storage/errors.js';
 import { describeValue } from '../storage/validate.js';
 import { Api, type StreamConfigJson, type StreamInfoJson, nanosOf } from './api.js';
 import { ApiError, ErrCode, toPublicError } from './errors.js';
 import { JetStreamLog, limitsConfig, type StreamLimits } from './log.js';
+import { bool, connectWith, positive, storageKind, type ConnectionOptions } from './options.js';
 import { checkStreamName, checkSubjectPrefix, Subjects } from './subjects.js';
 
-export interface JetStreamOptions {
+export interface JetStreamOptions extends ConnectionOptions {
   /** The stream holding the log. */
   stream: string;
-  /** Servers to connect to (default 127.0.0.1:4222); ignored when `connection` is given. */
-  servers?: string | string[];
-  /** An open connection to use; close() then leaves it open. */
-  connection?: NatsConnection;
-  /** More options for the connection this function makes (user, token, tls, ...). */
-  connectOptions?: Partial<NodeConnectionOptions>;
   /** Subjects are `<subjectPrefix>.<key token>`; default `klevdb.<stream>`. */
   subjectPrefix?: string;
   /** Create the stream when it does not exist (default true; never when readonly). */
@@ -54,19 +47,15 @@ export interface JetStreamOptions {
    * has more than one replica.
    */
   consistentReads?: boolean;
+  /**
+   * This log is the stream's only writer (default false): each publish
+   * expects the stream to end where this log's own last write (or the open)
+   * left it, so one made after another writer's publish is refused by the
+   * server with ERR_LOCKED and stores nothing. The projection store uses it
+   * to fence off a runner that lost its projection to another.
+   */
+  singleWriter?: boolean;
 }
-
-const positive = (name: string, v: unknown, dflt: number): number => {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw invalidArgument(`${name} must be a positive integer, got ${describeValue(v)}`);
-  return v;
-};
-
-const bool = (name: string, v: unknown, dflt: boolean): boolean => {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') throw invalidArgument(`${name} must be a boolean, got ${describeValue(v)}`);
-  return v;
-};
 
 /** Opens (and by default creates) the log in a JetStream stream. */
 export async function openJetStream(options: JetStreamOptions): Promise<JetStreamLog> {
@@ -83,22 +72,15 @@ export async function openJetStream(options: JetStreamOptions): Promise<JetStrea
   const duplicateWindowMs = positive('options.duplicateWindowMs', options.duplicateWindowMs, 120_000);
   const keyIndex = bool('options.keyIndex', options.keyIndex, true);
   const timeIndex = bool('options.timeIndex', options.timeIndex, true);
-  if (options.storage !== undefined && options.storage !== 'file' && options.storage !== 'memory') {
-    throw invalidArgument(`options.storage must be 'file' or 'memory', got ${describeValue(options.storage)}`);
-  }
+  const singleWriter = bool('options.singleWriter', options.singleWriter, false);
+  const storage = storageKind('options.storage', options.storage);
   if (options.timeLookup !== undefined && options.timeLookup !== 'message' && options.timeLookup !== 'server') {
     throw invalidArgument(`options.timeLookup must be 'message' or 'server', got ${describeValue(options.timeLookup)}`);
   }
   const limits = options.limits === undefined ? {} : limitsConfig(options.limits);
   const subjects = new Subjects(prefix, maxKeyBytes);
 
-  const owns = options.connection === undefined;
-  let nc: NatsConnection;
-  try {
-    nc = options.connection ?? (await connect({ servers: options.servers ?? '127.0.0.1:4222', ...options.connectOptions }));
-  } catch (err) {
-    throw toPublicError(err, false, `connect to NATS (${String(options.servers ?? '127.0.0.1:4222')})`);
-  }
+  const { nc, owns } = await connectWith(options);
   try {
     const api = new Api(nc, timeoutMs, retryForMs);
     let info: StreamInfoJson;
@@ -113,7 +95,7 @@ export async function openJetStream(options: JetStreamOptions): Promise<JetStrea
         name: stream,
         subjects: [subjects.all],
         retention: 'limits',
-        storage: options.storage ?? 'file',
+        storage: storage ?? 'file',
         num_replicas: replicas,
         discard: 'old',
         duplicate_window: nanosOf(duplicateWindowMs),
@@ -139,6 +121,7 @@ export async function openJetStream(options: JetStreamOptions): Promise<JetStrea
       timeIndex,
       timeLookup: options.timeLookup ?? 'message',
       consistentReads: bool('options.consistentReads', options.consistentReads, (info.config.num_replicas ?? 1) > 1),
+      singleWriter,
       publishWindow,
       retryForMs,
       lastSeq: info.state.last_seq,

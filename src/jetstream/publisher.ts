@@ -10,6 +10,7 @@
 import { createInbox, headers, nuid } from '@nats-io/transport-node';
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { INDEX_TIME_HEADER, TIME_HEADER } from './api.js';
+import { LogError } from '../storage/errors.js';
 import { ApiError, ErrCode, JetStreamError, isConnectionClosed, isRetryable } from './errors.js';
 
 export interface OutMessage {
@@ -183,13 +184,17 @@ export class Publisher {
    * one after it) while the failure is retryable and retryForMs has not run
    * out. When another writer got in between, the chain starts again at the
    * failed message, so the batch stays in order but is no longer contiguous.
+   * With `fence` (a stream sequence), the first message expects the stream
+   * to end there and no other writer may come in between: a conflict is
+   * ERR_LOCKED instead of a new chain.
    */
-  async publish(items: OutMessage[]): Promise<number[]> {
+  async publish(items: OutMessage[], fence?: number): Promise<number[]> {
     const n = items.length;
     const seqs: number[] = new Array(n);
     const acks: Array<Promise<Ack>> = new Array(n);
     let rebaseAt = -1;
     const expectFor = (j: number): Record<string, string> => {
+      if (j === 0 && fence !== undefined) return { 'Nats-Expected-Last-Sequence': String(fence) };
       const prev = j === rebaseAt ? null : j === 0 ? this.lastMsgId : items[j - 1]!.msgId;
       return prev === null ? {} : { 'Nats-Expected-Last-Msg-Id': prev };
     };
@@ -216,6 +221,12 @@ export class Publisher {
       await Promise.all(acks.slice(done, sent));
       sent = done;
       const err = ack.error;
+      if (fence !== undefined && err instanceof ApiError && (err.errCode === ErrCode.WrongLastMsgId || err.errCode === ErrCode.WrongLastSequence)) {
+        throw new LogError(
+          'ERR_LOCKED',
+          `publish: another writer wrote to the stream since this log's last write (${err.description}); ${done} of ${n} messages are stored, the rest are not`,
+        );
+      }
       if (err instanceof ApiError && err.errCode === ErrCode.WrongLastMsgId && rebaseAt !== done) {
         rebaseAt = done;
         continue;
