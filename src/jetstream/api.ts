@@ -158,6 +158,16 @@ export class Api {
     await this.request(`STREAM.DELETE.${stream}`, undefined);
   }
 
+  /** Names of the streams holding subjects that overlap `subject` (all pages). */
+  async streamNames(subject: string): Promise<string[]> {
+    const names: string[] = [];
+    for (;;) {
+      const page = await this.request<{ total: number; streams: string[] | null }>('STREAM.NAMES', { subject, offset: names.length });
+      names.push(...(page.streams ?? []));
+      if (!page.streams?.length || names.length >= page.total) return names;
+    }
+  }
+
   /** Purges; returns how many messages went. */
   async purge(stream: string, opts: { filter?: string; seq?: number; keep?: number } = {}): Promise<number> {
     const r = await this.request<{ purged: number }>(`STREAM.PURGE.${stream}`, opts);

@@ -65,6 +65,11 @@ export function isRetryable(err: unknown): boolean {
   );
 }
 
+/** A request nobody was subscribed to receive. */
+export function isNoResponders(err: unknown): boolean {
+  return err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders());
+}
+
 export function isConnectionClosed(err: unknown): boolean {
   return err instanceof ClosedConnectionError || (err instanceof Error && /connection closed|CONNECTION_CLOSED/i.test(err.message));
 }

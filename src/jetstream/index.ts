@@ -7,3 +7,6 @@ export { mirror } from './mirror.js';
 export type { MirrorOptions, MirrorResult } from './mirror.js';
 export { JetStreamError } from './errors.js';
 export { keyToken, tokenKey, NULL_KEY_TOKEN } from './subjects.js';
+export { jetStreamProjectionStore, JetStreamProjectionStore } from './projection-store.js';
+export type { JetStreamProjectionStoreOptions, StoredProjection } from './projection-store.js';
+export type { GenerationPlaces, StreamPlace } from './projection-names.js';

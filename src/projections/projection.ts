@@ -251,11 +251,21 @@ export class Projection<S, E = unknown> {
     return opened;
   }
 
-  /** Makes `next` the generation in use: pointer first, then the swap, then the old one goes. */
+  /**
+   * Makes `next` the generation in use: pointer first, then the swap, then
+   * the old one goes. A pointer that cannot be switched fails the projection
+   * (the old generation no longer follows the source) and drops `next`.
+   */
   private async promote(next: Slot<S, E>): Promise<void> {
     const old = this.slot!;
     await starve(old);
-    await this.store!.switchTo(next.logs.id);
+    try {
+      await this.store!.switchTo(next.logs.id);
+    } catch (err) {
+      this.lifecycle.set('failed', err instanceof Error ? err : new Error(String(err)));
+      await discard(this.store!, next).catch(() => undefined);
+      throw err;
+    }
     this.slot = next;
     next.role = this.liveRole(next);
     if (next.pump && this.lifecycle.state !== 'running') this.lifecycle.set('running');
