@@ -23,6 +23,13 @@ let checked = 0;
 let calls = 0;
 let allowedErrors = 0;
 let highest = -1;
+let lastProgress = Date.now();
+/** A report at least every second: the parent takes a child silent for long to be hung. */
+async function progress(): Promise<void> {
+  if (Date.now() - lastProgress < 1000) return;
+  lastProgress = Date.now();
+  await report({ t: 'progress', checked, highest, calls, allowedErrors });
+}
 let stop: FollowStop | null = null;
 
 async function violation(text: string, kind: 'message' | 'order' | 'error' = 'order'): Promise<void> {
@@ -73,7 +80,7 @@ async function tail(log: Log, rand: () => number): Promise<void> {
     if (offset >= 0 && r.nextOffset < offset) await violation(`consume(${offset}, ${max}): nextOffset ${r.nextOffset} went back`);
     if (r.messages.length === 0 && r.nextOffset === offset) await sleep(1 + Math.floor(rand() * 3));
     offset = r.nextOffset;
-    if (calls % 50 === 0) await report({ t: 'progress', checked, highest, calls, allowedErrors });
+    await progress();
   }
 }
 
@@ -106,7 +113,7 @@ async function lookups(log: Log, rand: () => number): Promise<void> {
       if (byTime.timeMicros < ms * 1000) await violation(`getByTime(${ms} ms) answered a message of ${byTime.timeMicros} µs, before it`, 'message');
       await expectPublished(byTime, `getByTime(${ms})`);
     }
-    if (calls % 40 === 0) await report({ t: 'progress', checked, highest, calls, allowedErrors });
+    await progress();
     await sleep(Math.floor(rand() * 2));
   }
 }
