@@ -40,6 +40,7 @@ import type { Codec, Log, LogErrorCode, TLog } from '../../src/index.js';
 import { fromLog, fromLogBatches, fromLogWithStatus, fromTypedLog, fromTypedLogBatches, fromTypedLogWithStatus, toLog } from '../../src/streams/index.js';
 import { backup, check, open, recover } from '../helpers/api.js';
 import { expectLogError } from '../helpers/errors.js';
+import { reportPassedTests } from '../helpers/figures.js';
 import { fingerprintDir } from '../helpers/fs.js';
 import { startChild, unprivilegedUser, useFastTempDirs } from '../helpers/reliability-fork.js';
 import type { UnreadableReport } from '../helpers/reliability-unreadable-child.js';
@@ -55,6 +56,9 @@ const NOT_PATHS: [string, unknown][] = [['null', null], ['undefined', undefined]
 const NOT_INTEGERS: [string, unknown][] = [['NaN', NaN], ['1.5', 1.5], ['Infinity', Infinity], ['2^53', 2 ** 53], ['-(2^53)', -(2 ** 53)], ['"1"', '1'], ['1n', 1n]];
 
 describe('bad input beyond the log methods', function () {
+  after(function () {
+    reportPassedTests(this.test!.parent!, 'bad input', 'tests of paths, options, wrappers and streams (each over a table of wrong values)');
+  });
   this.timeout(30_000);
   const logs: { close(): Promise<void> }[] = [];
   afterEach(async () => {

@@ -3,6 +3,7 @@
 // names the argument, never a TypeError, a hang or a crash, and it changes
 // nothing.
 import { expect } from 'chai';
+import { reportPassedTests } from '../helpers/figures.js';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OffsetOldest } from '../../src/index.js';
@@ -157,6 +158,9 @@ function logCases(): Case[] {
 }
 
 describe('bad input', function () {
+  after(function () {
+    reportPassedTests(this.test!.parent!, 'bad input', 'tests of the Log methods and maintenance functions (each over a table of wrong values)');
+  });
   this.timeout(20_000);
   const tempDir = useTempDirs('klevdb-bad-');
 

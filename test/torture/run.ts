@@ -11,7 +11,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { Figure } from '../helpers/figures.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const SPECS = ['storage/crash', 'reliability/corruption', 'reliability/concurrency', 'reliability/processes', 'reliability/bad-input', 'reliability/disk-full'];
+const SPECS = ['storage/crash', 'reliability/corruption', 'reliability/concurrency', 'reliability/processes', 'storage/bad-input', 'reliability/bad-input', 'reliability/disk-full'];
 
 const positiveInt = (v: string): number => {
   const n = Number(v);
