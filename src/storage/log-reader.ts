@@ -22,6 +22,8 @@ export class LogReader {
   private keyTable: KeyTable | null = null;
   private layout = 0;
   private timeSearch: { layout: number; suffixMin: Float64Array } | null = null;
+  /** Sealed segments from `from` to the head are checked (verifiedFrom), so lookups skip the walk. */
+  private sealedVerified = { layout: -1, from: 0 };
 
   constructor(private readonly log: SegmentList) {}
 
@@ -143,7 +145,13 @@ export class LogReader {
    */
   private verifiedFrom<T>(si: number, answer: T): T {
     const segs = this.log.segments;
-    for (let j = segs.length - 1; j >= si; j--) segs[j]!.ensureVerified();
+    const head = segs.length - 1;
+    segs[head]!.ensureVerified();
+    if (this.sealedVerified.layout !== this.layout) this.sealedVerified = { layout: this.layout, from: head };
+    for (let j = this.sealedVerified.from - 1; j >= si; j--) {
+      segs[j]!.ensureVerified();
+      this.sealedVerified.from = j;
+    }
     return answer;
   }
 
