@@ -125,7 +125,7 @@ export function commandHandlerSuite(factory: StoreFactory): void {
     });
   });
 
-  describe(`commandHandler in two processes on one log (${factory.name})`, () => {
+  if (factory.multiWriter) describe(`commandHandler in two processes on one log (${factory.name})`, () => {
     const shared = useSharedFixture(factory);
     let f: SharedFixture;
     let other: EventStore<AccountEvent>;

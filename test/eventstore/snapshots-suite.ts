@@ -133,7 +133,7 @@ export function snapshotsSuite(factory: StoreFactory): void {
     });
   });
 
-  describe(`snapshots shared by two processes (${factory.name})`, () => {
+  if (factory.multiWriter) describe(`snapshots shared by two processes (${factory.name})`, () => {
     const shared = useSharedFixture(factory);
 
     it('are taken by handlers in both; a load in either, or in a third process, equals a full replay', async () => {

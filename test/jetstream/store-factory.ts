@@ -17,6 +17,7 @@ export function useJetStreamStores(): StoreFactory {
   return {
     name: 'JetStream store',
     kind: 'server',
+    multiWriter: true,
     async create(options = {}) {
       const stream = `STORE${process.pid}_${++streams}`;
       const open = (name: string) => openJetStream({ servers: server().url, stream: name });
