@@ -29,7 +29,7 @@ export interface MirrorResult {
   copied: number;
   /** Offsets skipped because the source no longer holds them. */
   skipped: number;
-  /** The destination's next offset, equal to the source's when the run ended. */
+  /** The destination's next offset: the source's as of the run's last read (what is published later is for the next run). */
   nextOffset: number;
 }
 
@@ -113,9 +113,14 @@ export async function mirror(src: Log, dst: Log, options: MirrorOptions = {}): P
 
   progress();
   let offset = cur === 0 ? OffsetOldest : cur;
+  // Where the source's last read ended: offsets below it that it did not
+  // return were deleted. (Its nextOffset() asked afterwards may already count
+  // messages published since, which are copied by the next run, not skipped.)
+  let end = cur;
   for (;;) {
     aborted();
     const { nextOffset, messages } = await src.consume(offset, batch);
+    end = nextOffset;
     const pending: PublishMessage[] = [];
     for (const m of messages) {
       if (m.offset > cur + pending.length) {
@@ -132,7 +137,6 @@ export async function mirror(src: Log, dst: Log, options: MirrorOptions = {}): P
     if (messages.length === 0 && nextOffset <= cur) break;
     offset = nextOffset;
   }
-  const end = await src.nextOffset();
   if (end > cur) await skip(end, lastTime);
   total = Math.max(total, end);
   progress();

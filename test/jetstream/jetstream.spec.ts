@@ -12,6 +12,7 @@ import { OffsetNewest, OffsetOldest, type Log, type Progress } from '../../src/s
 import { expectLogError } from '../helpers/errors.js';
 import { consumeAll, gen, views } from '../helpers/messages.js';
 import { useNatsServer } from './harness.js';
+import { override } from '../streams/helpers.js';
 import { useLocalBackend } from './backends.js';
 
 describe('jetstream backend', function () {
@@ -326,6 +327,27 @@ describe('jetstream backend', function () {
       await src.publish([{ key: 'new', value: 'n', timeMicros: 99 }]);
       expect(await mirror(src, js)).to.deep.equal({ copied: 1, skipped: 0, nextOffset: 51 });
       expect((await js.get(50)).timeMicros).to.equal(99);
+    });
+
+    it('a message published as a run ends is copied by the next run, never taken for a deleted one', async function () {
+      const src = await local.fresh();
+      await src.publish(gen(3));
+      let published = false;
+      // Another writer appends right after the read that found the end of the source.
+      const racing = override(src, {
+        consume: async (offset: number, maxCount: number) => {
+          const r = await src.consume(offset, maxCount);
+          if (r.messages.length === 0 && !published) {
+            published = true;
+            await src.publish(gen(1, 3));
+          }
+          return r;
+        },
+      });
+      const js = await openLog();
+      expect(await mirror(racing, js)).to.deep.equal({ copied: 3, skipped: 0, nextOffset: 3 });
+      expect(await mirror(src, js)).to.deep.equal({ copied: 1, skipped: 0, nextOffset: 4 });
+      expect(views(await consumeAll(js))).to.deep.equal(views(await consumeAll(src)));
     });
 
     it('refuses a destination that is not a copy of the source', async function () {
