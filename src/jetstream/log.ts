@@ -230,12 +230,16 @@ export class JetStreamLog implements BlockingLog {
     });
   }
 
-  /** Gives each message its index time: the running maximum of the message times, as the local time index keeps it. */
+  /**
+   * Gives each message its index time: the running maximum of the message
+   * times, starting at 0 as the local time index does (klevdb's index keeps
+   * no time before the epoch, so a pre-epoch message is found from it).
+   */
   async #chainIndexTimes(out: OutMessage[]): Promise<void> {
     if (!this.#c.timeIndex) return;
     if (this.#lastIndexMicros === undefined) {
       const last = await this.#lastMatching(this.subjects.all);
-      this.#lastIndexMicros = last ? this.#decode(last).indexMicros : Number.NEGATIVE_INFINITY;
+      this.#lastIndexMicros = last ? this.#decode(last).indexMicros : 0;
     }
     let max = this.#lastIndexMicros;
     for (const m of out) {

@@ -14,6 +14,10 @@ export interface LogOptions {
   keyIndex?: boolean;
   timeIndex?: boolean;
   readonly?: boolean;
+  /** Local: the segment size to roll over at, so a test spans segments. JetStream has no segments and ignores it. */
+  rollover?: number;
+  /** Readonly: blocking consumes wake on publishes made through other handles (local: followWriter; JetStream always does). */
+  follow?: boolean;
 }
 
 /** A place holding one log: open it as often as a test needs (a second handle, readonly, after close). */
@@ -26,8 +30,17 @@ export interface LogPlace {
  * "Moving to a cluster"); the suites check the documented behaviour of each.
  */
 export interface Differences {
-  /** Local consume stops at a segment end; JetStream has one sequence space and fills maxCount. */
+  /**
+   * Local logs roll over into segments: consume and consumeByKey stop at a
+   * segment end and stat() counts the segments. JetStream has one sequence
+   * space: consume fills maxCount and stat().segments is 1.
+   */
   segments: boolean;
+  /**
+   * JetStream opens readonly only a stream that exists; a local readonly log
+   * opens on an empty directory (as a log without segments, creating none).
+   */
+  readonlyNeedsExistingLog: boolean;
 }
 
 export interface Backend {
@@ -69,12 +82,21 @@ export function useLocalBackend(): Backend {
   const place = async (): Promise<LogPlace> => {
     const dir = await tempDir();
     return {
-      open: async (opts = {}) => track(await openBlocking(dir, { keyIndex: opts.keyIndex ?? true, timeIndex: opts.timeIndex ?? true, readonly: opts.readonly })),
+      open: async (opts = {}) =>
+        track(
+          await openBlocking(dir, {
+            keyIndex: opts.keyIndex ?? true,
+            timeIndex: opts.timeIndex ?? true,
+            readonly: opts.readonly,
+            rollover: opts.rollover,
+            followWriter: opts.follow,
+          }),
+        ),
     };
   };
   return {
     name: 'local',
-    differences: { segments: true },
+    differences: { segments: true, readonlyNeedsExistingLog: false },
     place,
     fresh: async (opts) => (await place()).open(opts),
     // every segment has an 8-byte header in its log and in its index file
@@ -117,7 +139,7 @@ export function useJetStreamBackend(): Backend & { server: () => { url: string }
   };
   return {
     name: 'jetstream',
-    differences: { segments: false },
+    differences: { segments: false, readonlyNeedsExistingLog: true },
     place,
     fresh: async (opts) => (await place()).open(opts),
     statOverhead: () => 0,
