@@ -3,10 +3,11 @@
 // factory that gives every find* its trim/compact X, XMulti and XMultiOffsets.
 
 import { invalidArgument } from './errors.js';
+import { RemainingOffsets } from './remaining-offsets.js';
 import { aborted, checkBackoff, checkFindOptions, checkLog, checkMultiOptions, throwIfAborted } from './retention-support.js';
 import { checkNonNegative, checkSignal } from './validate.js';
 import type { Ctx, FindOptions, MultiOptions } from './retention-support.js';
-import type { DeleteOffsetsResult, DeleteResult, Log, Message } from './types.js';
+import type { DeleteOffsetsResult, DeleteResult, Log } from './types.js';
 
 export type { FindOptions, MultiOptions } from './retention-support.js';
 
@@ -60,22 +61,36 @@ const yieldBackoff: DeleteMultiBackoff = () => new Promise((resolve) => setImmed
 
 interface Collector<R> {
   fresh(): R;
-  add(result: R, m: Message): void;
+  /** One Log.delete: adds what it removed to `result` and returns the offsets removed. */
+  round(log: Log, offsets: Set<number>, result: R): Promise<{ removed: number[]; deletedSize: number }>;
 }
 
 const keepMessages: Collector<DeleteResult> = {
   fresh: () => ({ deleted: [], deletedSize: 0 }),
-  add: (r, m) => {
-    r.deleted.push(m);
+  async round(log, offsets, result) {
+    const { deleted, deletedSize } = await log.delete(offsets);
+    for (const m of deleted) result.deleted.push(m);
+    return { removed: deleted.map((m) => m.offset), deletedSize };
   },
 };
 
+/** A log that can delete without copying the messages out (KlevLog). */
+interface OffsetsDeleter {
+  deleteReturningOffsets(offsets: Set<number>): Promise<{ deleted: number[]; deletedSize: number }>;
+}
+const deletesOffsets = (log: Log): log is Log & OffsetsDeleter => typeof (log as Partial<OffsetsDeleter>).deleteReturningOffsets === 'function';
+
 // The *Offsets variants exist so that a delete of millions of messages does not
-// hold them all: only the numbers survive a round.
+// hold them all: only the numbers survive a round (and on a local log, only
+// numbers are ever made).
 const keepOffsets: Collector<DeleteOffsetsResult> = {
   fresh: () => ({ deleted: new Set<number>(), deletedSize: 0 }),
-  add: (r, m) => {
-    r.deleted.add(m.offset);
+  async round(log, offsets, result) {
+    const { deleted, deletedSize } = deletesOffsets(log)
+      ? await log.deleteReturningOffsets(offsets)
+      : await log.delete(offsets).then((r) => ({ deleted: r.deleted.map((m) => m.offset), deletedSize: r.deletedSize }));
+    for (const o of deleted) result.deleted.add(o);
+    return { removed: deleted, deletedSize };
   },
 };
 
@@ -100,20 +115,17 @@ async function deleteRounds<R extends DeleteResult | DeleteOffsetsResult>(
   collector: Collector<R>,
 ): Promise<R> {
   const result = collector.fresh();
-  const remaining = new Set(offsets);
+  const remaining = new RemainingOffsets(offsets);
   const total = remaining.size;
   try {
     while (remaining.size > 0) {
       // Go only notices cancellation in the backoff; checking before each round
       // also stops a delete whose signal fired before it started.
       if (ctx.signal?.aborted) throw aborted(ctx.fn, ctx.signal);
-      const { deleted, deletedSize } = await log.delete(remaining);
-      if (deleted.length === 0) break;
+      const { removed, deletedSize } = await collector.round(log, remaining, result);
+      if (removed.length === 0) break;
       const before = remaining.size;
-      for (const m of deleted) {
-        collector.add(result, m);
-        remaining.delete(m.offset);
-      }
+      for (const o of removed) remaining.delete(o);
       result.deletedSize += deletedSize;
       options?.onProgress?.({ operation: ctx.fn, done: total - remaining.size, total, unit: 'messages' });
       // A log that reports deletions of offsets nobody asked for would make Go spin.

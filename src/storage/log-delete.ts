@@ -7,16 +7,27 @@
 import { invalidOffset, notFound } from './errors.js';
 import { detectMessageVersion, FILE_HEADER_SIZE, type FormatVersion } from './format/message-format.js';
 import type { KlevLog } from './log.js';
+import { RemainingOffsets } from './remaining-offsets.js';
 import { commitRewrite, discardRewrite, removeSegment, rewriteSegment } from './segment/rewrite.js';
 import { readFileHead, segmentFiles, syncDir } from './segment/segment-files.js';
 import { SegmentReader } from './segment/segment-reader.js';
 import { SegmentWriter } from './segment/segment-writer.js';
-import type { DeleteResult } from './types.js';
+import type { Message } from './types.js';
 
-export function deleteFromLog(log: KlevLog, offsets: Set<number>): DeleteResult {
-  if (offsets.size === 0) return { deleted: [], deletedSize: 0 };
+/** What a delete removed: the offsets always, the messages when asked for. */
+export interface Removed {
+  deleted: Message[];
+  deletedOffsets: number[];
+  deletedSize: number;
+}
+
+const NOTHING: Removed = Object.freeze({ deleted: [], deletedOffsets: [], deletedSize: 0 }) as Removed;
+
+export function deleteFromLog(log: KlevLog, offsets: Set<number>, keepMessages = true): Removed {
+  if (offsets.size === 0) return { ...NOTHING, deleted: [], deletedOffsets: [] };
   let lowest = Infinity;
-  for (const o of offsets) lowest = Math.min(lowest, o);
+  if (offsets instanceof RemainingOffsets) lowest = offsets.lowest();
+  else for (const o of offsets) lowest = Math.min(lowest, o);
   if (lowest < 0) throw invalidOffset('invalid offset: delete relative offsets (OffsetOldest / OffsetNewest) is not possible');
 
   const si = segmentHolding(log, lowest);
@@ -26,12 +37,12 @@ export function deleteFromLog(log: KlevLog, offsets: Set<number>): DeleteResult 
   if (isHead) writer.syncNow();
 
   const version = rewriteVersion(log, reader, isHead ? writer.version : null);
-  const rs = rewriteSegment(reader.files, offsets, log.opts.params, version, version);
-  if (rs.deleted.length === 0) {
+  const rs = rewriteSegment(reader.files, offsets, log.opts.params, version, version, keepMessages);
+  if (rs.deletedOffsets.length === 0) {
     discardRewrite(rs);
-    return { deleted: [], deletedSize: 0 };
+    return { ...NOTHING, deleted: [], deletedOffsets: [] };
   }
-  const result = { deleted: rs.deleted, deletedSize: rs.deletedSize };
+  const result: Removed = { deleted: rs.deleted, deletedOffsets: rs.deletedOffsets, deletedSize: rs.deletedSize };
 
   const load = { rebuildVersion: log.opts.newSegmentsVersion, persistRebuilt: true };
   const openWriter = (files = reader.files, nextTime = writer.index.lastTimestamp): SegmentWriter => {
@@ -42,7 +53,7 @@ export function deleteFromLog(log: KlevLog, offsets: Set<number>): DeleteResult 
   if (isHead) {
     const nextOffset = writer.nextOffset;
     const nextTime = writer.index.lastTimestamp;
-    const lastDeleted = rs.deleted[rs.deleted.length - 1]!.offset;
+    const lastDeleted = rs.deletedOffsets[rs.deletedOffsets.length - 1]!;
     const headLast = writer.index.offsetAt(writer.index.count - 1);
     log.retire(writer);
     reader.close();

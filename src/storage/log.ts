@@ -216,7 +216,19 @@ export class KlevLog implements Log {
 
   async delete(offsets: Iterable<number>): Promise<DeleteResult> {
     this.ensureWritable();
-    return deleteFromLog(this, collectOffsets(offsets));
+    const { deleted, deletedSize } = deleteFromLog(this, collectOffsets(offsets));
+    return { deleted, deletedSize };
+  }
+
+  /**
+   * As delete, answering with the deleted offsets only: the *MultiOffsets
+   * helpers use it where a log offers it, so a compaction of millions of
+   * messages never copies them out.
+   */
+  async deleteReturningOffsets(offsets: Iterable<number>): Promise<{ deleted: number[]; deletedSize: number }> {
+    this.ensureWritable();
+    const { deletedOffsets, deletedSize } = deleteFromLog(this, collectOffsets(offsets), false);
+    return { deleted: deletedOffsets, deletedSize };
   }
 
   // --- reading ---------------------------------------------------------------

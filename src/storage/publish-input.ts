@@ -2,6 +2,7 @@
 import { invalidArgument } from './errors.js';
 import { MAX_BODY_SIZE } from './format/message-format.js';
 import type { PreparedMessage } from './segment/segment-writer.js';
+import { RemainingOffsets } from './remaining-offsets.js';
 import type { PublishMessage } from './types.js';
 import { checkBodySize, checkDate, checkOffset, checkTimeMicros, describeValue, toBytes } from './validate.js';
 
@@ -46,6 +47,12 @@ function plainBytes(v: unknown): Buffer | null | undefined {
 export function collectOffsets(offsets: unknown): Set<number> {
   if (offsets === null || typeof offsets !== 'object' || typeof (offsets as Iterable<number>)[Symbol.iterator] !== 'function') {
     throw invalidArgument(`offsets must be an iterable of offsets (a Set or an array), got ${describeValue(offsets)}`);
+  }
+  // A multi delete's own set holds safe integers and only shrinks: its lowest element says it all.
+  if (offsets instanceof RemainingOffsets) {
+    const lowest = offsets.lowest();
+    if (lowest < -2) checkOffset('offsets[]', lowest);
+    return offsets;
   }
   if (offsets instanceof Set) {
     // Retention helpers pass the same large Set round after round: check it in place, don't copy it.

@@ -56,7 +56,8 @@ export function openLogForRead(file: string, segmentOffset: number): OpenedLog {
 export function scanRecords(
   log: OpenedLog,
   file: string,
-  visit: (record: DecodedRecord, position: number) => void,
+  /** `raw` is the record's bytes, a view of the read chunk (valid until the scan reads the next one). */
+  visit: (record: DecodedRecord, position: number, raw: Buffer) => void,
   size = log.size,
 ): ScanEnd {
   let position = initialPosition(log.version);
@@ -74,7 +75,7 @@ export function scanRecords(
     }
     if (typeof decoded !== 'string') {
       try {
-        visit(decoded, position);
+        visit(decoded, position, chunk.subarray(at, decoded.end));
       } catch (err) {
         if (err instanceof LogError) return { kind: 'corrupted', position, error: err };
         throw err;

@@ -21,13 +21,23 @@ export interface RewrittenSegment {
   /** Offset of the first message left, or -1 when none is left. */
   firstOffset: number;
   survivors: number;
+  /** The deleted messages, when the caller asked for them (copies). */
   deleted: Message[];
+  /** The deleted offsets, ascending. */
+  deletedOffsets: number[];
   deletedSize: number;
 }
 
 const BUFFER_LIMIT = 1 << 20;
 
-export function rewriteSegment(seg: SegmentFiles, drop: Set<number>, params: IndexParams, version: FormatVersion, indexVersion: FormatVersion): RewrittenSegment {
+export function rewriteSegment(
+  seg: SegmentFiles,
+  drop: Set<number>,
+  params: IndexParams,
+  version: FormatVersion,
+  indexVersion: FormatVersion,
+  keepMessages = true,
+): RewrittenSegment {
   const suffix = crypto.randomBytes(4).toString('hex');
   const out: RewrittenSegment = {
     tmpLog: `${seg.logPath}.rewrite.${suffix}`,
@@ -35,6 +45,7 @@ export function rewriteSegment(seg: SegmentFiles, drop: Set<number>, params: Ind
     firstOffset: -1,
     survivors: 0,
     deleted: [],
+    deletedOffsets: [],
     deletedSize: 0,
   };
   const src = openLogForRead(seg.logPath, seg.offset);
@@ -54,15 +65,21 @@ export function rewriteSegment(seg: SegmentFiles, drop: Set<number>, params: Ind
     pendingBytes += header.length;
     let position = header.length;
     let prevTime = 0;
-    const end = scanRecords(src, seg.logPath, (rec) => {
+    // Same version: a kept record's bytes are what encoding it again would give (its CRC was just checked).
+    const verbatim = src.version === version;
+    const end = scanRecords(src, seg.logPath, (rec, _position, raw) => {
       if (drop.has(rec.offset)) {
         // Copies: views would keep every 1 MiB read chunk of the segment alive with the result.
-        out.deleted.push(toMessage(rec.offset, rec.timeMicros, rec.key && Buffer.from(rec.key), rec.value && Buffer.from(rec.value)));
+        if (keepMessages) out.deleted.push(toMessage(rec.offset, rec.timeMicros, rec.key && Buffer.from(rec.key), rec.value && Buffer.from(rec.value)));
+        out.deletedOffsets.push(rec.offset);
         out.deletedSize += recordOverhead(src.version) + (rec.key?.length ?? 0) + (rec.value?.length ?? 0) + indexItemSize(params);
         return;
       }
-      const buf = Buffer.allocUnsafe(recordSize(version, rec.key?.length ?? 0, rec.value?.length ?? 0));
-      encodeRecord(version, rec, buf, 0);
+      let buf = raw;
+      if (!verbatim) {
+        buf = Buffer.allocUnsafe(recordSize(version, rec.key?.length ?? 0, rec.value?.length ?? 0));
+        encodeRecord(version, rec, buf, 0);
+      }
       newIndexItem(params, rec, position, prevTime, item);
       prevTime = item.timestamp;
       index.append(item);
