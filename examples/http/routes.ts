@@ -4,7 +4,7 @@
 // that event, so a client reads its own writes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { Projection } from '../../src/projections/index.js';
+import { ProjectionNotReadyError, type Projection } from '../../src/projections/index.js';
 import type { AccountResult } from '../bank/accounts.js';
 import type { Bank } from '../bank/app.js';
 import { accountOf } from '../bank/events.js';
@@ -44,10 +44,13 @@ function commandReply(result: AccountResult) {
 async function applied<S, E>(projection: Projection<S, E>, position: number | undefined): Promise<void> {
   await projection.whenRunning({ timeoutMs: 5000 });
   if (position === undefined) return;
-  const deadline = Date.now() + 5000;
-  while ((await projection.status()).checkpoint <= position) {
-    if (Date.now() > deadline) throw new HttpError(504, `projection ${projection.name} has not reached position ${position} within 5 s`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+  try {
+    await projection.waitFor(position, { timeoutMs: 5000 });
+  } catch (err) {
+    if (err instanceof ProjectionNotReadyError && projection.state === 'running') {
+      throw new HttpError(504, `projection ${projection.name} has not reached position ${position} within 5 s`);
+    }
+    throw err;
   }
 }
 

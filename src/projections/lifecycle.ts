@@ -22,6 +22,8 @@ export class Lifecycle {
     private readonly name: string,
     /** Where the projection is, for the error a caller that will not wait gets. */
     private readonly progress: () => string,
+    /** Told when the projection stops, fails or closes, with the error waiting callers get. */
+    private readonly halted: (err: Error) => void = () => {},
   ) {}
 
   set(state: ProjectionState, error?: Error): void {
@@ -34,6 +36,7 @@ export class Lifecycle {
       if (state === 'running') w.resolve();
       else w.reject(this.notReady());
     }
+    if (state !== 'running') this.halted(this.notReady());
   }
 
   close(): void {

@@ -34,6 +34,12 @@ export interface ProjectionOptions {
 export interface QueryOptions {
   /** While catching up: wait until caught up, or fail with ProjectionNotReadyError. Default: the projection's whileRestoring. */
   whileRestoring?: RestoringPolicy;
+  /**
+   * Read your writes: answer only once the projection has applied the source
+   * through this position (e.g. the `meta.position` of the last event you
+   * appended, or the offset you published), waiting as long as timeoutMs.
+   */
+  upTo?: number;
   /** Most ms to wait (with 'wait'); then ProjectionNotReadyError. Default: no limit. */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -104,13 +110,18 @@ export function resolveOptions(options: unknown, name = 'options'): ResolvedOpti
   };
 }
 
-export function resolveQueryOptions(options: unknown, fallback: RestoringPolicy, name = 'options'): Required<Omit<QueryOptions, 'timeoutMs' | 'signal'>> & QueryOptions {
+export function resolveQueryOptions(
+  options: unknown,
+  fallback: RestoringPolicy,
+  name = 'options',
+): Required<Pick<QueryOptions, 'whileRestoring'>> & Omit<QueryOptions, 'whileRestoring'> {
   const o = object(name, options);
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalidArgument(`${name}.signal must be an AbortSignal`);
   return {
     whileRestoring: oneOf(`${name}.whileRestoring`, o.whileRestoring, ['wait', 'fail'], fallback),
     timeoutMs: optionalInteger(`${name}.timeoutMs`, o.timeoutMs, 0),
     signal: o.signal as AbortSignal | undefined,
+    upTo: optionalInteger(`${name}.upTo`, o.upTo, 0),
   };
 }
 

@@ -12,6 +12,7 @@ import type { DeadLetter } from './dead-letters.js';
 import type { GenerationStore } from './generations.js';
 import type { PendingState } from './generation.js';
 import { Lifecycle } from './lifecycle.js';
+import { PositionWaiters } from './position-waiters.js';
 import { checkKey, resolveQueryOptions, type QueryOptions, type ResolvedOptions } from './options.js';
 import type { Checkpoint } from './records.js';
 import { Rebuild } from './rebuild.js';
@@ -31,6 +32,7 @@ export class Projection<S, E = unknown> {
   private rebuildCall: Promise<void> | undefined;
   private opening: Promise<void> | undefined;
   private readonly lifecycle: Lifecycle;
+  private readonly positions: PositionWaiters;
   private readonly changes$ = new Subject<StateChange<S>>();
   private readonly meter = new RateMeter();
   /** Why the stored state was dropped when the projection opened, if it was. */
@@ -41,10 +43,12 @@ export class Projection<S, E = unknown> {
     private readonly options: ResolvedOptions,
     private readonly makeStore: () => Promise<GenerationStore>,
   ) {
-    this.lifecycle = new Lifecycle(def.name, () => {
+    const progress = (): string => {
       const next = this.slot?.gen.checkpoint?.next;
       return next === undefined ? 'nothing committed yet' : `committed up to source offset ${next}`;
-    });
+    };
+    this.positions = new PositionWaiters(def.name, () => this.slot?.gen.checkpoint?.next ?? -1, progress);
+    this.lifecycle = new Lifecycle(def.name, progress, (err) => this.positions.failAll(err));
   }
 
   get name(): string {
@@ -92,6 +96,33 @@ export class Projection<S, E = unknown> {
     return this.lifecycle.wait(resolveQueryOptions(options, 'wait'));
   }
 
+  /**
+   * Read your writes: resolves once the projection has applied and committed
+   * its source through `position` (the `meta.position` of the last event you
+   * appended, or the offset you published), also while it catches up. Rejects
+   * with ProjectionNotReadyError if it stops, fails or closes first, or after
+   * `timeoutMs`, or when `signal` fires.
+   */
+  waitFor(position: number, options?: Pick<QueryOptions, 'timeoutMs' | 'signal'>): Promise<void> {
+    if (typeof position !== 'number' || !Number.isSafeInteger(position) || position < 0) {
+      return Promise.reject(invalidArgument(`waitFor: position must be an integer >= 0 (a source offset), got ${String(position)}`));
+    }
+    let wait: QueryOptions;
+    try {
+      wait = resolveQueryOptions(options, 'wait', 'waitFor: options');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.lifecycle.closed) return Promise.reject(this.lifecycle.notReady());
+    return this.positions.wait(position, wait, () => this.haltedError());
+  }
+
+  /** Why waiting gets nowhere: the projection is stopped, failed or closed (undefined while it restores or runs). */
+  private haltedError(): Error | undefined {
+    const { state, closed } = this.lifecycle;
+    return closed || (state !== 'running' && state !== 'restoring') ? this.lifecycle.notReady() : undefined;
+  }
+
   /** Stops following the source; a rebuild under way is abandoned. Queries fail until the next start. */
   async stop(): Promise<void> {
     await this.rebuilding?.abandon();
@@ -115,7 +146,7 @@ export class Projection<S, E = unknown> {
   /** The state of `key`, or undefined when it has none. Only a running projection answers (see QueryOptions). */
   async get(key: string, options?: QueryOptions): Promise<S | undefined> {
     checkKey('get: key', key);
-    await this.lifecycle.ready(resolveQueryOptions(options, this.options.whileRestoring, 'get: options'));
+    await this.ready(resolveQueryOptions(options, this.options.whileRestoring, 'get: options'));
     return this.slot!.gen.get(key);
   }
 
@@ -123,10 +154,16 @@ export class Projection<S, E = unknown> {
   async getMany(keys: readonly string[], options?: QueryOptions): Promise<Map<string, S | undefined>> {
     if (!Array.isArray(keys)) throw invalidArgument('getMany: keys must be an array of non-empty strings');
     keys.forEach((key, i) => checkKey(`getMany: keys[${i}]`, key));
-    await this.lifecycle.ready(resolveQueryOptions(options, this.options.whileRestoring, 'getMany: options'));
+    await this.ready(resolveQueryOptions(options, this.options.whileRestoring, 'getMany: options'));
     const gen = this.slot!.gen;
     const states = await Promise.all(keys.map((key) => gen.get(key)));
     return new Map(keys.map((key, i) => [key, states[i]]));
+  }
+
+  /** A query may answer: the projection runs (or the caller waited for it) and, with upTo, has got that far. */
+  private async ready(query: QueryOptions): Promise<void> {
+    await this.lifecycle.ready(query);
+    if (query.upTo !== undefined) await this.positions.wait(query.upTo, query, () => this.haltedError());
   }
 
   /** Committed changes from now on: of every key, or of one (plus 'rebuilt', after which its state should be read again). */
@@ -268,6 +305,7 @@ export class Projection<S, E = unknown> {
     }
     this.slot = next;
     next.role = this.liveRole(next);
+    this.positions.committed(next.gen.checkpoint?.next ?? -1);
     if (next.pump && this.lifecycle.state !== 'running') this.lifecycle.set('running');
     this.changes$.next({ kind: 'rebuilt', generation: next.logs.id });
     await old.gen.drain();
@@ -277,8 +315,9 @@ export class Projection<S, E = unknown> {
 
   private liveRole(slot: Slot<S, E>) {
     return {
-      committed: (changes: ReadonlyMap<string, PendingState<S>>, _checkpoint: Checkpoint, events: number) => {
+      committed: (changes: ReadonlyMap<string, PendingState<S>>, checkpoint: Checkpoint, events: number) => {
         this.meter.record(events);
+        this.positions.committed(checkpoint.next);
         if (!this.changes$.observed) return;
         for (const [key, { state, offset }] of changes) {
           this.changes$.next(state === null ? { kind: 'delete', key, offset } : { kind: 'set', key, state, offset });

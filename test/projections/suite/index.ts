@@ -7,6 +7,7 @@ import { compactionSuite } from './compaction.js';
 import { ownershipSuite } from './ownership.js';
 import { poisonSuite } from './poison.js';
 import { queriesSuite } from './queries.js';
+import { readYourWritesSuite } from './read-your-writes.js';
 import { rebuildSuite } from './rebuild.js';
 import { recoverySuite } from './recovery.js';
 import { statusSuite } from './status.js';
@@ -14,6 +15,7 @@ import { statusSuite } from './status.js';
 export function projectionSuite(backend: ProjectionBackend): void {
   catchUpSuite(backend);
   queriesSuite(backend);
+  readYourWritesSuite(backend);
   rebuildSuite(backend);
   recoverySuite(backend);
   compactionSuite(backend);
