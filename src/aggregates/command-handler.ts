@@ -15,6 +15,8 @@ import { decideEvents, evolveAll, type Decider } from './decider.js';
 export interface CommandHandlerOptions<State> {
   /** How many times to reload and decide again after a ConcurrencyError (default 3). */
   retries?: number;
+  /** Told before each retry (for metrics or logs of contention): the conflict, and the retry's number from 1. */
+  onRetry?: (error: ConcurrencyError, retry: number, streamId: string) => void;
   snapshots?: SnapshotOptions<State>;
   /** A snapshot that could not be saved does not fail the command (its events are stored); it is reported here. */
   onSnapshotError?: (error: unknown, streamId: string) => void;
@@ -52,6 +54,7 @@ export function commandHandler<State, Command, E extends Event>(
 ): CommandHandler<State, Command, E> {
   const retries = options.retries ?? 3;
   if (!Number.isSafeInteger(retries) || retries < 0) throw invalidArgument(`retries must be an integer >= 0, got ${String(retries)}`);
+  if (options.onRetry !== undefined && typeof options.onRetry !== 'function') throw invalidArgument(`onRetry must be a function, got ${typeof options.onRetry}`);
   const snapshots = options.snapshots;
   const every = snapshots?.every ?? 100;
   if (!Number.isSafeInteger(every) || every < 1) throw invalidArgument(`snapshots.every must be an integer >= 1, got ${String(every)}`);
@@ -83,7 +86,10 @@ export function commandHandler<State, Command, E extends Event>(
           causationId,
         });
       } catch (err) {
-        if (err instanceof ConcurrencyError && expectedVersion === undefined && attempt < retries) continue;
+        if (err instanceof ConcurrencyError && expectedVersion === undefined && attempt < retries) {
+          options.onRetry?.(err, attempt + 1, streamId);
+          continue;
+        }
         throw err;
       }
       // Another attempt with the same command id got in first.

@@ -80,8 +80,15 @@ export function commandHandlerSuite(factory: StoreFactory): void {
           return account.decide(command, state);
         },
       };
-      const err = await commandHandler(alwaysRaced, store, { retries: 2 })('a', { type: 'Deposit', amount: 3 }).catch((e: unknown) => e);
+      const told: [unknown, number, string][] = [];
+      const onRetry = (e: ConcurrencyError, retry: number, streamId: string) => told.push([e, retry, streamId]);
+      const err = await commandHandler(alwaysRaced, store, { retries: 2, onRetry })('a', { type: 'Deposit', amount: 3 }).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(ConcurrencyError);
+      // Told before each of the two retries, not for the conflict it gave up on.
+      expect(told.map(([e, retry, streamId]) => [e instanceof ConcurrencyError, retry, streamId])).to.deep.equal([
+        [true, 1, 'a'],
+        [true, 2, 'a'],
+      ]);
       expect((await store.readStream('a')).events.filter((e) => e.type === 'Deposited' && e.data.amount === 3)).to.have.length(0);
     });
 

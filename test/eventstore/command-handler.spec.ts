@@ -1,8 +1,9 @@
 // Deciders and the command handler, through the given/when/then helpers
 // users get, and directly where the helpers cannot reach (retries, conflicts).
 import { expect } from 'chai';
-import { CommandHandlerSpecification, DeciderSpecification, type Decider } from '../../src/aggregates/index.js';
-import { InvalidEventError } from '../../src/eventstore/index.js';
+import { CommandHandlerSpecification, DeciderSpecification, commandHandler, type CommandHandlerOptions, type Decider } from '../../src/aggregates/index.js';
+import { InvalidEventError, inMemoryEventStore } from '../../src/eventstore/index.js';
+import { expectLogError } from '../helpers/errors.js';
 import { commandHandlerSuite } from './command-handler-suite.js';
 import { account, accountEvents, AccountOpened, Deposited, InsufficientFunds, Withdrawn, type AccountEvent, type AccountState } from './fixtures/account.js';
 import { storeFactories } from './fixtures/stores.js';
@@ -65,6 +66,17 @@ describe('CommandHandlerSpecification', () => {
       err = e;
     }
     expect(String(err)).to.match(/do not await the result of when\(\)/);
+  });
+});
+
+describe('commandHandler options', () => {
+  it('rejects bad retries, snapshots.every and onRetry with ERR_INVALID_ARGUMENT naming them', async () => {
+    const store = inMemoryEventStore({ events: accountEvents });
+    const make = (options: object) => () => commandHandler(account, store, options as CommandHandlerOptions<AccountState>);
+    for (const retries of [-1, 1.5, Number.NaN, '3']) await expectLogError(make({ retries }), 'ERR_INVALID_ARGUMENT', /retries/);
+    for (const every of [0, -2, 2.5]) await expectLogError(make({ snapshots: { store: null, every } }), 'ERR_INVALID_ARGUMENT', /snapshots.every/);
+    for (const onRetry of ['log', 42, {}]) await expectLogError(make({ onRetry }), 'ERR_INVALID_ARGUMENT', /onRetry/);
+    expect(make({ retries: 0, onRetry: () => {} })()).to.be.a('function');
   });
 });
 
