@@ -75,7 +75,9 @@ export class Follower {
       pauseSync(attempt);
       this.reloadOnce();
     }
-    this.highestNext = Math.max(this.highestNext, this.headNextOffset());
+    // Still lower after looking again: the writer did go back (klevdb's Go writer can, deleting its
+    // newest message). Take it, so that later calls do not look again.
+    this.highestNext = this.headNextOffset();
   }
 
   private headNextOffset(): number {

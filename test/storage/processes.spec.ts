@@ -1,6 +1,8 @@
 // Locking between logs in this and other processes, and a followWriter
 // reader following a writer in a child process.
 import { expect } from 'chai';
+import { copyFile, rename } from 'node:fs/promises';
+import path from 'node:path';
 import { OffsetOldest } from '../../src/index.js';
 import type { Log, Message, Options } from '../../src/index.js';
 import { check, open } from '../helpers/api.js';
@@ -170,6 +172,29 @@ describe('processes and locks', function () {
       expect((await follower.getByTime(new Date(Math.floor((deterministic(700).timeMicros as number) / 1000)))).offset).to.equal(700);
       await expectLogError(() => follower.publish([{ value: 'x' }]), 'ERR_READONLY');
       await child.close();
+    });
+
+    it("takes a next offset that went back for good (klevdb's Go writer deleting its newest message) after looking again", async function () {
+      const dir = await tempDir();
+      let writer = await openLog(dir, BOTH);
+      await writer.publish([0, 1, 2, 3, 4].map((i) => deterministic(i)));
+      await closeLog(writer);
+      const follower = await openLog(dir, { ...BOTH, readonly: true, followWriter: true });
+      expect(await follower.nextOffset()).to.equal(5);
+      // What Go leaves: the head rewritten in place (new files renamed over the old) without offset 4, and no new head.
+      const copy = await tempDir();
+      writer = await openLog(copy, BOTH);
+      await writer.publish([0, 1, 2, 3].map((i) => deterministic(i)));
+      await closeLog(writer);
+      for (const ext of ['log', 'index'] as const) {
+        const name = `${'0'.repeat(20)}.${ext}`;
+        await copyFile(path.join(copy, name), path.join(dir, `${name}.tmp`));
+        await rename(path.join(dir, `${name}.tmp`), path.join(dir, name));
+      }
+      expect(await follower.nextOffset(), 'the follower reads the log as it now is').to.equal(4);
+      expect(await follower.nextOffset()).to.equal(4);
+      expect((await follower.consume(OffsetOldest, 10)).messages.map((m) => m.offset)).to.deep.equal([0, 1, 2, 3]);
+      await expectLogError(() => follower.get(4), 'ERR_INVALID_OFFSET');
     });
 
     it('follows a writer in this process, including its deletes', async function () {
