@@ -80,6 +80,9 @@ export class TailWatcher implements WaitActivity {
           if (!reader || reader.broken || reader.position !== start) {
             void reader?.destroy();
             reader = this.#reader = await Reader.create(this.api, this.stream, this.filter, start);
+            // A close while the consumer was being made found no reader to stop: a pull
+            // now would wait out its timer after the connection is gone, keeping the process alive.
+            if (this.target.closed()) break;
           }
           const got = await reader.pull(1, this.api.timeoutMs, POLL_MS);
           for (const m of got) this.target.seen(m.seq);

@@ -1,6 +1,8 @@
 // One suite, two backends: the storage and streams behaviours that hold for
-// the local log and for JetStream alike.
+// the local log and for JetStream alike. What only the local log has stays in
+// test/storage (segments, files, formats) and test/streams/typed.spec.ts.
 import { useJetStreamBackend, useLocalBackend } from './backends.js';
+import { backpressureSuite } from './backpressure-suite.js';
 import { logSuite } from './log-suite.js';
 import { streamsSuite } from './streams-suite.js';
 
@@ -8,6 +10,7 @@ describe('shared suite: local log', function () {
   const backend = useLocalBackend();
   logSuite(backend);
   streamsSuite(backend);
+  backpressureSuite(backend);
 });
 
 describe('shared suite: JetStream', function () {
@@ -15,4 +18,5 @@ describe('shared suite: JetStream', function () {
   const backend = useJetStreamBackend();
   logSuite(backend);
   streamsSuite(backend);
+  backpressureSuite(backend);
 });

@@ -5,24 +5,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { openJetStream } from '../../src/jetstream/index.js';
-import { openBlocking } from '../../src/storage/blocking.js';
 import type { BlockingLog, Stats } from '../../src/storage/types.js';
 import { useNatsServer } from './harness.js';
+import { type LogAddress, type LogOptions, openAt } from './log-address.js';
 
-export interface LogOptions {
-  keyIndex?: boolean;
-  timeIndex?: boolean;
-  readonly?: boolean;
-  /** Local: the segment size to roll over at, so a test spans segments. JetStream has no segments and ignores it. */
-  rollover?: number;
-  /** Readonly: blocking consumes wake on publishes made through other handles (local: followWriter; JetStream always does). */
-  follow?: boolean;
-}
+export type { LogAddress, LogOptions };
 
 /** A place holding one log: open it as often as a test needs (a second handle, readonly, after close). */
 export interface LogPlace {
   open(opts?: LogOptions): Promise<BlockingLog>;
+  /** Where the log is, for a child process to open it. */
+  readonly address: LogAddress;
 }
 
 /**
@@ -80,19 +73,8 @@ function cleanups(): { track: (log: BlockingLog) => BlockingLog; later: (fn: () 
 export function useLocalBackend(): Backend {
   const { track, tempDir } = cleanups();
   const place = async (): Promise<LogPlace> => {
-    const dir = await tempDir();
-    return {
-      open: async (opts = {}) =>
-        track(
-          await openBlocking(dir, {
-            keyIndex: opts.keyIndex ?? true,
-            timeIndex: opts.timeIndex ?? true,
-            readonly: opts.readonly,
-            rollover: opts.rollover,
-            followWriter: opts.follow,
-          }),
-        ),
-    };
+    const address = { dir: await tempDir() };
+    return { address, open: async (opts) => track(await openAt(address, opts)) };
   };
   return {
     name: 'local',
@@ -124,18 +106,8 @@ export function useJetStreamBackend(): Backend & { server: () => { url: string }
     later(async () => {
       await admin!.request(`$JS.API.STREAM.DELETE.${stream}`, '', { timeout: 5000 });
     });
-    return {
-      open: async (opts = {}) =>
-        track(
-          await openJetStream({
-            servers: server().url,
-            stream,
-            keyIndex: opts.keyIndex,
-            timeIndex: opts.timeIndex,
-            readonly: opts.readonly,
-          }),
-        ),
-    };
+    const address = { servers: server().url, stream };
+    return { address, open: async (opts) => track(await openAt(address, opts)) };
   };
   return {
     name: 'jetstream',

@@ -2,10 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { firstValueFrom, type Observable, toArray, take } from 'rxjs';
-import { openBlocking } from '../../src/storage/blocking.js';
-
-export { openBlocking };
-import type { BlockingLog, Options, PublishMessage } from '../../src/storage/types.js';
+import type { BlockingLog, PublishMessage } from '../../src/storage/types.js';
 import type { LogError } from '../../src/storage/errors.js';
 
 export function tempDir(): string {
@@ -14,23 +11,6 @@ export function tempDir(): string {
 
 export function removeDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
-}
-
-/** A blocking log in a fresh temp dir; `cleanup` closes it (if still open) and removes the dir. */
-export interface TempLog {
-  log: BlockingLog;
-  dir: string;
-  cleanup: () => Promise<void>;
-}
-
-export async function tempLog(opts: Options = {}): Promise<TempLog> {
-  const dir = tempDir();
-  const log = await openBlocking(dir, { createDirs: true, keyIndex: true, ...opts });
-  const cleanup = async (): Promise<void> => {
-    await log.close().catch(() => undefined);
-    removeDir(dir);
-  };
-  return { log, dir, cleanup };
 }
 
 /** Messages `v<i>` for i in [from, from + count), keyed by `keyOf(i)` when given. */
