@@ -6,11 +6,7 @@
 import { ProjectionNotReadyError, describe } from './errors.js';
 import type { QueryOptions } from './options.js';
 import type { ProjectionState } from './status.js';
-
-interface Waiter {
-  resolve(): void;
-  reject(err: Error): void;
-}
+import { waitFor, type Waiter } from './waiting.js';
 
 export class Lifecycle {
   state: ProjectionState = 'stopped';
@@ -62,27 +58,14 @@ export class Lifecycle {
   wait(options: QueryOptions = {}): Promise<void> {
     if (this.state === 'running' && !this.closed) return Promise.resolve();
     if (this.state !== 'restoring' || this.closed) return Promise.reject(this.notReady());
-    return new Promise<void>((resolve, reject) => {
-      const { timeoutMs, signal } = options;
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.waiters.delete(waiter);
-      };
-      const waiter: Waiter = {
-        resolve: () => (done(), resolve()),
-        reject: (err) => (done(), reject(err)),
-      };
-      const onAbort = (): void =>
-        waiter.reject(new ProjectionNotReadyError(this.name, 'restoring', 'the wait was aborted', { cause: signal?.reason }));
-      const timer =
-        timeoutMs === undefined
-          ? undefined
-          : setTimeout(() => waiter.reject(new ProjectionNotReadyError(this.name, 'restoring', `not caught up within ${timeoutMs} ms (${this.progress()})`)), timeoutMs);
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.add(waiter);
-    });
+    const { timeoutMs, signal } = options;
+    return waitFor(
+      options,
+      (waiter) => this.waiters.add(waiter),
+      (waiter) => this.waiters.delete(waiter),
+      () => new ProjectionNotReadyError(this.name, 'restoring', `not caught up within ${timeoutMs} ms (${this.progress()})`),
+      () => new ProjectionNotReadyError(this.name, 'restoring', 'the wait was aborted', { cause: signal?.reason }),
+    );
   }
 
   notReady(): ProjectionNotReadyError {

@@ -1,24 +1,15 @@
 /**
  * Read-your-writes: callers waiting until a projection has applied and
  * committed its source up to a position (the position of the last event they
- * wrote). Kept apart from the projection so the waiting, its timeout and its
- * cancellation live in one place.
+ * wrote). The timeout and the AbortSignal are waiting.ts's, as for the
+ * waits on catching up.
  */
 import { ProjectionNotReadyError } from './errors.js';
-
-interface Waiter {
-  position: number;
-  resolve(): void;
-  reject(err: Error): void;
-}
-
-export interface PositionWait {
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
+import { waitFor, type WaitLimits, type Waiter } from './waiting.js';
 
 export class PositionWaiters {
-  private readonly waiters = new Set<Waiter>();
+  /** Each waiter and the position it waits for. */
+  private readonly waiters = new Map<Waiter, number>();
 
   constructor(
     private readonly name: string,
@@ -29,39 +20,28 @@ export class PositionWaiters {
   ) {}
 
   /** Resolves once the source is committed through `position`; `notReady` is thrown when the projection cannot get there. */
-  wait(position: number, options: PositionWait, notReady: () => Error | undefined): Promise<void> {
+  wait(position: number, options: WaitLimits, notReady: () => Error | undefined): Promise<void> {
     if (this.committedNext() > position) return Promise.resolve();
     const stopped = notReady();
     if (stopped) return Promise.reject(stopped);
-    return new Promise<void>((resolve, reject) => {
-      const { timeoutMs, signal } = options;
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.waiters.delete(waiter);
-      };
-      const waiter: Waiter = {
-        position,
-        resolve: () => (done(), resolve()),
-        reject: (err) => (done(), reject(err)),
-      };
-      const behind = (why: string): ProjectionNotReadyError =>
-        new ProjectionNotReadyError(this.name, 'restoring', `${why} before reaching source position ${position} (${this.progress()})`, { cause: signal?.reason });
-      const onAbort = (): void => waiter.reject(behind('the wait was aborted'));
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => waiter.reject(behind(`${timeoutMs} ms passed`)), timeoutMs);
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.add(waiter);
-    });
+    const behind = (why: string): ProjectionNotReadyError =>
+      new ProjectionNotReadyError(this.name, 'restoring', `${why} before reaching source position ${position} (${this.progress()})`, { cause: options.signal?.reason });
+    return waitFor(
+      options,
+      (waiter) => this.waiters.set(waiter, position),
+      (waiter) => this.waiters.delete(waiter),
+      () => behind(`${options.timeoutMs} ms passed`),
+      () => behind('the wait was aborted'),
+    );
   }
 
   /** A commit moved the next source offset to `next`. */
   committed(next: number): void {
-    for (const w of [...this.waiters]) if (next > w.position) w.resolve();
+    for (const [w, position] of [...this.waiters]) if (next > position) w.resolve();
   }
 
   /** The projection stopped, failed or closed: nobody gets there by waiting. */
   failAll(err: Error): void {
-    for (const w of [...this.waiters]) w.reject(err);
+    for (const w of [...this.waiters.keys()]) w.reject(err);
   }
 }
