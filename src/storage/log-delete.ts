@@ -21,10 +21,10 @@ export interface Removed {
   deletedSize: number;
 }
 
-const NOTHING: Removed = Object.freeze({ deleted: [], deletedOffsets: [], deletedSize: 0 }) as Removed;
+const nothing = (): Removed => ({ deleted: [], deletedOffsets: [], deletedSize: 0 });
 
 export function deleteFromLog(log: KlevLog, offsets: Set<number>, keepMessages = true): Removed {
-  if (offsets.size === 0) return { ...NOTHING, deleted: [], deletedOffsets: [] };
+  if (offsets.size === 0) return nothing();
   let lowest = Infinity;
   if (offsets instanceof RemainingOffsets) lowest = offsets.lowest();
   else for (const o of offsets) lowest = Math.min(lowest, o);
@@ -40,7 +40,7 @@ export function deleteFromLog(log: KlevLog, offsets: Set<number>, keepMessages =
   const rs = rewriteSegment(reader.files, offsets, log.opts.params, version, version, keepMessages);
   if (rs.deletedOffsets.length === 0) {
     discardRewrite(rs);
-    return { ...NOTHING, deleted: [], deletedOffsets: [] };
+    return nothing();
   }
   const result: Removed = { deleted: rs.deleted, deletedOffsets: rs.deletedOffsets, deletedSize: rs.deletedSize };
 

@@ -40,7 +40,7 @@ const TWO_32 = 0x100000000;
  * records (reads do that): a damaged record disagrees with its item just
  * the same. Throws ERR_CORRUPTED naming the first item that disagrees.
  */
-export function verifyItems(log: OpenedLog, logPath: string, indexPath: string, index: SegmentIndex, from: number, end: number): void {
+export function verifyItems(log: Pick<OpenedLog, 'fd' | 'version'>, logPath: string, indexPath: string, index: SegmentIndex, from: number, end: number): void {
   // Offset, time and lengths follow V2's CRC; V1 starts with them. Keys start at byte 28 in both.
   const fieldsAt = log.version === 'V2' ? 4 : 0;
   let chunk: Buffer = Buffer.alloc(0);

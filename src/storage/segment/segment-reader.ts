@@ -84,9 +84,8 @@ export class SegmentReader {
    * this process did not append itself.
    */
   verifiedIndex(): SegmentIndex {
-    const index = this.getIndex();
-    if (!this.checkedAll) this.verifyLoaded(index);
-    return index;
+    this.ensureVerified();
+    return this.getIndex();
   }
 
   /** Like verifiedIndex, without loading an index that gc dropped after it was checked. */
@@ -100,7 +99,7 @@ export class SegmentReader {
       const version = this.version!;
       const end = this.head ? this.recordEnd(fd, version, index.positionAt(index.count - 1)) : this.dataEnd;
       if (end > this.dataEnd) throw shortRecordError(version, `at byte ${index.positionAt(index.count - 1)} of ${this.files.logPath}`);
-      verifyItems({ fd, size: end, version }, this.files.logPath, this.files.indexPath, index, index.verified, end);
+      verifyItems({ fd, version }, this.files.logPath, this.files.indexPath, index, index.verified, end);
       index.verified = index.count;
     }
     if (!this.head) this.checkedAll = true;

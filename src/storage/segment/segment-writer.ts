@@ -61,7 +61,7 @@ export class SegmentWriter {
         validateIndex(index, files, initialPosition(version), logSize);
         checkLogTail(logFd, files, version, index, logSize, 'open with recover: true');
         // The head is at most a rollover's worth of bytes: check every item once, and trust our own appends after.
-        verifyItems({ fd: logFd, size: logSize, version }, files.logPath, files.indexPath, index, 0, logSize);
+        verifyItems({ fd: logFd, version }, files.logPath, files.indexPath, index, 0, logSize);
         index.verified = index.count;
       } else {
         index = new SegmentIndex(params, files.offset, nextTime);
