@@ -26,6 +26,7 @@ export function reportingConflicts<E extends Event>(
     readAll: (...args) => store.readAll(...args),
     subscribeToStream: (...args) => store.subscribeToStream(...args),
     subscribeToAll: (...args) => store.subscribeToAll(...args),
+    headPosition: () => store.headPosition(),
     streamVersion: (...args) => store.streamVersion(...args),
     appliedCommand: (...args) => store.appliedCommand(...args),
     close: () => store.close(),

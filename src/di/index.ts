@@ -2,7 +2,7 @@
 // and before any decorated class is defined; importing klevdb/di first does both.
 import 'reflect-metadata';
 
-export { Tokens } from './tokens.js';
+export { Tokens, eventStoreToken } from './tokens.js';
 export { createContainer, createTestContainer } from './containers.js';
 export type { AppContainerOptions, ContainerOptions } from './containers.js';
 // Re-exported so an app imports its decorators from here, after reflect-metadata.

@@ -5,14 +5,33 @@
  */
 import type { InjectionToken } from 'tsyringe';
 import type { SnapshotStore } from '../aggregates/snapshot-store.js';
+import type { Event } from '../eventstore/event-type.js';
 import type { EventStore } from '../eventstore/event-store.js';
 import type { BlockingLog, Log } from '../storage/types.js';
+
+const EVENT_STORE = Symbol('klevdb.EventStore');
 
 export const Tokens = {
   /** The log the event store writes to. */
   EventLog: Symbol('klevdb.EventLog') as InjectionToken<BlockingLog>,
   /** The compacted log of snapshots. */
   SnapshotLog: Symbol('klevdb.SnapshotLog') as InjectionToken<Log>,
-  EventStore: Symbol('klevdb.EventStore') as InjectionToken<EventStore>,
+  /**
+   * The event store, of whatever events the app declared. Typed with `any`
+   * events so that `container.resolve<EventStore<MyEvent>>(Tokens.EventStore)`
+   * type-checks (an EventStore<Event> is not an EventStore<MyEvent>); for a
+   * resolve typed without writing the type twice, use eventStoreToken<MyEvent>().
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  EventStore: EVENT_STORE as InjectionToken<EventStore<any>>,
   SnapshotStore: Symbol('klevdb.SnapshotStore') as InjectionToken<SnapshotStore>,
 } as const;
+
+/**
+ * Tokens.EventStore typed with the app's event union:
+ * `container.resolve(eventStoreToken<InventoryEvent>())` is an EventStore<InventoryEvent>.
+ * The same token at run time, so it resolves what the containers registered.
+ */
+export function eventStoreToken<E extends Event>(): InjectionToken<EventStore<E>> {
+  return EVENT_STORE;
+}

@@ -75,6 +75,13 @@ export interface EventStore<E extends Event = Event> {
   readAll(options?: ReadAllOptions): Promise<ReadAllResult<E>>;
   subscribeToStream(streamId: string, options?: SubscribeToStreamOptions): Observable<RecordedEvent<E>>;
   subscribeToAll(options?: SubscribeOptions): Observable<RecordedEvent<E>>;
+  /**
+   * The position the next appended event will get (the log's next offset).
+   * `subscribeToAll({ fromPosition: await store.headPosition() })` sees only
+   * events appended from now on, none missed: anything appended after this
+   * call has a position at or past it.
+   */
+  headPosition(): Promise<number>;
   /** The number of events in the stream (0: no stream). */
   streamVersion(streamId: string): Promise<number>;
   /** The original result of an append made with this command id, if there was one. */

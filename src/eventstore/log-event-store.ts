@@ -214,6 +214,11 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     );
   }
 
+  async headPosition(): Promise<number> {
+    this.ensureOpen();
+    return this.log.nextOffset();
+  }
+
   async streamVersion(streamId: string): Promise<number> {
     this.ensureOpen();
     checkStreamId(streamId);

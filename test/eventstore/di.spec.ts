@@ -1,13 +1,13 @@
 // tsyringe wiring: an @injectable command handler resolved from an app
 // container over log directories, and from test containers in memory.
-import { createContainer, createTestContainer, inject, injectable, Tokens } from '../../src/di/index.js';
+import { createContainer, createTestContainer, eventStoreToken, inject, injectable, Tokens } from '../../src/di/index.js';
 import { expect } from 'chai';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { commandHandler, type CommandHandler, type SnapshotStore } from '../../src/aggregates/index.js';
 import type { EventStore } from '../../src/eventstore/index.js';
-import { account, accountEvents, type AccountCommand, type AccountEvent, type AccountState } from './fixtures/account.js';
+import { account, accountEvents, AccountOpened, type AccountCommand, type AccountEvent, type AccountState } from './fixtures/account.js';
 
 @injectable()
 class AccountService {
@@ -62,6 +62,24 @@ describe('klevdb/di', () => {
       await again.dispose();
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("resolves the store typed with the app's event union, by a typed token or Tokens.EventStore", async () => {
+    const container = createTestContainer({ events: accountEvents });
+    try {
+      // Both compile under strict: the first is what a user writes by hand.
+      const byHand = container.resolve<EventStore<AccountEvent>>(Tokens.EventStore);
+      const typed = container.resolve(eventStoreToken<AccountEvent>());
+      expect(typed).to.equal(byHand);
+      const head = await typed.headPosition();
+      await byHand.appendToStream('account-1', AccountOpened({ owner: 'ann' }));
+      const [opened] = (await typed.readAll({ fromPosition: head })).events;
+      // `opened` is typed AccountEvent: its data is the AccountOpened data when its type says so.
+      expect(opened?.type === 'AccountOpened' ? opened.data.owner : undefined).to.equal('ann');
+      expect(eventStoreToken<AccountEvent>()).to.equal(Tokens.EventStore);
+    } finally {
+      await container.dispose();
     }
   });
 });

@@ -2,6 +2,7 @@
 // pass) on a JetStream log: aggregates built on the store keep their
 // semantics when the log moves to a cluster.
 import { appendContract } from '../eventstore/contract-append.js';
+import { historyContract } from '../eventstore/contract-history.js';
 import { readContract } from '../eventstore/contract-read.js';
 import { useJetStreamStores } from './store-factory.js';
 
@@ -10,4 +11,5 @@ describe('event store contract on JetStream', function () {
   const onJetStream = useJetStreamStores();
   appendContract(onJetStream);
   readContract(onJetStream);
+  historyContract(onJetStream);
 });
