@@ -32,8 +32,18 @@ export function datasetDir(peerDir: string): string {
   return path.join(peerDir, 'dataset');
 }
 
-/** The parent's handle on one store's process; one request at a time. */
-export class PeerHost {
+/** What run.ts drives: one store in a process of its own (a Node peer, or Go klevdb: go-host.ts). */
+export interface Host {
+  readonly name: string;
+  /** Publishes the shared dataset of `sizes.dataset` messages in batches of 100. */
+  build(sizes: Sizes): Promise<Measurement>;
+  /** One round of one operation; the round picks the lookups' seed. */
+  run(op: string, round: number, sizes: Sizes): Promise<Measurement>;
+  close(): Promise<void>;
+}
+
+/** The parent's handle on one Node store's process; one request at a time. */
+export class PeerHost implements Host {
   private pending: { resolve: (reply: Reply) => void; reject: (err: Error) => void } | undefined;
   private exited: Promise<void>;
 

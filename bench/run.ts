@@ -1,6 +1,7 @@
 /**
- * The storage benchmark: klevdb against better-sqlite3, lmdb and the raw
- * ceiling on klevdb's own workload (see workload.ts), all in one run.
+ * The storage benchmark: klevdb against better-sqlite3, lmdb, the raw
+ * ceiling and Go klevdb itself (go-host.ts; left out with a note when there
+ * is no `go`) on klevdb's own workload (see workload.ts), all in one run.
  *
  *   npm run bench:storage                                  # 1,000,000 messages, 9 rounds
  *   BENCH_MESSAGES=100000 npm run bench:storage            # a quick run
@@ -16,7 +17,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureInChild, type OpenReport, type Usage } from './memory.js';
 import { type Operation, type Sizes, operations } from './operations.js';
-import { datasetDir, PeerHost } from './host.js';
+import { datasetDir, type Host, PeerHost } from './host.js';
+import { GO_PEER, GoHost } from './go-host.js';
+import { klevgo } from './klevgo.js';
 import { peerNames } from './peers/peer.js';
 import { type Figure, type Target, advantage, atLeast, atMost, notAbove, renderTable, renderTargets, summary, UNITS } from './report.js';
 
@@ -24,6 +27,8 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const loadAtStart = os.loadavg()[0];
 /** The stage that reopens the closed datasets in child processes; --only can name it too. */
 const OPEN_STAGE = 'open';
+/** In table order: klevdb, the raw ceiling, the Node peers, then Go klevdb. */
+const allPeers = [...peerNames, GO_PEER];
 
 const targets: Target[] = [
   atLeast('publish-1', 5, ['sqlite']),
@@ -51,7 +56,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--out') args.out = path.resolve(value());
     else throw new Error(`unknown argument ${argv[i]}; use --only peer,operation,... and --out file`);
   }
-  const known = new Set([...peerNames, ...operations.map((op) => op.id), OPEN_STAGE]);
+  const known = new Set([...allPeers, ...operations.map((op) => op.id), OPEN_STAGE]);
   const unknown = args.only.filter((name) => !known.has(name));
   if (unknown.length) throw new Error(`--only: unknown ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
   return args;
@@ -105,7 +110,7 @@ class Bench {
   private lastAdded = Date.now();
 
   constructor(
-    private readonly hosts: PeerHost[],
+    private readonly hosts: Host[],
     private readonly sizes: Sizes,
     private readonly rounds: number,
     private readonly dataRoot: string,
@@ -134,9 +139,11 @@ class Bench {
   /**
    * Fresh child processes reopen each closed dataset: open time, memory per
    * message, and the consume yardstick. Memory barely moves between rounds and
-   * each round costs seconds per store, so three rounds at most.
+   * each round costs seconds per store, so three rounds at most. Node stores
+   * only: Go's open and memory are not measured alike.
    */
   async measureOpen(): Promise<void> {
+    const nodeHosts = this.hosts.filter((host) => peerNames.includes(host.name));
     const n = this.sizes.dataset;
     const open = newFigure('open', `open the closed ${n}-message log`, 'time');
     const ready = newFigure('open-ready', 'open + load every index', 'time');
@@ -145,7 +152,7 @@ class Bench {
     const rss = newFigure('memory-rss', 'memory, RSS', 'memory');
     const perMessage = (report: OpenReport, pick: (usage: Usage) => number) => (pick(report.after) - pick(report.before)) / n;
     for (let round = 0; round < Math.min(this.rounds, 3); round++) {
-      for (const { name } of rotate(this.hosts, round)) {
+      for (const { name } of rotate(nodeHosts, round)) {
         const report = await measureInChild(name, datasetDir(path.join(this.dataRoot, name)), n);
         (this.openReports[name] ??= []).push(report);
         record(open, name, report.openMs);
@@ -167,7 +174,7 @@ class Bench {
   }
 }
 
-function resultsJson(bench: Bench, setups: Record<string, string>, sizes: Sizes, rounds: number, targetResults: ReturnType<Target>[], seconds: number) {
+function resultsJson(bench: Bench, setups: Record<string, string>, skipped: Record<string, string>, sizes: Sizes, rounds: number, targetResults: ReturnType<Target>[], seconds: number) {
   const cpus = os.cpus();
   const names = Object.keys(setups);
   return {
@@ -185,6 +192,8 @@ function resultsJson(bench: Bench, setups: Record<string, string>, sizes: Sizes,
     rounds,
     runSeconds: Math.round(seconds),
     peers: setups,
+    /** Peers asked for but not run, and why (Go without a `go` on the PATH). */
+    skipped,
     figures: bench.figures.map((figure) => ({
       id: figure.id,
       label: figure.label,
@@ -199,9 +208,9 @@ function resultsJson(bench: Bench, setups: Record<string, string>, sizes: Sizes,
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const onlyPeers = args.only.filter((name) => peerNames.includes(name));
-  const onlyOps = args.only.filter((name) => !peerNames.includes(name));
-  const selectedPeers = onlyPeers.length ? peerNames.filter((name) => onlyPeers.includes(name)) : peerNames;
+  const onlyPeers = args.only.filter((name) => allPeers.includes(name));
+  const onlyOps = args.only.filter((name) => !allPeers.includes(name));
+  const selectedPeers = onlyPeers.length ? allPeers.filter((name) => onlyPeers.includes(name)) : allPeers;
   const selectedOps = operations.filter((op) => onlyOps.length === 0 || onlyOps.includes(op.id));
   const measureOpen = onlyOps.length === 0 || onlyOps.includes(OPEN_STAGE);
 
@@ -216,8 +225,21 @@ async function main(): Promise<void> {
 
   console.error(`klevdb storage bench: ${sizes.dataset} messages, ${rounds} rounds, peers ${selectedPeers.join(', ')}; data in ${dataRoot}`);
   const began = Date.now();
-  const started = await Promise.all(selectedPeers.map((name) => PeerHost.start(name, path.join(dataRoot, name))));
+  const skipped: Record<string, string> = {};
+  const go = selectedPeers.includes(GO_PEER) ? await klevgo() : undefined;
+  if (go && 'missing' in go) {
+    skipped[GO_PEER] = go.missing;
+    console.error(`Go klevdb left out: ${go.missing}`);
+  }
+  const started = await Promise.all(
+    selectedPeers.flatMap((name): Promise<{ host: Host; setup: string }>[] => {
+      const dir = path.join(dataRoot, name);
+      if (name !== GO_PEER) return [PeerHost.start(name, dir)];
+      return go && 'binary' in go ? [GoHost.start(go.binary, go.goVersion, dir)] : [];
+    }),
+  );
   const hosts = started.map(({ host }) => host);
+  const measured = hosts.map((host) => host.name);
   const setups = Object.fromEntries(started.map(({ host, setup }) => [host.name, setup]));
   const bench = new Bench(hosts, sizes, rounds, dataRoot);
   try {
@@ -235,10 +257,10 @@ async function main(): Promise<void> {
 
   const figuresById = new Map(bench.figures.map((figure) => [figure.id, figure]));
   const targetResults = targets.map((target) => target(figuresById));
-  console.log(`\n${renderTable(bench.figures, selectedPeers)}\n`);
+  console.log(`\n${renderTable(bench.figures, measured)}\n`);
   console.log(`Targets (klevdb vs the same run's figures):\n${renderTargets(targetResults)}\n`);
   fs.mkdirSync(path.dirname(args.out), { recursive: true });
-  fs.writeFileSync(args.out, JSON.stringify(resultsJson(bench, setups, sizes, rounds, targetResults, seconds), null, 2) + '\n');
+  fs.writeFileSync(args.out, JSON.stringify(resultsJson(bench, setups, skipped, sizes, rounds, targetResults, seconds), null, 2) + '\n');
   console.log(`${Math.round(seconds)} s, load average ${loadAtStart.toFixed(1)} -> ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores; results written to ${path.relative(process.cwd(), args.out) || args.out}`);
 }
 
