@@ -16,8 +16,10 @@ import { checkCount, checkDate, checkInteger, checkKey, checkNonNegative, checkO
 import { type Api, type MsgQuery, type RawStored, type StreamInfoJson, TIME_HEADER } from './api.js';
 import { ApiError, closedError, toPublicError } from './errors.js';
 import { decode, type Decoded, type StorageKind, storedSize } from './messages.js';
+import { mirror } from './mirror.js';
 import { AckInbox, type OutMessage, Publisher } from './publisher.js';
 import { Reader, ReaderPool } from './reader.js';
+import { declareSkipsOffsets, type SkipsOffsets } from './skips-offsets.js';
 import type { Subjects } from './subjects.js';
 import { TailWatcher } from './tail.js';
 
@@ -70,7 +72,7 @@ async function eachLimited<T>(items: T[], limit: number, fn: (t: T) => Promise<v
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
 }
 
-export class JetStreamLog implements BlockingLog {
+export class JetStreamLog implements BlockingLog, SkipsOffsets {
   readonly stream: string;
   readonly subjects: Subjects;
   readonly #c: JetStreamLogConfig;
@@ -107,6 +109,7 @@ export class JetStreamLog implements BlockingLog {
       closed: () => this.#closing !== null,
     });
     this.#notify.observe(this.#tail);
+    declareSkipsOffsets(this);
   }
 
   /** The NATS connection (shared with the caller when one was passed in). */
@@ -750,7 +753,7 @@ export class JetStreamLog implements BlockingLog {
   async backup(dir: string): Promise<void> {
     checkString('dir', dir);
     this.#ensureOpen();
-    const [{ open }, { mirror }] = await Promise.all([import('../storage/log.js'), import('./mirror.js')]);
+    const { open } = await import('../storage/log.js');
     const local = await open(dir, { createDirs: true, keyIndex: true, timeIndex: true });
     try {
       await mirror(this, local);

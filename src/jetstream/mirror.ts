@@ -13,7 +13,7 @@ import { LogError, invalidArgument } from '../storage/errors.js';
 import type { Log, Message, ProgressCallback, PublishMessage } from '../storage/types.js';
 import { OffsetOldest } from '../storage/types.js';
 import { checkCount, checkSignal, describeValue } from '../storage/validate.js';
-import { JetStreamLog } from './log.js';
+import { skipsOffsets } from './skips-offsets.js';
 
 export interface MirrorOptions {
   /** Messages per read and per publish (default 1000). */
@@ -70,7 +70,7 @@ export async function mirror(src: Log, dst: Log, options: MirrorOptions = {}): P
   let total = await src.nextOffset();
   let cur = await dst.nextOffset();
   // Placeholders of an interrupted run are purged before anything else.
-  if (dst instanceof JetStreamLog) await dst.skipTo(cur);
+  if (skipsOffsets(dst)) await dst.skipTo(cur);
   if (cur > total) {
     throw invalidArgument(`mirror: the destination is ahead of the source (next offsets ${cur} and ${total}); it is not a copy of it`);
   }
@@ -89,7 +89,7 @@ export async function mirror(src: Log, dst: Log, options: MirrorOptions = {}): P
   const skip = async (to: number, timeMicros: number): Promise<void> => {
     if (to <= cur) return;
     skipped += to - cur;
-    if (dst instanceof JetStreamLog) {
+    if (skipsOffsets(dst)) {
       await dst.skipTo(to, timeMicros);
     } else {
       const first = cur;

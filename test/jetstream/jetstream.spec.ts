@@ -310,6 +310,20 @@ describe('jetstream backend', function () {
       expect(views(await consumeAll(back))).to.deep.equal(views(await consumeAll(src)));
     });
 
+    it('into JetStream, skips what the source no longer holds with skipTo: nothing but the copies goes out on the log subjects', async function () {
+      const src = await sourceWithGaps();
+      const js = await openLog();
+      const subjects: string[] = [];
+      const sub = nc.subscribe(`klevdb.${js.stream}.*`, { callback: (_err, m) => void subjects.push(m.subject) });
+      await nc.flush();
+      expect(await mirror(src, js)).to.deep.equal({ copied: 41, skipped: 9, nextOffset: 50 });
+      await nc.flush();
+      sub.unsubscribe();
+      // The generic way (placeholder messages under the empty key, then deleted) would send 50.
+      expect(subjects.filter((s) => !s.endsWith('.~gap'))).to.have.length(41);
+      expect(views(await consumeAll(js))).to.deep.equal(views(await consumeAll(src)));
+    });
+
     it('is resumable: an aborted run continues where it stopped, a later run copies only what is new', async function () {
       const src = await sourceWithGaps();
       const js = await openLog();
