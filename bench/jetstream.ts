@@ -18,7 +18,8 @@ import { connect } from '@nats-io/transport-node';
 import { openJetStream } from '../src/jetstream/index.js';
 import { openBlocking } from '../src/storage/blocking.js';
 import { OffsetOldest, type BlockingLog, type PublishMessage } from '../src/storage/types.js';
-import { type NatsCluster, type NatsServer, natsServerBinary, startCluster, startServer, stopServer, waitForJetStream } from '../test/jetstream/harness.js';
+import { natsServerBinary } from '../test/helpers/external.js';
+import { type NatsCluster, type NatsServer, startCluster, startServer, stopServer, waitForJetStream } from '../test/jetstream/harness.js';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const SINGLES = Math.min(2000, N);

@@ -1,4 +1,5 @@
-// End to end in headless Chromium (playwright-core, Debian's /usr/bin/chromium):
+// End to end in headless Chromium (playwright-core, Debian's chromium; skipped
+// with a reason where it is missing, required in CI):
 // the overview of a real log, paging, find by key and by time, the live tail
 // while a writer publishes, hostile values shown as text, projection state.
 // The overview's screenshot is the CI artifact test-output/inspector-overview.png.
@@ -12,6 +13,7 @@ import { startInspector } from '../../src/inspector/index.js';
 import type { Inspector } from '../../src/inspector/index.js';
 import type { Log } from '../../src/index.js';
 import { formatTimeMicros } from '../../src/cli/format.js';
+import { requireChromium } from '../helpers/external.js';
 import { EVENTS, HOSTILE, USERS, expectedTotals, getJson, openWriter, tempDir, timeOf, writeFixtureLog, writeProjectionState } from './helpers.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -37,12 +39,13 @@ describe('inspector in a browser', function () {
   const rows = (table: string) => page.locator(`${table} tbody tr[data-offset]`);
   const offsets = async (table: string) => (await rows(table).evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-offset')))));
 
-  before(async () => {
+  before(async function () {
+    const executablePath = requireChromium(this);
     special = await writeFixtureLog(eventsDir);
     await writeProjectionState(eventsDir, stateDir, LAG);
     writer = await openWriter(eventsDir);
     inspector = await startInspector({ dir: eventsDir, projections: stateDir });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));

@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import { connect } from '@nats-io/transport-node';
 import { openJetStream, type JetStreamLog } from '../../src/jetstream/index.js';
 import { consumeAll } from '../helpers/messages.js';
-import { type NatsCluster, requireNatsServer, startCluster } from './harness.js';
+import { requireNatsServer } from '../helpers/external.js';
+import { type NatsCluster, startCluster } from './harness.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

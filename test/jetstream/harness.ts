@@ -2,40 +2,18 @@
 // them on loopback ports. Every server started here is stopped by the hooks
 // the use* helpers register (also when a test or a hook fails), and as a
 // last resort when the test process exits.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { requireNatsServer } from '../helpers/external.js';
 
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const p of running) p.kill('SIGKILL');
 });
-
-/** The nats-server binary: $NATS_SERVER, on PATH, or where the Debian package puts it; null when none. */
-export function natsServerBinary(): string | null {
-  const candidates = [process.env.NATS_SERVER, '/usr/sbin/nats-server', '/usr/local/bin/nats-server', '/usr/bin/nats-server'];
-  for (const c of candidates) if (c && existsSync(c)) return c;
-  try {
-    return execFileSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Skips the calling suite when nats-server is missing, except in CI (CI set),
- * where a missing server must fail: .ci/nats.sh installs it.
- */
-export function requireNatsServer(ctx: Mocha.Context): string {
-  const bin = natsServerBinary();
-  if (bin) return bin;
-  if (process.env.CI) throw new Error('nats-server is not installed; run .ci/nats.sh (apt-get install nats-server)');
-  ctx.skip();
-}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
