@@ -12,6 +12,7 @@ import { GoHost } from '../../bench/go-host.js';
 import { klevgo } from '../../bench/klevgo.js';
 import { MessageSource } from '../../bench/workload.js';
 import { check, open } from '../helpers/api.js';
+import { GO, requireExternal } from '../helpers/external.js';
 import { useTempDirs } from '../helpers/fs.js';
 
 const exec = promisify(execFile);
@@ -45,12 +46,7 @@ describe('klevgo bench (Go klevdb as a bench peer)', function () {
 
   before(async function () {
     const go = await klevgo();
-    if ('missing' in go) {
-      if (process.env.CI) throw new Error(`Go is required when CI is set: ${go.missing}`);
-      console.log(`      skipped: ${go.missing}`);
-      this.skip();
-    }
-    ({ binary, goVersion } = go);
+    ({ binary, goVersion } = requireExternal(this, GO, 'missing' in go ? null : go));
   });
 
   it('measures every operation and leaves a log holding exactly the Node workload’s messages', async () => {

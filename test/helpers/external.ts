@@ -24,7 +24,7 @@ export interface ExternalPiece {
 
 export const CHROMIUM: ExternalPiece = { key: 'chromium', what: 'Chromium', install: 'apt-get install chromium (or set CHROMIUM to a Chromium or Chrome binary)' };
 export const NATS_SERVER: ExternalPiece = { key: 'nats-server', what: 'nats-server', install: 'apt-get install nats-server, or run .ci/nats.sh (or set NATS_SERVER)' };
-export const GO: ExternalPiece = { key: 'go', what: 'Go', install: 'install Go 1.22 or later (apt-get install golang-go, or go.dev/dl) with the Go module proxy reachable (or set GO)' };
+export const GO: ExternalPiece = { key: 'go', what: 'Go', install: 'install Go 1.26 or later (go.dev/dl; interop/go.mod asks for 1.26) with the Go module proxy reachable (or set GO)' };
 export const ROOT: ExternalPiece = { key: 'root', what: 'root (to mount a tmpfs)', install: 'run the tests as root, as CI does' };
 
 function withheld(piece: ExternalPiece): boolean {
