@@ -1,7 +1,7 @@
 // The HTTP service over the bank: node:http, a route table, and errors
 // turned into status codes with a one-line JSON message.
 import http from 'node:http';
-import { ConcurrencyError, InvalidEventError } from '../../src/eventstore/index.js';
+import { CommandIdReusedError, ConcurrencyError, InvalidEventError } from '../../src/eventstore/index.js';
 import { ProjectionFailedError, ProjectionNotReadyError } from '../../src/projections/index.js';
 import { AccountAlreadyOpen, AccountNotOpen, InsufficientFunds } from '../bank/account.js';
 import type { Bank } from '../bank/app.js';
@@ -10,7 +10,7 @@ import { routes } from './routes.js';
 
 function statusOf(err: unknown): number {
   if (err instanceof HttpError) return err.status;
-  if (err instanceof InsufficientFunds) return 422;
+  if (err instanceof InsufficientFunds || err instanceof CommandIdReusedError) return 422;
   if (err instanceof AccountNotOpen) return 404;
   if (err instanceof AccountAlreadyOpen || err instanceof ConcurrencyError) return 409;
   if (err instanceof InvalidEventError) return 400;

@@ -23,7 +23,13 @@ export interface CommandHandlerOptions<State> {
 }
 
 export interface HandleOptions {
-  /** Makes a retry of the same command safe: if it was applied, its original events are returned. */
+  /**
+   * Makes a retry of the same command safe: if it was applied, its original
+   * events are returned. The id is bound to the command (a fingerprint of its
+   * canonical JSON): the same id with a different command is a
+   * CommandIdReusedError. A rejected command (decide threw, nothing was
+   * written) binds nothing: its retry is decided again, on the state then.
+   */
   commandId?: string;
   correlationId?: string;
   causationId?: string;
@@ -68,7 +74,7 @@ export function commandHandler<State, Command, E extends Event>(
   return async (streamId, command, handleOptions = {}) => {
     const { commandId, correlationId, causationId, expectedVersion } = handleOptions;
     if (commandId !== undefined) {
-      const original = await store.appliedCommand(streamId, commandId);
+      const original = await store.appliedCommand(streamId, commandId, { command });
       if (original) return alreadyApplied(streamId, original);
     }
     for (let attempt = 0; ; attempt++) {
@@ -82,6 +88,7 @@ export function commandHandler<State, Command, E extends Event>(
         appended = await store.appendToStream(streamId, events, {
           expectedVersion: loaded.version,
           commandId,
+          command: commandId === undefined ? undefined : command,
           correlationId,
           causationId,
         });

@@ -14,6 +14,11 @@ export function checkOptionalId(name: string, id: unknown): void {
   }
 }
 
+export function checkId(name: string, id: unknown): asserts id is string {
+  if (id === undefined) throw invalidArgument(`${name} must be a non-empty string, got undefined`);
+  checkOptionalId(name, id);
+}
+
 export function checkPositiveInteger(name: string, n: unknown): number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
     throw invalidArgument(`${name} must be an integer >= 1, got ${describe(n)}`);

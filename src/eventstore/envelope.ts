@@ -5,7 +5,10 @@
  *
  *   { "type": "Deposited", "schemaVersion": 2, "data": { ... },
  *     "meta": { "eventId", "correlationId"?, "causationId"?, "commandId"?,
- *               "recordedAt": ISO-8601, "streamVersion": 1-based } }
+ *               "commandFingerprint"?, "recordedAt": ISO-8601, "streamVersion": 1-based } }
+ *
+ * commandFingerprint is on the first event of an append made with a command
+ * id: what the id is bound to (see fingerprint.ts).
  */
 import type { Message } from '../storage/types.js';
 import { InvalidEventError } from './errors.js';
@@ -18,6 +21,8 @@ export interface EnvelopeMeta {
   causationId?: string;
   /** The command that produced the event: a retry with the same id is not applied twice. */
   commandId?: string;
+  /** On the first event of an append with a command id: the fingerprint of its command. */
+  commandFingerprint?: string;
   recordedAt: string;
   streamVersion: number;
 }
@@ -51,7 +56,7 @@ export interface StoredEnvelope extends EventEnvelope {
   position: number;
 }
 
-const OPTIONAL_IDS = ['correlationId', 'causationId', 'commandId'] as const;
+const OPTIONAL_IDS = ['correlationId', 'causationId', 'commandId', 'commandFingerprint'] as const;
 
 /**
  * Checks the envelope fields by hand rather than with zod: this runs for
@@ -102,12 +107,12 @@ export interface NewEvent {
   streamVersion: number;
 }
 
-/** The stored value of a new event, in the layout above. */
-export function encodeEnvelope(event: NewEvent, recordedAt: string, ids: CausalIds): string {
+/** The stored value of a new event, in the layout above; `commandFingerprint` only for an append's first event. */
+export function encodeEnvelope(event: NewEvent, recordedAt: string, ids: CausalIds, commandFingerprint?: string): string {
   const { type, schemaVersion, data, eventId, streamVersion } = event;
   const { correlationId, causationId, commandId } = ids;
   // Undefined ids are left out by JSON.stringify.
-  const meta: EnvelopeMeta = { eventId, correlationId, causationId, commandId, recordedAt, streamVersion };
+  const meta: EnvelopeMeta = { eventId, correlationId, causationId, commandId, commandFingerprint, recordedAt, streamVersion };
   return JSON.stringify({ type, schemaVersion, data, meta } satisfies EventEnvelope);
 }
 

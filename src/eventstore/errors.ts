@@ -41,6 +41,28 @@ export class PartialAppendError extends Error {
 }
 
 /**
+ * A command id used again for a different command (another payload, as its
+ * fingerprint says): an idempotency key names one command, so a retry must
+ * send the same command, and a new command needs a new id. Nothing was written.
+ */
+export class CommandIdReusedError extends Error {
+  readonly code = 'ERR_COMMAND_ID_REUSED';
+
+  constructor(
+    readonly streamId: string,
+    readonly commandId: string,
+    /** The stream version the command's first use appended up to. */
+    readonly appliedVersion: number,
+  ) {
+    super(
+      `command id "${commandId}" on stream "${streamId}" was already used for a different command ` +
+        `(applied at version ${appliedVersion}); a retry must send the same command, a new command needs a new command id`,
+    );
+    this.name = 'CommandIdReusedError';
+  }
+}
+
+/**
  * An event that does not match its declared type: on append (nothing was
  * written) or on read (the stored event at `offset` cannot be used).
  */

@@ -7,10 +7,22 @@ import type { ExpectedVersion } from './expected-version.js';
 export interface AppendOptions {
   /** Default 'any'. A number is the version the caller last saw (the number of events then in the stream). */
   expectedVersion?: ExpectedVersion;
-  /** Makes retries safe: an append with a command id the stream already holds returns the original result. */
+  /**
+   * Makes retries safe: an append with a command id the stream already holds
+   * returns the original result. The id is bound to the command it was first
+   * used for (a fingerprint of `command`, or of the events when no command is
+   * given): the same id with another command is a CommandIdReusedError.
+   */
   commandId?: string;
+  /** The command these events answer (JSON), fingerprinted with commandId; only with commandId. */
+  command?: unknown;
   correlationId?: string;
   causationId?: string;
+}
+
+export interface AppliedCommandOptions {
+  /** The command about to be retried: compared with the one the id was first applied for. */
+  command?: unknown;
 }
 
 export interface AppendResult<E extends Event = Event> {
@@ -84,7 +96,11 @@ export interface EventStore<E extends Event = Event> {
   headPosition(): Promise<number>;
   /** The number of events in the stream (0: no stream). */
   streamVersion(streamId: string): Promise<number>;
-  /** The original result of an append made with this command id, if there was one. */
-  appliedCommand(streamId: string, commandId: string): Promise<AppendResult<E> | undefined>;
+  /**
+   * The original result of an append made with this command id, if there was
+   * one. With `command`, a CommandIdReusedError when the id was applied for a
+   * different command.
+   */
+  appliedCommand(streamId: string, commandId: string, options?: AppliedCommandOptions): Promise<AppendResult<E> | undefined>;
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ export type { EnvelopeMeta, EventEnvelope, RecordedEvent, RecordedMeta } from '.
 export type {
   AppendOptions,
   AppendResult,
+  AppliedCommandOptions,
   EventStore,
   ReadAllOptions,
   ReadAllResult,
@@ -14,7 +15,7 @@ export type {
   SubscribeToStreamOptions,
 } from './event-store.js';
 export type { ExpectedVersion } from './expected-version.js';
-export { ConcurrencyError, InvalidEventError, PartialAppendError } from './errors.js';
+export { CommandIdReusedError, ConcurrencyError, InvalidEventError, PartialAppendError } from './errors.js';
 export { LogEventStore, inMemoryEventStore, openEventStore } from './log-event-store.js';
 export type { EventStoreOptions } from './log-event-store.js';
 export { MemoryLog } from './memory-log.js';

@@ -16,6 +16,7 @@ import type { AnyEventType, Event, EventsOf } from './event-type.js';
 import type {
   AppendOptions,
   AppendResult,
+  AppliedCommandOptions,
   EventStore,
   ReadAllOptions,
   ReadAllResult,
@@ -25,12 +26,13 @@ import type {
   SubscribeToStreamOptions,
 } from './event-store.js';
 import { assertExpectedVersion, checkExpectedVersion, type ExpectedVersion } from './expected-version.js';
-import { PartialAppendError } from './errors.js';
+import { CommandIdReusedError, PartialAppendError } from './errors.js';
+import { commandFingerprint } from './fingerprint.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { EventRegistry, type ValidatedEvent } from './registry.js';
 import { StreamIndex, type AppliedCommand, type StreamHead } from './stream-index.js';
 import { MemoryLog } from './memory-log.js';
-import { checkCount, checkOptionalId, checkPosition, checkPositiveInteger, checkStreamId } from './arguments.js';
+import { checkCount, checkId, checkOptionalId, checkPosition, checkPositiveInteger, checkStreamId } from './arguments.js';
 import { StreamCache } from './stream-cache.js';
 
 /** A log shared by processes that can refuse an append when a key's newest message is not the expected one. */
@@ -85,6 +87,7 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
   appendToStream(streamId: string, events: E | readonly E[], options: AppendOptions = {}): Promise<AppendResult<E>> {
     let expected: ExpectedVersion;
     let validated: ValidatedEvent[];
+    let fingerprint: string | undefined;
     try {
       this.ensureOpen();
       checkStreamId(streamId);
@@ -93,13 +96,17 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
       const list: readonly E[] = Array.isArray(events) ? events : [events as E];
       // Validation needs no turn: an invalid event fails before anyone waits.
       validated = list.map((event, i) => this.registry.validate(event, i, streamId));
+      if (options.command !== undefined && options.commandId === undefined) {
+        throw invalidArgument('command is what a commandId is bound to: give commandId too, or leave command out');
+      }
+      if (options.commandId !== undefined) fingerprint = commandFingerprint(options.command, validated);
     } catch (err) {
       return Promise.reject(err);
     }
     return this.turns.run(streamId, async () => {
       // undefined: on a shared log another process appended first; the command id and version are checked again.
       for (;;) {
-        const result = await this.appendAtHead(streamId, expected, validated, options);
+        const result = await this.appendAtHead(streamId, expected, validated, options, fingerprint);
         if (result) return result;
       }
     });
@@ -111,10 +118,11 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     expected: ExpectedVersion,
     validated: ValidatedEvent[],
     options: AppendOptions,
+    fingerprint: string | undefined,
   ): Promise<AppendResult<E> | undefined> {
     const head = this.index.cachedHead(streamId) ?? (await this.index.head(streamId));
     if (options.commandId !== undefined) {
-      const original = await this.replayCommand(streamId, options.commandId);
+      const original = await this.replayCommand(streamId, options.commandId, fingerprint);
       if (original) return original;
     }
     assertExpectedVersion(streamId, expected, head.version);
@@ -122,14 +130,14 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     const recordedAt = new Date();
     const iso = recordedAt.toISOString();
     const values = validated.map((event, i) =>
-      encodeEnvelope({ ...event, eventId: randomUUID(), streamVersion: head.version + i + 1 }, iso, options),
+      encodeEnvelope({ ...event, eventId: randomUUID(), streamVersion: head.version + i + 1 }, iso, options, i === 0 ? fingerprint : undefined),
     );
     const messages = values.map((value) => ({ key: streamId, value, time: recordedAt }));
     const next = await this.publish(streamId, head, messages);
     if (next === undefined) return undefined;
     const firstOffset = next - values.length;
     const version = head.version + values.length;
-    const command: AppliedCommand = { firstOffset, count: values.length, version };
+    const command: AppliedCommand = { firstOffset, count: values.length, version, fingerprint };
     this.index.appended(streamId, head.version, { version, lastOffset: next - 1 }, options.commandId, command);
     const recorded = values.map((value, i) => this.recorded(storedEnvelope(value, streamId, firstOffset + i)));
     this.cache.appended(streamId, head.version, recorded);
@@ -225,11 +233,12 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     return this.turns.run(streamId, async () => (await this.index.head(streamId)).version);
   }
 
-  async appliedCommand(streamId: string, commandId: string): Promise<AppendResult<E> | undefined> {
+  async appliedCommand(streamId: string, commandId: string, options: AppliedCommandOptions = {}): Promise<AppendResult<E> | undefined> {
     this.ensureOpen();
     checkStreamId(streamId);
-    checkOptionalId('commandId', commandId);
-    return this.turns.run(streamId, () => this.replayCommand(streamId, commandId));
+    checkId('commandId', commandId);
+    const fingerprint = options.command === undefined ? undefined : commandFingerprint(options.command, []);
+    return this.turns.run(streamId, () => this.replayCommand(streamId, commandId, fingerprint));
   }
 
   close(): Promise<void> {
@@ -242,9 +251,17 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     return this.close();
   }
 
-  private async replayCommand(streamId: string, commandId: string): Promise<AppendResult<E> | undefined> {
+  /**
+   * The original result of the command id's append. An id stored with a
+   * fingerprint other than the retry's belongs to another command; one stored
+   * without (written before fingerprints) cannot be compared and is trusted.
+   */
+  private async replayCommand(streamId: string, commandId: string, fingerprint: string | undefined): Promise<AppendResult<E> | undefined> {
     const applied = await this.index.applied(streamId, commandId);
     if (!applied) return undefined;
+    if (fingerprint !== undefined && applied.fingerprint !== undefined && applied.fingerprint !== fingerprint) {
+      throw new CommandIdReusedError(streamId, commandId, applied.version);
+    }
     const { messages } = await this.log.consumeByKey(streamId, applied.firstOffset, applied.count);
     return { streamId, events: messages.map((m) => this.decode(m)), nextExpectedVersion: applied.version, alreadyApplied: true };
   }

@@ -22,6 +22,8 @@ export interface AppliedCommand {
   count: number;
   /** The stream's version right after that append. */
   version: number;
+  /** What the id is bound to; undefined for events written before fingerprints were stored. */
+  fingerprint: string | undefined;
 }
 
 const EMPTY: StreamHead = { version: 0, lastOffset: -1 };
@@ -113,6 +115,6 @@ function addCommand(byId: Map<string, AppliedCommand>, message: Message): void {
     seen.count++;
     seen.version = meta.streamVersion;
   } else {
-    byId.set(meta.commandId, { firstOffset: message.offset, count: 1, version: meta.streamVersion });
+    byId.set(meta.commandId, { firstOffset: message.offset, count: 1, version: meta.streamVersion, fingerprint: meta.commandFingerprint });
   }
 }

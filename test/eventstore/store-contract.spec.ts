@@ -1,5 +1,6 @@
 // One contract, two stores: the in-memory store must behave exactly as the log-backed one.
 import { appendContract } from './contract-append.js';
+import { commandIdContract } from './contract-command-ids.js';
 import { historyContract } from './contract-history.js';
 import { readContract } from './contract-read.js';
 import { storeFactories } from './fixtures/stores.js';
@@ -8,4 +9,5 @@ for (const factory of storeFactories) {
   appendContract(factory);
   readContract(factory);
   historyContract(factory);
+  commandIdContract(factory);
 }

@@ -87,6 +87,12 @@ describe('examples/http', () => {
     expect((await get('/nowhere')).status).to.equal(404);
     expect((await get('/transfers')).status).to.equal(405);
     expect((await get('/events?from=-1')).status).to.equal(400);
+    // An idempotency key reused for another payload: 422, as the Idempotency-Key draft asks.
+    expect((await post('/accounts/alice/deposits', { amount: 5, commandId: 'dep-1' })).status).to.equal(200);
+    expect((await post('/accounts/alice/deposits', { amount: 5, commandId: 'dep-1' })).status).to.equal(200);
+    const reused = await post('/accounts/alice/deposits', { amount: 7, commandId: 'dep-1' });
+    expect(reused.status).to.equal(422);
+    expect(JSON.stringify(reused.body)).to.match(/command id \\"dep-1\\"/);
   });
 
   it('lets exactly one of many concurrent withdrawals of the whole balance through', async () => {
