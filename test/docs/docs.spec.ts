@@ -13,7 +13,8 @@ import { allBlocks, blockFileName, declaredNames, isDeclarations, isShell, isTyp
 import { compileDocsProject, createDocsProject, runBlock, type DocsProject } from './project.js';
 import { packageRootExports } from './exports.js';
 import { ShellChecker, shellCommands } from './shell.js';
-import { natsServerBinary, startCluster, type NatsCluster } from '../jetstream/harness.js';
+import { requireNatsServer } from '../helpers/external.js';
+import { startCluster, type NatsCluster } from '../jetstream/harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const RUN_TIMEOUT_MS = 60_000;
@@ -66,14 +67,7 @@ describe('docs: every code block in README.md and docs/', () => {
 
       const env: NodeJS.ProcessEnv = {};
       if (needsNats(b)) {
-        if (!cluster) {
-          const bin = natsServerBinary();
-          if (!bin) {
-            if (process.env.CI) throw new Error('nats-server is not installed; run .ci/nats.sh (apt-get install nats-server)');
-            this.skip();
-          }
-          cluster = await startCluster(bin);
-        }
+        cluster ??= await startCluster(requireNatsServer(this));
         env.NATS_SERVERS = cluster.urls.join(',');
       }
       const r = await runBlock(project!.output(b), env, RUN_TIMEOUT_MS);
