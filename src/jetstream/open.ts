@@ -3,7 +3,8 @@ import { invalidArgument } from '../storage/errors.js';
 import { describeValue } from '../storage/validate.js';
 import { Api, type StreamConfigJson, type StreamInfoJson, nanosOf } from './api.js';
 import { ApiError, ErrCode, toPublicError } from './errors.js';
-import { JetStreamLog, limitsConfig, type StreamLimits } from './log.js';
+import { JetStreamLog } from './log.js';
+import { limitsConfig, type StreamLimits } from './log-retention.js';
 import { bool, connectWith, positive, storageKind, type ConnectionOptions } from './options.js';
 import { checkStreamName, checkSubjectPrefix, Subjects } from './subjects.js';
 
