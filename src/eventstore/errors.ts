@@ -62,6 +62,48 @@ export class CommandIdReusedError extends Error {
   }
 }
 
+/** A run of versions missing from a stream: from..to, both included. */
+export interface MissingVersions {
+  from: number;
+  to: number;
+}
+
+const LISTED_RANGES = 10;
+
+/**
+ * A stream whose versions do not run on without a gap: events were deleted
+ * from its log (klevdb compact, trim or delete, a JetStream limit). Its
+ * state cannot be folded from what is left, and nothing is decided on it.
+ */
+export class StreamGapError extends Error {
+  readonly code = 'ERR_STREAM_GAP';
+
+  constructor(
+    readonly streamId: string,
+    /** The missing versions, oldest first; empty when a version came out of order instead. */
+    readonly missing: MissingVersions[],
+    /** Where the check noticed: the log offset of the first event after a gap. */
+    readonly position: number,
+    outOfOrder?: { version: number; after: number },
+  ) {
+    const what = outOfOrder
+      ? `has version ${outOfOrder.version} after version ${outOfOrder.after} (at offset ${position})`
+      : `is missing ${describeMissing(missing)}`;
+    super(
+      `stream "${streamId}" ${what}: its history was deleted from the event log (klevdb compact, trim or delete, ` +
+        'or a JetStream limit), so its state cannot be rebuilt; restore the log from a backup',
+    );
+    this.name = 'StreamGapError';
+  }
+}
+
+function describeMissing(missing: MissingVersions[]): string {
+  const count = missing.reduce((n, r) => n + r.to - r.from + 1, 0);
+  const ranges = missing.slice(0, LISTED_RANGES).map((r) => (r.from === r.to ? String(r.from) : `${r.from}..${r.to}`));
+  const more = missing.length > LISTED_RANGES ? ` and ${missing.length - LISTED_RANGES} more runs` : '';
+  return `${count === 1 ? 'version' : 'versions'} ${ranges.join(', ')}${more}`;
+}
+
 /**
  * An event that does not match its declared type: on append (nothing was
  * written) or on read (the stored event at `offset` cannot be used).

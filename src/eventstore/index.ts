@@ -15,7 +15,8 @@ export type {
   SubscribeToStreamOptions,
 } from './event-store.js';
 export type { ExpectedVersion } from './expected-version.js';
-export { CommandIdReusedError, ConcurrencyError, InvalidEventError, PartialAppendError } from './errors.js';
+export { CommandIdReusedError, ConcurrencyError, InvalidEventError, PartialAppendError, StreamGapError } from './errors.js';
+export type { MissingVersions } from './errors.js';
 export { LogEventStore, inMemoryEventStore, openEventStore } from './log-event-store.js';
 export type { EventStoreOptions } from './log-event-store.js';
 export { MemoryLog } from './memory-log.js';

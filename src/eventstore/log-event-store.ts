@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { filter, map, type Observable } from 'rxjs';
+import { defer, filter, map, tap, type Observable } from 'rxjs';
 import { openBlocking } from '../storage/blocking.js';
 import { LogError, invalidArgument } from '../storage/errors.js';
 import { OffsetOldest, type BlockingLog, type Message, type Options, type PublishMessage } from '../storage/types.js';
@@ -34,6 +34,7 @@ import { StreamIndex, type AppliedCommand, type StreamHead } from './stream-inde
 import { MemoryLog } from './memory-log.js';
 import { checkCount, checkId, checkOptionalId, checkPosition, checkPositiveInteger, checkStreamId } from './arguments.js';
 import { StreamCache } from './stream-cache.js';
+import { VersionCheck } from './version-check.js';
 
 /** A log shared by processes that can refuse an append when a key's newest message is not the expected one. */
 export interface ConditionalPublisher {
@@ -178,6 +179,7 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     let offset = fromPosition;
     const events: RecordedEvent<E>[] = [];
     let version = 0;
+    const versions = versionCheck(streamId, options, fromVersion);
     // Past the known head, only a last, empty read would follow: skip it.
     while (!head || offset <= head.lastOffset) {
       const { messages, nextOffset } = await this.log.consumeByKey(streamId, offset, READ_BATCH);
@@ -185,12 +187,17 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
       for (const message of messages) {
         const envelope = parseEnvelope(message);
         version = envelope.meta.streamVersion;
+        versions.see(version, envelope.position);
         if (version < fromVersion) continue;
-        if (events.length === maxCount) return { streamId, events, version: await this.streamVersion(streamId) };
+        if (events.length === maxCount) {
+          versions.throwIfGaps();
+          return { streamId, events, version: await this.streamVersion(streamId) };
+        }
         events.push(this.recorded(envelope));
       }
       offset = nextOffset;
     }
+    versions.throwIfGaps();
     // Nothing seen from fromPosition on says nothing about the events before it.
     if (version === 0 && offset !== OffsetOldest) version = await this.streamVersion(streamId);
     // Read to the head (as filled() checks), these events are a tail of the stream worth keeping.
@@ -215,11 +222,18 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     this.ensureOpen();
     checkStreamId(streamId);
     const fromVersion = checkPositiveInteger('fromVersion', options.fromVersion ?? 1);
-    return fromLog(this.log, { ...streamOptions(options), key: streamId }).pipe(
-      map(parseEnvelope),
-      filter((envelope) => envelope.meta.streamVersion >= fromVersion),
-      map((envelope) => this.recorded(envelope)),
-    );
+    return defer(() => {
+      const versions = versionCheck(streamId, options, fromVersion);
+      return fromLog(this.log, { ...streamOptions(options), key: streamId }).pipe(
+        map(parseEnvelope),
+        tap((envelope) => {
+          versions.see(envelope.meta.streamVersion, envelope.position);
+          versions.throwIfGaps();
+        }),
+        filter((envelope) => envelope.meta.streamVersion >= fromVersion),
+        map((envelope) => this.recorded(envelope)),
+      );
+    });
   }
 
   async headPosition(): Promise<number> {
@@ -277,6 +291,12 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
   private ensureOpen(): void {
     if (this.closing) throw new LogError('ERR_CLOSED', 'the event store is closed');
   }
+}
+
+/** From the stream's start, or from a version asked for, the versions must run on; from a bare position, from what is found. */
+function versionCheck(streamId: string, options: ReadStreamOptions, fromVersion: number): VersionCheck {
+  const fromStart = options.fromPosition === undefined || options.fromPosition === OffsetOldest;
+  return new VersionCheck(streamId, fromStart || options.fromVersion !== undefined ? fromVersion : undefined);
 }
 
 function streamOptions(options: SubscribeOptions) {
