@@ -6,12 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { LogError } from './errors.js';
+import { tryFlock, unflock } from './flock.js';
 import { fsError } from './segment/segment-files.js';
-
-const require = createRequire(import.meta.url);
-const { flockSync } = require('fs-ext') as { flockSync(fd: number, flags: 'ex' | 'sh' | 'exnb' | 'shnb' | 'un'): void };
 
 export class DirectoryLock {
   private constructor(private fd: number | null) {}
@@ -24,19 +21,21 @@ export class DirectoryLock {
     } catch (err) {
       throw fsError(err, `open lock ${file}`);
     }
+    let locked: boolean;
     try {
-      flockSync(fd, exclusive ? 'exnb' : 'shnb');
+      locked = tryFlock(fd, exclusive);
     } catch (err) {
       fs.closeSync(fd);
-      if ((err as NodeJS.ErrnoException).code === 'EAGAIN' || (err as NodeJS.ErrnoException).code === 'EWOULDBLOCK') {
-        throw new LogError(
-          'ERR_LOCKED',
-          exclusive
-            ? `log ${dir} is already open by another log or process; close it first, or open this one with readonly: true, followWriter: true to read beside it`
-            : `log ${dir} is open for writing by another log or process; open with readonly: true, followWriter: true to read beside the writer`,
-        );
-      }
       throw fsError(err, `lock ${file}`);
+    }
+    if (!locked) {
+      fs.closeSync(fd);
+      throw new LogError(
+        'ERR_LOCKED',
+        exclusive
+          ? `log ${dir} is already open by another log or process; close it first, or open this one with readonly: true, followWriter: true to read beside it`
+          : `log ${dir} is open for writing by another log or process; open with readonly: true, followWriter: true to read beside the writer`,
+      );
     }
     return new DirectoryLock(fd);
   }
@@ -46,7 +45,7 @@ export class DirectoryLock {
     const fd = this.fd;
     this.fd = null;
     try {
-      flockSync(fd, 'un');
+      unflock(fd);
     } finally {
       fs.closeSync(fd);
     }

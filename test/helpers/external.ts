@@ -1,9 +1,9 @@
-// Tests that need something npm does not install — a browser, nats-server,
-// Go, root for a tmpfs mount — go through requireExternal: where the piece is
-// missing they skip, saying in one line what is missing and what installs it;
-// when CI is set they fail instead, so CI (.ci/run installs them all) never
-// passes by skipping. KLEVDB_TEST_WITHOUT=chromium,nats-server,go,root runs
-// the suite as a machine without those pieces would.
+// Tests that need something npm does not install (a browser, nats-server,
+// Go, flock(1), root for a tmpfs mount) go through requireExternal: where the
+// piece is missing they skip, saying in one line what is missing and what
+// installs it; when CI is set they fail instead, so CI (.ci/run installs them
+// all) never passes by skipping. KLEVDB_TEST_WITHOUT=chromium,nats-server,go,
+// flock,root runs the suite as a machine without those pieces would.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -25,6 +25,7 @@ export interface ExternalPiece {
 export const CHROMIUM: ExternalPiece = { key: 'chromium', what: 'Chromium', install: 'apt-get install chromium (or set CHROMIUM to a Chromium or Chrome binary)' };
 export const NATS_SERVER: ExternalPiece = { key: 'nats-server', what: 'nats-server', install: 'apt-get install nats-server, or run .ci/nats.sh (or set NATS_SERVER)' };
 export const GO: ExternalPiece = { key: 'go', what: 'Go', install: 'install Go 1.26 or later (go.dev/dl; interop/go.mod asks for 1.26) with the Go module proxy reachable (or set GO)' };
+export const FLOCK: ExternalPiece = { key: 'flock', what: 'flock(1)', install: 'apt-get install util-linux' };
 export const ROOT: ExternalPiece = { key: 'root', what: 'root (to mount a tmpfs)', install: 'run the tests as root, as CI does' };
 
 function withheld(piece: ExternalPiece): boolean {
@@ -84,4 +85,9 @@ export function requireNatsServer(ctx: Mocha.Context): string {
 /** The go command (or $GO), for the interoperability tests against Go klevdb. */
 export function requireGo(ctx: Mocha.Context): string {
   return requireExternal(ctx, GO, findExecutable('GO', ['go', '/usr/local/go/bin/go', '/usr/lib/go/bin/go']));
+}
+
+/** util-linux's flock(1): flock(2) from another process, as Go klevdb's gofrs/flock takes it. */
+export function requireFlockCommand(ctx: Mocha.Context): string {
+  return requireExternal(ctx, FLOCK, findExecutable('FLOCK', ['flock', '/usr/bin/flock']));
 }
