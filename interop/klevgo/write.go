@@ -1,0 +1,36 @@
+package main
+
+import (
+	"os"
+
+	"github.com/klev-dev/klevdb"
+)
+
+func init() {
+	register("write", "open the log, publish each JSON-lines batch of stdin (one array per Publish), close", func(args []string) error {
+		var lf logFlags
+		fs := newFlags("write", &lf)
+		keyCodec := fs.String("key-codec", "bytes", "encode typedKey with this codec: bytes, string, stringopt, varint, json")
+		valueCodec := fs.String("value-codec", "bytes", "encode typedValue with this codec")
+		if err := parse(fs, &lf, args); err != nil {
+			return err
+		}
+		pair, err := codecFlags(*keyCodec, *valueCodec)
+		if err != nil {
+			return err
+		}
+		return withLog(&lf, func(l klevdb.Log) error {
+			if err := readBatches(os.Stdin, pair, func(msgs []klevdb.Message) error {
+				_, err := l.Publish(msgs)
+				return err
+			}); err != nil {
+				return err
+			}
+			next, err := l.NextOffset()
+			if err != nil {
+				return err
+			}
+			return emit(map[string]any{"nextOffset": next})
+		})
+	})
+}
