@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"strconv"
 
@@ -90,11 +91,17 @@ func lookupCodec(name string) (*jsonCodec, error) {
 	return c, nil
 }
 
-func codecFlags(key, value string) (codecPair, error) {
-	k, err := lookupCodec(key)
-	if err != nil {
-		return codecPair{}, err
+// addCodecFlags adds -key-codec and -value-codec; the returned function gives
+// the chosen codecs once the flags are parsed.
+func addCodecFlags(fs *flag.FlagSet) func() (codecPair, error) {
+	key := fs.String("key-codec", "bytes", "typed keys (typedKey, keyEmpty) with this codec: bytes, string, stringopt, varint, json")
+	value := fs.String("value-codec", "bytes", "typed values (typedValue, valueEmpty) with this codec")
+	return func() (codecPair, error) {
+		k, err := lookupCodec(*key)
+		if err != nil {
+			return codecPair{}, err
+		}
+		v, err := lookupCodec(*value)
+		return codecPair{key: k, value: v}, err
 	}
-	v, err := lookupCodec(value)
-	return codecPair{key: k, value: v}, err
 }

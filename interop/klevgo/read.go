@@ -11,14 +11,13 @@ func init() {
 	register("read", "print every message as a JSON line, then a summary line (nextOffset, stat, lookups)", func(args []string) error {
 		var lf logFlags
 		fs := newFlags("read", &lf)
-		keyCodec := fs.String("key-codec", "bytes", "also decode keys with this codec: bytes, string, stringopt, varint, json")
-		valueCodec := fs.String("value-codec", "bytes", "also decode values with this codec")
+		codecs := addCodecFlags(fs)
 		lookups := fs.Bool("lookups", false, "in the summary, GetByKey of every key and GetByTime of every message's time")
 		lf.readonly = true
 		if err := parse(fs, &lf, args); err != nil {
 			return err
 		}
-		pair, err := codecFlags(*keyCodec, *valueCodec)
+		pair, err := codecs()
 		if err != nil {
 			return err
 		}

@@ -10,12 +10,11 @@ func init() {
 	register("write", "open the log, publish each JSON-lines batch of stdin (one array per Publish), close", func(args []string) error {
 		var lf logFlags
 		fs := newFlags("write", &lf)
-		keyCodec := fs.String("key-codec", "bytes", "encode typedKey with this codec: bytes, string, stringopt, varint, json")
-		valueCodec := fs.String("value-codec", "bytes", "encode typedValue with this codec")
+		codecs := addCodecFlags(fs)
 		if err := parse(fs, &lf, args); err != nil {
 			return err
 		}
-		pair, err := codecFlags(*keyCodec, *valueCodec)
+		pair, err := codecs()
 		if err != nil {
 			return err
 		}
