@@ -8,7 +8,8 @@ import { V1, V2 } from '../../src/index.js';
 import type { Options, PublishMessage } from '../../src/index.js';
 
 export const ROLLOVER = 256;
-const T = Date.UTC(2025, 5, 1) * 1000;
+export const CORPUS_T = Date.UTC(2025, 5, 1) * 1000;
+const T = CORPUS_T;
 
 const binary = (n: number, seed: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (seed * 31 + i * 97) & 0xff));
 

@@ -120,6 +120,8 @@ export function runGo(args: string[], input = ''): Promise<GoLine[]> {
       const text = Buffer.concat(out).toString();
       resolve(text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as GoLine));
     });
+    // A command that reads no stdin may exit before the write lands.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input);
   });
 }
@@ -138,6 +140,7 @@ export class GoProcess {
       this.waiter?.();
     });
     proc.stderr.on('data', (b: Buffer) => (this.stderr += b.toString()));
+    proc.stdin.on('error', () => undefined);
     this.exited = new Promise((resolve) => proc.on('close', (code) => {
       this.ended = true;
       this.waiter?.();
