@@ -72,10 +72,11 @@ var codecs = map[string]*jsonCodec{
 		encode: typedEncode[int64](klevdb.VarintCodec, parseInt64),
 		decode: typedDecode[int64](klevdb.VarintCodec, func(t int64) any { return strconv.FormatInt(t, 10) }),
 	},
-	// Encoding marshals the given JSON text as json.Marshal does (compact, the
-	// same key order, HTML-safe escapes); decoding unmarshals into any.
+	// Values go through any both ways, as a Go program holding maps and
+	// float64s would write them: json.Marshal sorts object keys, formats
+	// numbers its way and escapes HTML characters.
 	"json": {
-		encode: typedEncode[json.RawMessage](klevdb.JsonCodec[json.RawMessage]{}, func(v json.RawMessage) (json.RawMessage, error) { return v, nil }),
+		encode: typedEncode[any](klevdb.JsonCodec[any]{}, unmarshalAs[any]),
 		decode: typedDecode[any](klevdb.JsonCodec[any]{}, identity[any]),
 	},
 }
