@@ -23,7 +23,7 @@ func init() {
 			if !*noUpdates {
 				offsets, n, err := klevdb.CompactUpdatesMultiOffsets(ctx(), l, time.UnixMicro(*updates), noBackoff)
 				if err != nil {
-					return err
+					return emitRefusal(err)
 				}
 				addAll(deleted, offsets)
 				size += n
@@ -31,7 +31,7 @@ func init() {
 			if !*noDeletes {
 				offsets, n, err := klevdb.CompactDeletesMultiOffsets(ctx(), l, time.UnixMicro(*deletes), noBackoff)
 				if err != nil {
-					return err
+					return emitRefusal(err)
 				}
 				addAll(deleted, offsets)
 				size += n

@@ -29,7 +29,7 @@ func init() {
 				deleted, size, err = l.Delete(offsets)
 			}
 			if err != nil {
-				return err
+				return emitRefusal(err)
 			}
 			return emitDeleted(offsetsOf(deleted), size)
 		})

@@ -35,7 +35,7 @@ func init() {
 				return fmt.Errorf("trim: -by must be offset, count, age or size, got %q", *by)
 			}
 			if err != nil {
-				return err
+				return emitRefusal(err)
 			}
 			return emitDeleted(deleted, size)
 		})

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/klev-dev/klevdb"
 )
 
 func ctx() context.Context { return context.Background() }
@@ -16,4 +19,26 @@ func noBackoff(context.Context) error { return nil }
 
 func errMissing(cmd, flag string) error {
 	return fmt.Errorf("%s: -%s is required", cmd, flag)
+}
+
+// errCode names a klevdb error as the TypeScript LogError codes do, so the
+// tests can compare how the two libraries refuse the same operation.
+func errCode(err error) string {
+	switch {
+	case errors.Is(err, klevdb.ErrNotFound):
+		return "ERR_NOT_FOUND"
+	case errors.Is(err, klevdb.ErrInvalidOffset):
+		return "ERR_INVALID_OFFSET"
+	case errors.Is(err, klevdb.ErrNoIndex):
+		return "ERR_NO_INDEX"
+	case errors.Is(err, klevdb.ErrReadonly):
+		return "ERR_READONLY"
+	}
+	return "ERR_OTHER"
+}
+
+// emitRefusal prints {"error", "code"} for an operation the open log refused:
+// an answer to compare, not a failure of the command.
+func emitRefusal(err error) error {
+	return emit(map[string]any{"error": err.Error(), "code": errCode(err)})
 }

@@ -85,15 +85,16 @@ export interface GoOutcome {
 const outcome = async (args: string[]): Promise<GoOutcome> => (await runGo(args))[0] as unknown as GoOutcome;
 
 export const goCheck = (dir: string, opts: Options): Promise<GoOutcome> => outcome(['check', '-dir', dir, ...goFlags(opts)]);
+/** Check of several directories in one klevgo call. */
+export const goCheckAll = async (dirs: string[], opts: Options): Promise<GoOutcome[]> =>
+  (await runGo(['check', '-dir', dirs[0]!, ...goFlags(opts), ...dirs.slice(1)])) as unknown as GoOutcome[];
 export const goRecover = (dir: string, opts: Options): Promise<GoOutcome> => outcome(['recover', '-dir', dir, ...goFlags(opts)]);
 export const goMigrate = (dir: string, opts: Options, to: Version): Promise<GoOutcome> =>
   outcome(['migrate', '-dir', dir, ...goFlags(opts), '-to', to.name]);
 export const goBackup = (dir: string, to: string): Promise<GoOutcome> => outcome(['backup', '-dir', dir, '-to', to]);
 
-export interface GoDeleted {
-  deleted: number[];
-  deletedSize: number;
-}
+/** What a delete, compaction or trim answered: the deleted offsets, or how the log refused it. */
+export type GoDeleted = { deleted: number[]; deletedSize: number } | { code: string; error: string };
 
 const deleted = async (args: string[]): Promise<GoDeleted> => (await runGo(args))[0] as unknown as GoDeleted;
 

@@ -1,7 +1,8 @@
 // npm run torture: the reliability tests of CI, longer, with fixed seeds, and
 // a table of what they covered (trials, bytes flipped, interleavings). The
 // same seeds give the same runs: `npm run torture -- --seed 7` for others.
-//   scale: --scale N multiplies crash trials (storage, commands, projections), model runs and the follow time.
+//   scale: --scale N multiplies crash trials (storage, commands, projections), model runs, the follow time
+//   and the Go interop property runs (at least 200).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,7 +12,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { Figure } from '../helpers/figures.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const SPECS = ['storage/crash', 'eventstore/crash', 'projections/crash', 'reliability/corruption', 'reliability/concurrency', 'reliability/processes', 'storage/bad-input', 'reliability/bad-input', 'reliability/disk-full'];
+const SPECS = ['storage/crash', 'eventstore/crash', 'projections/crash', 'reliability/corruption', 'reliability/concurrency', 'reliability/processes', 'storage/bad-input', 'reliability/bad-input', 'reliability/disk-full', 'interop/property'];
 
 const positiveInt = (v: string): number => {
   const n = Number(v);
@@ -40,6 +41,8 @@ const env = {
   KLEVDB_FOLLOW_MS: String(6000 * opts.scale),
   KLEVDB_COMMAND_CRASH_ROUNDS: String(4 * opts.scale),
   KLEVDB_PROJECTION_CRASH_TRIALS: String(Math.max(20, 10 * opts.scale)),
+  // Random operations through this library and Go klevdb (needs Go): at least 200 runs.
+  KLEVDB_INTEROP_RUNS: String(Math.max(200, 20 * opts.scale)),
 };
 console.log(`torture: seed ${opts.seed}, scale ${opts.scale}x (crash trials, model runs and follow time); replay with the same flags`);
 const started = Date.now();

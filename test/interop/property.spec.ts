@@ -1,0 +1,168 @@
+// Item 5 of the interop suite: random sequences of publishes, deletes,
+// compactions and reopens applied through this library to one copy of a log
+// and through Go klevdb to another. After every step both copies hold the
+// same messages and the same bytes, every step answers alike, and each
+// library's check agrees about both copies.
+// KLEVDB_INTEROP_RUNS sets the number of runs (npm test: a few; npm run
+// torture: 200 and more), KLEVDB_MODEL_SEED replays a run.
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { check, compactDeletesMultiOffsets, compactUpdatesMultiOffsets, isLogError, open, V1, V2 } from '../../src/index.js';
+import type { Log, Options, PublishMessage } from '../../src/index.js';
+import { reportFigure } from '../helpers/figures.js';
+import { fingerprintDir, useTempDirs } from '../helpers/fs.js';
+import { consumeAll, views } from '../helpers/messages.js';
+import { goCheckAll, goCompact, goDelete, goRead, goWrite } from './go-log.js';
+import type { GoDeleted } from './go-log.js';
+import { requireKlevgo } from './klevgo.js';
+
+const NUM_RUNS = Number(process.env.KLEVDB_INTEROP_RUNS ?? 8);
+const SEED = process.env.KLEVDB_MODEL_SEED === undefined ? undefined : Number(process.env.KLEVDB_MODEL_SEED);
+const T0 = Date.UTC(2025, 2, 3) * 1000;
+
+const messageArb = fc.record({
+  key: fc.constantFrom('a', 'b', 'c', '', null),
+  value: fc.oneof(fc.constant(null), fc.string({ maxLength: 40 })),
+  // Mostly forward in time, sometimes back, sometimes sub-millisecond.
+  step: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 5_000 }) }, { weight: 1, arbitrary: fc.integer({ min: -4_000, max: 0 }) }),
+});
+
+const opArb = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ t: fc.constant('publish' as const), batch: fc.array(messageArb, { minLength: 1, maxLength: 6 }) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('delete' as const), picks: fc.array(fc.nat(), { minLength: 1, maxLength: 5 }) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('compactUpdates' as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('compactDeletes' as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('reopen' as const) }) },
+);
+type Op = typeof opArb extends fc.Arbitrary<infer T> ? T : never;
+
+const optionsArb = fc.record({
+  version: fc.constantFrom(V1, V2),
+  keyIndex: fc.boolean(),
+  timeIndex: fc.boolean(),
+  rollover: fc.integer({ min: 64, max: 512 }),
+});
+
+const sorted = (s: Iterable<number>): number[] => [...s].sort((a, b) => a - b);
+
+/** A refusal is compared by its code alone (the two libraries word their errors differently). */
+async function answer<T>(fn: () => Promise<T>): Promise<T | { code: string }> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!isLogError(err)) throw err;
+    return { code: err.code };
+  }
+}
+const codeOnly = (r: GoDeleted): GoDeleted | { code: string } => ('code' in r ? { code: r.code } : r);
+
+/** One run: Node drives `nodeDir` through an open log, Go drives `goDir` one klevgo call per step. */
+class Twins {
+  private clock = T0;
+  private log!: Log;
+  steps = 0;
+
+  constructor(
+    private readonly nodeDir: string,
+    private readonly goDir: string,
+    readonly opts: Options,
+  ) {}
+
+  async start(): Promise<void> {
+    this.log = await open(this.nodeDir, { createDirs: true, ...this.opts });
+    await goWrite(this.goDir, this.opts, []);
+  }
+
+  close(): Promise<void> {
+    return this.log.close();
+  }
+
+  /** Applies op to both copies; what each answered. */
+  async apply(op: Op): Promise<{ node: unknown; go: unknown }> {
+    const next = await this.log.nextOffset();
+    const pickOffset = (n: number) => (next === 0 ? 0 : n % (next + 2));
+    // Compaction cut-offs on a whole millisecond, somewhere in the times written.
+    const pickTime = (n: number) => Math.floor((T0 + (n % Math.max(1, this.clock - T0 + 2_000))) / 1000);
+    switch (op.t) {
+      case 'publish': {
+        const batch: PublishMessage[] = op.batch.map((m) => ({ key: m.key, value: m.value, timeMicros: (this.clock += m.step) }));
+        return { node: await this.log.publish(batch), go: await goWrite(this.goDir, this.opts, [batch]) };
+      }
+      case 'delete': {
+        const offsets = [...new Set(op.picks.map(pickOffset))];
+        const node = await answer(async () => {
+          const r = await this.log.delete(offsets);
+          return { deleted: sorted(r.deleted.map((m) => m.offset)), deletedSize: r.deletedSize };
+        });
+        return { node, go: codeOnly(await goDelete(this.goDir, this.opts, offsets)) };
+      }
+      case 'compactUpdates':
+      case 'compactDeletes': {
+        const ms = pickTime(op.pick);
+        const fn = op.t === 'compactUpdates' ? compactUpdatesMultiOffsets : compactDeletesMultiOffsets;
+        const node = await answer(async () => {
+          const r = await fn(this.log, new Date(ms));
+          return { deleted: sorted(r.deleted), deletedSize: r.deletedSize };
+        });
+        const go = await goCompact(this.goDir, this.opts, op.t === 'compactUpdates' ? ms * 1000 : null, op.t === 'compactDeletes' ? ms * 1000 : null);
+        return { node, go: codeOnly(go) };
+      }
+      case 'reopen':
+        await this.log.close();
+        this.log = await open(this.nodeDir, this.opts);
+        return { node: null, go: null };
+    }
+  }
+
+  /** Both copies agree: messages, next offset, stat, bytes, and each library's check of each copy. */
+  async agree(what: string): Promise<void> {
+    const go = await goRead(this.goDir, this.opts);
+    expect(views(await consumeAll(this.log)), `${what}: messages`).to.deep.equal(go.messages);
+    expect(await this.log.nextOffset(), `${what}: nextOffset`).to.equal(go.nextOffset);
+    expect(await this.log.stat(), `${what}: stat`).to.deep.equal(go.stats);
+    expect(await fingerprintDir(this.nodeDir), `${what}: files`).to.deep.equal(await fingerprintDir(this.goDir));
+    const nodeCheck = async (dir: string) => check(dir, this.opts).then(() => true, () => false);
+    const outcomes = {
+      nodeOfNode: await nodeCheck(this.nodeDir),
+      nodeOfGo: await nodeCheck(this.goDir),
+      ...Object.fromEntries((await goCheckAll([this.nodeDir, this.goDir], this.opts)).map((r, i) => [i === 0 ? 'goOfNode' : 'goOfGo', r.ok])),
+    };
+    expect(new Set(Object.values(outcomes)).size, `${what}: check outcomes ${JSON.stringify(outcomes)}`).to.equal(1);
+  }
+}
+
+describe('interop with Go klevdb: random operations through both libraries (fast-check)', function () {
+  before(function () {
+    requireKlevgo(this);
+  });
+  const tempDir = useTempDirs('klevdb-interop-prop-');
+  let steps = 0;
+  let runs = 0;
+  after(function () {
+    reportFigure('Go interop (property)', 'runs', runs);
+    reportFigure('Go interop (property)', 'steps applied to both copies', steps);
+  });
+
+  it(`${NUM_RUNS} runs: after every step both copies hold the same messages and bytes, answer alike and check alike`, async function () {
+    this.timeout(0);
+    await fc.assert(
+      fc.asyncProperty(optionsArb, fc.array(opArb, { minLength: 1, maxLength: 10 }), async (o, ops) => {
+        const opts: Options = { keyIndex: o.keyIndex, timeIndex: o.timeIndex, rollover: o.rollover, version: { newSegmentsVersion: o.version } };
+        const twins = new Twins(await tempDir(), await tempDir(), opts);
+        await twins.start();
+        runs++;
+        try {
+          for (const [i, op] of ops.entries()) {
+            const { node, go } = await twins.apply(op);
+            expect(node, `step ${i} (${op.t}) answer`).to.deep.equal(go);
+            await twins.agree(`after step ${i} (${op.t})`);
+            steps++;
+          }
+        } finally {
+          await twins.close();
+        }
+      }),
+      { numRuns: NUM_RUNS, ...(SEED === undefined ? {} : { seed: SEED }) },
+    );
+  });
+});
