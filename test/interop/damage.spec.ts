@@ -91,8 +91,8 @@ const COMBOS = COMBINATIONS.filter((c) => ['V1 keys times', 'V2 no indexes', 'V2
 }));
 
 describe('interop with Go klevdb: damage and recovery', function () {
-  before(function () {
-    requireKlevgo(this);
+  before(async function () {
+    await requireKlevgo(this);
   });
   const tempDir = useTempDirs('klevdb-interop-');
 

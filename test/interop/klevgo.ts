@@ -1,85 +1,32 @@
-// The real Go klevdb as the interop suite's reference: builds interop/klevgo
-// once into node_modules/.cache/klevdb-interop (keyed by a hash of the Go
-// sources, go.mod, go.sum and the Go version, so an unchanged tree never
-// rebuilds) and runs its subcommands, exchanging messages as JSON lines.
-import { execFileSync, spawn } from 'node:child_process';
+// The real Go klevdb as the interop suite's reference: the klevgo command
+// (interop/klevgo), built once per source hash and cached by bench/klevgo.ts
+// (shared with the benchmark's Go peer), run as JSON-lines subcommands.
+import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { Options } from '../../src/index.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const REPO_ROOT = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
-const INTEROP_DIR = path.join(REPO_ROOT, 'interop');
-const CACHE_DIR = path.join(REPO_ROOT, 'node_modules/.cache/klevdb-interop');
-
-function goVersion(): string | null {
-  try {
-    return execFileSync('go', ['version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return null;
-  }
-}
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return sourceFiles(p);
-    return /\.go$|^go\.(mod|sum)$/.test(e.name) ? [p] : [];
-  });
-}
-
-/** A hash of everything the build reads: each source's path and bytes, and the Go version. */
-function sourceHash(version: string): string {
-  const h = createHash('sha256').update(version);
-  for (const file of sourceFiles(INTEROP_DIR).sort()) {
-    h.update(`\0${path.relative(INTEROP_DIR, file)}\0`).update(readFileSync(file));
-  }
-  return h.digest('hex').slice(0, 16);
-}
+import { klevgo } from '../../bench/klevgo.js';
+import { GO, requireExternal, requireGo } from '../helpers/external.js';
 
 let built: string | undefined;
 
-/** Builds (once per source hash) and returns the klevgo binary, or null without Go. */
-export function klevgoBinary(): string | null {
-  if (built) return built;
-  const version = goVersion();
-  if (version === null) return null;
-  const bin = path.join(CACHE_DIR, `klevgo-${sourceHash(version)}`);
-  if (!existsSync(bin)) {
-    mkdirSync(CACHE_DIR, { recursive: true });
-    // Built under a temporary name and renamed, so a parallel run never
-    // executes a half-written binary.
-    const tmp = `${bin}.${process.pid}.tmp`;
-    try {
-      execFileSync('go', ['build', '-o', tmp, './klevgo'], { cwd: INTEROP_DIR, stdio: ['ignore', 'ignore', 'pipe'] });
-      renameSync(tmp, bin);
-    } catch (err) {
-      rmSync(tmp, { force: true });
-      const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? '';
-      throw new Error(`go build of interop/klevgo failed (run \`cd interop && go mod download\` first?): ${stderr || (err as Error).message}`);
-    }
-  }
-  return (built = bin);
+function klevgoBinary(): string {
+  if (!built) throw new Error('the klevgo binary is not built: call requireKlevgo from the suite\'s before hook');
+  return built;
 }
 
-let reported = false;
-
 /**
- * For a suite's before hook: the klevgo binary. Without Go the suite is
- * skipped with a one-line reason, except in CI (CI set), where it fails.
+ * For a suite's before hook: builds klevgo (once; later calls reuse the
+ * cached binary). Without Go the suite is skipped with a one-line reason,
+ * except in CI (CI set), where it fails.
  */
-export function requireKlevgo(ctx: Mocha.Context): string {
-  const bin = klevgoBinary();
-  if (bin) return bin;
-  const reason = 'go is not installed: the Go interop suite (test/interop) needs Go to build interop/klevgo';
-  if (process.env.CI) throw new Error(`${reason}; CI requires it`);
-  if (!reported) console.log(`  skipped: ${reason}`);
-  reported = true;
-  ctx.skip();
+export async function requireKlevgo(ctx: Mocha.Context): Promise<string> {
+  requireGo(ctx);
+  if (built) return built;
+  ctx.timeout(Math.max(ctx.timeout(), 300_000)); // a cold build with an empty module cache
+  const found = await klevgo();
+  if ('missing' in found) return requireExternal<string>(ctx, GO, null);
+  return (built = found.binary);
 }
 
 export type GoLine = Record<string, unknown>;
@@ -104,7 +51,6 @@ export function goFlags(opts: Options = {}): string[] {
 /** Runs `klevgo <args>` to its end and returns its stdout as JSON lines; a non-zero exit throws with its stderr. */
 export function runGo(args: string[], input = ''): Promise<GoLine[]> {
   const bin = klevgoBinary();
-  if (!bin) throw new Error('go is not installed');
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -149,9 +95,7 @@ export class GoProcess {
   }
 
   static start(args: string[]): GoProcess {
-    const bin = klevgoBinary();
-    if (!bin) throw new Error('go is not installed');
-    return new GoProcess(spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
+    return new GoProcess(spawn(klevgoBinary(), args, { stdio: ['pipe', 'pipe', 'pipe'] }));
   }
 
   /** The next JSON line (fails if the process ends first or after `ms`). */

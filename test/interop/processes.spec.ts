@@ -20,8 +20,8 @@ function loopMessage(i: number): { offset: number; timeMicros: number; key: stri
 const plain = (m: Message) => ({ offset: m.offset, timeMicros: m.timeMicros, key: m.key?.toString(), value: m.value?.toString() });
 
 describe('interop with Go klevdb: locks and followers across processes', function () {
-  before(function () {
-    requireKlevgo(this);
+  before(async function () {
+    await requireKlevgo(this);
   });
   const running: GoProcess[] = [];
   const logs: Log[] = [];

@@ -132,8 +132,8 @@ class Twins {
 }
 
 describe('interop with Go klevdb: random operations through both libraries (fast-check)', function () {
-  before(function () {
-    requireKlevgo(this);
+  before(async function () {
+    await requireKlevgo(this);
   });
   const tempDir = useTempDirs('klevdb-interop-prop-');
   let steps = 0;

@@ -94,8 +94,8 @@ const REWRITES: Rewrite[] = [
 const COMBOS = COMBINATIONS.filter((c) => ['V1 no indexes', 'V1 keys times', 'V2 keys', 'V2 keys times'].includes(c.name));
 
 describe('interop with Go klevdb: rewrites', function () {
-  before(function () {
-    requireKlevgo(this);
+  before(async function () {
+    await requireKlevgo(this);
   });
   const tempDir = useTempDirs('klevdb-interop-');
 

@@ -119,8 +119,8 @@ function decoded(c: CodecCase, t: Typed, zero: (part: 'key' | 'value') => unknow
 }
 
 describe('interop with Go klevdb: typed logs and codecs', function () {
-  before(function () {
-    requireKlevgo(this);
+  before(async function () {
+    await requireKlevgo(this);
   });
   const tempDir = useTempDirs('klevdb-interop-');
 

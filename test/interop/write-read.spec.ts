@@ -12,8 +12,8 @@ import { requireKlevgo } from './klevgo.js';
 import { nodeRead, nodeWrite } from './node-log.js';
 
 describe('interop with Go klevdb: writing and reading', function () {
-  before(function () {
-    requireKlevgo(this);
+  before(async function () {
+    await requireKlevgo(this);
   });
   const tempDir = useTempDirs('klevdb-interop-');
   const batches = corpusBatches();
