@@ -31,6 +31,7 @@ import { commandFingerprint } from './fingerprint.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { EventRegistry, type ValidatedEvent } from './registry.js';
 import { StreamIndex, type AppliedCommand, type StreamHead } from './stream-index.js';
+import { markEventStoreLog } from './log-marker.js';
 import { MemoryLog } from './memory-log.js';
 import { checkCount, checkId, checkOptionalId, checkPosition, checkPositiveInteger, checkStreamId } from './arguments.js';
 import { StreamCache } from './stream-cache.js';
@@ -310,6 +311,13 @@ export async function openEventStore<const Types extends readonly AnyEventType[]
 ): Promise<LogEventStore<EventsOf<Types>>> {
   if (options.log?.keyIndex === false) throw invalidArgument('openEventStore: the event log needs its key index (log.keyIndex)');
   const log = await openBlocking(dir, { createDirs: true, ...options.log, keyIndex: true });
+  try {
+    // Marked on every writable open, so logs made before markers existed get one too.
+    if (!options.log?.readonly) await markEventStoreLog(dir);
+  } catch (err) {
+    await log.close();
+    throw err;
+  }
   // A readonly log is written by someone else: what a cache remembers could be stale.
   return new LogEventStore(log, options.log?.readonly ? { cachedStreams: 0, ...options } : options);
 }

@@ -14,19 +14,20 @@ import {
   trimByOffsetMultiOffsets,
   trimBySizeMultiOffsets,
 } from '../../storage/trim.js';
-import { compact } from '../../storage/compact.js';
+import { compact, findDeletes, findUpdates } from '../../storage/compact.js';
 import type { MultiOptions } from '../../storage/delete-multi.js';
 import { parseBefore, parseCount, parseDuration, parseOffset, parseSize } from '../args.js';
 import { action, indexOptions, withLogOptions, withProgressOption } from '../common.js';
 import type { CommonOptions, ProgressOption } from '../common.js';
 import { usageError } from '../errors.js';
 import { formatOffsets, formatSize, plural } from '../format.js';
+import { refuseOnEventStore, withForceOption, type ForceOption } from '../eventstore-guard.js';
 import { openWriter, withLog } from '../log-open.js';
 import { ProgressBar, progressWanted, writeJson, writeLines } from '../output.js';
 
 // ---------------------------------------------------------------- trim
 
-interface TrimOptions extends CommonOptions, ProgressOption {
+interface TrimOptions extends CommonOptions, ProgressOption, ForceOption {
   age?: string;
   count?: string;
   offset?: string;
@@ -98,6 +99,7 @@ async function trim(dir: string, o: TrimOptions): Promise<void> {
     if (o.dryRun) {
       offsets = await rule.find(log);
     } else {
+      await refuseOnEventStore('trim', dir, log, () => rule.find(log), o.force);
       try {
         ({ deleted: offsets, deletedSize } = await rule.trim(log, { onProgress: bar.onProgress }));
       } finally {
@@ -120,14 +122,21 @@ async function trim(dir: string, o: TrimOptions): Promise<void> {
 
 // ---------------------------------------------------------------- compact
 
-interface CompactOptions extends CommonOptions, ProgressOption {
+interface CompactOptions extends CommonOptions, ProgressOption, ForceOption {
   age: string;
+}
+
+/** The offsets compact(log, ageMs) deletes: replaced values older than the age, tombstones older than twice it. */
+async function compactedOffsets(log: Log, ageMs: number): Promise<Set<number>> {
+  const ago = (ms: number) => new Date(Math.max(Date.now() - ms, -8.64e15));
+  return new Set([...(await findUpdates(log, ago(ageMs))), ...(await findDeletes(log, ago(ageMs * 2)))]);
 }
 
 async function compactLog(dir: string, o: CompactOptions): Promise<void> {
   const ageMs = parseDuration(o.age, '--age');
   const bar = new ProgressBar(progressWanted(o.progress));
   await withLog(openWriter(dir, indexOptions(o)), async ({ log }) => {
+    await refuseOnEventStore('compact', dir, log, () => compactedOffsets(log, ageMs), o.force);
     const before: Stats = await log.stat();
     try {
       await compact(log, ageMs, undefined, undefined, { onProgress: bar.onProgress });
@@ -150,17 +159,17 @@ async function compactLog(dir: string, o: CompactOptions): Promise<void> {
 // ---------------------------------------------------------------- registration
 
 export function registerRetentionCommands(program: Command): void {
-  withProgressOption(withLogOptions(program.command('trim').argument('<dir>', 'log directory')))
+  const trimCommand = withProgressOption(withLogOptions(program.command('trim').argument('<dir>', 'log directory')))
     .description('delete the oldest messages: by age, to a count, before an offset, or down to a size')
     .option('--age <duration|time>', 'messages older than this (30s, 15m, 2h, 7d, 1w) or before this ISO time')
     .option('--count <n>', 'keep only the newest n messages')
     .option('--offset <n>', 'messages before this offset')
     .option('--size <bytes>', 'oldest messages until the log is smaller than this (4096, 512k, 10MiB, 1GB)')
-    .option('--dry-run', 'only say what would be deleted')
-    .action(action(trim));
+    .option('--dry-run', 'only say what would be deleted');
+  withForceOption(trimCommand).action(action(trim));
 
-  withProgressOption(withLogOptions(program.command('compact').argument('<dir>', 'log directory')))
+  const compactCommand = withProgressOption(withLogOptions(program.command('compact').argument('<dir>', 'log directory')))
     .description('keep the latest message of each key: remove replaced values older than --age, and tombstones older than twice that')
-    .option('--age <duration>', 'only compact messages older than this (30s, 15m, 2h, 7d, 1w)', '0')
-    .action(action(compactLog));
+    .option('--age <duration>', 'only compact messages older than this (30s, 15m, 2h, 7d, 1w)', '0');
+  withForceOption(compactCommand).action(action(compactLog));
 }

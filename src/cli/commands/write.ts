@@ -11,6 +11,7 @@ import { action, indexOptions, withLogOptions } from '../common.js';
 import type { CommonOptions } from '../common.js';
 import { CliError, EXIT, usageError } from '../errors.js';
 import { formatOffsets, formatSize, plural } from '../format.js';
+import { refuseOnEventStore, withForceOption, type ForceOption } from '../eventstore-guard.js';
 import { openWriter, withLog } from '../log-open.js';
 import { writeJson, writeLines } from '../output.js';
 
@@ -125,11 +126,12 @@ async function publish(dir: string, key: string | undefined, value: string | und
 
 // ---------------------------------------------------------------- delete
 
-type DeleteOptions = CommonOptions;
+type DeleteOptions = CommonOptions & ForceOption;
 
 async function deleteOffsets(dir: string, offsetArgs: string[], o: DeleteOptions): Promise<void> {
   const wanted = parseOffsetList(offsetArgs);
   await withLog(openWriter(dir, indexOptions(o)), async ({ log }) => {
+    await refuseOnEventStore('delete', dir, log, async () => new Set(wanted), o.force);
     const { deleted, deletedSize } = await deleteMultiOffsets(log, wanted);
     const missing = [...new Set(wanted)].filter((off) => !deleted.has(off));
     if (o.json) {
@@ -159,8 +161,8 @@ export function registerWriteCommands(program: Command): void {
     .option('--base64', 'keys and values (arguments and JSON lines) are base64')
     .action(action(publish));
 
-  withLogOptions(program.command('delete').argument('<dir>', 'log directory'))
+  const deleteCommand = withLogOptions(program.command('delete').argument('<dir>', 'log directory'))
     .argument('<offsets...>', 'offsets to delete: 7, 3-9, or 1,4,5')
-    .description('delete messages by offset (rewriting the segments that hold them)')
-    .action(action(deleteOffsets));
+    .description('delete messages by offset (rewriting the segments that hold them)');
+  withForceOption(deleteCommand).action(action(deleteOffsets));
 }
