@@ -3,10 +3,11 @@
 // link to this repository, so its package.json exports and its published
 // .d.ts files are what the blocks see, under strict and NodeNext.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { blockFileName, declarationsSource, declaredNames, isDeclarations, type CodeBlock } from './blocks.js';
+import { blockFileName, declarationsSource, declaredNames, extractBlocks, isDeclarations, type CodeBlock } from './blocks.js';
 
 export interface DocsProject {
   dir: string;
@@ -17,23 +18,18 @@ export interface DocsProject {
   remove(): Promise<void>;
 }
 
-const TSCONFIG = {
-  compilerOptions: {
-    target: 'ES2022',
-    module: 'NodeNext',
-    moduleResolution: 'NodeNext',
-    lib: ['ES2023'],
-    types: ['node'],
-    strict: true,
-    // tsyringe's decorators (klevdb/di): the two options a DI user needs.
-    experimentalDecorators: true,
-    emitDecoratorMetadata: true,
-    outDir: 'out',
-    rootDir: 'src',
-    skipLibCheck: true,
-  },
-  include: ['src'],
-};
+/**
+ * The tsconfig.json the README tells users to write (its json block with
+ * compilerOptions), so the blocks are compiled exactly as it promises; plus
+ * where this project keeps its files.
+ */
+function tsconfig(root: string): object {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  const block = extractBlocks('README.md', readme).find((b) => b.lang === 'json' && b.code.includes('"compilerOptions"'));
+  if (!block) throw new Error('README.md has no ```json block with the tsconfig.json compilerOptions users need');
+  const { compilerOptions } = JSON.parse(block.code) as { compilerOptions: Record<string, unknown> };
+  return { compilerOptions: { ...compilerOptions, outDir: 'out', rootDir: 'src', skipLibCheck: true }, include: ['src'] };
+}
 
 /** Writes every block into src/ of a new temporary project whose node_modules resolves `klevdb` to `root`. */
 export async function createDocsProject(root: string, blocks: readonly CodeBlock[]): Promise<DocsProject> {
@@ -47,7 +43,7 @@ export async function createDocsProject(root: string, blocks: readonly CodeBlock
     if (name !== 'klevdb' && !name.startsWith('.')) await fs.symlink(path.join(installed, name), path.join(modules, name));
   }
   await fs.writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'klevdb-docs', private: true, type: 'module' }));
-  await fs.writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
+  await fs.writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig(root), null, 2));
   await fs.mkdir(path.join(dir, 'src'));
   const checks = new Map<CodeBlock, { file: string; names: Map<number, string> }>();
   for (const b of blocks) {
