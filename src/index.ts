@@ -1,4 +1,4 @@
-// The package root: the public API of klevdb (see ../shared/API.md).
+// The package root: the public API of klevdb (docs/api/storage.md describes it).
 export * from './storage/types.js';
 export { LogError, isLogError } from './storage/errors.js';
 export type { LogErrorCode } from './storage/errors.js';

@@ -1,4 +1,4 @@
-/** Public shapes of the storage layer (the contract in shared/API.md). */
+/** Public shapes of the storage layer (described in docs/api/storage.md). */
 
 export const OffsetOldest = -2;
 export const OffsetNewest = -1;

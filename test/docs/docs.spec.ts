@@ -9,9 +9,10 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { allBlocks, blockFileName, declaredNames, isDeclarations, isShell, isTypeScript, runs, TS_FLAGS, type CodeBlock } from './blocks.js';
+import { allBlocks, blockFileName, docFiles, declaredNames, isDeclarations, isShell, isTypeScript, runs, TS_FLAGS, type CodeBlock } from './blocks.js';
 import { compileDocsProject, createDocsProject, runBlock, type DocsProject } from './project.js';
 import { packageRootExports } from './exports.js';
+import { brokenLinks } from './links.js';
 import { ShellChecker, shellCommands } from './shell.js';
 import { requireNatsServer } from '../helpers/external.js';
 import { startCluster, type NatsCluster } from '../jetstream/harness.js';
@@ -90,6 +91,10 @@ describe('docs: every code block in README.md and docs/', () => {
       .filter(isShell)
       .flatMap((b) => shellCommands(b.code).flatMap((words) => checker.problems(words).map((p) => `${where(b)}: ${p}`)));
     expect(problems).to.deep.equal([]);
+  });
+
+  it('relative links name files in the repository and headings that exist', () => {
+    expect(docFiles(ROOT).flatMap((f) => brokenLinks(ROOT, f))).to.deep.equal([]);
   });
 
   it('every code block says its language', () => {
