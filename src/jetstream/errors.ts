@@ -5,7 +5,7 @@
  * not a LogError: the Log contract has no code for "the server is away", and
  * a caller must treat it as "may or may not have happened".
  */
-import { ClosedConnectionError, NoRespondersError, RequestError, TimeoutError } from '@nats-io/transport-node';
+import { ClosedConnectionError, NoRespondersError, RequestError, TimeoutError } from './nats.js';
 import { LogError } from '../storage/errors.js';
 
 /** A JetStream API error response ({"error": {code, err_code, description}}). */

@@ -1,5 +1,5 @@
 /** Option checks and the connection that openJetStream and jetStreamProjectionStore share; each failure names the option. */
-import { connect } from '@nats-io/transport-node';
+import { connect } from './nats.js';
 import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import { invalidArgument } from '../storage/errors.js';
 import { describeValue } from '../storage/validate.js';

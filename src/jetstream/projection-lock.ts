@@ -14,7 +14,8 @@
  * the new holder.
  */
 import os from 'node:os';
-import { nuid, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { nuid } from './nats.js';
 import { LogError } from '../storage/errors.js';
 import { isNoResponders, isRetryable } from './errors.js';
 import type { Catalog } from './projection-catalog.js';

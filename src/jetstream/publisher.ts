@@ -7,7 +7,7 @@
  * (Nats-Expected-Last-Msg-Id), so a batch is stored in order even when a
  * message in the middle has to be sent again.
  */
-import { createInbox, headers, nuid } from '@nats-io/transport-node';
+import { createInbox, headers, nuid } from './nats.js';
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { INDEX_TIME_HEADER, TIME_HEADER } from './api.js';
 import { LogError } from '../storage/errors.js';

@@ -6,7 +6,7 @@
  * (the usual "consume from the nextOffset you were given") pulls from the
  * same consumer instead of creating one.
  */
-import { createInbox } from '@nats-io/transport-node';
+import { createInbox } from './nats.js';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { type Api, fromDelivered, nanosOf, type RawStored } from './api.js';
 import { ApiError } from './errors.js';

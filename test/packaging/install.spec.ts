@@ -1,0 +1,80 @@
+// Issue 14, items 6 and 7: the packed package installs into a clean project on
+// this Node (20 in CI) with no engine warning and nothing compiled; the NATS
+// client is an optional peer, so klevdb/jetstream without it fails naming the
+// command that installs it, and that command (offline here) makes it load.
+// The steps run in order on one project, as a user would take them.
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { admits, type Consumer, enginesRefusingThisNode, installConsumer, reinstallConsumer, removeConsumer, runScript } from './packed.js';
+
+describe('the packed package, installed into a clean project', function () {
+  this.timeout(120_000);
+  let consumer: Consumer | undefined;
+  before(function () {
+    this.timeout(120_000);
+    consumer = installConsumer();
+  });
+  after(() => removeConsumer(consumer));
+
+  it('the engines check reads ranges as npm does', () => {
+    expect(admits('>= 22.x', '20.20.2')).to.equal(false);
+    expect(admits('>=18.0.0', '20.20.2')).to.equal(true);
+    expect(admits('^20.19.0 || >=22.12.0', '20.18.1')).to.equal(false);
+    expect(admits('^20.19.0 || >=22.12.0', '20.20.2')).to.equal(true);
+    expect(admits('>=14 <20', '20.0.0')).to.equal(false);
+  });
+
+  it('prints no engine warning, compiles nothing, and leaves the NATS client out', () => {
+    const c = consumer!;
+    expect(c.installOutput).to.not.match(/EBADENGINE/);
+    expect(c.installOutput).to.not.match(/node-gyp|gyp info|prebuild-install/);
+    expect(enginesRefusingThisNode(c)).to.deep.equal([]);
+    expect(fs.existsSync(path.join(c.dir, 'node_modules/@nats-io')), 'node_modules/@nats-io').to.equal(false);
+    expect(fs.existsSync(path.join(c.dir, 'node_modules/fs-ext')), 'node_modules/fs-ext').to.equal(false);
+  });
+
+  it('the root works without it: a log opens, publishes, reads, and locks out a second writer', () => {
+    const r = runScript(
+      consumer!,
+      `import { open } from 'klevdb';
+import fs from 'node:fs';
+const dir = fs.mkdtempSync('log-');
+const log = await open(dir, { keyIndex: true });
+await log.publish([{ key: Buffer.from('k'), value: Buffer.from('v') }]);
+const m = await log.getByKey(Buffer.from('k'));
+const second = await open(dir, {}).then(() => 'opened', (e) => e.code);
+await log.close();
+console.log(JSON.stringify({ value: m.value.toString(), second }));`,
+    );
+    expect(r.status, r.output).to.equal(0);
+    expect(JSON.parse(r.stdout)).to.deep.equal({ value: 'v', second: 'ERR_LOCKED' });
+  });
+
+  it('klevdb/jetstream without the NATS client fails with ERR_MISSING_PEER and the npm command that installs it', () => {
+    const r = runScript(
+      consumer!,
+      `await import('klevdb/jetstream').then(
+  () => console.log(JSON.stringify({ loaded: true })),
+  (e) => console.log(JSON.stringify({ name: e.name, code: e.code, install: e.install, message: e.message })),
+);`,
+    );
+    expect(r.status, r.output).to.equal(0);
+    const e = JSON.parse(r.stdout) as Record<string, string>;
+    expect(e).to.include({ name: 'MissingPeerError', code: 'ERR_MISSING_PEER', install: 'npm install @nats-io/transport-node@~3.3.1' });
+    expect(e.message).to.equal(
+      'klevdb/jetstream needs @nats-io/transport-node, an optional peer dependency that is not installed; install it with: npm install @nats-io/transport-node@~3.3.1 (3.3 runs on Node 20; 3.4 and later need Node 22)',
+    );
+  });
+
+  it('the versions the command names (from the lock, offline) run on this Node, and klevdb/jetstream loads', () => {
+    const c = consumer!;
+    reinstallConsumer(c, ['@nats-io/transport-node']);
+    expect(c.installOutput).to.not.match(/EBADENGINE|ERESOLVE/);
+    expect(JSON.parse(fs.readFileSync(path.join(c.dir, 'node_modules/@nats-io/transport-node/package.json'), 'utf8')).version).to.match(/^3\.3\./);
+    expect(enginesRefusingThisNode(c)).to.deep.equal([]);
+    const r = runScript(c, `const js = await import('klevdb/jetstream'); console.log(typeof js.openJetStream, typeof js.jetStreamProjectionStore);`);
+    expect(r.status, r.output).to.equal(0);
+    expect(r.stdout.trim()).to.equal('function function');
+  });
+});
