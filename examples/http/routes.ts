@@ -47,7 +47,7 @@ async function applied<S, E>(projection: Projection<S, E>, position: number | un
   try {
     await projection.waitFor(position, { timeoutMs: 5000 });
   } catch (err) {
-    if (err instanceof ProjectionNotReadyError && projection.state === 'running') {
+    if (err instanceof ProjectionNotReadyError && err.state === 'running') {
       throw new HttpError(504, `projection ${projection.name} has not reached position ${position} within 5 s`);
     }
     throw err;

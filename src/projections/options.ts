@@ -25,23 +25,38 @@ export interface ProjectionOptions {
   compaction?: CompactionOptions;
   /** An event that cannot be applied: 'stop' (default, the projection fails naming its offset) or 'skip' (recorded as a dead letter). */
   onError?: 'stop' | 'skip';
-  /** What queries do while the projection catches up, unless a query says otherwise: 'fail' (default) or 'wait'. */
+  /** What a query without upTo does while the projection catches up, unless it says otherwise: 'fail' (default) or 'wait'. */
   whileRestoring?: RestoringPolicy;
   /** fdatasync each commit before it counts (default true). Without it a crash of the process is still safe, a power loss is not. */
   sync?: boolean;
 }
 
+/**
+ * When a query answers. Every refusal is a ProjectionNotReadyError naming the
+ * state the projection is in (`restoring`, `running`, `stopped`, `failed` or
+ * `closed`) and how far it has committed.
+ */
 export interface QueryOptions {
-  /** While catching up: wait until caught up, or fail with ProjectionNotReadyError. Default: the projection's whileRestoring. */
+  /**
+   * A query without upTo, while the projection catches up (`restoring`):
+   * 'wait' until it has caught up, or 'fail' at once. Default: the
+   * projection's whileRestoring. Running, it answers at once from what is
+   * committed (which may not hold your last write yet: use upTo for that);
+   * stopped, failed or closed, it fails.
+   */
   whileRestoring?: RestoringPolicy;
   /**
-   * Read your writes: answer only once the projection has applied the source
-   * through this position (e.g. the `meta.position` of the last event you
-   * appended, or the offset you published), waiting as long as timeoutMs.
+   * Read your writes: answer once the projection has applied and committed
+   * the source through this position (the `meta.position` of the last event
+   * you appended, or the offset you published), as `waitFor(upTo)` does: at
+   * once when it has, in any state but closed; else waiting, while it
+   * restores (whatever whileRestoring says) or runs (also during a rebuild);
+   * a stopped or failed projection short of it fails at once.
    */
   upTo?: number;
-  /** Most ms to wait (with 'wait'); then ProjectionNotReadyError. Default: no limit. */
+  /** Most ms to wait, for the catch-up or for upTo; then ProjectionNotReadyError. Default: no limit. */
   timeoutMs?: number;
+  /** Aborting it ends the wait with ProjectionNotReadyError (its `cause` is the signal's reason). */
   signal?: AbortSignal;
 }
 

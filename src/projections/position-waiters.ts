@@ -1,10 +1,9 @@
 /**
  * Read-your-writes: callers waiting until a projection has applied and
- * committed its source up to a position (the position of the last event they
- * wrote). The timeout and the AbortSignal are waiting.ts's, as for the
- * waits on catching up.
+ * committed its source through a position (the position of the last event
+ * they wrote), in whatever state it is in. The timeout and the AbortSignal
+ * are waiting.ts's, as for the waits on catching up.
  */
-import { ProjectionNotReadyError } from './errors.js';
 import { waitFor, type WaitLimits, type Waiter } from './waiting.js';
 
 export class PositionWaiters {
@@ -12,26 +11,27 @@ export class PositionWaiters {
   private readonly waiters = new Map<Waiter, number>();
 
   constructor(
-    private readonly name: string,
     /** The next source offset the projection will read: everything before it is committed (-1: nothing yet). */
     private readonly committedNext: () => number,
-    /** Where the projection is, for errors. */
-    private readonly progress: () => string,
+    /** The error naming the projection's state now, with what could not be done. */
+    private readonly notReady: (detail: string, cause?: unknown) => Error,
   ) {}
 
-  /** Resolves once the source is committed through `position`; `notReady` is thrown when the projection cannot get there. */
-  wait(position: number, options: WaitLimits, notReady: () => Error | undefined): Promise<void> {
+  /**
+   * Resolves once the source is committed through `position`: at once when
+   * it is, whatever the state; else it waits, unless `halted` (the
+   * projection is stopped or failed, so nothing will move the checkpoint).
+   */
+  wait(position: number, options: WaitLimits, halted: boolean): Promise<void> {
     if (this.committedNext() > position) return Promise.resolve();
-    const stopped = notReady();
-    if (stopped) return Promise.reject(stopped);
-    const behind = (why: string): ProjectionNotReadyError =>
-      new ProjectionNotReadyError(this.name, 'restoring', `${why} before reaching source position ${position} (${this.progress()})`, { cause: options.signal?.reason });
+    if (halted) return Promise.reject(this.notReady(`source position ${position} is not committed`));
+    const { timeoutMs, signal } = options;
     return waitFor(
       options,
       (waiter) => this.waiters.set(waiter, position),
       (waiter) => this.waiters.delete(waiter),
-      () => behind(`${options.timeoutMs} ms passed`),
-      () => behind('the wait was aborted'),
+      () => this.notReady(`${timeoutMs} ms passed before reaching source position ${position}`),
+      () => this.notReady(`the wait was aborted before reaching source position ${position}`, signal?.reason),
     );
   }
 
@@ -41,7 +41,7 @@ export class PositionWaiters {
   }
 
   /** The projection stopped, failed or closed: nobody gets there by waiting. */
-  failAll(err: Error): void {
-    for (const w of [...this.waiters.keys()]) w.reject(err);
+  failAll(): void {
+    for (const [w, position] of [...this.waiters]) w.reject(this.notReady(`it stopped before reaching source position ${position}`));
   }
 }

@@ -11,10 +11,10 @@ import type { ResolvedDefinition } from './definition.js';
 import type { DeadLetter } from './dead-letters.js';
 import type { GenerationStore } from './generations.js';
 import type { PendingState } from './generation.js';
-import { Lifecycle } from './lifecycle.js';
-import { PositionWaiters } from './position-waiters.js';
+import type { Lifecycle } from './lifecycle.js';
 import { checkKey, resolveQueryOptions, type QueryOptions, type ResolvedOptions } from './options.js';
 import type { Checkpoint } from './records.js';
+import { Readiness } from './readiness.js';
 import { Rebuild } from './rebuild.js';
 import { discard, feed, openSlot, starve, type Slot } from './slot.js';
 import { RateMeter, type ProjectionState, type ProjectionStatus } from './status.js';
@@ -31,8 +31,8 @@ export class Projection<S, E = unknown> {
   private rebuilding: Rebuild<S, E> | undefined;
   private rebuildCall: Promise<void> | undefined;
   private opening: Promise<void> | undefined;
+  private readonly readiness: Readiness<S>;
   private readonly lifecycle: Lifecycle;
-  private readonly positions: PositionWaiters;
   private readonly changes$ = new Subject<StateChange<S>>();
   private readonly meter = new RateMeter();
   /** Why the stored state was dropped when the projection opened, if it was. */
@@ -43,12 +43,8 @@ export class Projection<S, E = unknown> {
     private readonly options: ResolvedOptions,
     private readonly makeStore: () => Promise<GenerationStore>,
   ) {
-    const progress = (): string => {
-      const next = this.slot?.gen.checkpoint?.next;
-      return next === undefined ? 'nothing committed yet' : `committed up to source offset ${next}`;
-    };
-    this.positions = new PositionWaiters(def.name, () => this.slot?.gen.checkpoint?.next ?? -1, progress);
-    this.lifecycle = new Lifecycle(def.name, progress, (err) => this.positions.failAll(err));
+    this.readiness = new Readiness(def.name, () => this.slot?.gen, () => this.rebuilding?.slot.logs.id);
+    this.lifecycle = this.readiness.lifecycle;
   }
 
   get name(): string {
@@ -69,61 +65,54 @@ export class Projection<S, E = unknown> {
     return this.opening;
   }
 
-  /** Catches up from the checkpoint (state `restoring`), then follows the source live (`running`). */
+  /**
+   * Catches up from the checkpoint to the source's end as it is now (state
+   * `restoring`), then follows the source live (`running`).
+   */
   async start(): Promise<void> {
     await this.open();
     const slot = this.slot!;
     if (slot.pump || this.lifecycle.state === 'restoring') return;
     this.lifecycle.set('restoring');
-    let from: number = OffsetOldest;
-    if (slot.gen.checkpoint) from = slot.gen.checkpoint.next;
-    else if (this.options.startAt === 'end') {
-      // Written at once: a restart must resume here, not at whatever the end is by then.
-      try {
-        from = await this.def.source.head();
+    let from: number = slot.gen.checkpoint?.next ?? OffsetOldest;
+    let end: number;
+    try {
+      end = await this.def.source.head();
+      if (!slot.gen.checkpoint && this.options.startAt === 'end') {
+        // Written at once: a restart must resume here, not at whatever the end is by then.
+        from = end;
         await slot.gen.commit(new Map(), from, -1);
-      } catch (err) {
-        this.lifecycle.set('failed', err instanceof Error ? err : new Error(String(err)));
-        throw err;
       }
+    } catch (err) {
+      this.lifecycle.set('failed', err instanceof Error ? err : new Error(String(err)));
+      throw err;
     }
+    // Stopped or closed meanwhile: that call has the last word.
+    if (this.state !== 'restoring' || this.slot !== slot) return;
     slot.role = this.liveRole(slot);
     feed(slot, this.def, this.options, from);
+    this.lifecycle.restoreTo(end, Math.max(0, this.readiness.committedNext()));
   }
 
   /** Resolves once caught up (running); rejects if the projection stops or fails first. */
   whenRunning(options?: Pick<QueryOptions, 'timeoutMs' | 'signal'>): Promise<void> {
-    return this.lifecycle.wait(resolveQueryOptions(options, 'wait'));
+    return this.readiness.whenRunning(options);
   }
 
   /**
    * Read your writes: resolves once the projection has applied and committed
    * its source through `position` (the `meta.position` of the last event you
-   * appended, or the offset you published), also while it catches up. Rejects
-   * with ProjectionNotReadyError if it stops, fails or closes first, or after
+   * appended, or the offset you published), also while it catches up; then
+   * `get(key, { upTo: position })` answers at once. Rejects with
+   * ProjectionNotReadyError (naming the state it is in) if it stops, fails or
+   * closes first, or is stopped or failed short of `position`, or after
    * `timeoutMs`, or when `signal` fires.
    */
   waitFor(position: number, options?: Pick<QueryOptions, 'timeoutMs' | 'signal'>): Promise<void> {
-    if (typeof position !== 'number' || !Number.isSafeInteger(position) || position < 0) {
-      return Promise.reject(invalidArgument(`waitFor: position must be an integer >= 0 (a source offset), got ${String(position)}`));
-    }
-    let wait: QueryOptions;
-    try {
-      wait = resolveQueryOptions(options, 'wait', 'waitFor: options');
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (this.lifecycle.closed) return Promise.reject(this.lifecycle.notReady());
-    return this.positions.wait(position, wait, () => this.haltedError());
+    return this.readiness.waitFor(position, options);
   }
 
-  /** Why waiting gets nowhere: the projection is stopped, failed or closed (undefined while it restores or runs). */
-  private haltedError(): Error | undefined {
-    const { state, closed } = this.lifecycle;
-    return closed || (state !== 'running' && state !== 'restoring') ? this.lifecycle.notReady() : undefined;
-  }
-
-  /** Stops following the source; a rebuild under way is abandoned. Queries fail until the next start. */
+  /** Stops following the source; a rebuild under way is abandoned. Queries fail until the next start, but for an upTo already committed. */
   async stop(): Promise<void> {
     await this.rebuilding?.abandon();
     if (this.slot) await starve(this.slot);
@@ -143,27 +132,20 @@ export class Projection<S, E = unknown> {
     await this.store?.close();
   }
 
-  /** The state of `key`, or undefined when it has none. Only a running projection answers (see QueryOptions). */
+  /** The state of `key`, or undefined when it has none; when a query answers, and when it fails, is QueryOptions'. */
   async get(key: string, options?: QueryOptions): Promise<S | undefined> {
     checkKey('get: key', key);
-    await this.ready(resolveQueryOptions(options, this.options.whileRestoring, 'get: options'));
-    return this.slot!.gen.get(key);
+    const gen = await this.readiness.answering(resolveQueryOptions(options, this.options.whileRestoring, 'get: options'));
+    return gen.get(key);
   }
 
   /** The states of `keys` (undefined for keys with none), read as get does. */
   async getMany(keys: readonly string[], options?: QueryOptions): Promise<Map<string, S | undefined>> {
     if (!Array.isArray(keys)) throw invalidArgument('getMany: keys must be an array of non-empty strings');
     keys.forEach((key, i) => checkKey(`getMany: keys[${i}]`, key));
-    await this.ready(resolveQueryOptions(options, this.options.whileRestoring, 'getMany: options'));
-    const gen = this.slot!.gen;
+    const gen = await this.readiness.answering(resolveQueryOptions(options, this.options.whileRestoring, 'getMany: options'));
     const states = await Promise.all(keys.map((key) => gen.get(key)));
     return new Map(keys.map((key, i) => [key, states[i]]));
-  }
-
-  /** A query may answer: the projection runs (or the caller waited for it) and, with upTo, has got that far. */
-  private async ready(query: QueryOptions): Promise<void> {
-    await this.lifecycle.ready(query);
-    if (query.upTo !== undefined) await this.positions.wait(query.upTo, query, () => this.haltedError());
   }
 
   /** Committed changes from now on: of every key, or of one (plus 'rebuilt', after which its state should be read again). */
@@ -305,8 +287,9 @@ export class Projection<S, E = unknown> {
     }
     this.slot = next;
     next.role = this.liveRole(next);
-    this.positions.committed(next.gen.checkpoint?.next ?? -1);
+    // Caught up (that is when a rebuild switches), and fed: a catch-up under way is over, a failed generation replaced.
     if (next.pump && this.lifecycle.state !== 'running') this.lifecycle.set('running');
+    this.readiness.committed(this.readiness.committedNext());
     this.changes$.next({ kind: 'rebuilt', generation: next.logs.id });
     await old.gen.drain();
     await this.store!.release(old.logs);
@@ -317,15 +300,13 @@ export class Projection<S, E = unknown> {
     return {
       committed: (changes: ReadonlyMap<string, PendingState<S>>, checkpoint: Checkpoint, events: number) => {
         this.meter.record(events);
-        this.positions.committed(checkpoint.next);
+        this.readiness.committed(checkpoint.next);
         if (!this.changes$.observed) return;
         for (const [key, { state, offset }] of changes) {
           this.changes$.next(state === null ? { kind: 'delete', key, offset } : { kind: 'set', key, state, offset });
         }
       },
-      caughtUp: () => {
-        if (this.lifecycle.state === 'restoring') this.lifecycle.set('running');
-      },
+      caughtUp: () => this.lifecycle.caughtUp(),
       failed: (error: unknown) => {
         void starve(slot);
         this.lifecycle.set('failed', error instanceof Error ? error : new Error(String(error)));

@@ -1,10 +1,16 @@
 /** What a projection reports about itself: its lifecycle state, checkpoint, lag and rate. */
 
 /**
- * - `restoring`: catching up from its checkpoint; queries wait or fail, as asked.
- * - `running`: caught up once, following the source live.
- * - `stopped`: not started, or stopped; queries fail (the state would be stale).
- * - `failed`: stopped by an error (e.g. a poison event); `status().error` says which.
+ * - `restoring`: started, catching up from its checkpoint to the source's end
+ *   as it was at start. A query with upTo answers once that position is
+ *   committed; one without waits or fails, as whileRestoring says.
+ * - `running`: has committed through that end (or read to the source's end),
+ *   and follows the source live; queries answer at once, from what is
+ *   committed (upTo waits for a later position). A rebuild does not change it.
+ * - `stopped`: not started, or stopped: it does not follow its source, so a
+ *   query fails unless its upTo was committed before.
+ * - `failed`: stopped by an error (e.g. a poison event), which
+ *   `status().error` names; queries as when stopped.
  */
 export type ProjectionState = 'restoring' | 'running' | 'stopped' | 'failed';
 

@@ -3,6 +3,7 @@
 // directory; test/jetstream/projections.spec.ts: JetStream source and state).
 import type { ProjectionBackend } from '../fixtures/backends.js';
 import { catchUpSuite } from './catch-up.js';
+import { catchUpQueriesSuite } from './catch-up-queries.js';
 import { compactionSuite } from './compaction.js';
 import { ownershipSuite } from './ownership.js';
 import { poisonSuite } from './poison.js';
@@ -15,6 +16,7 @@ import { statusSuite } from './status.js';
 export function projectionSuite(backend: ProjectionBackend): void {
   catchUpSuite(backend);
   queriesSuite(backend);
+  catchUpQueriesSuite(backend);
   readYourWritesSuite(backend);
   rebuildSuite(backend);
   recoverySuite(backend);
