@@ -71,26 +71,24 @@ export class Projection<S, E = unknown> {
    */
   async start(): Promise<void> {
     await this.open();
-    const slot = this.slot!;
-    if (slot.pump || this.lifecycle.state === 'restoring') return;
+    if (this.slot!.pump || this.lifecycle.state === 'restoring') return;
     this.lifecycle.set('restoring');
-    let from: number = slot.gen.checkpoint?.next ?? OffsetOldest;
     let end: number;
     try {
       end = await this.def.source.head();
-      if (!slot.gen.checkpoint && this.options.startAt === 'end') {
-        // Written at once: a restart must resume here, not at whatever the end is by then.
-        from = end;
-        await slot.gen.commit(new Map(), from, -1);
-      }
+      const gen = this.slot!.gen;
+      // Written at once: a restart must resume here, not at whatever the end is by then.
+      if (!gen.checkpoint && this.options.startAt === 'end') await gen.commit(new Map(), end, -1);
     } catch (err) {
       this.lifecycle.set('failed', err instanceof Error ? err : new Error(String(err)));
       throw err;
     }
-    // Stopped or closed meanwhile: that call has the last word.
-    if (this.state !== 'restoring' || this.slot !== slot) return;
+    // Stopped or closed meanwhile: that call has the last word. (A rebuild
+    // meanwhile replaced the generation without a pump: the new one is fed.)
+    if (this.state !== 'restoring') return;
+    const slot = this.slot!;
     slot.role = this.liveRole(slot);
-    feed(slot, this.def, this.options, from);
+    feed(slot, this.def, this.options, slot.gen.checkpoint?.next ?? OffsetOldest);
     this.lifecycle.restoreTo(end, Math.max(0, this.readiness.committedNext()));
   }
 
