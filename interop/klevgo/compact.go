@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"time"
 
 	"github.com/klev-dev/klevdb"
@@ -17,32 +18,36 @@ func init() {
 		if err := parse(fs, &lf, args); err != nil {
 			return err
 		}
-		return withLog(&lf, func(l klevdb.Log) error {
-			deleted := map[int64]struct{}{}
-			var size int64
-			if !*noUpdates {
-				offsets, n, err := klevdb.CompactUpdatesMultiOffsets(ctx(), l, time.UnixMicro(*updates), noBackoff)
-				if err != nil {
-					return emitRefusal(err)
-				}
-				addAll(deleted, offsets)
-				size += n
-			}
-			if !*noDeletes {
-				offsets, n, err := klevdb.CompactDeletesMultiOffsets(ctx(), l, time.UnixMicro(*deletes), noBackoff)
-				if err != nil {
-					return emitRefusal(err)
-				}
-				addAll(deleted, offsets)
-				size += n
-			}
-			return emitDeleted(deleted, size)
-		})
+		if *noUpdates {
+			updates = nil
+		}
+		if *noDeletes {
+			deletes = nil
+		}
+		return withLog(&lf, func(l klevdb.Log) error { return emit(compactOp(l, updates, deletes)) })
 	})
 }
 
-func addAll(dst, src map[int64]struct{}) {
-	for o := range src {
-		dst[o] = struct{}{}
+// compactOp runs CompactUpdatesMultiOffsets before *updates, then
+// CompactDeletesMultiOffsets before *deletes (Unix µs; nil skips that half).
+func compactOp(l klevdb.Log, updates, deletes *int64) answer {
+	deleted := map[int64]struct{}{}
+	var size int64
+	for _, half := range []struct {
+		before *int64
+		run    func(context.Context, klevdb.Log, time.Time, klevdb.DeleteMultiBackoff) (map[int64]struct{}, int64, error)
+	}{{updates, klevdb.CompactUpdatesMultiOffsets}, {deletes, klevdb.CompactDeletesMultiOffsets}} {
+		if half.before == nil {
+			continue
+		}
+		offsets, n, err := half.run(ctx(), l, time.UnixMicro(*half.before), noBackoff)
+		if err != nil {
+			return refusal(err)
+		}
+		for o := range offsets {
+			deleted[o] = struct{}{}
+		}
+		size += n
 	}
+	return deletedAnswer(deleted, size)
 }

@@ -19,21 +19,25 @@ func init() {
 		if err != nil {
 			return err
 		}
-		return withLog(&lf, func(l klevdb.Log) error {
-			var deleted []klevdb.Message
-			var size int64
-			var err error
-			if *multi {
-				deleted, size, err = klevdb.DeleteMulti(ctx(), l, offsets, noBackoff)
-			} else {
-				deleted, size, err = l.Delete(offsets)
-			}
-			if err != nil {
-				return emitRefusal(err)
-			}
-			return emitDeleted(offsetsOf(deleted), size)
-		})
+		return withLog(&lf, func(l klevdb.Log) error { return emit(deleteOp(l, offsets, *multi)) })
 	})
+}
+
+// deleteOp is Log.Delete, or DeleteMulti with multi: the deleted offsets and
+// size, or how the log refused.
+func deleteOp(l klevdb.Log, offsets map[int64]struct{}, multi bool) answer {
+	var deleted []klevdb.Message
+	var size int64
+	var err error
+	if multi {
+		deleted, size, err = klevdb.DeleteMulti(ctx(), l, offsets, noBackoff)
+	} else {
+		deleted, size, err = l.Delete(offsets)
+	}
+	if err != nil {
+		return refusal(err)
+	}
+	return deletedAnswer(offsetsOf(deleted), size)
 }
 
 func offsetsOf(msgs []klevdb.Message) map[int64]struct{} {
@@ -44,12 +48,12 @@ func offsetsOf(msgs []klevdb.Message) map[int64]struct{} {
 	return out
 }
 
-// emitDeleted prints {"deleted":[sorted offsets],"deletedSize":n}.
-func emitDeleted(offsets map[int64]struct{}, size int64) error {
+// deletedAnswer is {"deleted":[sorted offsets],"deletedSize":n}.
+func deletedAnswer(offsets map[int64]struct{}, size int64) answer {
 	list := make([]int64, 0, len(offsets))
 	for o := range offsets {
 		list = append(list, o)
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i] < list[j] })
-	return emit(map[string]any{"deleted": list, "deletedSize": size})
+	return answer{"deleted": list, "deletedSize": size}
 }

@@ -27,7 +27,7 @@ type jsonMessage struct {
 	ValueError string          `json:"valueError,omitempty"`
 }
 
-func toJSON(m klevdb.Message, codecs codecPair) (jsonMessage, error) {
+func toJSON(m klevdb.Message, codecs codecPair) jsonMessage {
 	offset, micros := m.Offset, m.Time.UnixMicro()
 	out := jsonMessage{Offset: &offset, Time: &micros, Key: m.Key, Value: m.Value}
 	if codecs.key != nil {
@@ -46,7 +46,7 @@ func toJSON(m klevdb.Message, codecs codecPair) (jsonMessage, error) {
 			out.TypedValue, out.ValueEmpty = v, &empty
 		}
 	}
-	return out, nil
+	return out
 }
 
 func fromJSON(jm jsonMessage, codecs codecPair) (klevdb.Message, error) {

@@ -22,40 +22,20 @@ func init() {
 			return err
 		}
 		return withLog(&lf, func(l klevdb.Log) error {
-			next, err := l.NextOffset()
+			all, next, err := readAll(l)
 			if err != nil {
 				return err
 			}
-			var all []klevdb.Message
-			for offset := klevdb.OffsetOldest; offset < next; {
-				nextOffset, msgs, err := l.Consume(offset, 64)
-				if err != nil {
+			for _, m := range all {
+				if err := emit(toJSON(m, pair)); err != nil {
 					return err
 				}
-				for _, m := range msgs {
-					jm, err := toJSON(m, pair)
-					if err != nil {
-						return err
-					}
-					if err := emit(jm); err != nil {
-						return err
-					}
-				}
-				all = append(all, msgs...)
-				if nextOffset <= offset && offset >= 0 {
-					break
-				}
-				offset = nextOffset
 			}
-			stats, err := l.Stat()
+			summary, err := summaryOf(l, next)
 			if err != nil {
 				return err
 			}
-			summary := map[string]any{
-				"end":        true,
-				"nextOffset": next,
-				"stats":      map[string]any{"segments": stats.Segments, "messages": stats.Messages, "size": stats.Size},
-			}
+			summary["end"] = true
 			if *lookups {
 				byKey, byTime := lookupAll(l, &lf, all)
 				if lf.keyIndex {
@@ -68,6 +48,39 @@ func init() {
 			return emit(summary)
 		})
 	})
+}
+
+// readAll consumes the whole log from OffsetOldest; its messages and next offset.
+func readAll(l klevdb.Log) ([]klevdb.Message, int64, error) {
+	next, err := l.NextOffset()
+	if err != nil {
+		return nil, 0, err
+	}
+	var all []klevdb.Message
+	for offset := klevdb.OffsetOldest; offset < next; {
+		nextOffset, msgs, err := l.Consume(offset, 64)
+		if err != nil {
+			return nil, 0, err
+		}
+		all = append(all, msgs...)
+		if nextOffset <= offset && offset >= 0 {
+			break
+		}
+		offset = nextOffset
+	}
+	return all, next, nil
+}
+
+// summaryOf is {"nextOffset", "stats": {segments, messages, size}}.
+func summaryOf(l klevdb.Log, next int64) (answer, error) {
+	stats, err := l.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return answer{
+		"nextOffset": next,
+		"stats":      answer{"segments": stats.Segments, "messages": stats.Messages, "size": stats.Size},
+	}, nil
 }
 
 // lookupAll answers GetByKey for every key (base64 -> offset) and GetByTime

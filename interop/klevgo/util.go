@@ -37,8 +37,11 @@ func errCode(err error) string {
 	return "ERR_OTHER"
 }
 
-// emitRefusal prints {"error", "code"} for an operation the open log refused:
-// an answer to compare, not a failure of the command.
-func emitRefusal(err error) error {
-	return emit(map[string]any{"error": err.Error(), "code": errCode(err)})
+// answer is one JSON line of output.
+type answer = map[string]any
+
+// refusal is {"error", "code"} for an operation the open log refused: an
+// answer to compare, not a failure of the command.
+func refusal(err error) answer {
+	return answer{"error": err.Error(), "code": errCode(err)}
 }

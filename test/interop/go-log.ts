@@ -3,7 +3,7 @@
 // tests' MessageView form (bytes as hex, null for empty).
 import type { Options, PublishMessage, Version } from '../../src/index.js';
 import type { MessageView } from '../helpers/messages.js';
-import { goFlags, runGo } from './klevgo.js';
+import { goFlags, GoProcess, runGo } from './klevgo.js';
 import type { GoLine } from './klevgo.js';
 
 export interface GoMessage {
@@ -25,6 +25,8 @@ const hex = (s: unknown): string | null => {
   const buf = Buffer.from(s as string, 'base64');
   return buf.length === 0 ? null : buf.toString('hex');
 };
+
+const goView = (l: GoLine): MessageView => ({ offset: l['offset'] as number, timeMicros: l['time'] as number, key: hex(l['key']), value: hex(l['value']) });
 
 /** The klevgo form of a publish message (it must carry timeMicros). */
 export function toGo(pm: PublishMessage): GoMessage {
@@ -68,7 +70,7 @@ export async function goRead(dir: string, opts: Options, extra: GoCodecs & { loo
   const summary = lines.pop()!;
   if (summary['end'] !== true) throw new Error(`klevgo read: no summary line: ${JSON.stringify(summary)}`);
   return {
-    messages: lines.map((l) => ({ offset: l['offset'] as number, timeMicros: l['time'] as number, key: hex(l['key']), value: hex(l['value']) })),
+    messages: lines.map(goView),
     raw: lines,
     nextOffset: summary['nextOffset'] as number,
     stats: summary['stats'] as GoReadResult['stats'],
@@ -113,3 +115,62 @@ export const goCompact = (dir: string, opts: Options, updatesBefore: number | nu
 /** TrimBy<by>MultiOffsets (age in µs). */
 export const goTrim = (dir: string, opts: Options, by: 'offset' | 'count' | 'age' | 'size', value: number): Promise<GoDeleted> =>
   deleted(['trim', '-dir', dir, ...goFlags(opts), '-by', by, '-value', String(value)]);
+
+/**
+ * A log kept open in one Go process (`klevgo session`), as a TypeScript log is
+ * kept open, so state that lives only while a log is open (the index time
+ * chain a rollover or a delete of the whole head carries) is compared alike.
+ */
+export class GoSession {
+  private constructor(private readonly proc: GoProcess) {}
+
+  static start(dir: string, opts: Options): GoSession {
+    return new GoSession(GoProcess.start(['session', '-dir', dir, ...goFlags(opts)]));
+  }
+
+  async publish(batch: PublishMessage[]): Promise<number | { code: string }> {
+    const r = await this.proc.request({ op: 'publish', messages: batch.map(toGo) });
+    return 'code' in r ? { code: r['code'] as string } : (r['nextOffset'] as number);
+  }
+
+  delete(offsets: number[], multi = false): Promise<GoDeleted> {
+    return this.proc.request({ op: 'delete', offsets, multi }) as Promise<GoDeleted>;
+  }
+
+  /** Times in µs; null skips that half. */
+  compact(updatesBefore: number | null, deletesBefore: number | null): Promise<GoDeleted> {
+    return this.proc.request({ op: 'compact', updatesBefore, deletesBefore }) as Promise<GoDeleted>;
+  }
+
+  trim(by: 'offset' | 'count' | 'age' | 'size', value: number): Promise<GoDeleted> {
+    return this.proc.request({ op: 'trim', by, value }) as Promise<GoDeleted>;
+  }
+
+  async read(): Promise<Omit<GoReadResult, 'raw'>> {
+    const r = await this.proc.request({ op: 'read' });
+    const lines = r['messages'] as GoLine[];
+    return {
+      messages: lines.map(goView),
+      nextOffset: r['nextOffset'] as number,
+      stats: r['stats'] as GoReadResult['stats'],
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.proc.request({ op: 'close' });
+  }
+
+  /** Opens again, with another version for new segments and eager migration if asked. */
+  async open(version?: Version, eager = false): Promise<void> {
+    await this.proc.request({ op: 'open', version: version?.name ?? '', eager });
+  }
+
+  /** Ends the process (closing the log if open). */
+  async end(): Promise<void> {
+    await this.proc.stop();
+  }
+
+  kill(): void {
+    this.proc.kill();
+  }
+}

@@ -117,6 +117,12 @@ export class GoProcess {
     }
   }
 
+  /** Writes one JSON line to its stdin and resolves with the line it answers (`klevgo session`). */
+  async request(command: object): Promise<GoLine> {
+    this.proc.stdin.write(`${JSON.stringify(command)}\n`);
+    return this.next();
+  }
+
   /** Closes stdin (klevgo closes the log and exits) and resolves with its remaining lines. */
   async stop(): Promise<GoLine[]> {
     this.proc.stdin.end();
