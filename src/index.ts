@@ -1,4 +1,7 @@
 // The package root: the public API of klevdb (docs/api/storage.md describes it).
+// The declarations use Node's types (Buffer, AbortSignal): this keeps them
+// compiling in a project whose tsconfig lists no types (`types: []`).
+/// <reference types="node" preserve="true" />
 export * from './storage/types.js';
 export { LogError, isLogError } from './storage/errors.js';
 export type { LogErrorCode } from './storage/errors.js';

@@ -1,4 +1,7 @@
 // klevdb/aggregates: deciders, the command handler around them, snapshots and test helpers.
+// The declarations use Node's types (Buffer, AbortSignal): this keeps them
+// compiling in a project whose tsconfig lists no types (`types: []`).
+/// <reference types="node" preserve="true" />
 export { decideEvents, evolveAll } from './decider.js';
 export type { Decider } from './decider.js';
 export { aggregateStream } from './aggregate-stream.js';

@@ -1,5 +1,8 @@
 // klevdb/di: tsyringe wiring. reflect-metadata must be loaded before tsyringe
 // and before any decorated class is defined; importing klevdb/di first does both.
+// The declarations use Node's types (Buffer, AbortSignal): this keeps them
+// compiling in a project whose tsconfig lists no types (`types: []`).
+/// <reference types="node" preserve="true" />
 import 'reflect-metadata';
 
 export { Tokens, eventStoreToken } from './tokens.js';

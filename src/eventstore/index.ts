@@ -1,4 +1,7 @@
 // klevdb/eventstore: streams of typed, versioned events over a klevdb log.
+// The declarations use Node's types (Buffer, AbortSignal): this keeps them
+// compiling in a project whose tsconfig lists no types (`types: []`).
+/// <reference types="node" preserve="true" />
 export { defineEvent } from './event-type.js';
 export type { AnyEventType, Event, EventOf, EventsOf, EventType, EventTypeOptions, Upcaster } from './event-type.js';
 export type { EnvelopeMeta, EventEnvelope, RecordedEvent, RecordedMeta } from './envelope.js';

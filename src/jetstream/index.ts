@@ -1,4 +1,7 @@
 // klevdb/jetstream: the Log on a NATS JetStream stream (single server or a RAFT-replicated cluster).
+// The declarations use Node's types (Buffer, AbortSignal): this keeps them
+// compiling in a project whose tsconfig lists no types (`types: []`).
+/// <reference types="node" preserve="true" />
 export { openJetStream } from './open.js';
 export type { JetStreamOptions } from './open.js';
 export { JetStreamLog } from './log.js';

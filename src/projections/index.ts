@@ -1,4 +1,7 @@
 // klevdb/projections: keyed state folded from a log or an event store, kept in compacted state logs.
+// The declarations use Node's types (Buffer, AbortSignal): this keeps them
+// compiling in a project whose tsconfig lists no types (`types: []`).
+/// <reference types="node" preserve="true" />
 export { ProjectionRunner, ProjectionTokens, registerProjectionRunner } from './runner.js';
 export type { RunnerOptions } from './runner.js';
 export { Projection } from './projection.js';

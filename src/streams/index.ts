@@ -1,4 +1,7 @@
 // klevdb/streams: RxJS sources and sinks over a klevdb log.
+// The declarations use Node's types (Buffer, AbortSignal): this keeps them
+// compiling in a project whose tsconfig lists no types (`types: []`).
+/// <reference types="node" preserve="true" />
 export {
   fromLog,
   fromLogBatches,
