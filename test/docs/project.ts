@@ -28,7 +28,7 @@ function tsconfig(root: string): object {
   const block = extractBlocks('README.md', readme).find((b) => b.lang === 'json' && b.code.includes('"compilerOptions"'));
   if (!block) throw new Error('README.md has no ```json block with the tsconfig.json compilerOptions users need');
   const { compilerOptions } = JSON.parse(block.code) as { compilerOptions: Record<string, unknown> };
-  return { compilerOptions: { ...compilerOptions, outDir: 'out', rootDir: 'src', skipLibCheck: true }, include: ['src'] };
+  return { compilerOptions: { ...compilerOptions, outDir: 'out', rootDir: 'src' }, include: ['src'] };
 }
 
 /** Writes every block into src/ of a new temporary project whose node_modules resolves `klevdb` to `root`. */
