@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { defer, filter, map, tap, type Observable } from 'rxjs';
+import { concatMap, defer, filter, map, type Observable } from 'rxjs';
 import { openBlocking } from '../storage/blocking.js';
 import { LogError, invalidArgument } from '../storage/errors.js';
 import { OffsetOldest, type BlockingLog, type Message, type Options, type PublishMessage } from '../storage/types.js';
@@ -191,6 +191,7 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
         versions.see(version, envelope.position);
         if (version < fromVersion) continue;
         if (events.length === maxCount) {
+          if (versions.unsettled) versions.settleLeading(await this.highestVersionBefore(streamId, fromPosition));
           versions.throwIfGaps();
           return { streamId, events, version: await this.streamVersion(streamId) };
         }
@@ -198,6 +199,7 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
       }
       offset = nextOffset;
     }
+    if (versions.unsettled) versions.settleLeading(await this.highestVersionBefore(streamId, fromPosition));
     versions.throwIfGaps();
     // Nothing seen from fromPosition on says nothing about the events before it.
     if (version === 0 && offset !== OffsetOldest) version = await this.streamVersion(streamId);
@@ -227,14 +229,31 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
       const versions = versionCheck(streamId, options, fromVersion);
       return fromLog(this.log, { ...streamOptions(options), key: streamId }).pipe(
         map(parseEnvelope),
-        tap((envelope) => {
+        concatMap(async (envelope) => {
           versions.see(envelope.meta.streamVersion, envelope.position);
+          if (versions.unsettled) versions.settleLeading(await this.highestVersionBefore(streamId, options.fromPosition ?? OffsetOldest));
           versions.throwIfGaps();
+          return envelope;
         }),
         filter((envelope) => envelope.meta.streamVersion >= fromVersion),
         map((envelope) => this.recorded(envelope)),
       );
     });
+  }
+
+  /** The highest version the stream has before a position (0 for none); read only to settle a suspected gap. */
+  private async highestVersionBefore(streamId: string, position: number): Promise<number> {
+    let highest = 0;
+    let offset: number = OffsetOldest;
+    for (;;) {
+      const { messages, nextOffset } = await this.log.consumeByKey(streamId, offset, READ_BATCH);
+      for (const message of messages) {
+        if (message.offset >= position) return highest;
+        highest = Math.max(highest, parseEnvelope(message).meta.streamVersion);
+      }
+      if (messages.length === 0) return highest;
+      offset = nextOffset;
+    }
   }
 
   async headPosition(): Promise<number> {
@@ -297,7 +316,7 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
 /** From the stream's start, or from a version asked for, the versions must run on; from a bare position, from what is found. */
 function versionCheck(streamId: string, options: ReadStreamOptions, fromVersion: number): VersionCheck {
   const fromStart = options.fromPosition === undefined || options.fromPosition === OffsetOldest;
-  return new VersionCheck(streamId, fromStart || options.fromVersion !== undefined ? fromVersion : undefined);
+  return new VersionCheck(streamId, fromStart || options.fromVersion !== undefined ? fromVersion : undefined, !fromStart);
 }
 
 function streamOptions(options: SubscribeOptions) {

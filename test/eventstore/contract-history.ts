@@ -89,6 +89,20 @@ export function historyContract(factory: StoreFactory): void {
       expect((await f.store.readStream('a', { fromPosition: 5 })).events.map((e) => e.meta.streamVersion)).to.deep.equal([6]);
     });
 
+    it('a read from a position with a version finds the versions it skips behind the position, and names one destroyed at it', async () => {
+      await fill();
+      const versions = (events: Array<{ meta: { streamVersion: number } }>) => events.map((e) => e.meta.streamVersion);
+      const subscribed = (options: { fromVersion: number; fromPosition: number }) =>
+        firstValueFrom(f.store.subscribeToStream('a', { ...options, live: false }).pipe(toArray()));
+      // Versions 1..3 of a lie before position 3: not a gap, whatever fromVersion says.
+      expect(versions((await f.store.readStream('a', { fromVersion: 1, fromPosition: 3 })).events)).to.deep.equal([4, 5, 6]);
+      expect(versions(await subscribed({ fromVersion: 1, fromPosition: 3 }))).to.deep.equal([4, 5, 6]);
+      expect(versions((await f.store.readStream('a', { fromVersion: 1, fromPosition: 3, maxCount: 1 })).events)).to.deep.equal([4]);
+      await destroy([3]);
+      await expectGap(() => f.store.readStream('a', { fromVersion: 1, fromPosition: 3 }), 'a', [[4, 4]], 'version 4');
+      await expectGap(() => subscribed({ fromVersion: 1, fromPosition: 3 }), 'a', [[4, 4]], 'version 4');
+    });
+
     it('folds from a snapshot at version k with only k+1..n, and refuses when one of those is missing', async () => {
       const snapshots = await f.snapshots();
       const handle = commandHandler(account, f.store, { snapshots: { store: snapshots, every: 3 } });
