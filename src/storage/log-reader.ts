@@ -7,7 +7,7 @@ import { invalidOffset, notFound } from './errors.js';
 import { type KeyHash, keyHash } from './format/key-hash.js';
 import { KeyTable } from './key-table.js';
 import type { ResolvedOptions } from './log-options.js';
-import { AFTER_END, BEFORE_START, INDEX_EMPTY } from './segment/segment-index.js';
+import { AFTER_END, INDEX_EMPTY } from './segment/segment-index.js';
 import type { SegmentReader } from './segment/segment-reader.js';
 import type { ConsumeResult, Message } from './types.js';
 import { OffsetNewest, OffsetOldest } from './types.js';
@@ -51,10 +51,12 @@ export class LogReader {
   }
 
   consume(offset: number, maxCount: number): ConsumeResult {
+    const last = this.log.segments.length - 1;
     let si = this.consumeSegment(offset);
     let r = this.consumeIn(si, offset, maxCount);
-    if (r === AFTER_END && si < this.log.segments.length - 1) r = this.consumeIn(++si, OffsetOldest, maxCount);
-    if (r === AFTER_END) throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${this.log.segments[this.log.segments.length - 1]!.getIndex().nextOffset})`);
+    // Past a segment's end, or in an empty one (see nonEmpty), the next segment starts the batch.
+    while (r === AFTER_END && si < last) r = this.consumeIn(++si, OffsetOldest, maxCount);
+    if (r === AFTER_END) throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${this.log.segments[last]!.getIndex().nextOffset})`);
     return r;
   }
 
@@ -65,7 +67,6 @@ export class LogReader {
     const i = index.findConsume(offset);
     if (i === INDEX_EMPTY || i === AFTER_END) {
       if (seg.head && offset <= index.nextOffset) return { nextOffset: index.nextOffset, messages: [] };
-      if (i === INDEX_EMPTY) throw invalidOffset(`invalid offset: ${offset}: segment ${seg.offset} has no messages`);
       return AFTER_END;
     }
     const messages = seg.readRange(i, Math.min(i + maxCount, index.count));
@@ -96,17 +97,35 @@ export class LogReader {
   }
 
   get(offset: number): Message {
+    // The oldest and newest messages are in the first and last segments that hold any (see nonEmpty).
+    if (offset === OffsetOldest || offset === OffsetNewest) {
+      const si = offset === OffsetOldest ? this.nonEmpty(0, 1) : this.nonEmpty(this.log.segments.length - 1, -1);
+      if (si < 0) throw invalidOffset(`invalid offset: the log is empty`);
+      const seg = this.log.segments[si]!;
+      return seg.readOne(offset === OffsetOldest ? 0 : seg.getIndex().count - 1);
+    }
     const si = this.getSegment(offset);
     const seg = this.log.segments[si]!;
     const i = seg.getIndex().findExact(offset);
     if (i >= 0) return seg.readOne(i);
-    if (i === INDEX_EMPTY) throw invalidOffset(`invalid offset: the log is empty`);
-    if (i === AFTER_END) {
-      if (si < this.log.segments.length - 1) throw notFound(`not found: offset ${offset} was deleted`);
+    // After the last item of the head (an empty head included) is after the end; anywhere else the offset was deleted.
+    if ((i === AFTER_END || i === INDEX_EMPTY) && si === this.log.segments.length - 1) {
       throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${seg.getIndex().nextOffset})`);
     }
-    if (i === BEFORE_START) throw notFound(`not found: offset ${offset} was deleted`);
     throw notFound(`not found: offset ${offset} was deleted`);
+  }
+
+  /**
+   * The first segment from `si` on (step 1) or back (step -1) that holds a
+   * message, or -1. Segments can be empty: the head after its newest
+   * messages were deleted (compaction does this), and a sealed one that
+   * outlived its messages in a copy (a backup into a directory that held an
+   * older backup keeps files the log has since removed). Reads skip them.
+   */
+  private nonEmpty(si: number, step: 1 | -1): number {
+    const segs = this.log.segments;
+    for (; si >= 0 && si < segs.length; si += step) if (segs[si]!.getIndex().count > 0) return si;
+    return -1;
   }
 
   getByKey(k: Buffer | null): Message {
@@ -184,19 +203,26 @@ export class LogReader {
   getByTime(start: Date): Message {
     const ts = start.getTime() * 1000;
     const segs = this.log.segments;
-    // klevdb asks the segments newest first; the answer lies in the newest one whose first time is <= ts.
-    const head = segs[segs.length - 1]!;
-    const i = head.verifiedIndex().findTime(ts);
-    if (i >= 0) return head.readOne(i);
-    if (i === INDEX_EMPTY) throw invalidOffset(`invalid offset: no time items in segment ${head.offset}`);
-    if (i === AFTER_END) throw notFound(`not found: no message at or after ${start.toISOString()}`);
+    // klevdb asks the segments newest first (and an empty head fails the call there; we skip it, see nonEmpty).
+    // The answer lies in the newest one whose first time is <= ts.
+    const newest = this.nonEmpty(segs.length - 1, -1);
+    if (newest < 0) throw invalidOffset(`invalid offset: the log is empty, no message has a time`);
+    const last = segs[newest]!;
+    const i = last.verifiedIndex().findTime(ts);
+    if (i >= 0) return this.verifiedFrom(newest, last.readOne(i));
+    if (i === AFTER_END) {
+      this.verifiedFrom(newest, null);
+      throw notFound(`not found: no message at or after ${start.toISOString()}`);
+    }
+    // Empty segments have no first time (Infinity), so the search never ends in one.
     const si = this.newestSealedStartingBy(ts);
     // The search read first times from the index files of segments si..head: check them before the answer counts.
     this.verifiedFrom(Math.max(si, 0), null);
-    if (si < 0) return segs[0]!.readOne(0);
+    if (si < 0) return segs[this.nonEmpty(0, 1)]!.readOne(0);
     const seg = segs[si]!;
     const k = seg.getIndex().findTime(ts);
-    return k >= 0 ? seg.readOne(k) : segs[si + 1]!.readOne(0);
+    // Every time in segment si is before ts: the answer is the first message after it (newest is one such segment).
+    return k >= 0 ? seg.readOne(k) : segs[this.nonEmpty(si + 1, 1)]!.readOne(0);
   }
 
   /**

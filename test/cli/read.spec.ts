@@ -1,5 +1,6 @@
 // klevdb stat / consume / get on copies of the format samples.
 import { expect } from 'chai';
+import { compact, open } from '../../src/index.js';
 import { Workspace, expectError, jsonLines, klevdb, manifest, ok, okJson, sample } from './helpers.js';
 
 interface JsonMsg {
@@ -112,6 +113,25 @@ describe('klevdb CLI: stat, consume, get', function () {
     const human = await ok(['get', kt, '--offset', '0']);
     expect(human).to.match(/^offset\s+0$/m);
     expect(human).to.match(/^value\s+\{"n":0,"k":"alpha"\}$/m);
+  });
+
+  it('get --time, get --offset and stat after compaction emptied the head (issue 14: "no message at or after 2000-01-01")', async () => {
+    const dir = ws.fresh('compacted');
+    const log = await open(dir, { createDirs: true, keyIndex: true, timeIndex: true });
+    const t0 = Date.parse('2024-05-01T12:00:00Z') * 1000;
+    await log.publish([{ key: 'a', value: 'A', timeMicros: t0 }, { key: 'b', value: 'B', timeMicros: t0 + 1 }]);
+    await log.publish([{ key: 'b', value: null, timeMicros: t0 + 2 }]);
+    await compact(log, 0);
+    // Beside the live writer (the CLI follows it) and after it closed.
+    for (const close of [false, true]) {
+      if (close) await log.close();
+      expect(await okJson<JsonMsg>(['get', dir, '--time', '2000-01-01'])).to.include({ offset: 0, key: 'a', value: 'A' });
+      expect((await okJson<JsonMsg>(['get', dir, '--time', '2024-05-01T12:00:00Z'])).offset).to.equal(0);
+      expectError(await klevdb(['get', dir, '--time', '2024-05-01T12:00:00.000001Z']), 2, /no message at or after 2024-05-01T12:00:00\.000001Z/);
+      expectError(await klevdb(['get', dir, '--offset', '2']), 2, /offset 2 was deleted/);
+      expect(await okJson(['stat', dir])).to.include({ messages: 1, segments: 2, firstOffset: 0, nextOffset: 3 });
+      expect(jsonLines<JsonMsg>(await ok(['consume', dir, '--json'])).map((m) => m.offset)).to.deep.equal([0]);
+    }
   });
 
   it('reads a V1 log, inferring its index options from the index items', async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { startInspector } from '../../src/inspector/index.js';
 import type { Inspector } from '../../src/inspector/index.js';
-import { openBlocking } from '../../src/index.js';
+import { compact, open, openBlocking } from '../../src/index.js';
 import type { Log } from '../../src/index.js';
 import { ProjectionRunner } from '../../src/projections/index.js';
 import { formatTimeMicros } from '../../src/cli/format.js';
@@ -158,6 +158,22 @@ describe('inspector API', function () {
       expect((await getJson<Json>(url(`/api/time?t=${timeOf(20)}`))).found.offset).to.equal(20);
       const future = await at('2200-01-01T00:00:00Z');
       expect(future).to.include({ found: null, done: true });
+    });
+
+    it('finds by time, pages and counts after compaction emptied the head (issue 14)', async () => {
+      const dir = path.join(root, 'compacted');
+      const log = await open(dir, { createDirs: true, keyIndex: true, timeIndex: true });
+      await log.publish([{ key: 'a', value: 'A', timeMicros: timeOf(0) }, { key: 'b', value: 'B', timeMicros: timeOf(1) }]);
+      await log.publish([{ key: 'b', value: null, timeMicros: timeOf(2) }]);
+      await compact(log, 0);
+      await log.close();
+      const i = await start({ dir });
+      const byTime = await getJson<Json>(url(`/api/time?t=${encodeURIComponent('2000-01-01T00:00:00Z')}`, i));
+      expect(byTime).to.include({ indexed: true, done: true });
+      expect(byTime.found).to.include({ offset: 0 });
+      expect((await getJson<Json>(url(`/api/time?t=${encodeURIComponent(formatTimeMicros(timeOf(1)))}`, i))).found).to.equal(null);
+      expect(await getJson<Json>(url('/api/overview', i))).to.include({ messages: 1, firstOffset: 0, nextOffset: 3 });
+      expect((await getJson<Json>(url('/api/messages', i))).messages.map((m: Json) => m.offset)).to.deep.equal([0]);
     });
 
     it('reads logs without indexes: key and time lookups by scanning', async () => {
