@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { OffsetOldest, V1, V2, check, isLogError, migrate, open, recover } from '../../index.js';
+import { checkHead, underReadLock } from '../../storage/directory.js';
+import type { HeadCheck } from '../../storage/directory.js';
 import type { Log, Options } from '../../index.js';
 import { action, indexOptions, withLogOptions, withProgressOption } from '../common.js';
 import type { CommonOptions, ProgressOption } from '../common.js';
@@ -82,37 +84,55 @@ async function readAll(log: Log, dir: string, bar: ProgressBar): Promise<void> {
 async function checkLog(dir: string, o: CheckOptions): Promise<void> {
   const { index, bar } = prepare(dir, o);
   const opts: Options = { keyIndex: index.keyIndex, timeIndex: index.timeIndex };
-  const segments = listSegments(dir);
+  let besideWriter = false;
+  let result: HeadCheck | null = null;
   const report = async (error: string | null): Promise<void> => {
-    if (o.json) await writeJson({ ok: error === null, dir, checked: o.all ? 'all' : 'head', segments: segments.length, error });
+    if (!o.json) return;
+    const segments = result?.segments ?? listSegments(dir).length;
+    await writeJson({ ok: error === null, dir, checked: o.all ? 'all' : 'head', segments, besideWriter, head: result?.head ?? null, error });
   };
   try {
-    await check(dir, opts);
-    if (o.all) {
-      try {
-        await withLog(openReader(dir, indexOptions(index)), ({ log }) => readAll(log, dir, bar));
-      } finally {
-        bar.stop();
+    // Without a writer, under a shared lock (none can start meanwhile); beside one, the head up to a consistent point.
+    await underReadLock(dir, async (writing) => {
+      besideWriter = writing;
+      result = await checkHead(dir, opts, writing);
+      if (o.all) {
+        try {
+          await withLog(openReader(dir, indexOptions(index)), ({ log }) => readAll(log, dir, bar));
+        } finally {
+          bar.stop();
+        }
       }
-    }
+    });
   } catch (err) {
     let e = toCliError(err, dir);
     if (isLogError(err, 'ERR_CORRUPTED') && e.exitCode === EXIT.CORRUPTED) {
-      e = new CliError(EXIT.CORRUPTED, `log ${dir} is corrupted: ${err.message}; run \`klevdb recover ${dir}\` to keep the readable part of its head segment`);
+      // recover rewrites the head: never beside a writer, which would go on appending after what it cut.
+      const todo = besideWriter
+        ? `a writer has the log open: stop it, then run \`klevdb recover ${dir}\` to keep the readable part of its head segment`
+        : `run \`klevdb recover ${dir}\` to keep the readable part of its head segment`;
+      e = new CliError(EXIT.CORRUPTED, `log ${dir} is corrupted: ${err.message}; ${todo}`);
+    } else if (besideWriter && e.exitCode === EXIT.CORRUPTED) {
+      e = new CliError(EXIT.CORRUPTED, `${e.message} (a writer has the log open: stop it before repairing anything)`);
     }
     if (e.exitCode === EXIT.CORRUPTED) await report(e.message);
     throw e;
   }
   await report(null);
-  if (!o.json) {
-    const head = segments.at(-1);
-    const what = o.all
-      ? `every message of its ${plural(segments.length, 'segment')} is readable`
-      : head
-        ? `head segment ${path.basename(head.logPath, '.log')} is intact (of ${plural(segments.length, 'segment')}; --all reads every segment)`
-        : 'no segments';
-    await writeLines([`ok: ${dir}: ${what}`]);
-  }
+  if (!o.json) await writeLines([`ok: ${dir}: ${checkSummary(result, o.all === true, besideWriter)}`]);
+}
+
+/** What a passing check looked at, in words. */
+function checkSummary(result: HeadCheck | null, all: boolean, besideWriter: boolean): string {
+  const head = result?.head;
+  if (!head) return 'no segments';
+  const segments = plural(result.segments, 'segment');
+  const name = String(head.segment).padStart(20, '0');
+  const live = besideWriter
+    ? ` up to ${head.lastOffset === null ? 'its start' : `offset ${head.lastOffset}`} (${plural(head.messages, 'message')}, ${head.checkedBytes} of ${head.logBytes} bytes; a writer is appending, what it had not indexed yet was not checked)`
+    : '';
+  if (all) return `every message of its ${segments} is readable${besideWriter ? `; head segment ${name} is intact${live}` : ''}`;
+  return `head segment ${name} is intact${live} (of ${segments}; --all reads every segment)`;
 }
 
 // ---------------------------------------------------------------- recover
@@ -236,7 +256,7 @@ async function migrateLog(dir: string, o: MigrateOptions): Promise<void> {
 
 export function registerMaintenanceCommands(program: Command): void {
   withProgressOption(withLogOptions(program.command('check').argument('<dir>', 'log directory')))
-    .description("check the head segment: every record readable and the index matching (klevdb's Check); exit 3 when corrupted")
+    .description("check the head segment: every record readable and the index matching (klevdb's Check); beside a writer, up to its last indexed message; exit 3 when corrupted")
     .option('--all', 'also read every message of every segment')
     .action(action(checkLog));
 

@@ -35,7 +35,7 @@ const scratchHash = { hi: 0, lo: 0 };
 
 export const emptyItem = (): IndexItem => ({ offset: 0, position: 0, timestamp: 0, hashHi: 0, hashLo: 0 });
 
-/** Recomputes the items of a log from its records, the time chain starting at 0. */
+/** Recomputes the items of a log from its records, the time chain starting at `chainFrom` (a rebuild starts it at 0). */
 export function indexFromLog(
   log: OpenedLog,
   file: string,
@@ -43,10 +43,11 @@ export function indexFromLog(
   segmentOffset: number,
   /** Throws a LogError for a record that must end the readable prefix (before it is indexed). */
   accept?: (rec: DecodedRecord, position: number, item: number) => void,
+  chainFrom = 0,
 ): { index: SegmentIndex; end: ScanEnd } {
-  const index = new SegmentIndex(p, segmentOffset, 0, 1024);
+  const index = new SegmentIndex(p, segmentOffset, chainFrom, 1024);
   const item = emptyItem();
-  let prev = 0;
+  let prev = chainFrom;
   const end = scanRecords(log, file, (rec, position) => {
     // Appends hand out increasing offsets: one that is not is damage (V1 does not checksum it), and it ends the readable prefix.
     if (rec.offset < index.nextOffset) throw corrupted(`log corrupted: the record at byte ${position} of ${file} holds offset ${rec.offset}, not after ${index.nextOffset - 1}`);

@@ -5,7 +5,7 @@ import type { IndexParams } from '../format/index-format.js';
 import type { DecodedRecord } from '../format/message-format.js';
 import { indexFromLog, readIndexFile, writeIndexFile } from './index-loader.js';
 import { itemTimeFits } from './index-verify.js';
-import { openLogForRead } from './log-scanner.js';
+import { type OpenedLog, openLogForRead } from './log-scanner.js';
 import { type SegmentFiles, fsError, readAt, removeIfExists, syncDir, writeAll } from './segment-files.js';
 import type { SegmentIndex } from './segment-index.js';
 
@@ -19,24 +19,51 @@ export function sameItems(a: SegmentIndex, b: SegmentIndex): boolean {
   return true;
 }
 
+/** What a check of a segment covered. */
+export interface CheckedSegment {
+  /** Messages whose records and index items were checked. */
+  messages: number;
+  /** Offset of the last checked message; null when there was none. */
+  lastOffset: number | null;
+  /** Bytes of the log checked, from its start. */
+  checkedBytes: number;
+  /** Size of the log when it was checked (beside a writer, it may hold more after checkedBytes). */
+  logBytes: number;
+}
+
 /**
  * Reads every record and compares the index with the one the records give.
  * A missing index passes (it is rebuilt on open). A torn record header at
  * the end fails too, unlike klevdb: left there, the next append would
  * follow the torn bytes and the log could not be read past them.
  */
-export function checkSegment(seg: SegmentFiles, params: IndexParams): void {
+export function checkSegment(seg: SegmentFiles, params: IndexParams): CheckedSegment {
   const log = openLogForRead(seg.logPath, seg.offset);
   try {
-    const { index, end } = indexFromLog(log, seg.logPath, params, seg.offset);
-    if (end.kind !== 'eof') throw end.error;
     const found = readIndexFile(seg, params);
-    if (found && !sameItems(index, found.index)) {
-      throw new LogError('ERR_CORRUPTED', `index corrupted: ${seg.indexPath} does not match its log; open with recover: true to rebuild it`);
-    }
+    const index = compareWithRecords(log, seg, params, found?.index ?? null);
+    return { messages: index.count, lastOffset: index.count > 0 ? index.lastOffset : null, checkedBytes: log.size, logBytes: log.size };
   } finally {
     fs.closeSync(log.fd);
   }
+}
+
+/**
+ * Reads the records of the first `log.size` bytes (every one must be whole
+ * and intact) and compares `found`, the items of the index file, with the
+ * items they give. The first item of a segment after the first may carry
+ * the time chain of the segment before (a rollover carries it; klevdb's
+ * check flags that as damage): the rebuilt chain starts where it says.
+ * Returns the rebuilt items.
+ */
+export function compareWithRecords(log: OpenedLog, seg: SegmentFiles, params: IndexParams, found: SegmentIndex | null): SegmentIndex {
+  const chainFrom = found?.times && found.count > 0 && seg.offset > 0 ? found.times[0]! : 0;
+  const { index, end } = indexFromLog(log, seg.logPath, params, seg.offset, undefined, chainFrom);
+  if (end.kind !== 'eof') throw end.error;
+  if (found && !sameItems(index, found)) {
+    throw new LogError('ERR_CORRUPTED', `index corrupted: ${seg.indexPath} does not match its log; open with recover: true to rebuild it`);
+  }
+  return index;
 }
 
 /** The index file's items; null when there is none, 'unreadable' when it is damaged beyond decoding. */
