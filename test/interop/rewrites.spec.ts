@@ -2,6 +2,8 @@
 // applied by this library to one copy and by Go klevdb to another gives the
 // same files and the same answer (deleted offsets and size), and each side
 // reads and checks what the other rewrote.
+import { cp, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { expect } from 'chai';
 import {
   check, compactDeletesMultiOffsets, compactUpdatesMultiOffsets, deleteMultiOffsets, migrate, open,
@@ -14,6 +16,7 @@ import { goCheck, goCompact, goDelete, goMigrate, goRead, goTrim, goWrite } from
 import type { GoDeleted } from './go-log.js';
 import { requireKlevgo } from './klevgo.js';
 import { nodeRead, nodeWrite } from './node-log.js';
+import { headIsEmpty } from './differences.js';
 
 async function withLog<T>(dir: string, opts: Options, fn: (log: Log) => Promise<T>): Promise<T> {
   const log = await open(dir, opts);
@@ -116,6 +119,16 @@ describe('interop with Go klevdb: rewrites', function () {
           await check(goDir, opts);
           const go = await goRead(nodeDir, opts, { lookups: true });
           const node = await nodeRead(goDir, opts, true);
+          if (opts.timeIndex && headIsEmpty(goDir)) {
+            // Go's GetByTime fails on an empty head; Node skips it (docs/format.md): its answers are Go's without that head.
+            expect(go.byTime!.every(([, offset]) => offset === -1), 'Go: no time lookup past the empty head').to.equal(true);
+            const headless = await tempDir();
+            await cp(goDir, headless, { recursive: true });
+            const last = (await readdir(headless)).filter((n) => n.endsWith('.log')).sort().at(-1)!;
+            for (const f of [last, last.replace(/\.log$/, '.index')]) await rm(path.join(headless, f));
+            go.byTime = (await goRead(headless, opts, { lookups: true })).byTime;
+            expect(node.byTime!.some(([, offset]) => offset >= 0), 'Node answers time lookups').to.equal(true);
+          }
           expect({ ...go, raw: undefined }).to.deep.equal({ ...node, raw: undefined });
           if (byGo && 'deleted' in byGo) expect(go.messages.length).to.equal(18 - byGo.deleted.filter((o) => o < 18).length);
         });
