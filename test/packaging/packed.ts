@@ -100,7 +100,12 @@ function lockClosure(packages: LockPackages, roots: string[]): LockPackages {
 export function installConsumer(extra: string[] = []): Consumer {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'klevdb-consumer-'));
   const c = { dir, installOutput: '' };
-  reinstallConsumer(c, extra);
+  try {
+    reinstallConsumer(c, extra);
+  } catch (err) {
+    removeConsumer(c);
+    throw err;
+  }
   return c;
 }
 
