@@ -93,7 +93,9 @@ export const goCheckAll = async (dirs: string[], opts: Options): Promise<GoOutco
 export const goRecover = (dir: string, opts: Options): Promise<GoOutcome> => outcome(['recover', '-dir', dir, ...goFlags(opts)]);
 export const goMigrate = (dir: string, opts: Options, to: Version): Promise<GoOutcome> =>
   outcome(['migrate', '-dir', dir, ...goFlags(opts), '-to', to.name]);
-export const goBackup = (dir: string, to: string): Promise<GoOutcome> => outcome(['backup', '-dir', dir, '-to', to]);
+/** klevdb.Backup of a closed directory, or Log.Backup through a log opened with `through`. */
+export const goBackup = (dir: string, to: string, through?: Options): Promise<GoOutcome> =>
+  outcome(['backup', '-dir', dir, '-to', to, ...(through ? ['-open', ...goFlags(through)] : [])]);
 
 /** What a delete, compaction or trim answered: the deleted offsets, or how the log refused it. */
 export type GoDeleted = { deleted: number[]; deletedSize: number } | { code: string; error: string };

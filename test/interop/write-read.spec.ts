@@ -3,11 +3,11 @@
 // by the real Go klevdb, written by Go and read here, and the same messages
 // giving the same bytes from both.
 import { expect } from 'chai';
-import { check } from '../../src/index.js';
+import { backup, check, open } from '../../src/index.js';
 import { fingerprintDir, useTempDirs } from '../helpers/fs.js';
 import { expectedViews } from '../helpers/messages.js';
 import { COMBINATIONS, corpusBatches } from './corpus.js';
-import { goCheck, goRead, goWrite } from './go-log.js';
+import { goBackup, goCheck, goRead, goWrite } from './go-log.js';
 import { requireKlevgo } from './klevgo.js';
 import { nodeRead, nodeWrite } from './node-log.js';
 
@@ -40,6 +40,23 @@ describe('interop with Go klevdb: writing and reading', function () {
         expect(node.messages).to.deep.equal(expected);
         const go = await goRead(dir, opts, { lookups: true });
         expect({ ...node, raw: undefined }).to.deep.equal({ ...go, raw: undefined });
+      });
+
+      it('backups: Go backs up a Node log and Node a Go log (of a closed directory and through an open readonly log), each the same files, read by the other', async function () {
+        const dir = await tempDir();
+        await nodeWrite(dir, opts, batches);
+        const source = await fingerprintDir(dir);
+        const byGo = [await tempDir(), await tempDir()];
+        expect(await goBackup(dir, byGo[0]!)).to.deep.equal({ ok: true });
+        expect(await goBackup(dir, byGo[1]!, { ...opts, readonly: true })).to.deep.equal({ ok: true });
+        const byNode = [await tempDir(), await tempDir()];
+        await backup(dir, byNode[0]!);
+        const log = await open(dir, { ...opts, readonly: true });
+        await log.backup(byNode[1]!);
+        await log.close();
+        for (const copy of [...byGo, ...byNode]) expect(await fingerprintDir(copy), copy).to.deep.equal(source);
+        for (const copy of byGo) expect((await nodeRead(copy, opts)).messages).to.deep.equal(expected);
+        for (const copy of byNode) expect((await goRead(copy, opts)).messages).to.deep.equal(expected);
       });
 
       it('the same messages, times and options give identical .log and .index files', async function () {
