@@ -3,7 +3,8 @@
  * the option and the accepted forms.
  */
 import { OffsetNewest, OffsetOldest } from '../index.js';
-import { usageError } from './errors.js';
+import { parseTimeMicros as parseTime } from '../log-tools/index.js';
+import { toCliError, usageError } from './errors.js';
 
 /** A non-negative offset. */
 export function parseOffset(text: string, what = 'offset'): number {
@@ -104,23 +105,13 @@ export function parseSize(text: string, what: string): number {
   return n;
 }
 
-/**
- * A time as microseconds since the epoch: ISO 8601 (`2024-05-01`,
- * `2024-05-01T12:00:00Z`, up to 6 fractional digits kept exactly; without a
- * zone it is local time), or `now`.
- */
+/** A time as microseconds since the epoch (ISO 8601 or `now`, as log-tools parses it); a usage error naming `what` otherwise. */
 export function parseTimeMicros(text: string, what: string): number {
-  const t = text.trim();
-  if (t.toLowerCase() === 'now') return Date.now() * 1000;
-  const m = /^(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?)(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/i.exec(t);
-  const ms = m ? Date.parse(`${m[1]!.replace(' ', 'T')}${m[3] ?? ''}`) : NaN;
-  if (!m || Number.isNaN(ms)) {
-    throw usageError(`${what} must be an ISO 8601 time like 2024-05-01T12:00:00Z (or 'now'), got '${text}'`);
+  try {
+    return parseTime(text, what);
+  } catch (err) {
+    throw toCliError(err);
   }
-  const fraction = (m[2] ?? '').padEnd(6, '0').slice(0, 6);
-  const micros = ms * 1000 + Number(fraction);
-  if (!Number.isSafeInteger(micros)) throw usageError(`${what} is out of range: '${text}'`);
-  return micros;
 }
 
 /** `--age`: a duration back from now, or an ISO time; the cut-off as a Date. */

@@ -1,7 +1,7 @@
 /** What every command shares: the log options, --json, and error handling around the action. */
 import { Command, Option } from 'commander';
 import { toCliError } from './errors.js';
-import type { IndexOptions } from './log-open.js';
+import type { IndexOptions } from '../log-tools/index.js';
 
 export interface CommonOptions extends IndexOptions {
   json?: boolean;

@@ -4,6 +4,7 @@
  * what to do, printed as `klevdb: <message>` on one line of stderr.
  */
 import { isLogError } from '../index.js';
+import { indexMismatch } from '../log-tools/index.js';
 
 export const EXIT = {
   /** Success. */
@@ -40,8 +41,6 @@ export function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, '; ').replace(/\s{2,}/g, ' ').trim();
 }
 
-const INDEX_MISMATCH = /(times|keys) index mismatch: the log was created with (?:timeIndex|keyIndex) (true|false)/;
-
 /**
  * The CliError for any error a command let through, phrased for the command
  * line (flags, not API options) and naming what to do. `dir` is the log the
@@ -62,13 +61,12 @@ export function toCliError(err: unknown, dir?: string): CliError {
       case 'ERR_INVALID_OFFSET':
         return new CliError(EXIT.NOT_FOUND, `${detail}; run \`klevdb stat ${log}\` to see which offsets it holds`);
       case 'ERR_CORRUPTED': {
-        const mismatch = INDEX_MISMATCH.exec(detail);
+        const mismatch = indexMismatch(err);
         if (mismatch) {
-          const flag = mismatch[1] === 'times' ? 'time-index' : 'key-index';
-          const had = mismatch[2] === 'true';
+          const flag = `${mismatch.index}-index`;
           return usageError(
-            `log ${log} was created ${had ? 'with' : 'without'} a ${flag === 'time-index' ? 'time' : 'key'} index; ` +
-              `pass ${had ? `--${flag}` : `--no-${flag}`}, or leave both index options out to detect them`,
+            `log ${log} was created ${mismatch.created ? 'with' : 'without'} a ${mismatch.index} index; ` +
+              `pass ${mismatch.created ? `--${flag}` : `--no-${flag}`}, or leave both index options out to detect them`,
           );
         }
         return new CliError(

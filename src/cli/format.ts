@@ -1,29 +1,10 @@
 /**
- * Shared formatting of the CLI: times with their microseconds, keys and
+ * The CLI's formatting: keys and
  * values for people (UTF-8 when printable, hex otherwise) and for scripts
  * (JSON), byte sizes, and plain-text tables.
  */
 import type { Message } from '../index.js';
-
-/** ISO 8601 UTC with exactly 6 fractional digits: the stored time, exact. */
-export function formatTimeMicros(micros: number): string {
-  const ms = Math.floor(micros / 1000);
-  const rest = micros - ms * 1000;
-  const iso = new Date(ms).toISOString(); // ...ss.mmmZ
-  return `${iso.slice(0, -1)}${String(rest).padStart(3, '0')}Z`;
-}
-
-// ignoreBOM: a leading U+FEFF is part of the stored bytes, not something to strip.
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** The bytes as a string when they are valid UTF-8, else undefined. */
-export function asUtf8(bytes: Buffer): string | undefined {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
+import { asUtf8, formatTimeMicros } from '../log-tools/index.js';
 
 // Control characters, and the invisible format/separator ones that would
 // make a terminal line lie about what is stored.
@@ -71,18 +52,6 @@ export function jsonMessage(m: Message, base64: boolean): JsonMessage {
     key: jsonBytes(m.key, base64),
     value: jsonBytes(m.value, base64),
   };
-}
-
-/** 1536 -> "1.5 KiB". */
-export function formatSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes;
-  let u = 0;
-  while (Math.abs(v) >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${bytes} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
 export function plural(n: number, word: string): string {

@@ -16,8 +16,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BlockingLog } from '../index.js';
 import { isLogError } from '../index.js';
-import { listSegments, openFollower } from '../cli/log-open.js';
-import type { IndexOptions, ResolvedIndex } from '../cli/log-open.js';
+import { listSegments, openLogReader } from '../log-tools/index.js';
+import type { IndexOptions, ResolvedIndex } from '../log-tools/index.js';
 import { CHECKPOINT_KEY } from '../projections/records.js';
 import { notFound } from './http.js';
 
@@ -190,7 +190,7 @@ export class Catalog {
     if (this.closed) return Promise.reject(new Error('the inspector is closing'));
     let opening = this.opened.get(entry.dir);
     if (!opening) {
-      opening = openFollower(entry.dir, entry === this.mainLog ? (this.options.index ?? {}) : {});
+      opening = openLogReader(entry.dir, entry === this.mainLog ? (this.options.index ?? {}) : {}, true);
       this.opened.set(entry.dir, opening);
       // A failed open is forgotten, so the next request tries again.
       opening.catch(() => this.opened.get(entry.dir) === opening && this.opened.delete(entry.dir));

@@ -4,9 +4,9 @@
  * parameters (each failure is a 400 naming the parameter).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { OffsetNewest, OffsetOldest, isLogError } from '../index.js';
-import { parseTimeMicros } from '../cli/args.js';
-import { CliError, EXIT } from '../cli/errors.js';
+import { OffsetNewest, OffsetOldest } from '../index.js';
+import { parseTimeMicros } from '../log-tools/index.js';
+import { statusOf } from './status.js';
 
 export class HttpError extends Error {
   constructor(
@@ -62,13 +62,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 /** The status and message a failure is answered with. */
 export function errorReply(err: unknown): { status: number; message: string } {
   if (err instanceof HttpError) return { status: err.status, message: err.message };
-  if (err instanceof CliError) {
-    const status = err.exitCode === EXIT.NOT_FOUND ? 404 : err.exitCode === EXIT.USAGE ? 400 : 500;
-    return { status, message: err.message };
-  }
-  if (isLogError(err, 'ERR_NOT_FOUND') || isLogError(err, 'ERR_INVALID_OFFSET')) return { status: 404, message: err.message };
-  if (isLogError(err, 'ERR_NO_INDEX') || isLogError(err, 'ERR_INVALID_ARGUMENT')) return { status: 400, message: err.message };
-  return { status: 500, message: err instanceof Error ? err.message : String(err) };
+  return { status: statusOf(err), message: err instanceof Error ? err.message : String(err) };
 }
 
 export function sendError(res: ServerResponse, err: unknown): void {

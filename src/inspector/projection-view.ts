@@ -14,7 +14,7 @@
  */
 import { isLogError } from '../index.js';
 import type { Log, Message } from '../index.js';
-import { formatTimeMicros } from '../cli/format.js';
+import { formatTimeMicros } from '../log-tools/index.js';
 import { CHECKPOINT_KEY, parseCheckpoint } from '../projections/records.js';
 import type { Checkpoint } from '../projections/records.js';
 import type { Catalog, ProjectionEntry } from './catalog.js';

@@ -6,7 +6,7 @@
  * characters that would make a value read as something it is not).
  */
 import type { Log, Message } from '../index.js';
-import { asUtf8, formatTimeMicros } from '../cli/format.js';
+import { asUtf8, formatTimeMicros } from '../log-tools/index.js';
 
 export type ShownKind = 'none' | 'json' | 'text' | 'hex';
 

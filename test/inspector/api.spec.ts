@@ -9,7 +9,7 @@ import type { Inspector } from '../../src/inspector/index.js';
 import { compact, open, openBlocking } from '../../src/index.js';
 import type { Log } from '../../src/index.js';
 import { ProjectionRunner } from '../../src/projections/index.js';
-import { formatTimeMicros } from '../../src/cli/format.js';
+import { formatTimeMicros } from '../../src/log-tools/index.js';
 import {
   EVENTS,
   HOSTILE,
@@ -223,6 +223,24 @@ describe('inspector API', function () {
         expect(r.status, p).to.equal(404);
         expect(r.body.error, p).to.be.a('string');
       }
+    });
+
+    it('answers a log it cannot open with the status its error code calls for, naming the log and what to do', async () => {
+      const file = path.join(root, 'a-file');
+      fs.writeFileSync(file, 'not a log');
+      const missing = await start({ dir: plainDir, source: path.join(root, 'gone') });
+      const gone = await request<Json>(url('/api/overview?log=source', missing));
+      expect(gone.status).to.equal(404);
+      expect(gone.body.error).to.match(/^no log at .*gone: the directory does not exist; check the path$/);
+      const notDir = await start({ dir: plainDir, source: file });
+      const wrong = await request<Json>(url('/api/overview?log=source', notDir));
+      expect(wrong.status).to.equal(400);
+      expect(wrong.body.error).to.match(/a-file is not a directory/);
+      // The storage refuses index options that contradict the log as ERR_CORRUPTED; for the inspector it is a bad request.
+      const mismatch = await start({ dir: plainDir, index: { keyIndex: true, timeIndex: true } });
+      const refused = await request<Json>(url('/api/overview', mismatch));
+      expect(refused.status).to.equal(400);
+      expect(refused.body.error).to.match(/index mismatch: the log was created with (keyIndex|timeIndex) false/);
     });
   });
 

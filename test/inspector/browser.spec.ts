@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startInspector } from '../../src/inspector/index.js';
 import type { Inspector } from '../../src/inspector/index.js';
 import type { Log } from '../../src/index.js';
-import { formatTimeMicros } from '../../src/cli/format.js';
+import { formatTimeMicros } from '../../src/log-tools/index.js';
 import { requireChromium } from '../helpers/external.js';
 import { EVENTS, HOSTILE, USERS, expectedTotals, getJson, openWriter, tempDir, timeOf, writeFixtureLog, writeProjectionState } from './helpers.js';
 

@@ -11,9 +11,10 @@ import type { Log, Options } from '../../index.js';
 import { action, indexOptions, withLogOptions, withProgressOption } from '../common.js';
 import type { CommonOptions, ProgressOption } from '../common.js';
 import { CliError, EXIT, toCliError, usageError } from '../errors.js';
-import { formatSize, plural } from '../format.js';
-import { fileSizeOrNull, fileVersion, listSegments, openReader, readerOptions, requireDir, resolveIndex, withLog } from '../log-open.js';
-import type { ResolvedIndex } from '../log-open.js';
+import { plural } from '../format.js';
+import { fileSizeOrNull, fileVersion, formatSize, listSegments, readerOptions } from '../../log-tools/index.js';
+import type { ResolvedIndex } from '../../log-tools/index.js';
+import { openReader, requireDir, resolveIndex, withLog } from '../log-open.js';
 import { ProgressBar, progressWanted, writeJson, writeLines } from '../output.js';
 
 type MaintenanceOptions = CommonOptions & ProgressOption;

@@ -15,15 +15,14 @@ import {
   MESSAGE_ALIGN,
   MESSAGE_HEADER,
   fields,
-  formatSize,
-  formatTimeMicros,
   jsonMessage,
   messageRow,
   showBytes,
   table,
 } from '../format.js';
-import { fileSizeOrNull, fileVersion, listSegments, openFollower, openReader, withLog } from '../log-open.js';
-import type { ResolvedIndex } from '../log-open.js';
+import { fileSizeOrNull, fileVersion, formatSize, formatTimeMicros, listSegments } from '../../log-tools/index.js';
+import type { ResolvedIndex } from '../../log-tools/index.js';
+import { openFollower, openReader, withLog } from '../log-open.js';
 import { isStdoutClosed, writeJson, writeLines } from '../output.js';
 
 const BATCH = 1000;

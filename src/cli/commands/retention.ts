@@ -20,7 +20,8 @@ import { parseBefore, parseCount, parseDuration, parseOffset, parseSize } from '
 import { action, indexOptions, withLogOptions, withProgressOption } from '../common.js';
 import type { CommonOptions, ProgressOption } from '../common.js';
 import { usageError } from '../errors.js';
-import { formatOffsets, formatSize, plural } from '../format.js';
+import { formatSize } from '../../log-tools/index.js';
+import { formatOffsets, plural } from '../format.js';
 import { refuseOnEventStore, withForceOption, type ForceOption } from '../eventstore-guard.js';
 import { openWriter, withLog } from '../log-open.js';
 import { ProgressBar, progressWanted, writeJson, writeLines } from '../output.js';
