@@ -8,7 +8,7 @@ import { ConcurrencyError } from '../eventstore/errors.js';
 import type { Event } from '../eventstore/event-type.js';
 import type { RecordedEvent } from '../eventstore/envelope.js';
 import type { AppendResult, EventStore } from '../eventstore/event-store.js';
-import { invalidArgument } from '../storage/errors.js';
+import { invalidArgument } from '../storage/backend-kit.js';
 import { aggregateStream, snapshotOf, type SnapshotOptions } from './aggregate-stream.js';
 import { decideEvents, evolveAll, type Decider } from './decider.js';
 

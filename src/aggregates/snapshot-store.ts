@@ -5,10 +5,8 @@
  * another state shape only means a longer replay.
  */
 import { LRUCache } from 'lru-cache';
-import { open } from '../storage/log.js';
-import { compactUpdatesMulti } from '../storage/compact.js';
-import { invalidArgument, isLogError } from '../storage/errors.js';
-import type { Log, Options } from '../storage/types.js';
+import { open, compactUpdatesMulti, isLogError, type Log, type Options } from '../storage/index.js';
+import { invalidArgument } from '../storage/backend-kit.js';
 import { deepFreeze } from '../eventstore/freeze.js';
 import { MemoryLog } from '../eventstore/memory-log.js';
 

@@ -2,7 +2,7 @@
  * Parsers for command-line arguments. Each throws a usage CliError naming
  * the option and the accepted forms.
  */
-import { OffsetNewest, OffsetOldest } from '../index.js';
+import { OffsetNewest, OffsetOldest } from '../storage/index.js';
 import { parseTimeMicros as parseTime } from '../log-tools/index.js';
 import { toCliError, usageError } from './errors.js';
 

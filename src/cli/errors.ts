@@ -3,7 +3,7 @@
  * CliError: a code from EXIT and a message that names what went wrong and
  * what to do, printed as `klevdb: <message>` on one line of stderr.
  */
-import { isLogError } from '../index.js';
+import { isLogError } from '../storage/index.js';
 import { indexMismatch } from '../log-tools/index.js';
 
 export const EXIT = {

@@ -9,7 +9,7 @@
  * event envelope.
  */
 import type { Command } from 'commander';
-import { OffsetOldest, type Log, type Message } from '../index.js';
+import { OffsetOldest, type Log, type Message } from '../storage/index.js';
 import { parseEnvelope } from '../eventstore/envelope.js';
 import { EVENT_STORE_MARKER, isMarkedEventStoreLog } from '../eventstore/log-marker.js';
 import { CliError, EXIT } from './errors.js';

@@ -3,7 +3,7 @@
  * values for people (UTF-8 when printable, hex otherwise) and for scripts
  * (JSON), byte sizes, and plain-text tables.
  */
-import type { Message } from '../index.js';
+import type { Message } from '../storage/index.js';
 import { asUtf8, formatTimeMicros } from '../log-tools/index.js';
 
 // Control characters, and the invisible format/separator ones that would

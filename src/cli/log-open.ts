@@ -4,9 +4,9 @@
  * taken from --key-index / --time-index when given, otherwise detected from
  * its files (log-tools). Every failure is a CliError phrased for the command line.
  */
-import { open, openBlocking } from '../index.js';
-import type { BlockingLog, Log } from '../index.js';
-import { isLogError } from '../index.js';
+import { open, openBlocking } from '../storage/index.js';
+import type { BlockingLog, Log } from '../storage/index.js';
+import { isLogError } from '../storage/index.js';
 import { readerOptions, requireLogDir, resolveIndex as detectIndex } from '../log-tools/index.js';
 import type { IndexOptions, Opened, ResolvedIndex } from '../log-tools/index.js';
 import { notFoundError, toCliError } from './errors.js';

@@ -3,7 +3,7 @@
  * and progress bars on stderr that only appear on a terminal.
  */
 import cliProgress from 'cli-progress';
-import type { Progress } from '../index.js';
+import type { Progress } from '../storage/index.js';
 
 let stdoutClosed = false;
 

@@ -10,7 +10,7 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { inMemorySnapshotStore, openSnapshotStore, type SnapshotStore, type SnapshotStoreOptions } from '../aggregates/snapshot-store.js';
 import type { AnyEventType } from '../eventstore/event-type.js';
 import { inMemoryEventStore, openEventStore, type LogEventStore } from '../eventstore/log-event-store.js';
-import type { Options } from '../storage/types.js';
+import type { Options } from '../storage/index.js';
 import { Tokens } from './tokens.js';
 
 export interface ContainerOptions {

@@ -7,7 +7,7 @@ import type { InjectionToken } from 'tsyringe';
 import type { SnapshotStore } from '../aggregates/snapshot-store.js';
 import type { Event } from '../eventstore/event-type.js';
 import type { EventStore } from '../eventstore/event-store.js';
-import type { BlockingLog, Log } from '../storage/types.js';
+import type { BlockingLog, Log } from '../storage/index.js';
 
 const EVENT_STORE = Symbol('klevdb.EventStore');
 

@@ -1,6 +1,6 @@
 /** Argument checks of the event store API: each failure names the argument. */
-import { invalidArgument } from '../storage/errors.js';
-import { OffsetOldest } from '../storage/types.js';
+import { OffsetOldest } from '../storage/index.js';
+import { invalidArgument } from '../storage/backend-kit.js';
 
 export function checkStreamId(streamId: unknown): asserts streamId is string {
   if (typeof streamId !== 'string' || streamId.length === 0) {

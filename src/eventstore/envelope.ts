@@ -10,7 +10,7 @@
  * commandFingerprint is on the first event of an append made with a command
  * id: what the id is bound to (see fingerprint.ts).
  */
-import type { Message } from '../storage/types.js';
+import type { Message } from '../storage/index.js';
 import { InvalidEventError } from './errors.js';
 import { deepFreeze } from './freeze.js';
 import type { Event } from './event-type.js';

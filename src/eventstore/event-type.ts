@@ -4,7 +4,7 @@
  * Declaring them together keeps a schema change and its migration in one place.
  */
 import type { z, ZodType } from 'zod';
-import { invalidArgument } from '../storage/errors.js';
+import { invalidArgument } from '../storage/backend-kit.js';
 
 /** What `decide` returns and `evolve` receives: plain data, no metadata. */
 export interface Event<Type extends string = string, Data = unknown> {

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../storage/errors.js';
+import { invalidArgument } from '../storage/backend-kit.js';
 import { ConcurrencyError } from './errors.js';
 
 /**

@@ -4,7 +4,7 @@
  * object was built, and a different payload under the same id is caught.
  */
 import { createHash } from 'node:crypto';
-import { invalidArgument } from '../storage/errors.js';
+import { invalidArgument } from '../storage/backend-kit.js';
 import type { ValidatedEvent } from './registry.js';
 
 /** JSON with every object's keys in sorted order; fails with ERR_INVALID_ARGUMENT naming `name`. */

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { concatMap, defer, filter, map, type Observable } from 'rxjs';
-import { openBlocking } from '../storage/blocking.js';
-import { LogError, invalidArgument } from '../storage/errors.js';
-import { OffsetOldest, type BlockingLog, type Message, type Options, type PublishMessage } from '../storage/types.js';
+import {
+  openBlocking, LogError, OffsetOldest, type BlockingLog, type Message, type Options, type PublishMessage,
+} from '../storage/index.js';
+import { invalidArgument } from '../storage/backend-kit.js';
 import { fromLog } from '../streams/from-log.js';
 import {
   encodeEnvelope,

@@ -5,15 +5,14 @@
  * consume and the error codes follow the log on disk; there are no files,
  * so backup() is the one thing it refuses.
  */
-import { checkBlockingArgs } from '../storage/blocking.js';
-import { LogError, invalidArgument, invalidOffset, notFound } from '../storage/errors.js';
-import { recordSize } from '../storage/format/message-format.js';
-import { OffsetNotify } from '../storage/notify.js';
-import { OffsetNewest, OffsetOldest } from '../storage/types.js';
-import type { BlockingLog, ConsumeResult, DeleteResult, Message, PublishMessage, Stats } from '../storage/types.js';
 import {
-  checkBodySize, checkCount, checkDate, checkInteger, checkKey, checkOffset, checkTimeMicros, describeValue, toBytes,
-} from '../storage/validate.js';
+  LogError, OffsetNewest, OffsetOldest, type BlockingLog, type ConsumeResult, type DeleteResult, type Message,
+  type PublishMessage, type Stats,
+} from '../storage/index.js';
+import {
+  checkBlockingArgs, invalidArgument, invalidOffset, notFound, recordSize, OffsetNotify, checkBodySize, checkCount,
+  checkDate, checkInteger, checkKey, checkOffset, checkTimeMicros, describeValue, toBytes,
+} from '../storage/backend-kit.js';
 
 /** A Map key for message keys: latin1 maps bytes to chars one to one. */
 const keyId = (key: Buffer | null): string => (key ? key.toString('latin1') : '');

@@ -4,7 +4,7 @@
  * subscriptions and projections only ever see the current shape.
  */
 import type { ZodError } from 'zod';
-import { invalidArgument } from '../storage/errors.js';
+import { invalidArgument } from '../storage/backend-kit.js';
 import { InvalidEventError } from './errors.js';
 import type { AnyEventType, Event } from './event-type.js';
 import type { StoredEnvelope } from './envelope.js';

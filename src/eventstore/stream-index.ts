@@ -6,8 +6,7 @@
  * a read that raced with an append.
  */
 import { LRUCache } from 'lru-cache';
-import { isLogError } from '../storage/errors.js';
-import { OffsetOldest, type Log, type Message } from '../storage/types.js';
+import { isLogError, OffsetOldest, type Log, type Message } from '../storage/index.js';
 import { parseEnvelope } from './envelope.js';
 
 export interface StreamHead {

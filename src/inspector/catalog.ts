@@ -14,8 +14,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BlockingLog } from '../index.js';
-import { isLogError } from '../index.js';
+import type { BlockingLog } from '../storage/index.js';
+import { isLogError } from '../storage/index.js';
 import { listSegments, openLogReader } from '../log-tools/index.js';
 import type { IndexOptions, ResolvedIndex } from '../log-tools/index.js';
 import { CHECKPOINT_KEY } from '../projections/records.js';

@@ -4,7 +4,7 @@
  * parameters (each failure is a 400 naming the parameter).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { OffsetNewest, OffsetOldest } from '../index.js';
+import { OffsetNewest, OffsetOldest } from '../storage/index.js';
 import { parseTimeMicros } from '../log-tools/index.js';
 import { statusOf } from './status.js';
 

@@ -11,8 +11,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OffsetNewest, isLogError } from '../index.js';
-import type { BlockingLog } from '../index.js';
+import { OffsetNewest, isLogError } from '../storage/index.js';
+import type { BlockingLog } from '../storage/index.js';
 import { errorReply, HttpError } from './http.js';
 import { showMessage } from './render.js';
 

@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { OffsetNewest, OffsetOldest, isLogError } from '../index.js';
-import type { Log, Message } from '../index.js';
+import { OffsetNewest, OffsetOldest, isLogError } from '../storage/index.js';
+import type { Log, Message } from '../storage/index.js';
 import { fileSizeOrNull, fileVersion, formatTimeMicros, listSegments } from '../log-tools/index.js';
 import type { OpenLog } from './catalog.js';
 import { notFound } from './http.js';

@@ -12,8 +12,8 @@
  * record is, and reads on from where it stopped as the projection commits;
  * states are read from the log only for the page shown.
  */
-import { isLogError } from '../index.js';
-import type { Log, Message } from '../index.js';
+import { isLogError } from '../storage/index.js';
+import type { Log, Message } from '../storage/index.js';
 import { formatTimeMicros } from '../log-tools/index.js';
 import { CHECKPOINT_KEY, parseCheckpoint } from '../projections/records.js';
 import type { Checkpoint } from '../projections/records.js';

@@ -5,7 +5,7 @@
  * here they are made honest to look at (no invisible or direction-changing
  * characters that would make a value read as something it is not).
  */
-import type { Log, Message } from '../index.js';
+import type { Log, Message } from '../storage/index.js';
 import { asUtf8, formatTimeMicros } from '../log-tools/index.js';
 
 export type ShownKind = 'none' | 'json' | 'text' | 'hex';

@@ -21,7 +21,7 @@
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OffsetNewest, OffsetOldest } from '../index.js';
+import { OffsetNewest, OffsetOldest } from '../storage/index.js';
 import { ASSETS } from './assets/index.js';
 import { Catalog } from './catalog.js';
 import type { CatalogOptions } from './catalog.js';

@@ -6,7 +6,7 @@
  * a caller must treat it as "may or may not have happened".
  */
 import { ClosedConnectionError, NoRespondersError, RequestError, TimeoutError } from './nats.js';
-import { LogError } from '../storage/errors.js';
+import { LogError } from '../storage/index.js';
 
 /** A JetStream API error response ({"error": {code, err_code, description}}). */
 export class ApiError extends Error {

@@ -3,11 +3,11 @@
  * single messages by offset, key or time with direct gets, and the blocking
  * consumes that wait on the stream's known end first.
  */
-import { checkBlockingArgs } from '../storage/blocking.js';
-import { LogError, invalidArgument, invalidOffset, notFound } from '../storage/errors.js';
-import type { ConsumeResult, Message } from '../storage/types.js';
-import { OffsetNewest, OffsetOldest } from '../storage/types.js';
-import { checkCount, checkDate, checkInteger, checkKey, checkOffset } from '../storage/validate.js';
+import { LogError, OffsetNewest, OffsetOldest, type ConsumeResult, type Message } from '../storage/index.js';
+import {
+  checkBlockingArgs, invalidArgument, invalidOffset, notFound, checkCount, checkDate, checkInteger, checkKey,
+  checkOffset,
+} from '../storage/backend-kit.js';
 import type { RawStored, StreamInfoJson } from './api.js';
 import { ApiError } from './errors.js';
 import type { LogState } from './log-state.js';

@@ -2,11 +2,10 @@
  * A JetStreamLog's retention: deletes of single messages, purges (trim,
  * compaction of updates) and the stream limits JetStream applies itself.
  */
-import { invalidArgument, invalidOffset } from '../storage/errors.js';
-import { collectOffsets } from '../storage/publish-input.js';
-import type { DeleteResult } from '../storage/types.js';
-import { OffsetNewest, OffsetOldest } from '../storage/types.js';
-import { checkDate, checkNonNegative, checkOffset, describeValue } from '../storage/validate.js';
+import { OffsetNewest, OffsetOldest, type DeleteResult } from '../storage/index.js';
+import {
+  invalidArgument, invalidOffset, collectOffsets, checkDate, checkNonNegative, checkOffset, describeValue,
+} from '../storage/backend-kit.js';
 import type { StreamInfoJson } from './api.js';
 import type { ReadRange } from './log-reads.js';
 import type { LogState } from './log-state.js';

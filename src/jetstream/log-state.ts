@@ -4,9 +4,8 @@
  * open, and the one-message lookups every part makes. Each part gets this
  * object, never the log itself.
  */
-import { LogError } from '../storage/errors.js';
-import { OffsetNotify } from '../storage/notify.js';
-import type { Message } from '../storage/types.js';
+import { LogError, type Message } from '../storage/index.js';
+import { OffsetNotify } from '../storage/backend-kit.js';
 import type { Api, MsgQuery, RawStored, StreamInfoJson } from './api.js';
 import { closedError, toPublicError } from './errors.js';
 import { decode, type Decoded, type StorageKind } from './messages.js';

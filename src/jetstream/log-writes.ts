@@ -3,11 +3,10 @@
  * for one key) and skipTo, run one at a time so that the index-time chain and
  * the single-writer fence follow the order the stream stores them in.
  */
-import { invalidArgument } from '../storage/errors.js';
-import { prepareMessages } from '../storage/publish-input.js';
-import { keyId } from '../storage/retention-support.js';
-import type { PublishMessage } from '../storage/types.js';
-import { checkKey, checkNonNegative, describeValue } from '../storage/validate.js';
+import type { PublishMessage } from '../storage/index.js';
+import {
+  invalidArgument, prepareMessages, keyId, checkKey, checkNonNegative, describeValue,
+} from '../storage/backend-kit.js';
 import type { LogState } from './log-state.js';
 import { AckInbox, type OutMessage, Publisher } from './publisher.js';
 

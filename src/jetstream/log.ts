@@ -9,9 +9,8 @@
  * (log-reads.ts) and Retention (log-retention.ts).
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { invalidArgument } from '../storage/errors.js';
-import type { BlockingLog, ConsumeResult, DeleteResult, Message, PublishMessage, Stats } from '../storage/types.js';
-import { checkNonNegative, checkString, describeValue, toBytes } from '../storage/validate.js';
+import type { BlockingLog, ConsumeResult, DeleteResult, Message, PublishMessage, Stats } from '../storage/index.js';
+import { invalidArgument, checkNonNegative, checkString, describeValue, toBytes } from '../storage/backend-kit.js';
 import { type StreamInfoJson, TIME_HEADER } from './api.js';
 import { Reads } from './log-reads.js';
 import { Retention, type StreamLimits } from './log-retention.js';
@@ -213,7 +212,7 @@ export class JetStreamLog implements BlockingLog, SkipsOffsets {
   async backup(dir: string): Promise<void> {
     checkString('dir', dir);
     this.#s.ensureOpen();
-    const { open } = await import('../storage/log.js');
+    const { open } = await import('../storage/index.js');
     const local = await open(dir, { createDirs: true, keyIndex: true, timeIndex: true });
     try {
       await mirror(this, local);

@@ -1,5 +1,5 @@
 /** Stored JetStream messages as log Messages, and their sizes in the stream. */
-import type { Message } from '../storage/types.js';
+import type { Message } from '../storage/index.js';
 import type { RawStored } from './api.js';
 import type { Subjects } from './subjects.js';
 

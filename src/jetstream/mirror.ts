@@ -8,11 +8,10 @@
  * JetStream moves its first sequence or publishes placeholders it purges at
  * once; a local log gets placeholders it deletes.
  */
-import { deleteMulti } from '../storage/delete-multi.js';
-import { LogError, invalidArgument } from '../storage/errors.js';
-import type { Log, Message, ProgressCallback, PublishMessage } from '../storage/types.js';
-import { OffsetOldest } from '../storage/types.js';
-import { checkCount, checkSignal, describeValue } from '../storage/validate.js';
+import {
+  deleteMulti, LogError, OffsetOldest, type Log, type Message, type ProgressCallback, type PublishMessage,
+} from '../storage/index.js';
+import { invalidArgument, checkCount, checkSignal, describeValue } from '../storage/backend-kit.js';
 import { skipsOffsets } from './skips-offsets.js';
 
 export interface MirrorOptions {

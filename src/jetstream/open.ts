@@ -1,6 +1,5 @@
 /** openJetStream: the one line that changes when a log moves from a directory to a NATS cluster. */
-import { invalidArgument } from '../storage/errors.js';
-import { describeValue } from '../storage/validate.js';
+import { invalidArgument, describeValue } from '../storage/backend-kit.js';
 import { Api, type StreamConfigJson, type StreamInfoJson, nanosOf } from './api.js';
 import { ApiError, ErrCode, toPublicError } from './errors.js';
 import { JetStreamLog } from './log.js';

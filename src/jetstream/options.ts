@@ -1,8 +1,7 @@
 /** Option checks and the connection that openJetStream and jetStreamProjectionStore share; each failure names the option. */
 import { connect } from './nats.js';
 import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
-import { invalidArgument } from '../storage/errors.js';
-import { describeValue } from '../storage/validate.js';
+import { invalidArgument, describeValue } from '../storage/backend-kit.js';
 import { toPublicError } from './errors.js';
 
 export const positive = (name: string, v: unknown, dflt: number): number => {

@@ -4,7 +4,7 @@
  * compare-and-set on the offset it was read at, so the server decides which
  * of two writers wins.
  */
-import { isLogError } from '../storage/errors.js';
+import { isLogError } from '../storage/index.js';
 import type { JetStreamLog } from './log.js';
 import type { ProjectionNames } from './projection-names.js';
 

@@ -8,7 +8,7 @@
  * finished; its streams are deleted when the projection opens.
  */
 import type { GenerationLogs, GenerationStore } from '../projections/generations.js';
-import { LogError } from '../storage/errors.js';
+import { LogError } from '../storage/index.js';
 import type { Api } from './api.js';
 import { ApiError, ErrCode, toPublicError } from './errors.js';
 import type { JetStreamLog } from './log.js';

@@ -16,7 +16,7 @@
 import os from 'node:os';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { nuid } from './nats.js';
-import { LogError } from '../storage/errors.js';
+import { LogError } from '../storage/index.js';
 import { isNoResponders, isRetryable } from './errors.js';
 import type { Catalog } from './projection-catalog.js';
 

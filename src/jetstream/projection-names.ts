@@ -11,8 +11,7 @@
  * A projection name may hold '.', which neither a stream name nor a subject
  * token may: it is written '~' there (never in a name, so no two names meet).
  */
-import { invalidArgument } from '../storage/errors.js';
-import { describeValue } from '../storage/validate.js';
+import { invalidArgument, describeValue } from '../storage/backend-kit.js';
 
 /** A stream and the subject prefix of its log (see openJetStream). */
 export interface StreamPlace {

@@ -11,8 +11,7 @@
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { GenerationStore, ProjectionStore } from '../projections/generations.js';
-import { invalidArgument } from '../storage/errors.js';
-import { describeValue } from '../storage/validate.js';
+import { invalidArgument, describeValue } from '../storage/backend-kit.js';
 import { Api } from './api.js';
 import { openJetStream } from './open.js';
 import { connectWith, positive, storageKind, type ConnectionOptions } from './options.js';

@@ -10,7 +10,7 @@
 import { createInbox, headers, nuid } from './nats.js';
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { INDEX_TIME_HEADER, TIME_HEADER } from './api.js';
-import { LogError } from '../storage/errors.js';
+import { LogError } from '../storage/index.js';
 import { ApiError, ErrCode, JetStreamError, isConnectionClosed, isRetryable } from './errors.js';
 
 export interface OutMessage {

@@ -4,7 +4,7 @@
  * as unpadded base64url (A-Z a-z 0-9 - _). The empty (= null) key, which has
  * no base64url spelling, is the token '~', a character base64url never uses.
  */
-import { invalidArgument } from '../storage/errors.js';
+import { invalidArgument } from '../storage/backend-kit.js';
 
 export const NULL_KEY_TOKEN = '~';
 /** Token of the placeholders the mirror publishes (and purges) to keep offsets aligned across gaps. */

@@ -5,7 +5,7 @@
  * the waiters it satisfies (the local log's OffsetNotify does the waking, so
  * abort and close behave exactly as there). Nobody waiting, nothing polls.
  */
-import type { WaitActivity } from '../storage/notify.js';
+import type { WaitActivity } from '../storage/backend-kit.js';
 import type { Api } from './api.js';
 import { Reader } from './reader.js';
 

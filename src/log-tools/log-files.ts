@@ -6,10 +6,8 @@
  * index (whose files do not record them).
  */
 import fs from 'node:fs';
-import { LogError, isLogError } from '../index.js';
-import { findSegments } from '../storage/segment/segment-files.js';
-import type { SegmentFiles } from '../storage/segment/segment-files.js';
-import { keyHash } from '../storage/format/key-hash.js';
+import { LogError, isLogError } from '../storage/index.js';
+import { findSegments, keyHash, type SegmentFiles } from '../storage/backend-kit.js';
 
 /** The index options a log is opened with; left out, they are detected from its files. */
 export interface IndexOptions {

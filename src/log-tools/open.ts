@@ -4,8 +4,8 @@
  * index options settled from its files when not given.
  */
 import fs from 'node:fs';
-import { LogError, open, openBlocking } from '../index.js';
-import type { BlockingLog, Log, Options } from '../index.js';
+import { LogError, open, openBlocking } from '../storage/index.js';
+import type { BlockingLog, Log, Options } from '../storage/index.js';
 import { resolveIndex } from './log-files.js';
 import type { IndexOptions, ResolvedIndex } from './log-files.js';
 

@@ -1,5 +1,5 @@
 /** Times as people type them, for the CLI's options and the inspector's query parameters. */
-import { LogError } from '../index.js';
+import { LogError } from '../storage/index.js';
 
 /**
  * A time as microseconds since the epoch: ISO 8601 (`2024-05-01`,

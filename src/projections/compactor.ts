@@ -6,10 +6,9 @@
  * the runner's commits interleave with a long compaction instead of waiting
  * for it.
  */
-import { compactDeletesMulti, compactUpdatesMulti } from '../storage/compact.js';
-import { deleteMultiWithWait } from '../storage/delete-multi.js';
-import { isLogError } from '../storage/errors.js';
-import type { Log } from '../storage/types.js';
+import {
+  compactDeletesMulti, compactUpdatesMulti, deleteMultiWithWait, isLogError, type Log,
+} from '../storage/index.js';
 
 export interface CompactionOptions {
   /** Run every this many ms. */

@@ -6,8 +6,7 @@
  * order, so "at or before the newest recorded offset" means recorded), so it
  * is recorded exactly once.
  */
-import { isLogError } from '../storage/errors.js';
-import { OffsetOldest, type Log } from '../storage/types.js';
+import { isLogError, OffsetOldest, type Log } from '../storage/index.js';
 import { describe } from './errors.js';
 
 export interface DeadLetter {

@@ -7,8 +7,8 @@
 import type { RecordedEvent } from '../eventstore/envelope.js';
 import type { EventStore } from '../eventstore/event-store.js';
 import type { Event } from '../eventstore/event-type.js';
-import { invalidArgument } from '../storage/errors.js';
-import type { BlockingLog, Log, Message } from '../storage/types.js';
+import type { BlockingLog, Log, Message } from '../storage/index.js';
+import { invalidArgument } from '../storage/backend-kit.js';
 import { toSource, typeOf, type ProjectionSource, type ProjectionSourceInput } from './source.js';
 
 // Events are whatever the source yields: decoded messages, recorded events.

@@ -5,9 +5,8 @@
  * crash tore, and refuses a checkpoint it cannot trust.
  */
 import { LRUCache } from 'lru-cache';
-import { deleteMulti } from '../storage/delete-multi.js';
-import { corrupted, isLogError } from '../storage/errors.js';
-import { OffsetOldest, type PublishMessage } from '../storage/types.js';
+import { deleteMulti, isLogError, OffsetOldest, type PublishMessage } from '../storage/index.js';
+import { corrupted } from '../storage/backend-kit.js';
 import type { ResolvedDefinition } from './definition.js';
 import type { GenerationLogs } from './generations.js';
 import { CHECKPOINT_KEY, checkpointMessage, decodeState, encodeState, parseCheckpoint, type Checkpoint } from './records.js';

@@ -16,9 +16,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MemoryLog } from '../eventstore/memory-log.js';
-import { open } from '../storage/log.js';
-import { DirectoryLock } from '../storage/lock.js';
-import type { Log } from '../storage/types.js';
+import { open, type Log } from '../storage/index.js';
+import { DirectoryLock } from '../storage/backend-kit.js';
 
 export interface GenerationLogs {
   readonly id: number;

@@ -1,5 +1,5 @@
 /** Options of a projection and of its queries, checked once: each failure names the option. */
-import { invalidArgument } from '../storage/errors.js';
+import { invalidArgument } from '../storage/backend-kit.js';
 import type { CompactionOptions } from './compactor.js';
 import type { CacheOptions } from './generation.js';
 

@@ -4,8 +4,8 @@
  * status, and the blue/green rebuild.
  */
 import { Subject, filter, type Observable } from 'rxjs';
-import { invalidArgument } from '../storage/errors.js';
-import { OffsetOldest } from '../storage/types.js';
+import { OffsetOldest } from '../storage/index.js';
+import { invalidArgument } from '../storage/backend-kit.js';
 import { compactStateLog } from './compactor.js';
 import type { ResolvedDefinition } from './definition.js';
 import type { DeadLetter } from './dead-letters.js';

@@ -13,7 +13,7 @@
  * Every error is a ProjectionNotReadyError naming the state the projection
  * is in when it is thrown, and how far it has committed.
  */
-import { invalidArgument } from '../storage/errors.js';
+import { invalidArgument } from '../storage/backend-kit.js';
 import type { Generation } from './generation.js';
 import { Lifecycle } from './lifecycle.js';
 import { resolveQueryOptions, type QueryOptions } from './options.js';

@@ -12,8 +12,8 @@
  * last. The newest checkpoint therefore marks the end of the state that is
  * committed; anything after it is a torn publish and is rolled back.
  */
-import { corrupted } from '../storage/errors.js';
-import type { PublishMessage } from '../storage/types.js';
+import type { PublishMessage } from '../storage/index.js';
+import { corrupted } from '../storage/backend-kit.js';
 
 /** Starts with NUL, which no projection key may, so it never meets a state's key. */
 export const CHECKPOINT_KEY = '\u0000klevdb.checkpoint';

@@ -10,8 +10,8 @@ import { container as rootContainer, type DependencyContainer, type InjectionTok
 import type { RecordedEvent } from '../eventstore/envelope.js';
 import type { EventStore } from '../eventstore/event-store.js';
 import type { Event } from '../eventstore/event-type.js';
-import { invalidArgument } from '../storage/errors.js';
-import type { BlockingLog, Log, Message } from '../storage/types.js';
+import type { BlockingLog, Log, Message } from '../storage/index.js';
+import { invalidArgument } from '../storage/backend-kit.js';
 import { resolveDefinition, type ProjectionDefinition } from './definition.js';
 import { directoryStore, isProjectionStore, memoryStore, type ProjectionStore } from './generations.js';
 import { resolveOptions, type ProjectionOptions, type QueryOptions } from './options.js';

@@ -10,8 +10,8 @@ import type { Event } from '../eventstore/event-type.js';
 import type { EventStore } from '../eventstore/event-store.js';
 import type { RecordedEvent } from '../eventstore/envelope.js';
 import { InvalidEventError } from '../eventstore/errors.js';
-import { invalidArgument } from '../storage/errors.js';
-import type { BlockingLog, Log, Message } from '../storage/types.js';
+import type { BlockingLog, Log, Message } from '../storage/index.js';
+import { invalidArgument } from '../storage/backend-kit.js';
 import type { Consumed, Reader } from '../streams/source.js';
 
 /**

@@ -1,6 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { TBlockingLog, TMessage } from '../storage/typed.js';
-import type { BlockingLog, Message } from '../storage/types.js';
+import type { TBlockingLog, TMessage, BlockingLog, Message } from '../storage/index.js';
 import {
   resolveStreamOptions,
   validateKeyEmpty,

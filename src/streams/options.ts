@@ -1,5 +1,4 @@
-import { LogError } from '../storage/errors.js';
-import { OffsetOldest } from '../storage/types.js';
+import { LogError, OffsetOldest } from '../storage/index.js';
 
 /**
  * Called with every value before it is emitted. The stream reads nothing

@@ -1,5 +1,5 @@
 import { Observable, type Subscriber } from 'rxjs';
-import { LogError } from '../storage/errors.js';
+import { LogError } from '../storage/index.js';
 import type { ResolvedStreamOptions } from './options.js';
 
 export interface Consumed<M> {

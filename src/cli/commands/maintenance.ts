@@ -4,10 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { OffsetOldest, V1, V2, check, isLogError, migrate, open, recover } from '../../index.js';
-import { checkHead, underReadLock } from '../../storage/directory.js';
-import type { HeadCheck } from '../../storage/directory.js';
-import type { Log, Options } from '../../index.js';
+import { OffsetOldest, V1, V2, check, isLogError, migrate, open, recover } from '../../storage/index.js';
+import type { Log, Options } from '../../storage/index.js';
+import { checkHead, underReadLock, type HeadCheck } from '../../storage/backend-kit.js';
 import { action, indexOptions, withLogOptions, withProgressOption } from '../common.js';
 import type { CommonOptions, ProgressOption } from '../common.js';
 import { CliError, EXIT, toCliError, usageError } from '../errors.js';

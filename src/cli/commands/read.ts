@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { OffsetNewest, OffsetOldest, isLogError } from '../../index.js';
-import type { BlockingLog, ConsumeResult, Log, Message } from '../../index.js';
+import { OffsetNewest, OffsetOldest, isLogError } from '../../storage/index.js';
+import type { BlockingLog, ConsumeResult, Log, Message } from '../../storage/index.js';
 import { parseBytes, parseCount, parseOffset, parseStartOffset, parseTimeMicros } from '../args.js';
 import { action, indexOptions, withLogOptions } from '../common.js';
 import type { CommonOptions } from '../common.js';

@@ -3,19 +3,11 @@
  * key). Both open the log for writing and delete segment by segment.
  */
 import type { Command } from 'commander';
-import type { Log, Stats } from '../../index.js';
+import type { Log, Stats } from '../../storage/index.js';
 import {
-  findByAge,
-  findByCount,
-  findByOffset,
-  findBySize,
-  trimByAgeMultiOffsets,
-  trimByCountMultiOffsets,
-  trimByOffsetMultiOffsets,
-  trimBySizeMultiOffsets,
-} from '../../storage/trim.js';
-import { compact, findDeletes, findUpdates } from '../../storage/compact.js';
-import type { MultiOptions } from '../../storage/delete-multi.js';
+  findByAge, findByCount, findByOffset, findBySize, trimByAgeMultiOffsets, trimByCountMultiOffsets,
+  trimByOffsetMultiOffsets, trimBySizeMultiOffsets, compact, findDeletes, findUpdates, type MultiOptions,
+} from '../../storage/index.js';
 import { parseBefore, parseCount, parseDuration, parseOffset, parseSize } from '../args.js';
 import { action, indexOptions, withLogOptions, withProgressOption } from '../common.js';
 import type { CommonOptions, ProgressOption } from '../common.js';

@@ -4,8 +4,8 @@
  */
 import readline from 'node:readline';
 import type { Command } from 'commander';
-import type { Log, PublishMessage } from '../../index.js';
-import { deleteMultiOffsets } from '../../storage/delete-multi.js';
+import type { Log, PublishMessage } from '../../storage/index.js';
+import { deleteMultiOffsets } from '../../storage/index.js';
 import { parseBytes, parseOffsetList, parseTimeMicros } from '../args.js';
 import { action, indexOptions, withLogOptions } from '../common.js';
 import type { CommonOptions } from '../common.js';
