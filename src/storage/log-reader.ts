@@ -81,13 +81,12 @@ export class LogReader {
       const index = seg.verifiedIndex();
       if (offset === OffsetNewest) return { nextOffset: index.nextOffset, messages: [] };
       const messages: Message[] = [];
-      for (const i of index.keyMatches(hash.hi, hash.lo)) {
-        if (index.offsetAt(i) < offset) continue;
-        const m = seg.readOne(i);
-        if (sameKey(m.key, k)) {
-          messages.push(m);
-          if (messages.length >= maxCount) break;
-        }
+      const matches = index.keyMatches(hash.hi, hash.lo);
+      // Read in batches of candidates (a hash can match another key too): few large reads, never one per record.
+      for (let j = firstAtOrAfter(matches, (i) => index.offsetAt(i), offset); j < matches.length && messages.length < maxCount; ) {
+        const batch = matches.slice(j, j + Math.min(maxCount - messages.length, KEY_READ_BATCH));
+        j += batch.length;
+        for (const m of seg.readItems(batch)) if (sameKey(m.key, k)) messages.push(m);
       }
       if (messages.length > 0) return { nextOffset: messages[messages.length - 1]!.offset + 1, messages };
       if (si >= this.log.segments.length - 1) return { nextOffset: index.nextOffset, messages: [] };
@@ -266,6 +265,21 @@ function floorSegment(segs: SegmentReader[], offset: number): number {
     const mid = (lo + hi + 1) >>> 1;
     if (segs[mid]!.offset <= offset) lo = mid;
     else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Candidates read per readItems call by consumeByKey. */
+const KEY_READ_BATCH = 1024;
+
+/** The first j with offsetOf(items[j]) >= offset; items ascend by offset. */
+function firstAtOrAfter(items: readonly number[], offsetOf: (i: number) => number, offset: number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (offsetOf(items[mid]!) < offset) lo = mid + 1;
+    else hi = mid;
   }
   return lo;
 }
