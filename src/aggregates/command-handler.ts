@@ -11,6 +11,7 @@ import type { AppendResult, EventStore } from '../eventstore/event-store.js';
 import { invalidArgument } from '../storage/backend-kit.js';
 import { aggregateStream, snapshotOf, type SnapshotOptions } from './aggregate-stream.js';
 import { decideEvents, evolveAll, type Decider } from './decider.js';
+import { StateCache, type FoldedState } from './state-cache.js';
 
 export interface CommandHandlerOptions<State> {
   /** How many times to reload and decide again after a ConcurrencyError (default 3). */
@@ -20,6 +21,14 @@ export interface CommandHandlerOptions<State> {
   snapshots?: SnapshotOptions<State>;
   /** A snapshot that could not be saved does not fail the command (its events are stored); it is reported here. */
   onSnapshotError?: (error: unknown, streamId: string) => void;
+  /**
+   * How many streams' folded states stay in memory (default 10,000; 0:
+   * none). A command on a cached stream reads only the events appended since
+   * and evolves the cached state over them, so its cost does not depend on
+   * the stream's length. The cached state is passed to decide and returned
+   * in results: treat states as immutable, as evolve must.
+   */
+  cachedStates?: number;
 }
 
 export interface HandleOptions {
@@ -64,7 +73,17 @@ export function commandHandler<State, Command, E extends Event>(
   const snapshots = options.snapshots;
   const every = snapshots?.every ?? 100;
   if (!Number.isSafeInteger(every) || every < 1) throw invalidArgument(`snapshots.every must be an integer >= 1, got ${String(every)}`);
-  const load = (streamId: string) => aggregateStream(store, streamId, decider, { snapshots });
+  const cachedStates = options.cachedStates ?? 10_000;
+  if (!Number.isSafeInteger(cachedStates) || cachedStates < 0) throw invalidArgument(`cachedStates must be an integer >= 0, got ${String(cachedStates)}`);
+  const states = new StateCache<State>(cachedStates);
+  const load = async (streamId: string): Promise<FoldedState<State>> => {
+    const cached = states.get(streamId);
+    const folded = cached ? await foldOn(store, streamId, decider, cached) : undefined;
+    // Without an entry, or when the stream is not the one the entry was folded from (a log restored or replaced): load it whole.
+    const loaded = folded ?? (await aggregateStream(store, streamId, decider, { snapshots }));
+    states.set(streamId, loaded);
+    return loaded;
+  };
 
   const alreadyApplied = async (streamId: string, original: AppendResult<E>): Promise<CommandResult<State, E>> => {
     const { state } = await load(streamId);
@@ -103,9 +122,13 @@ export function commandHandler<State, Command, E extends Event>(
       if (appended.alreadyApplied) return alreadyApplied(streamId, appended);
       const state = evolveAll(decider, loaded.state, appended.events);
       const last = appended.events.at(-1);
-      if (snapshots && last && appended.nextExpectedVersion - loaded.snapshotVersion >= every) {
+      if (!last) return { ...appended, state };
+      const after = { state, version: appended.nextExpectedVersion, position: last.meta.position, snapshotVersion: loaded.snapshotVersion };
+      states.set(streamId, after);
+      if (snapshots && appended.nextExpectedVersion - loaded.snapshotVersion >= every) {
         try {
           await snapshots.store.save(streamId, snapshotOf(decider, snapshots, state, appended.nextExpectedVersion, last.meta.position));
+          states.set(streamId, { ...after, snapshotVersion: after.version });
         } catch (err) {
           options.onSnapshotError?.(err, streamId);
         }
@@ -113,4 +136,26 @@ export function commandHandler<State, Command, E extends Event>(
       return { ...appended, state };
     }
   };
+}
+
+/**
+ * The cached state moved on over the events appended since it was folded,
+ * or undefined when the stream no longer continues it (fewer events than it
+ * includes, or not the next version after it).
+ */
+async function foldOn<State, E extends Event>(
+  store: EventStore<E>,
+  streamId: string,
+  decider: Pick<Decider<State, never, E>, 'evolve'>,
+  cached: FoldedState<State>,
+): Promise<FoldedState<State> | undefined> {
+  const { events, version } = await store.readStream(streamId, { fromVersion: cached.version + 1, fromPosition: cached.position + 1 });
+  const first = events[0];
+  if (first ? first.meta.streamVersion !== cached.version + 1 : version !== cached.version) return undefined;
+  let { state, position } = cached;
+  for (const event of events) {
+    state = decider.evolve(state, event);
+    position = event.meta.position;
+  }
+  return { state, version: cached.version + events.length, position, snapshotVersion: cached.snapshotVersion };
 }

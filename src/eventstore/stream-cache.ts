@@ -38,9 +38,15 @@ export class StreamCache<E extends Event> {
     if (!events || !head || events.length === 0 || versionOf(events.at(-1)!) !== head.version) return undefined;
     const first = events[0]!;
     if (versionOf(first) > fromVersion && first.meta.position > fromPosition) return undefined;
-    let i = 0;
-    while (i < events.length && (versionOf(events[i]!) < fromVersion || events[i]!.meta.position < fromPosition)) i++;
-    return events.slice(i);
+    // Versions and positions both ascend: the first event wanted is found by bisection (a reload of the newest few stays cheap).
+    let lo = 0;
+    let hi = events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (versionOf(events[mid]!) < fromVersion || events[mid]!.meta.position < fromPosition) lo = mid + 1;
+      else hi = mid;
+    }
+    return events.slice(lo);
   }
 
   /** Called under the stream's turn, right after the publish. */

@@ -5,6 +5,7 @@ import { CommandHandlerSpecification, DeciderSpecification, commandHandler, type
 import { InvalidEventError, inMemoryEventStore } from '../../src/eventstore/index.js';
 import { expectLogError } from '../helpers/errors.js';
 import { commandHandlerSuite } from './command-handler-suite.js';
+import { stateCacheSuite } from './state-cache-suite.js';
 import { account, accountEvents, AccountOpened, Deposited, InsufficientFunds, Withdrawn, type AccountEvent, type AccountState } from './fixtures/account.js';
 import { storeFactories } from './fixtures/stores.js';
 
@@ -70,15 +71,19 @@ describe('CommandHandlerSpecification', () => {
 });
 
 describe('commandHandler options', () => {
-  it('rejects bad retries, snapshots.every and onRetry with ERR_INVALID_ARGUMENT naming them', async () => {
+  it('rejects bad retries, snapshots.every, onRetry and cachedStates with ERR_INVALID_ARGUMENT naming them', async () => {
     const store = inMemoryEventStore({ events: accountEvents });
     const make = (options: object) => () => commandHandler(account, store, options as CommandHandlerOptions<AccountState>);
     for (const retries of [-1, 1.5, Number.NaN, '3']) await expectLogError(make({ retries }), 'ERR_INVALID_ARGUMENT', /retries/);
     for (const every of [0, -2, 2.5]) await expectLogError(make({ snapshots: { store: null, every } }), 'ERR_INVALID_ARGUMENT', /snapshots.every/);
     for (const onRetry of ['log', 42, {}]) await expectLogError(make({ onRetry }), 'ERR_INVALID_ARGUMENT', /onRetry/);
+    for (const cachedStates of [-1, 0.5, '10']) await expectLogError(make({ cachedStates }), 'ERR_INVALID_ARGUMENT', /cachedStates/);
     expect(make({ retries: 0, onRetry: () => {} })()).to.be.a('function');
   });
 });
 
 // The handler around a real store: the same suite on every backend (JetStream in test/jetstream).
 for (const factory of storeFactories) commandHandlerSuite(factory);
+
+// Its cache of folded states, on the same backends (JetStream, with another process appending, in test/jetstream).
+for (const factory of storeFactories) stateCacheSuite(factory);

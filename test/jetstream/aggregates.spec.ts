@@ -3,6 +3,7 @@
 // in-memory stores pass, on JetStream: what a user keeps when the log moves
 // to a cluster, and two processes writing one stream.
 import { commandHandlerSuite } from '../eventstore/command-handler-suite.js';
+import { stateCacheSuite } from '../eventstore/state-cache-suite.js';
 import { snapshotsSuite } from '../eventstore/snapshots-suite.js';
 import { streamCacheSuite } from '../eventstore/stream-cache-suite.js';
 import { useJetStreamStores } from './store-factory.js';
@@ -13,4 +14,5 @@ describe('aggregates on JetStream', function () {
   commandHandlerSuite(onJetStream);
   snapshotsSuite(onJetStream);
   streamCacheSuite(onJetStream);
+  stateCacheSuite(onJetStream);
 });
