@@ -21,7 +21,7 @@ import { consumeAll, views } from '../helpers/messages.js';
 import { goCheckAll, GoSession } from './go-log.js';
 import type { GoDeleted } from './go-log.js';
 import { requireKlevgo } from './klevgo.js';
-import { headCarriesTimeChain } from './differences.js';
+import { headCarriesTimeChain, headIsEmpty } from './differences.js';
 
 const NUM_RUNS = Number(process.env.KLEVDB_INTEROP_RUNS ?? 8);
 const SEED = process.env.KLEVDB_MODEL_SEED === undefined ? undefined : Number(process.env.KLEVDB_MODEL_SEED);
@@ -67,6 +67,7 @@ async function answer<T>(fn: () => Promise<T>): Promise<T | { code: string }> {
     return { code: err.code };
   }
 }
+const isRefusal = (r: unknown, code?: string): boolean => typeof r === 'object' && r !== null && 'code' in r && (code === undefined || r.code === code);
 const codeOnly = (r: GoDeleted): GoDeleted | { code: string } => ('code' in r ? { code: r.code } : r);
 const deletedOffsets = (r: DeleteOffsetsResult) => ({ deleted: sorted(r.deleted), deletedSize: r.deletedSize });
 
@@ -154,6 +155,16 @@ class Twins {
     }
   }
 
+  /** Node's copy's newest segment holds no record. */
+  headIsEmpty(): boolean {
+    return headIsEmpty(this.nodeDir);
+  }
+
+  /** Deletes offsets from Go's copy alone. */
+  async goDeletes(offsets: number[]): Promise<unknown> {
+    return codeOnly(await this.go.delete(offsets, true));
+  }
+
   /** Both copies agree: messages, next offset, stat, bytes, and each library's check of each copy. */
   async agree(what: string): Promise<void> {
     const go = await this.go.read();
@@ -202,8 +213,14 @@ describe('interop with Go klevdb: random operations through both libraries (fast
         runs++;
         try {
           for (const [i, op] of ops.entries()) {
+            const emptyHead = op.t === 'trim' && op.by === 'age' && twins.headIsEmpty();
             const { node, go } = await twins.apply(op);
-            expect(node, `step ${i} (${op.t}) answer`).to.deep.equal(go);
+            if (emptyHead && isRefusal(go, 'ERR_INVALID_OFFSET') && !isRefusal(node)) {
+              // Go's trim by age looks the time up in its newest segment, which is empty, and fails
+              // there; Node skips it (docs/format.md, "Empty segments are skipped by every read").
+              // Go's copy then deletes what Node's did, through Go, so the twins stay the same.
+              expect(await twins.goDeletes((node as { deleted: number[] }).deleted), `step ${i} (${op.t}) answer`).to.deep.equal(node);
+            } else expect(node, `step ${i} (${op.t}) answer`).to.deep.equal(go);
             await twins.agree(`after step ${i} (${op.t})`);
             steps++;
           }
