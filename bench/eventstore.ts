@@ -121,7 +121,7 @@ async function publishesAndCommands(dir: string): Promise<{ publish: Rate; comma
       (i) => log.publish([{ key: `account-${i}`, value }]),
       (i) => handle(`account-${i}`, { amount: 5 }),
     );
-    return { publish: publish!, command: command! };
+    return { publish: publish, command: command };
   } finally {
     await Promise.all([log.close(), s.close()]);
   }

@@ -72,7 +72,9 @@ export async function klevgo(): Promise<Klevgo> {
   } catch (err) {
     fs.rmSync(partial, { force: true });
     const output = (err as { stderr?: string }).stderr?.trim() || String(err);
-    throw new Error(`go build ./klevgo in ${interopDir} failed:\n${output}\nFix it, or leave Go out with --only klevdb,raw,sqlite,lmdb`);
+    throw new Error(`go build ./klevgo in ${interopDir} failed:\n${output}\nFix it, or leave Go out with --only klevdb,raw,sqlite,lmdb`, {
+      cause: err,
+    });
   }
   fs.renameSync(partial, binary);
   pruneStale(binary);

@@ -283,7 +283,7 @@ if (process.argv[1] === thisFile) {
   if (process.argv[2] === 'child') {
     // Run by hand (no IPC), e.g. under --cpu-prof, a child prints its reply.
     const reply = await child(JSON.parse(process.argv[3]!) as Task);
-    if (process.send) process.send(reply as object, () => process.exit(0));
+    if (process.send) process.send(reply, () => process.exit(0));
     else console.log(JSON.stringify(reply));
   } else {
     await main();

@@ -176,5 +176,5 @@ function report(rounds: Measure[]): void {
 }
 
 const [flag, kind, sourceDir, stateDir] = process.argv.slice(2);
-if (flag === '--child') await child(kind as Kind, sourceDir!, stateDir!);
+if (flag === '--child') await child(kind as Kind, sourceDir, stateDir);
 else await main();

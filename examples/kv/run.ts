@@ -77,7 +77,7 @@ export async function run(options: KvOptions): Promise<KvResult> {
     const config = await store.list('config:');
     print(`get user:01       -> ${JSON.stringify(user1)}`);
     print(`get config:beta   -> ${(await store.get('config:beta')) === undefined ? 'not found (deleted)' : 'still there?!'}`);
-    print(`list config:      -> ${config.map(([k, v]) => `${k}=${String(v)}`).join(', ')}`);
+    print(`list config:      -> ${config.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')}`);
     print(`live keys         -> ${store.size} (${(await store.list('user:')).length} user:, ${config.length} config:)`);
 
     const diskState = async (): Promise<DiskState> => {

@@ -17,7 +17,7 @@ export interface Consumption {
   /** The offsets handled, in order. */
   offsets: number[];
   /** The offset of the last message handled (from - 1 before the first). */
-  position(): number;
+  position: () => number;
   /** Settles once the message at lastOffset is handled, or at stop(). */
   done: Promise<void>;
   /** Unsubscribes: no message is handled after it returns. */

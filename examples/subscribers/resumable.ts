@@ -14,7 +14,7 @@ export interface ResumableRun {
   /** The offset the restarted consumer loaded from the store. */
   resumedAt: number;
   /** Where it was while the other consumers were still at it. */
-  position(): number;
+  position: () => number;
   done: Promise<void>;
 }
 

@@ -73,7 +73,7 @@ export function parseDuration(text: string, what: string): number {
     let ms = 0;
     for (const p of parts) {
       const [, n, unit] = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(p)!;
-      ms += Number(n) * DURATION_UNITS[unit!]!;
+      ms += Number(n) * DURATION_UNITS[unit]!;
     }
     return Math.round(ms);
   }

@@ -73,6 +73,9 @@ export function formatOffsets(offsets: Iterable<number>, max = 10): string {
 
 export type Align = 'left' | 'right';
 
+// Each code point is matched alone on purpose (a joiner or variation selector
+// takes no column), so the combining marks in the class are intended.
+// eslint-disable-next-line no-misleading-character-class
 const ZERO_WIDTH = /[\p{Mn}\p{Me}\p{Emoji_Modifier}\u200d\ufe0f]/u;
 const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|\p{Extended_Pictographic}/u;
 

@@ -129,7 +129,7 @@ export class MemoryLog implements BlockingLog {
 
   async delete(offsets: Iterable<number>): Promise<DeleteResult> {
     this.ensureOpen();
-    if (offsets === null || typeof (offsets as Iterable<number>)?.[Symbol.iterator] !== 'function') {
+    if (offsets === null || typeof offsets?.[Symbol.iterator] !== 'function') {
       throw invalidArgument(`offsets must be an iterable of offsets (a Set or an array), got ${describeValue(offsets)}`);
     }
     const gone = new Set<number>();

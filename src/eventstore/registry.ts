@@ -23,12 +23,13 @@ export class EventRegistry {
   constructor(types?: readonly AnyEventType[]) {
     this.open = types === undefined;
     if (types !== undefined && !Array.isArray(types)) throw invalidArgument('events must be an array of event types (defineEvent)');
-    for (const t of types ?? []) {
-      if (typeof t !== 'function' || typeof t.type !== 'string') {
-        throw invalidArgument('events must be event types made by defineEvent');
-      }
-      if (this.types.has(t.type)) throw invalidArgument(`event type "${t.type}" is declared twice`);
-      this.types.set(t.type, t);
+    // Checked as unknown: JavaScript callers can pass anything.
+    const list: readonly unknown[] = types ?? [];
+    for (const t of list) {
+      const type: unknown = typeof t === 'function' ? (t as { type?: unknown }).type : undefined;
+      if (typeof type !== 'string') throw invalidArgument('events must be event types made by defineEvent');
+      if (this.types.has(type)) throw invalidArgument(`event type "${type}" is declared twice`);
+      this.types.set(type, t as AnyEventType);
     }
   }
 
@@ -72,7 +73,7 @@ export class EventRegistry {
       const upcaster = eventType.upcasters[v];
       if (!upcaster) fail('schemaVersion', `no upcaster from version ${v} (the schema is at version ${eventType.version})`);
       try {
-        data = upcaster!(data);
+        data = upcaster(data);
       } catch (err) {
         fail('data', `the upcaster from version ${v} failed: ${(err as Error).message ?? String(err)}`);
       }

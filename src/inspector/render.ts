@@ -31,6 +31,8 @@ export interface ShownMessage {
 }
 
 /** Characters that do not show or that reorder text around them; tab, newline and carriage return are fine. */
+// Control characters are what this class is for: they are shown escaped.
+// eslint-disable-next-line no-control-regex
 const HIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}]/u;
 const HIDDEN_ALL = new RegExp(HIDDEN.source, 'gu');
 /** Values above this are not parsed as JSON (they show as text). */

@@ -115,7 +115,7 @@ export async function mirror(src: Log, dst: Log, options: MirrorOptions = {}): P
   // Where the source's last read ended: offsets below it that it did not
   // return were deleted. (Its nextOffset() asked afterwards may already count
   // messages published since, which are copied by the next run, not skipped.)
-  let end = cur;
+  let end: number;
   for (;;) {
     aborted();
     const { nextOffset, messages } = await src.consume(offset, batch);

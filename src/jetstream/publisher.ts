@@ -190,8 +190,8 @@ export class Publisher {
    */
   async publish(items: OutMessage[], fence?: number): Promise<number[]> {
     const n = items.length;
-    const seqs: number[] = new Array(n);
-    const acks: Array<Promise<Ack>> = new Array(n);
+    const seqs = new Array<number>(n);
+    const acks = new Array<Promise<Ack>>(n);
     let rebaseAt = -1;
     const expectFor = (j: number): Record<string, string> => {
       if (j === 0 && fence !== undefined) return { 'Nats-Expected-Last-Sequence': String(fence) };

@@ -146,8 +146,8 @@ export class ReaderPool {
       if (i >= 0) {
         const [r] = list.splice(i, 1);
         this.#size--;
-        this.#busy.add(r!);
-        return r!;
+        this.#busy.add(r);
+        return r;
       }
     }
     const r = await Reader.create(this.api, this.stream, filter, startSeq);

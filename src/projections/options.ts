@@ -73,6 +73,8 @@ export interface ResolvedOptions {
   sync: boolean;
 }
 
+// Objects are named above, so String(v) only meets primitives and functions.
+// eslint-disable-next-line @typescript-eslint/no-base-to-string
 const describe = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : v === null ? 'null' : typeof v === 'object' ? 'an object' : String(v));
 
 function object(name: string, v: unknown): Record<string, unknown> {
@@ -121,7 +123,7 @@ export function resolveOptions(options: unknown, name = 'options'): ResolvedOpti
     compaction,
     onError: oneOf(`${name}.onError`, o.onError, ['stop', 'skip'], 'stop'),
     whileRestoring: oneOf(`${name}.whileRestoring`, o.whileRestoring, ['wait', 'fail'], 'fail'),
-    sync: (o.sync as boolean | undefined) ?? true,
+    sync: o.sync ?? true,
   };
 }
 
@@ -135,7 +137,7 @@ export function resolveQueryOptions(
   return {
     whileRestoring: oneOf(`${name}.whileRestoring`, o.whileRestoring, ['wait', 'fail'], fallback),
     timeoutMs: optionalInteger(`${name}.timeoutMs`, o.timeoutMs, 0),
-    signal: o.signal as AbortSignal | undefined,
+    signal: o.signal,
     upTo: optionalInteger(`${name}.upTo`, o.upTo, 0),
   };
 }

@@ -142,7 +142,7 @@ export class Projection<S, E = unknown> {
     if (!Array.isArray(keys)) throw invalidArgument('getMany: keys must be an array of non-empty strings');
     keys.forEach((key, i) => checkKey(`getMany: keys[${i}]`, key));
     const gen = await this.readiness.answering(resolveQueryOptions(options, this.options.whileRestoring, 'getMany: options'));
-    const states = await Promise.all(keys.map((key) => gen.get(key)));
+    const states = await Promise.all(keys.map((key: string) => gen.get(key)));
     return new Map(keys.map((key, i) => [key, states[i]]));
   }
 

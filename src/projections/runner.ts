@@ -84,7 +84,7 @@ export class ProjectionRunner {
   ): Projection<S, E> {
     const instance: ProjectionDefinition<S, E> =
       typeof definition === 'function' || typeof definition === 'symbol' || typeof definition === 'string'
-        ? this.container.resolve(definition as InjectionToken<ProjectionDefinition<S, E>>)
+        ? this.container.resolve(definition)
         : (definition as ProjectionDefinition<S, E>);
     const def = resolveDefinition(instance, 'add: definition');
     if (typeof options !== 'object' || options === null) throw invalidArgument(`add: options must be an object, got ${String(options)}`);
@@ -101,6 +101,7 @@ export class ProjectionRunner {
     return projection as Projection<S, E>;
   }
 
+  // Every projection, whatever its state and event types.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   get all(): Projection<any, any>[] {
     return [...this.projections.values()];

@@ -39,7 +39,7 @@ export async function openSlot<S, E>(
     throw err;
   }
   try {
-    const gen = await Generation.open(logs, def as ResolvedDefinition<S, unknown>, options.cache);
+    const gen = await Generation.open(logs, def, options.cache);
     if (typeof gen === 'string') {
       await store.release(logs);
       return gen;

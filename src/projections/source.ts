@@ -141,6 +141,7 @@ function isLog(v: unknown): v is Log {
   return typeof log === 'object' && log !== null && typeof log.consume === 'function' && typeof log.nextOffset === 'function';
 }
 
+// A store of any event type: EventStore<E> takes E in and out, so no one type fits all.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function isEventStore(v: unknown): v is EventStore<any> {
   const store = v as Partial<EventStore> | null;

@@ -286,7 +286,7 @@ export function zodCodec<S extends ZodType>(schema: S): Codec<z.infer<S>> {
       if (!result.success) {
         throw new LogError('ERR_RANGE', `zodCodec.decode: stored value does not match the schema ${describeIssues(result.error)}`);
       }
-      return { value: result.data as z.infer<S>, empty: false };
+      return { value: result.data, empty: false };
     },
   };
 }

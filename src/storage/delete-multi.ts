@@ -193,7 +193,7 @@ export function family<T extends [unknown]>(findName: string, opName: string, fi
     },
     multi: multiRunner(`${opName}Multi`, find, keepMessages),
     multiOffsets: multiRunner(`${opName}MultiOffsets`, find, keepOffsets),
-  } as Family<T>;
+  };
 }
 
 const asOffsetSet: Finder<[offsets: Iterable<number>]> = async (ctx, _log, offsets) => {

@@ -14,7 +14,7 @@ export function nowMicros(): number {
 export function prepareMessages(messages: unknown): PreparedMessage[] {
   if (!Array.isArray(messages)) throw invalidArgument(`messages must be an array of messages, got ${describeValue(messages)}`);
   let now = -1;
-  const out: PreparedMessage[] = new Array(messages.length);
+  const out = new Array<PreparedMessage>(messages.length);
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i] as PublishMessage;
     // Argument names are built only on the error path: this loop runs once per message published.

@@ -53,6 +53,8 @@ const invalid = (name: string, why: string): LogError =>
 function positiveInteger(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    // Echoes the bad value as given (options here are numbers or mistyped primitives).
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
     throw invalid(name, `must be a positive integer, got ${String(value)}`);
   }
   return value;

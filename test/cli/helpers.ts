@@ -123,7 +123,7 @@ export async function nodeScript(code: string): Promise<{ child: ChildProcess; l
   const lines: string[] = [];
   let buffered = '';
   const waiters: (() => void)[] = [];
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
     buffered += d;
     const parts = buffered.split('\n');
     buffered = parts.pop()!;

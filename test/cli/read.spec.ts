@@ -60,7 +60,7 @@ describe('klevdb CLI: stat, consume, get', function () {
     const lines = uni.trimEnd().split('\n');
     expect(lines[0]).to.match(/^OFFSET\s+TIME\s+KEY\s+VALUE$/);
     expect(lines).to.have.length(9);
-    expect(lines[1]).to.match(/^\s+0  2023-01-01T00:00:00\.000000Z  ключ\s+значение 💾$/);
+    expect(lines[1]).to.match(/^\s+0 {2}2023-01-01T00:00:00\.000000Z {2}ключ\s+значение 💾$/);
     // A value with a newline inside is not printable: hex of "line1\nline2".
     expect(uni).to.include(`hex:${Buffer.from('line1\nline2').toString('hex')}`);
     const tomb = await ok(['consume', ws.sample('tombstones-and-empty')]);
@@ -91,8 +91,8 @@ describe('klevdb CLI: stat, consume, get', function () {
     const dir = ws.fresh('binary');
     await ok(['publish', dir, 'AP8=', 'gA==', '--base64']);
     const [m] = jsonLines<{ key: unknown; value: unknown }>(await ok(['consume', dir, '--json']));
-    expect(m!.key).to.deep.equal({ base64: 'AP8=' });
-    expect(m!.value).to.deep.equal({ base64: 'gA==' });
+    expect(m.key).to.deep.equal({ base64: 'AP8=' });
+    expect(m.value).to.deep.equal({ base64: 'gA==' });
     expect(await ok(['consume', dir])).to.match(/hex:00ff\s+hex:80$/m);
   });
 

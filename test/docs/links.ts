@@ -28,8 +28,8 @@ export function brokenLinks(root: string, file: string): string[] {
   const text = fs.readFileSync(path.join(root, file), 'utf8').replace(/```[\s\S]*?```/g, '');
   const problems: string[] = [];
   for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
-    if (/^[a-z]+:/i.test(target!)) continue; // https:, mailto:
-    const [file2, anchor] = target!.split('#') as [string, string | undefined];
+    if (/^[a-z]+:/i.test(target)) continue; // https:, mailto:
+    const [file2, anchor] = target.split('#') as [string, string | undefined];
     const resolved = file2 === '' ? file : path.join(path.dirname(file), file2);
     if (!path.resolve(root, resolved).startsWith(root + path.sep)) {
       problems.push(`${file}: ${target} points outside the repository`);

@@ -22,9 +22,9 @@ export function appendContract(factory: StoreFactory): void {
       expect(result.alreadyApplied).to.equal(false);
       expect(result.events.map((e) => e.meta.streamVersion)).to.deep.equal([1, 2]);
       const [first, second] = result.events;
-      expect(second!.meta.position).to.equal(first!.meta.position + 1);
-      expect(first!.meta).to.include({ streamId: 'account-1', commandId: 'c1', correlationId: 'corr', causationId: 'cause' });
-      expect(first!.meta.eventId).to.not.equal(second!.meta.eventId);
+      expect(second.meta.position).to.equal(first.meta.position + 1);
+      expect(first.meta).to.include({ streamId: 'account-1', commandId: 'c1', correlationId: 'corr', causationId: 'cause' });
+      expect(first.meta.eventId).to.not.equal(second.meta.eventId);
       const read = await f.store.readStream('account-1');
       expect(read.version).to.equal(2);
       expect(read.events).to.deep.equal(result.events);

@@ -37,7 +37,7 @@ async function killChild(dir: string, mode: 'pause' | 'loop', when: (alive: () =
   try {
     await when(() => running);
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n${stderr}`);
+    throw new Error(`${(err as Error).message}\n${stderr}`, { cause: err });
   } finally {
     child.kill('SIGKILL');
     await exited;

@@ -36,5 +36,5 @@ describe('envelope encoding', () => {
 /** The data of the stream's first event, straight from the log. */
 async function storedData(log: BlockingLog, streamId: string): Promise<unknown> {
   const [message] = (await log.consumeByKey(streamId, -2, 1)).messages;
-  return parseEnvelope(message!).data;
+  return parseEnvelope(message).data;
 }

@@ -141,8 +141,8 @@ export function snapshotsSuite(factory: StoreFactory): void {
       const here: ProcessStores = { store: f.store, snapshots: await f.snapshots() };
       const there = await f.another({ cachedStreams: 0 });
       const [first, second] = [here, there].map((p) => commandHandler(account, p.store, { retries: 100, snapshots: { store: p.snapshots, every: 3 } }));
-      await first!('acc', { type: 'Open', owner: 'ann' });
-      await Promise.all(deposits(30).map((command, i) => (i % 2 ? second! : first!)('acc', command)));
+      await first('acc', { type: 'Open', owner: 'ann' });
+      await Promise.all(deposits(30).map((command, i) => (i % 2 ? second : first)('acc', command)));
       const full = await aggregateStream(here.store, 'acc', account);
       expect(full.version).to.equal(31);
       for (const p of [here, there, await f.another({ cachedStreams: 0 })]) {

@@ -3,7 +3,7 @@
 // be what a store without any cache reads from the same log.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { LogEventStore, type AppendOptions } from '../../src/eventstore/index.js';
+import { LogEventStore } from '../../src/eventstore/index.js';
 import { accountEvents, Deposited, type AccountEvent } from './fixtures/account.js';
 import type { CacheOptions, StoreFactory } from './fixtures/stores.js';
 
@@ -55,7 +55,7 @@ export function streamCacheSuite(factory: StoreFactory): void {
               } else if (o.kind === 'append') {
                 const version = await uncached().streamVersion(o.stream);
                 const expectedVersion = o.expected === 'any' ? 'any' : o.expected === 'right' ? version : version + 1;
-                await s.appendToStream(o.stream, events(o.count), { expectedVersion } as AppendOptions).catch(() => undefined);
+                await s.appendToStream(o.stream, events(o.count), { expectedVersion }).catch(() => undefined);
               } else if (o.kind === 'concurrent') {
                 const version = await s.streamVersion(o.stream);
                 const tries = [1, 2].map(() => s.appendToStream(o.stream, events(o.count), { expectedVersion: version }));

@@ -114,9 +114,9 @@ describe('examples/http', () => {
       await feed.connected;
       const deposit = await post('/accounts/dave/deposits', { amount: 12_34 });
       const [event] = await feed.take(1);
-      expect(event!.id).to.equal(String(deposit.body.position));
-      expect(event!.event).to.equal('Deposited');
-      expect(JSON.parse(event!.data)).to.deep.include({ type: 'Deposited', data: { amount: 12_34 }, streamId: 'account-dave', version: 2 });
+      expect(event.id).to.equal(String(deposit.body.position));
+      expect(event.event).to.equal('Deposited');
+      expect(JSON.parse(event.data)).to.deep.include({ type: 'Deposited', data: { amount: 12_34 }, streamId: 'account-dave', version: 2 });
     } finally {
       feed.close();
     }

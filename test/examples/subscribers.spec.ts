@@ -23,12 +23,12 @@ describe('examples/subscribers', () => {
     expect(result).to.include({ first: 0, last: 299 });
     expectAllSeen(result);
     const [fast, slow, byKey, resumed] = result.consumers;
-    expect(fast!.offsets).to.deep.equal(range(0, 299));
-    expect(slow!.offsets).to.deep.equal(range(0, 299));
+    expect(fast.offsets).to.deep.equal(range(0, 299));
+    expect(slow.offsets).to.deep.equal(range(0, 299));
     // sensor-b publishes readings 1, 4, 7, ...
-    expect(byKey!.key).to.equal('sensor-b');
-    expect(byKey!.offsets).to.deep.equal(range(0, 99).map((i) => 3 * i + 1));
-    expect(resumed!.offsets).to.deep.equal(range(0, 299));
+    expect(byKey.key).to.equal('sensor-b');
+    expect(byKey.offsets).to.deep.equal(range(0, 99).map((i) => 3 * i + 1));
+    expect(resumed.offsets).to.deep.equal(range(0, 299));
     expect(result.resumable).to.deep.equal({ startedAt: 0, crashedAfter: 120, resumedAt: 120 });
     expect(out.text()).to.include('restarted from its stored offset 120');
     expect(out.lines.filter((l) => /^ {2}(fast|slow|by-key|resumable) .* yes +0 +0$/.test(l))).to.have.length(4);

@@ -14,7 +14,7 @@ const send = (msg: object): Promise<void> =>
 
 async function main(): Promise<void> {
   const [dir, optsJson, rewrite] = process.argv.slice(2);
-  const log = await open(dir!, JSON.parse(optsJson!) as Options);
+  const log = await open(dir, JSON.parse(optsJson) as Options);
   await send({ type: 'opened', pid: process.pid });
   process.on('SIGTERM', () => void log.close().then(() => process.exit(0)));
   for (let next = 0, round = 0; ; round++) {

@@ -51,7 +51,7 @@ interface Damage {
 function damages(c: CorruptCase, files: Map<string, Buffer>): Damage[] {
   const out: Damage[] = [];
   const total = 6;
-  for (const { kind, name } of targetFiles(c)) {
+  for (const { kind, name } of targetFiles()) {
     const data = files.get(name) as Buffer;
     const file = (dir: string): string => path.join(dir, name);
     const recordOf = (at: number): number => {

@@ -383,7 +383,7 @@ export function classify(c: CorruptCase, damage: string, violations: Violation[]
 }
 
 /** The files a case damages: the target segment's log and index. */
-export function targetFiles(c: CorruptCase): { kind: 'log' | 'index'; name: string }[] {
+export function targetFiles(): { kind: 'log' | 'index'; name: string }[] {
   return [
     { kind: 'log', name: segmentFile(0, 'log') },
     { kind: 'index', name: segmentFile(0, 'index') },

@@ -121,10 +121,8 @@ async function lookups(log: Log, rand: () => number): Promise<void> {
 /** Reads until the whole log is the writer's final one (or 20 s pass). */
 async function settle(log: Log, want: FollowStop): Promise<void> {
   const deadline = Date.now() + 20_000;
-  let offsets: number[] = [];
-  let next = -1;
   for (;;) {
-    offsets = [];
+    const offsets: number[] = [];
     let offset = OffsetOldest;
     for (let n = 0; n < 100_000; n++) {
       const r = await call(`consume(${offset}, 500) while settling`, () => log.consume(offset, 500), []);
@@ -136,7 +134,7 @@ async function settle(log: Log, want: FollowStop): Promise<void> {
       if (r.nextOffset === offset) break;
       offset = r.nextOffset;
     }
-    next = (await call('nextOffset() while settling', () => log.nextOffset(), [])) ?? -1;
+    const next = (await call('nextOffset() while settling', () => log.nextOffset(), [])) ?? -1;
     const matched = next === want.next && offsets.join() === want.offsets.join();
     if (matched || Date.now() > deadline) {
       await report({ t: 'final', matched, offsets, next, checked, calls });

@@ -102,7 +102,7 @@ export function startChild<R>(script: string, args: string[], silenceMs: number,
 
 /** Runs `jobs` with at most `parallel` at a time, in order of start. */
 export async function inParallel<T>(jobs: (() => Promise<T>)[], parallel: number): Promise<T[]> {
-  const results: T[] = new Array(jobs.length);
+  const results = new Array<T>(jobs.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < jobs.length) {

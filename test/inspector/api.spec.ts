@@ -26,6 +26,7 @@ import {
   writeProjectionState,
 } from './helpers.js';
 
+// Response bodies: each test knows the shape it asked for.
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('inspector API', function () {

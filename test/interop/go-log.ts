@@ -47,7 +47,7 @@ function codecFlags(c: GoCodecs = {}): string[] {
 
 /** Opens `dir` in Go with `opts`, publishes each batch with one Publish, closes; the next offset. */
 export async function goWrite(dir: string, opts: Options, batches: (PublishMessage[] | GoMessage[])[], codecs?: GoCodecs): Promise<number> {
-  const go = batches.map((b) => b.map((m) => ('timeMicros' in m ? toGo(m as PublishMessage) : (m as GoMessage))));
+  const go = batches.map((b) => b.map((m) => ('timeMicros' in m ? toGo(m) : (m as GoMessage))));
   const lines = await runGo(['write', '-dir', dir, ...goFlags(opts), ...codecFlags(codecs)], batchesInput(go));
   return lines[0]!['nextOffset'] as number;
 }

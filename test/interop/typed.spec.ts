@@ -103,7 +103,7 @@ function goMessages(c: CodecCase): GoMessage[] {
 async function nodeWriteTyped(dir: string, c: CodecCase): Promise<void> {
   const log = await openTyped(dir, { createDirs: true, ...OPTS }, c.key, c.value);
   for (const [i, t] of c.messages.entries()) {
-    await log.publish([{ ...(t as object), timeMicros: T + i } as never]);
+    await log.publish([{ ...(t as object), timeMicros: T + i }]);
   }
   await log.close();
 }

@@ -68,8 +68,8 @@ export class NatsServer {
     const keep = (d: Buffer): void => {
       this.output = (this.output + d.toString()).slice(-20_000);
     };
-    proc.stdout!.on('data', keep);
-    proc.stderr!.on('data', keep);
+    proc.stdout.on('data', keep);
+    proc.stderr.on('data', keep);
     const deadline = Date.now() + 10_000;
     while (!/Server is ready/.test(this.output)) {
       if (proc.exitCode !== null) throw new Error(`nats-server ${spec.name} exited with ${proc.exitCode}:\n${this.output}`);

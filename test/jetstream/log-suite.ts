@@ -393,12 +393,12 @@ export function logSuite(backend: Backend): void {
       ]);
       const after = (Date.now() + 1) * 1000;
       const [both, time, micros, now] = await consumeAll(log);
-      expect(both!.timeMicros).to.equal(7_000_123);
-      expect(both!.time.getTime()).to.equal(7_000);
-      expect(time!.timeMicros).to.equal(Date.UTC(2024, 1, 29, 12, 0, 0, 456) * 1000);
-      expect(micros!.timeMicros).to.equal(42);
-      expect(micros!.time.getTime()).to.equal(0);
-      expect(now!.timeMicros).to.be.at.least(before).and.at.most(after);
+      expect(both.timeMicros).to.equal(7_000_123);
+      expect(both.time.getTime()).to.equal(7_000);
+      expect(time.timeMicros).to.equal(Date.UTC(2024, 1, 29, 12, 0, 0, 456) * 1000);
+      expect(micros.timeMicros).to.equal(42);
+      expect(micros.time.getTime()).to.equal(0);
+      expect(now.timeMicros).to.be.at.least(before).and.at.most(after);
     });
 
     it('empty and null keys and values read back as null; tombstones keep their key', async function () {

@@ -328,12 +328,12 @@ describe('bad input beyond the log methods', function () {
 
   describe('codecs', function () {
     const codecs: [string, Codec<unknown>][] = [
-      ['stringCodec', stringCodec as Codec<unknown>],
-      ['stringOptCodec', stringOptCodec as Codec<unknown>],
-      ['varintCodec', varintCodec as Codec<unknown>],
-      ['varintBigCodec', varintBigCodec as Codec<unknown>],
+      ['stringCodec', stringCodec],
+      ['stringOptCodec', stringOptCodec],
+      ['varintCodec', varintCodec],
+      ['varintBigCodec', varintBigCodec],
       ['jsonCodec', jsonCodec<unknown>()],
-      ['zodCodec', zodCodec(z.object({ a: z.number() })) as Codec<unknown>],
+      ['zodCodec', zodCodec(z.object({ a: z.number() }))],
     ];
     for (const [name, codec] of codecs) {
       it(`${name}: decode of what is not a Buffer or null, and encode with an empty flag that is not a boolean, are ERR_INVALID_ARGUMENT naming the argument`, async function () {

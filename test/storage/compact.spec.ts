@@ -17,7 +17,6 @@ import {
 } from '../../src/storage/compact.js';
 import { OffsetOldest } from '../../src/index.js';
 import type { Log, Message, Progress, PublishMessage } from '../../src/index.js';
-import { open } from '../helpers/api.js';
 import { expectLogError } from '../helpers/errors.js';
 import { consumeAll, expectedView, expectedViews, gen, GEN_BASE_MICROS, view } from '../helpers/messages.js';
 import type { MessageView } from '../helpers/messages.js';

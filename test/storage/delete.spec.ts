@@ -7,13 +7,12 @@ import { expect } from 'chai';
 import path from 'node:path';
 import { OffsetNewest, OffsetOldest, V1, V2 } from '../../src/index.js';
 import type { Log, Message, Options, PublishMessage, Version } from '../../src/index.js';
-import { check, open } from '../helpers/api.js';
+import { check } from '../helpers/api.js';
 import { expectLogError } from '../helpers/errors.js';
 import { fileSize, fingerprintDir, segmentFile, useTempDirs } from '../helpers/fs.js';
 import {
   consumeAll,
   expectedView,
-  expectedViews,
   gen,
   GEN_BASE_MICROS,
   GEN_V1_SIZE,

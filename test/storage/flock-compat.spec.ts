@@ -39,7 +39,7 @@ describe('the directory lock is flock(2), as Go klevdb takes it', function () {
     await new Promise<void>((resolve, reject) => {
       holder.once('error', reject);
       holder.once('exit', (code) => reject(new Error(`flock exited with ${code}`)));
-      holder.stdout!.once('data', () => resolve());
+      holder.stdout.once('data', () => resolve());
     });
     return holder;
   }

@@ -174,7 +174,7 @@ describe('model-based properties', function () {
                 if (c.t === 'getByKey') expect(m.key?.toString()).to.equal(`k${c.k}`);
               }
             } else if (c.t === 'nextOffset') {
-              expect(r as number).to.be.within(0, published);
+              expect(r).to.be.within(0, published);
             }
           });
           expect(await log.nextOffset()).to.equal(published);

@@ -60,7 +60,7 @@ export async function until(cond: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-type Overrides = Partial<Record<keyof BlockingLog, (...args: any[]) => any>>;
+type Overrides = Partial<Record<keyof BlockingLog, (...args: never[]) => unknown>>;
 
 /** The log with some methods replaced; the rest go to the real one. */
 export function override<L extends object>(log: L, overrides: Overrides): L {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 
 /** An error class, a pattern its message must match, or a predicate. */
+// Any error class, whatever its constructor takes.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ExpectedError = (abstract new (...args: any[]) => Error) | RegExp | ((error: unknown) => boolean);
 

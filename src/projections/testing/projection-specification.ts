@@ -50,7 +50,7 @@ export const ProjectionSpecification = {
   for<S, E extends Event>(definition: DefinitionFor<S, E>, options: ProjectionSpecificationOptions = {}) {
     return (given: GivenEvents<E> = []): ProjectionThen<S> => {
       /** Runs the projection over the given events until it has caught up (or failed), then hands it to `check`. */
-      const run = async (check: (outcome: { error?: unknown; states?: Map<string, S> }) => void | Promise<void>): Promise<void> => {
+      const run = async (check: (outcome: { error?: Error; states?: Map<string, S> }) => void | Promise<void>): Promise<void> => {
         const store = inMemoryEventStore({ events: options.events }) as unknown as EventStore<E>;
         const runner = new ProjectionRunner();
         try {

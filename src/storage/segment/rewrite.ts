@@ -168,8 +168,8 @@ export function settleInterruptedRewrites(dir: string): void {
   if (text !== null) {
     const [oldOffset, newOffset] = text.trim().split(' ').map(Number);
     if (Number.isSafeInteger(oldOffset) && Number.isSafeInteger(newOffset)) {
-      const old = segmentFiles(dir, oldOffset!);
-      const next = segmentFiles(dir, newOffset!);
+      const old = segmentFiles(dir, oldOffset);
+      const next = segmentFiles(dir, newOffset);
       if (fs.existsSync(next.logPath)) removeSegment(old);
       else removeIfExists(next.indexPath);
     }
@@ -190,7 +190,7 @@ export function settleInterruptedRewrites(dir: string): void {
 export function supersededByInterruptedRewrite(dir: string): number | null {
   try {
     const [oldOffset, newOffset] = fs.readFileSync(path.join(dir, COMMIT_MARKER), 'utf8').trim().split(' ').map(Number);
-    return fs.existsSync(segmentFiles(dir, newOffset!).logPath) ? oldOffset! : null;
+    return fs.existsSync(segmentFiles(dir, newOffset).logPath) ? oldOffset : null;
   } catch {
     return null;
   }

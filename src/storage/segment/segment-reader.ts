@@ -179,7 +179,7 @@ export class SegmentReader {
       throw corrupted(`log corrupted: index of ${this.files.logPath} places offset ${index.offsetAt(from)} at byte ${start}, past the end of the data (${end}); open with recover: true`);
     }
     const buf = readAt(fd, start, end - start);
-    const out: Message[] = new Array(to - from);
+    const out = new Array<Message>(to - from);
     let at = 0;
     const place = { file: this.files.logPath, base: start };
     for (let i = from; i < to; i++) {

@@ -95,7 +95,7 @@ export class SegmentWriter {
     for (const m of messages) total += recordSize(this.version, m.key?.length ?? 0, m.value?.length ?? 0);
     const logBuf = Buffer.allocUnsafe(total);
     const indexBuf = Buffer.allocUnsafe(messages.length * itemSize);
-    const items: IndexItem[] = new Array(messages.length);
+    const items = new Array<IndexItem>(messages.length);
     let offset = this.index.nextOffset;
     let prevTime = this.index.lastTimestamp;
     let at = 0;
