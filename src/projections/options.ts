@@ -73,9 +73,14 @@ export interface ResolvedOptions {
   sync: boolean;
 }
 
-// Objects are named above, so String(v) only meets primitives and functions.
-// eslint-disable-next-line @typescript-eslint/no-base-to-string
-const describe = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : v === null ? 'null' : typeof v === 'object' ? 'an object' : String(v));
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'an object';
+  // Objects are named above, so String(v) only meets primitives and functions.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
+  return String(v);
+}
 
 function object(name: string, v: unknown): Record<string, unknown> {
   if (v === undefined) return {};
