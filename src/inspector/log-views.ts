@@ -11,52 +11,13 @@ import { fileSizeOrNull, fileVersion, formatTimeMicros, listSegments } from '../
 import type { OpenLog } from './catalog.js';
 import { notFound } from './http.js';
 import { showBytes, showMessage } from './render.js';
-import type { Shown, ShownMessage } from './render.js';
+import type { KeyResult, Overview, Page, SegmentView, ShownMessage, TimeResult, Timeline } from './browser/api-types.js';
 
 const BATCH = 1000;
 /** Most messages a key or time search reads without an index before it answers (with a place to continue). */
 export const SCAN_BUDGET = 200_000;
 
 // ---------------------------------------------------------------- overview
-
-export interface SegmentView {
-  offset: number;
-  file: string;
-  /** The last offset this segment can hold (the next segment's first - 1); undefined for the head. */
-  lastOffset?: number;
-  head: boolean;
-  logVersion: 'V1' | 'V2' | null;
-  logSize: number;
-  indexVersion: 'V1' | 'V2' | null;
-  indexSize: number | null;
-  /** The index options a V2 index header records; null for V1 (which does not record them) or no index. */
-  indexFlags: { keys: boolean; times: boolean } | null;
-}
-
-export interface Timeline {
-  /** Start of the first bucket and width of each, in microseconds since the epoch. */
-  fromMicros: number;
-  bucketMicros: number;
-  counts: number[];
-  /** Counted from a sample of the messages (large logs), scaled to the total. */
-  sampled: boolean;
-  firstTime: string | null;
-  lastTime: string | null;
-}
-
-export interface Overview {
-  dir: string;
-  messages: number;
-  size: number;
-  segments: number;
-  firstOffset: number | null;
-  nextOffset: number;
-  keyIndex: boolean;
-  timeIndex: boolean;
-  indexFrom: string;
-  segmentFiles: SegmentView[];
-  timeline: Timeline;
-}
 
 function segmentViews(dir: string): SegmentView[] {
   const segs = listSegments(dir);
@@ -184,19 +145,6 @@ export class OverviewCache {
 
 // ---------------------------------------------------------------- pages
 
-export interface Page {
-  /** Where the page starts (the asked offset, made concrete). */
-  from: number;
-  messages: ShownMessage[];
-  /** Where the next page starts. */
-  nextOffset: number;
-  /** Where the previous page starts, or null on the first page. */
-  prevOffset: number | null;
-  firstOffset: number | null;
-  /** The log's next offset (one past the newest message). */
-  endOffset: number;
-}
-
 /** Up to `limit` messages from `from` on, reading across segments. */
 async function readFrom(log: Log, from: number, end: number, limit: number): Promise<{ messages: Message[]; nextOffset: number }> {
   const messages: Message[] = [];
@@ -243,19 +191,6 @@ export async function message(log: Log, offset: number): Promise<ShownMessage> {
 
 // ---------------------------------------------------------------- searches
 
-export interface KeyResult {
-  key: Shown;
-  /** Found through the key index (else by reading the log). */
-  indexed: boolean;
-  /** The newest message with the key (only known with a key index, or once a scan has read the whole log). */
-  latest: ShownMessage | null;
-  messages: ShownMessage[];
-  /** Where to continue for more. */
-  nextOffset: number;
-  /** Nothing more to read. */
-  done: boolean;
-}
-
 /** Reads from `from` until `limit` messages pass `keep`, or to the end, or to the scan budget. */
 async function scan(log: Log, from: number, limit: number, keep: (m: Message) => boolean): Promise<{ found: Message[]; nextOffset: number; done: boolean }> {
   const end = await log.nextOffset();
@@ -300,17 +235,6 @@ export async function byKey({ log, index }: OpenLog, key: Buffer, from: number, 
   }
   const { found, nextOffset, done } = await scan(log, start === OffsetOldest ? ((await firstOffset(log)) ?? 0) : start, limit, (m) => (m.key ?? Buffer.alloc(0)).equals(key));
   return { key: showBytes(key, 512), indexed: false, latest: null, messages: found.map((m) => showMessage(log, m)), nextOffset, done };
-}
-
-export interface TimeResult {
-  time: string;
-  timeMicros: number;
-  indexed: boolean;
-  /** The first message at or after the time; null when none (yet) was found. */
-  found: ShownMessage | null;
-  /** Without a time index, a search that stopped at its budget continues here. */
-  nextOffset: number;
-  done: boolean;
 }
 
 /** The first message stored at or after `micros` (microseconds since the epoch), searching from `from`. */

@@ -19,61 +19,11 @@ import { CHECKPOINT_KEY, parseCheckpoint } from '../projections/records.js';
 import type { Checkpoint } from '../projections/records.js';
 import type { Catalog, ProjectionEntry } from './catalog.js';
 import { PREVIEW, parseJson, showBytes } from './render.js';
-import type { Shown } from './render.js';
+import type { Lag, ProjectionStates, ProjectionSummary, StateRow } from './browser/api-types.js';
 
 const BATCH = 1000;
 /** Most states read to search in them per request (the answer says where to go on). */
 const VALUE_SEARCH_BUDGET = 5000;
-
-export interface StateRow {
-  key: string;
-  state: Shown;
-  /** Source offset of the event that produced the state. */
-  sourceOffset: number | null;
-  /** Offset of the record in the state log. */
-  stateOffset: number;
-  time: string;
-}
-
-export interface Lag {
-  /** The source's next offset. */
-  sourceHead: number;
-  /** Events in the source the checkpoint has not reached. */
-  events: number;
-  /** Age of the oldest of them, in seconds (0 when caught up). */
-  seconds: number;
-}
-
-export interface ProjectionSummary {
-  name: string;
-  generation: number | null;
-  stateLog: string | null;
-  deadLetterLog: string | null;
-  checkpoint: Checkpoint | null;
-  /** Why the checkpoint record cannot be trusted, when it cannot. */
-  checkpointProblem?: string;
-  /** When the checkpoint was committed, and how long ago (seconds). */
-  committedAt: string | null;
-  committedAgo: number | null;
-  /** State records after the checkpoint: a commit under way, or one a crash tore. */
-  uncommitted: number;
-  /** Keys with a state. */
-  keys: number;
-  deadLetters: number;
-  /** null when the source is unknown (see `--source`). */
-  lag: Lag | null;
-  sourceLog: string | null;
-}
-
-export interface ProjectionStates extends ProjectionSummary {
-  query: string;
-  inValues: boolean;
-  /** Keys whose name matches (searching keys only), else null. */
-  matched: number | null;
-  states: StateRow[];
-  /** Continue after this key for more; null when there is no more. */
-  nextAfter: string | null;
-}
 
 /** Where every key's newest committed record is, kept up to date from one state log. */
 class StateIndex {

@@ -7,28 +7,7 @@
  */
 import type { Log, Message } from '../storage/index.js';
 import { asUtf8, formatTimeMicros } from '../log-tools/index.js';
-
-export type ShownKind = 'none' | 'json' | 'text' | 'hex';
-
-export interface Shown {
-  kind: ShownKind;
-  /** What to show: pretty JSON, the text, or hex digits. */
-  text: string;
-  /** Size of the stored bytes. */
-  bytes: number;
-  /** `text` is cut short (previews only). */
-  truncated?: boolean;
-}
-
-export interface ShownMessage {
-  offset: number;
-  time: string;
-  timeMicros: number;
-  key: Shown;
-  value: Shown;
-  /** Bytes the message takes in the log. */
-  size: number;
-}
+import type { Shown, ShownKind, ShownMessage } from './browser/api-types.js';
 
 /** Characters that do not show or that reorder text around them; tab, newline and carriage return are fine. */
 // Control characters are what this class is for: they are shown escaped.

@@ -22,7 +22,8 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OffsetNewest, OffsetOldest } from '../storage/index.js';
-import { ASSETS } from './assets/index.js';
+import { asset as staticAsset } from './assets/index.js';
+import type { Info } from './browser/api-types.js';
 import { Catalog } from './catalog.js';
 import type { CatalogOptions } from './catalog.js';
 import { HttpError, Query, badRequest, notFound, securityHeaders, sendError, sendJson } from './http.js';
@@ -70,14 +71,15 @@ class Routes {
     this.table = {
       '/api/info': async (_req, res) => {
         const [logs, projections] = await Promise.all([catalog.logs(), catalog.projections()]);
-        sendJson(res, 200, {
+        const info: Info = {
           version: VERSION,
           readonly: true,
           dir: catalog.dir,
           kind: catalog.kind,
           logs: logs.map(({ id, label, dir, role, projection }) => ({ id, label, dir, role, ...(projection !== undefined && { projection }) })),
           projections: projections.map((p) => p.name),
-        });
+        };
+        sendJson(res, 200, info);
       },
       '/api/overview': async (_req, res, q) => {
         const entry = await this.entry(q);
@@ -158,7 +160,7 @@ function handle(routes: Routes, hosts: () => Set<string> | undefined, req: Incom
       throw new HttpError(405, 'the inspector is read-only: only GET and HEAD');
     }
     const pathname = new URL(req.url ?? '/', 'http://inspector.invalid').pathname;
-    const asset = ASSETS[pathname === '/' ? '/index.html' : pathname];
+    const asset = staticAsset(pathname);
     if (asset) {
       res.writeHead(200, { 'Content-Type': asset.type, 'Content-Length': Buffer.byteLength(asset.body), 'Cache-Control': 'no-cache' });
       res.end(asset.body);

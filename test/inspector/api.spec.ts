@@ -366,7 +366,7 @@ describe('inspector API', function () {
 
   describe('safety', () => {
     it('sends a strict Content-Security-Policy and no-sniff with the page and the API', async () => {
-      for (const p of ['/', '/app.js', '/style.css', '/api/info', '/api/nothing']) {
+      for (const p of ['/', '/js/app.js', '/style.css', '/api/info', '/api/nothing']) {
         const r = await request(url(p));
         const csp = r.headers['content-security-policy'] as string;
         expect(csp, p).to.include("default-src 'none'");
@@ -379,6 +379,24 @@ describe('inspector API', function () {
       const page = await request(url('/'));
       expect(page.headers['content-type']).to.equal('text/html; charset=utf-8');
       expect(page.text).not.to.match(/<script>|\son\w+=|style=/);
+    });
+
+    it('serves the page script as ES modules, each import of the entry a served module, and nothing else under /js/', async () => {
+      const seen = new Set<string>();
+      const queue = ['/js/app.js'];
+      while (queue.length) {
+        const p = queue.shift()!;
+        if (seen.has(p)) continue;
+        seen.add(p);
+        const r = await request(url(p));
+        expect(r.status, p).to.equal(200);
+        expect(r.headers['content-type'], p).to.equal('text/javascript; charset=utf-8');
+        for (const [, spec] of r.text.matchAll(/^import [^'"]*['"]([^'"]+)['"];$/gm)) queue.push(new URL(spec!, `http://x${p}`).pathname);
+      }
+      expect([...seen]).to.include.members(['/js/app.js', '/js/dom.js', '/js/messages.js', '/js/live.js']);
+      const page = await request(url('/'));
+      expect(page.text).to.include('<script type="module" src="/js/app.js"></script>');
+      for (const p of ['/js/nope.js', '/js/../server.js', '/js/app.ts', '/js/', '/app.js']) expect((await request(url(p))).status, p).to.equal(404);
     });
 
     it('is read-only: anything but GET and HEAD is refused', async () => {

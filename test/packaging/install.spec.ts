@@ -51,6 +51,34 @@ console.log(JSON.stringify({ value: m.value.toString(), second }));`,
     expect(JSON.parse(r.stdout)).to.deep.equal({ value: 'v', second: 'ERR_LOCKED' });
   });
 
+  it('klevdb ui serves its page script from the installed package: the compiled browser modules, no build step', () => {
+    const r = runScript(
+      consumer!,
+      `import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { open } from 'klevdb';
+const dir = fs.mkdtempSync('ui-');
+const log = await open(dir, {});
+await log.publish([{ key: Buffer.from('k'), value: Buffer.from('v') }]);
+await log.close();
+const child = spawn(process.execPath, ['node_modules/klevdb/dist/src/cli/main.js', 'ui', dir, '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+try {
+  const { url } = JSON.parse(await new Promise((resolve) => child.stdout.once('data', (d) => resolve(String(d)))));
+  const page = await (await fetch(url)).text();
+  const app = await fetch(new URL('/js/app.js', url));
+  const imports = [...(await app.text()).matchAll(/from '\\.\\/([a-z-]+\\.js)'/g)].map((m) => m[1]);
+  const statuses = await Promise.all(imports.map((f) => fetch(new URL('/js/' + f, url)).then((res) => res.status)));
+  console.log(JSON.stringify({ module: page.includes('<script type="module" src="/js/app.js"></script>'), app: app.status, type: app.headers.get('content-type'), imports: imports.length, statuses: [...new Set(statuses)] }));
+} finally {
+  child.kill('SIGINT');
+}`,
+    );
+    expect(r.status, r.output).to.equal(0);
+    const served = JSON.parse(r.stdout) as { imports: number };
+    expect(served).to.deep.include({ module: true, app: 200, type: 'text/javascript; charset=utf-8', statuses: [200] });
+    expect(served.imports).to.be.greaterThan(3);
+  });
+
   it('klevdb/jetstream without the NATS client fails with ERR_MISSING_PEER and the npm command that installs it', () => {
     const r = runScript(
       consumer!,

@@ -1,5 +1,11 @@
-/** The static files the inspector serves, embedded so the package needs no build step or asset copy. */
-import { APP_JS } from './app.js';
+/**
+ * The static files the inspector serves. The page and its style are embedded
+ * strings; the page's script is the browser modules of ../browser, compiled
+ * by the package build next to this file (dist/src/inspector/browser), so an
+ * installed package serves them with no build step or asset copy.
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { FAVICON_SVG, INDEX_HTML } from './page.js';
 import { STYLE_CSS } from './style.js';
 
@@ -8,9 +14,39 @@ export interface Asset {
   body: string;
 }
 
-export const ASSETS: Readonly<Record<string, Asset>> = Object.freeze({
+/** Where the page's script modules are served from (the page loads /js/app.js). */
+export const SCRIPT_PATH = '/js/';
+
+const SCRIPT_DIR = fileURLToPath(new URL('../browser/', import.meta.url));
+const MODULE_FILE = /^[a-z][a-z0-9-]*\.js$/;
+
+const FIXED: Readonly<Record<string, Asset>> = Object.freeze({
   '/index.html': { type: 'text/html; charset=utf-8', body: INDEX_HTML },
-  '/app.js': { type: 'text/javascript; charset=utf-8', body: APP_JS },
   '/style.css': { type: 'text/css; charset=utf-8', body: STYLE_CSS },
   '/favicon.svg': { type: 'image/svg+xml', body: FAVICON_SVG },
 });
+
+/** The script modules, read once: a fixed set of files, so no request names a path on disk. */
+let scripts: Map<string, Asset> | undefined;
+
+function loadScripts(): Map<string, Asset> {
+  let files: string[];
+  try {
+    files = fs.readdirSync(SCRIPT_DIR).filter((f) => MODULE_FILE.test(f));
+  } catch {
+    files = [];
+  }
+  if (!files.includes('app.js')) {
+    throw new Error(`the inspector's page script is missing from ${SCRIPT_DIR}; build the package with \`npm run build\` (it compiles tsconfig.browser.json)`);
+  }
+  return new Map(files.map((f) => [`${SCRIPT_PATH}${f}`, { type: 'text/javascript; charset=utf-8', body: fs.readFileSync(`${SCRIPT_DIR}${f}`, 'utf8') }]));
+}
+
+/** The asset served at `pathname`, if there is one. */
+export function asset(pathname: string): Asset | undefined {
+  const fixed = FIXED[pathname === '/' ? '/index.html' : pathname];
+  if (fixed) return fixed;
+  if (!pathname.startsWith(SCRIPT_PATH)) return undefined;
+  scripts ??= loadScripts();
+  return scripts.get(pathname);
+}

@@ -11,7 +11,7 @@ export const INDEX_HTML = `<!doctype html>
 <title>klevdb inspector</title>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/style.css">
-<script src="/app.js" defer></script>
+<script type="module" src="/js/app.js"></script>
 </head>
 <body>
 <header>
