@@ -6,16 +6,14 @@
  * so backup() is the one thing it refuses.
  */
 import {
-  LogError, OffsetNewest, OffsetOldest, type BlockingLog, type ConsumeResult, type DeleteResult, type Message,
+  OffsetNewest, OffsetOldest, type BlockingLog, type ConsumeResult, type DeleteResult, type Message,
   type PublishMessage, type Stats,
 } from '../storage/index.js';
 import {
-  checkBlockingArgs, invalidArgument, invalidOffset, notFound, recordSize, OffsetNotify, checkBodySize, checkCount,
-  checkDate, checkInteger, checkKey, checkOffset, checkTimeMicros, describeValue, toBytes,
+  OffsetNotify, checkBackupArg, checkBlockingArgs, checkBlockingByKeyArgs, checkConsumeArgs, checkConsumeByKeyArgs,
+  checkDeleteArgs, checkGcArg, checkGetArgs, checkKeyArg, checkSizeArg, checkStartArg, closedLog, invalidArgument,
+  invalidOffset, keyId, notFound, prepareMessages, recordSize,
 } from '../storage/backend-kit.js';
-
-/** A Map key for message keys: latin1 maps bytes to chars one to one. */
-const keyId = (key: Buffer | null): string => (key ? key.toString('latin1') : '');
 
 export class MemoryLog implements BlockingLog {
   private messages: Message[] = [];
@@ -26,23 +24,10 @@ export class MemoryLog implements BlockingLog {
 
   async publish(messages: PublishMessage[]): Promise<number> {
     this.ensureOpen();
-    if (!Array.isArray(messages)) throw invalidArgument(`messages must be an array of messages, got ${describeValue(messages)}`);
-    const now = Date.now() * 1000;
-    const prepared = messages.map((m: PublishMessage, i): Message => {
-      const name = `messages[${i}]`;
-      if (typeof m !== 'object' || m === null) throw invalidArgument(`${name} must be a message object, got ${describeValue(m)}`);
-      const key = toBytes(`${name}.key`, m.key);
-      const value = toBytes(`${name}.value`, m.value);
-      checkBodySize(name, key, value);
-      const timeMicros =
-        m.timeMicros !== undefined ? checkTimeMicros(`${name}.timeMicros`, m.timeMicros)
-        : m.time !== undefined ? checkDate(`${name}.time`, m.time).getTime() * 1000
-        : now;
-      // Copies, so a caller reusing its buffers cannot change what was stored.
-      return { offset: 0, timeMicros, time: new Date(Math.floor(timeMicros / 1000)), key: copy(key), value: copy(value) };
-    });
-    for (const m of prepared) {
-      m.offset = this.next++;
+    // Checked and stamped as the log on disk does it, with its clock; the bytes are copied, so a
+    // caller reusing its buffers cannot change what was stored.
+    for (const { key, value, timeMicros } of prepareMessages(messages)) {
+      const m: Message = { offset: this.next++, timeMicros, time: new Date(Math.floor(timeMicros / 1000)), key: copy(key), value: copy(value) };
       this.messages.push(m);
       const id = keyId(m.key);
       const list = this.byKey.get(id);
@@ -59,8 +44,7 @@ export class MemoryLog implements BlockingLog {
   }
 
   async consume(offset: number, maxCount: number): Promise<ConsumeResult> {
-    checkOffset('offset', offset);
-    checkCount('maxCount', maxCount);
+    checkConsumeArgs(offset, maxCount);
     this.ensureOpen();
     if (offset > this.next) throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${this.next})`);
     return this.consumeFrom(this.messages, offset, maxCount);
@@ -68,9 +52,7 @@ export class MemoryLog implements BlockingLog {
 
   /** Past the end, an empty answer rather than an error, as the log on disk gives. */
   async consumeByKey(key: Uint8Array | string, offset: number, maxCount: number): Promise<ConsumeResult> {
-    const k = checkKey('key', key);
-    checkOffset('offset', offset);
-    checkCount('maxCount', maxCount);
+    const k = checkConsumeByKeyArgs(key, offset, maxCount);
     this.ensureOpen();
     return this.consumeFrom(this.byKey.get(keyId(k)) ?? [], offset, maxCount);
   }
@@ -82,14 +64,13 @@ export class MemoryLog implements BlockingLog {
   }
 
   async consumeByKeyBlocking(key: Uint8Array | string, offset: number, maxCount: number, signal?: AbortSignal): Promise<ConsumeResult> {
-    checkKey('key', key);
-    checkBlockingArgs('consumeByKeyBlocking', offset, maxCount, signal);
+    checkBlockingByKeyArgs(key, offset, maxCount, signal);
     await this.notify.wait(offset, signal);
     return this.consumeByKey(key, offset, maxCount);
   }
 
   async get(offset: number): Promise<Message> {
-    checkInteger('offset', offset);
+    checkGetArgs(offset);
     this.ensureOpen();
     if (this.messages.length === 0) throw invalidOffset('invalid offset: the log is empty');
     if (offset === OffsetNewest) return this.messages.at(-1)!;
@@ -102,7 +83,7 @@ export class MemoryLog implements BlockingLog {
   }
 
   async getByKey(key: Uint8Array | string): Promise<Message> {
-    const k = checkKey('key', key);
+    const k = checkKeyArg(key);
     this.ensureOpen();
     const list = this.byKey.get(keyId(k));
     if (!list?.length) throw notFound(`not found: no message with key ${k ? JSON.stringify(k.toString('utf8')) : '(empty)'}`);
@@ -114,7 +95,7 @@ export class MemoryLog implements BlockingLog {
   }
 
   async getByTime(start: Date): Promise<Message> {
-    const micros = checkDate('start', start).getTime() * 1000;
+    const micros = checkStartArg(start).getTime() * 1000;
     this.ensureOpen();
     if (this.messages.length === 0) throw invalidOffset('invalid offset: the log is empty');
     const m = this.messages.find((x) => x.timeMicros >= micros);
@@ -129,11 +110,7 @@ export class MemoryLog implements BlockingLog {
 
   async delete(offsets: Iterable<number>): Promise<DeleteResult> {
     this.ensureOpen();
-    if (offsets === null || typeof offsets?.[Symbol.iterator] !== 'function') {
-      throw invalidArgument(`offsets must be an iterable of offsets (a Set or an array), got ${describeValue(offsets)}`);
-    }
-    const gone = new Set<number>();
-    for (const o of offsets) gone.add(checkOffset('offsets[]', o));
+    const gone = checkDeleteArgs(offsets).offsets;
     const deleted = this.messages.filter((m) => gone.has(m.offset));
     if (deleted.length === 0) return { deleted, deletedSize: 0 };
     this.messages = this.messages.filter((m) => !gone.has(m.offset));
@@ -147,7 +124,8 @@ export class MemoryLog implements BlockingLog {
   }
 
   size(m: Message): number {
-    return recordSize('V2', m.key?.length ?? 0, m.value?.length ?? 0);
+    const { key, value } = checkSizeArg(m);
+    return recordSize('V2', key?.length ?? 0, value?.length ?? 0);
   }
 
   async stat(): Promise<Stats> {
@@ -155,7 +133,8 @@ export class MemoryLog implements BlockingLog {
     return { segments: 1, messages: this.messages.length, size: this.messages.reduce((sum, m) => sum + this.size(m), 0) };
   }
 
-  async backup(): Promise<void> {
+  async backup(dir: string): Promise<void> {
+    checkBackupArg(dir);
     this.ensureOpen();
     throw invalidArgument('backup: an in-memory log has no files to back up');
   }
@@ -164,7 +143,8 @@ export class MemoryLog implements BlockingLog {
     return this.nextOffset();
   }
 
-  async gc(): Promise<void> {
+  async gc(unusedForMs: number): Promise<void> {
+    checkGcArg(unusedForMs);
     this.ensureOpen();
   }
 
@@ -182,7 +162,7 @@ export class MemoryLog implements BlockingLog {
   }
 
   private ensureOpen(): void {
-    if (this.closed) throw new LogError('ERR_CLOSED', 'the log is closed');
+    if (this.closed) throw closedLog('the in-memory log');
   }
 }
 

@@ -7,6 +7,7 @@
  */
 import { ClosedConnectionError, NoRespondersError, RequestError, TimeoutError } from './nats.js';
 import { LogError } from '../storage/index.js';
+import { closedLog } from '../storage/backend-kit.js';
 
 /** A JetStream API error response ({"error": {code, err_code, description}}). */
 export class ApiError extends Error {
@@ -74,12 +75,10 @@ export function isConnectionClosed(err: unknown): boolean {
   return err instanceof ClosedConnectionError || (err instanceof Error && /connection closed|CONNECTION_CLOSED/i.test(err.message));
 }
 
-export const closedError = (what: string): LogError => new LogError('ERR_CLOSED', `${what} is closed`);
-
 /** Turns anything a call failed with into what the Log contract says it fails with. */
 export function toPublicError(err: unknown, closed: boolean, what: string): Error {
   if (err instanceof LogError || err instanceof JetStreamError) return err;
-  if (closed || isConnectionClosed(err)) return closedError(what);
+  if (closed || isConnectionClosed(err)) return closedLog(what);
   if (err instanceof ApiError) return new JetStreamError(`${what}: ${err.description} (JetStream ${err.status}/${err.errCode})`, { cause: err });
   if (isRetryable(err)) return new JetStreamError(`${what}: the JetStream server did not answer (${(err as Error).message})`, { cause: err });
   return new JetStreamError(`${what}: ${(err as Error)?.message ?? String(err)}`, { cause: err });

@@ -3,10 +3,10 @@
  * single messages by offset, key or time with direct gets, and the blocking
  * consumes that wait on the stream's known end first.
  */
-import { LogError, OffsetNewest, OffsetOldest, type ConsumeResult, type Message } from '../storage/index.js';
+import { OffsetNewest, OffsetOldest, type ConsumeResult, type Message } from '../storage/index.js';
 import {
-  checkBlockingArgs, invalidArgument, invalidOffset, notFound, checkCount, checkDate, checkInteger, checkKey,
-  checkOffset,
+  checkBlockingArgs, checkBlockingByKeyArgs, checkConsumeArgs, checkConsumeByKeyArgs, checkGetArgs, checkKeyArg,
+  checkStartArg, invalidOffset, noIndex, notFound,
 } from '../storage/backend-kit.js';
 import type { RawStored, StreamInfoJson } from './api.js';
 import { ApiError } from './errors.js';
@@ -105,8 +105,7 @@ export class Reads {
   }
 
   async consume(offset: number, maxCount: number): Promise<ConsumeResult> {
-    checkOffset('offset', offset);
-    checkCount('maxCount', maxCount);
+    checkConsumeArgs(offset, maxCount);
     this.#s.ensureOpen();
     return this.#s.run(async () => {
       const r = await this.readRange(this.#s.subjects.all, offset, maxCount, false);
@@ -115,9 +114,7 @@ export class Reads {
   }
 
   async consumeByKey(key: Uint8Array | string, offset: number, maxCount: number): Promise<ConsumeResult> {
-    const k = checkKey('key', key);
-    checkOffset('offset', offset);
-    checkCount('maxCount', maxCount);
+    const k = checkConsumeByKeyArgs(key, offset, maxCount);
     this.#s.ensureOpen();
     this.#requireKeys();
     const subject = this.#s.subjects.forKey('key', k);
@@ -135,17 +132,14 @@ export class Reads {
   }
 
   async consumeByKeyBlocking(key: Uint8Array | string, offset: number, maxCount: number, signal?: AbortSignal): Promise<ConsumeResult> {
-    if (typeof key !== 'string' && !(key instanceof Uint8Array)) {
-      throw invalidArgument('consumeByKeyBlocking: key must be a Uint8Array or a string');
-    }
-    checkBlockingArgs('consumeByKeyBlocking', offset, maxCount, signal);
+    checkBlockingByKeyArgs(key, offset, maxCount, signal);
     this.#s.ensureOpen();
     await this.#s.notify.wait(offset, signal);
     return this.consumeByKey(key, offset, maxCount);
   }
 
   async get(offset: number): Promise<Message> {
-    checkInteger('offset', offset);
+    checkGetArgs(offset);
     const s = this.#s;
     s.ensureOpen();
     return s.run(async () => {
@@ -164,7 +158,7 @@ export class Reads {
   }
 
   async getByKey(key: Uint8Array | string): Promise<Message> {
-    const k = checkKey('key', key);
+    const k = checkKeyArg(key);
     this.#s.ensureOpen();
     this.#requireKeys();
     const subject = this.#s.subjects.forKey('key', k);
@@ -177,9 +171,9 @@ export class Reads {
 
   /** See JetStreamLog.getByTime. */
   async getByTime(start: Date): Promise<Message> {
-    checkDate('start', start);
+    checkStartArg(start);
     this.#s.ensureOpen();
-    if (!this.#s.config.timeIndex) throw new LogError('ERR_NO_INDEX', 'no index by time: open the log with timeIndex: true');
+    if (!this.#s.config.timeIndex) throw noIndex('time');
     return this.#s.run(async () => {
       const info = await this.#s.info();
       if (info.state.messages === 0) throw invalidOffset('invalid offset: the log is empty');
@@ -232,7 +226,7 @@ export class Reads {
   }
 
   #requireKeys(): void {
-    if (!this.#s.config.keyIndex) throw new LogError('ERR_NO_INDEX', 'no index by key: open the log with keyIndex: true');
+    if (!this.#s.config.keyIndex) throw noIndex('key');
   }
 }
 

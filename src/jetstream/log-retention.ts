@@ -4,7 +4,7 @@
  */
 import { OffsetNewest, OffsetOldest, type DeleteResult } from '../storage/index.js';
 import {
-  invalidArgument, invalidOffset, collectOffsets, checkDate, checkNonNegative, checkOffset, describeValue,
+  checkDate, checkDeleteArgs, checkNonNegative, checkOffset, describeValue, invalidArgument,
 } from '../storage/backend-kit.js';
 import type { StreamInfoJson } from './api.js';
 import type { ReadRange } from './log-reads.js';
@@ -47,10 +47,9 @@ export class Retention {
   async delete(offsets: Iterable<number>): Promise<DeleteResult> {
     const s = this.#s;
     s.ensureWritable();
-    const set = collectOffsets(offsets);
+    const { offsets: set } = checkDeleteArgs(offsets);
     if (set.size === 0) return { deleted: [], deletedSize: 0 };
     const sorted = [...set].sort((a, b) => a - b);
-    if (sorted[0]! < 0) throw invalidOffset('invalid offset: delete relative offsets (OffsetOldest / OffsetNewest) is not possible');
     return s.run(async () => {
       const info = await s.info();
       const firstSeq = info.state.first_seq;

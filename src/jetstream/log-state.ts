@@ -4,10 +4,10 @@
  * open, and the one-message lookups every part makes. Each part gets this
  * object, never the log itself.
  */
-import { LogError, type Message } from '../storage/index.js';
-import { OffsetNotify } from '../storage/backend-kit.js';
+import type { Message } from '../storage/index.js';
+import { OffsetNotify, closedLog, readonlyLog } from '../storage/backend-kit.js';
 import type { Api, MsgQuery, RawStored, StreamInfoJson } from './api.js';
-import { closedError, toPublicError } from './errors.js';
+import { toPublicError } from './errors.js';
 import { decode, type Decoded, type StorageKind } from './messages.js';
 import type { Subjects } from './subjects.js';
 
@@ -67,12 +67,12 @@ export class LogState {
   }
 
   ensureOpen(): void {
-    if (this.#closing) throw closedError(this.what());
+    if (this.#closing) throw closedLog(this.what());
   }
 
   ensureWritable(): void {
     this.ensureOpen();
-    if (this.config.readonly) throw new LogError('ERR_READONLY', `${this.what()} is open readonly; open it without readonly to publish or delete`);
+    if (this.config.readonly) throw readonlyLog(this.what());
   }
 
   /** Runs a request, turning what fails into the public errors. */

@@ -10,7 +10,7 @@
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { BlockingLog, ConsumeResult, DeleteResult, Message, PublishMessage, Stats } from '../storage/index.js';
-import { invalidArgument, checkNonNegative, checkString, describeValue, toBytes } from '../storage/backend-kit.js';
+import { checkBackupArg, checkGcArg, checkSizeArg } from '../storage/backend-kit.js';
 import { type StreamInfoJson, TIME_HEADER } from './api.js';
 import { Reads } from './log-reads.js';
 import { Retention, type StreamLimits } from './log-retention.js';
@@ -182,11 +182,9 @@ export class JetStreamLog implements BlockingLog, SkipsOffsets {
 
   /** What a message takes in the stream (exact for messages read from this log, estimated for others). */
   size(m: Message): number {
-    if (typeof m !== 'object' || m === null) throw invalidArgument(`m must be a Message, got ${describeValue(m)}`);
+    const { key, value } = checkSizeArg(m);
     const known = this.#s.sizeOf(m);
     if (known !== undefined) return known;
-    const key = toBytes('m.key', m.key);
-    const value = toBytes('m.value', m.value);
     const subject = Buffer.byteLength(this.subjects.forKey('m.key', key));
     const header = `NATS/1.0\r\n${TIME_HEADER}: ${m.timeMicros}\r\nNats-Msg-Id: ${'x'.repeat(27)}\r\nNats-Expected-Last-Msg-Id: ${'x'.repeat(27)}\r\n\r\n`;
     return storedSize(this.#s.config.storage, subject, header.length, value?.length ?? 0);
@@ -210,7 +208,7 @@ export class JetStreamLog implements BlockingLog, SkipsOffsets {
 
   /** A copy into a local log directory (created if missing; an older copy there is brought up to date). */
   async backup(dir: string): Promise<void> {
-    checkString('dir', dir);
+    checkBackupArg(dir);
     this.#s.ensureOpen();
     const { open } = await import('../storage/index.js');
     const local = await open(dir, { createDirs: true, keyIndex: true, timeIndex: true });
@@ -228,7 +226,7 @@ export class JetStreamLog implements BlockingLog, SkipsOffsets {
 
   /** Removes the read consumers unused for `unusedForMs`. */
   async gc(unusedForMs: number): Promise<void> {
-    checkNonNegative('unusedForMs', unusedForMs, false);
+    checkGcArg(unusedForMs);
     this.#s.ensureOpen();
     await this.#s.run(() => this.#pool.gc(unusedForMs));
   }

@@ -1,26 +1,25 @@
 // The storage module's second entry: what other modules of src/ need beyond
 // the public API (./index.ts) to implement a Log of their own (the in-memory
-// log, the JetStream log) or to work beside log files (src/log-tools, the CLI, the
-// projections' directory lock). Every other file of src/storage is private to
-// it; test/storage/module-boundary.spec.ts fails the build on a deep import.
+// log, the JetStream log) or to work beside log files (src/log-tools, the CLI,
+// the projections' directory lock). Every other file of src/storage is private
+// to it; test/storage/module-boundary.spec.ts fails the build on a deep import.
 // Nothing here is part of the package's public API.
 
-// Errors: the codes and messages every Log reports alike.
-export { LogError, isLogError, corrupted, invalidArgument, invalidOffset, notFound } from './errors.js';
-export type { LogErrorCode } from './errors.js';
-
-// Argument checks: each failure is an ERR_INVALID_ARGUMENT naming the argument.
+// The checks and errors of the Log methods, shared by every implementation so that they fail alike.
 export {
-  checkBodySize, checkCount, checkDate, checkInteger, checkKey, checkNonNegative, checkOffset, checkSignal, checkString,
-  checkTimeMicros, describeValue, toBytes,
-} from './validate.js';
-export { checkBlockingArgs } from './blocking.js';
+  checkBackupArg, checkBlockingArgs, checkBlockingByKeyArgs, checkConsumeArgs, checkConsumeByKeyArgs, checkDeleteArgs,
+  checkGcArg, checkGetArgs, checkKeyArg, checkSizeArg, checkStartArg, closedLog, noIndex, readonlyLog,
+} from './log-contract.js';
+// Errors with the codes every Log reports (LogError itself is public: ./index.ts).
+export { corrupted, invalidArgument, invalidOffset, notFound } from './errors.js';
+// Checks of other arguments: each failure is an ERR_INVALID_ARGUMENT naming the argument.
+export { checkCount, checkDate, checkKey, checkNonNegative, checkOffset, checkSignal, describeValue } from './validate.js';
 
-// Publish and delete input: messages checked and stamped with the log's clock, offsets collected.
-export { collectOffsets, nowMicros, prepareMessages } from './publish-input.js';
-export type { PreparedMessage } from './segment/segment-writer.js';
+// Publish input: the messages checked and stamped with the log's clock, before anything is written.
+export { prepareMessages } from './publish-input.js';
 /** One identity per message key (null and empty alike), for maps keyed by key. */
 export { keyId } from './retention-support.js';
+/** The bytes a message takes in a log file, for a size() that answers as the log on disk. */
 export { recordSize } from './format/message-format.js';
 
 // Offset notification: the waits of consumeBlocking, woken as the next offset moves.

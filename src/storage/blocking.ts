@@ -3,9 +3,9 @@
  * readers waiting for messages past an offset.
  */
 import { invalidArgument } from './errors.js';
+import { checkBlockingArgs, checkBlockingByKeyArgs } from './log-contract.js';
 import { open } from './log.js';
 import { DirectoryFollower, OffsetNotify } from './notify.js';
-import { OffsetOldest } from './types.js';
 import type { BlockingLog, ConsumeResult, DeleteResult, Log, Message, Options, PublishMessage, Stats } from './types.js';
 
 export interface BlockingOptions {
@@ -15,19 +15,6 @@ export interface BlockingOptions {
    * changes to the directory. openBlocking sets it from its options.
    */
   followDir?: string;
-}
-
-/** Rejects, before any waiting, what the consume after the wait would reject. */
-export function checkBlockingArgs(method: string, offset: unknown, maxCount: unknown, signal: unknown): void {
-  if (!Number.isSafeInteger(offset) || (offset as number) < OffsetOldest) {
-    throw invalidArgument(`${method}: offset must be an integer >= ${OffsetOldest} (OffsetOldest), got ${String(offset)}`);
-  }
-  if (!Number.isSafeInteger(maxCount) || (maxCount as number) < 1) {
-    throw invalidArgument(`${method}: maxCount must be a positive integer, got ${String(maxCount)}`);
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw invalidArgument(`${method}: signal must be an AbortSignal when given`);
-  }
 }
 
 /** The notifier for a log, following its directory when asked to. */
@@ -79,10 +66,7 @@ class NotifyingLog implements BlockingLog {
     maxCount: number,
     signal?: AbortSignal,
   ): Promise<ConsumeResult> {
-    if (typeof key !== 'string' && !(key instanceof Uint8Array)) {
-      throw invalidArgument('consumeByKeyBlocking: key must be a Uint8Array or a string');
-    }
-    checkBlockingArgs('consumeByKeyBlocking', offset, maxCount, signal);
+    checkBlockingByKeyArgs(key, offset, maxCount, signal);
     await this.notify.wait(offset, signal);
     return this.log.consumeByKey(key, offset, maxCount);
   }

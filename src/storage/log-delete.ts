@@ -7,7 +7,6 @@
 import { invalidOffset, notFound } from './errors.js';
 import { detectMessageVersion, FILE_HEADER_SIZE, type FormatVersion } from './format/message-format.js';
 import type { KlevLog } from './log.js';
-import { RemainingOffsets } from './remaining-offsets.js';
 import { commitRewrite, discardRewrite, removeSegment, rewriteSegment } from './segment/rewrite.js';
 import { readFileHead, segmentFiles, syncDir } from './segment/segment-files.js';
 import { SegmentReader } from './segment/segment-reader.js';
@@ -23,12 +22,9 @@ export interface Removed {
 
 const nothing = (): Removed => ({ deleted: [], deletedOffsets: [], deletedSize: 0 });
 
-export function deleteFromLog(log: KlevLog, offsets: Set<number>, keepMessages = true): Removed {
+/** Deletes `offsets`, whose lowest is `lowest` (both checked: see checkDeleteArgs). */
+export function deleteFromLog(log: KlevLog, offsets: Set<number>, lowest: number, keepMessages = true): Removed {
   if (offsets.size === 0) return nothing();
-  let lowest = Infinity;
-  if (offsets instanceof RemainingOffsets) lowest = offsets.lowest();
-  else for (const o of offsets) lowest = Math.min(lowest, o);
-  if (lowest < 0) throw invalidOffset('invalid offset: delete relative offsets (OffsetOldest / OffsetNewest) is not possible');
 
   const si = segmentHolding(log, lowest);
   const reader = log.segments[si]!;

@@ -1,12 +1,16 @@
 /** The log: open() and the Log implementation over segments (Go: log.go). */
 import fs from 'node:fs';
-import { LogError, corrupted, invalidArgument } from './errors.js';
+import { corrupted, invalidArgument } from './errors.js';
 import { indexItemSize } from './format/index-format.js';
 import { recordOverhead } from './format/message-format.js';
 import { copySegmentsTo, snapshotSegments } from './backup.js';
 import { deleteFromLog } from './log-delete.js';
 import { LogReader } from './log-reader.js';
-import { collectOffsets, prepareMessages } from './publish-input.js';
+import {
+  checkBackupArg, checkConsumeArgs, checkConsumeByKeyArgs, checkDeleteArgs, checkGcArg, checkGetArgs, checkKeyArg,
+  checkSizeArg, checkStartArg, closedLog, noIndex, readonlyLog,
+} from './log-contract.js';
+import { prepareMessages } from './publish-input.js';
 import { type ResolvedOptions, resolveOptions } from './log-options.js';
 import { DirectoryLock } from './lock.js';
 import { FOLLOW_RETRIES, Follower, followFailure, pauseSync } from './follow.js';
@@ -18,7 +22,7 @@ import { settleInterruptedRewrites, supersededByInterruptedRewrite } from './seg
 import { migrateSegment } from './segment/segment-migrate.js';
 import { indexStats } from './stats.js';
 import type { ConsumeResult, DeleteResult, Log, Message, Options, PublishMessage, Stats } from './types.js';
-import { checkCount, checkDate, checkInteger, checkKey, checkNonNegative, checkOffset, checkString, describeValue, toBytes } from './validate.js';
+import { checkString } from './validate.js';
 
 /** Opens or creates the log in `dir` (Go: klevdb.Open). */
 export async function open(dir: string, opts?: Options): Promise<Log> {
@@ -99,7 +103,7 @@ export class KlevLog implements Log {
   // --- lifecycle -----------------------------------------------------------
 
   private ensureOpen(): void {
-    if (this.closing) throw new LogError('ERR_CLOSED', `log ${this.dir} is closed`);
+    if (this.closing) throw closedLog(`log ${this.dir}`);
     if (this.follower) this.followed(() => this.follower!.refresh());
   }
 
@@ -129,7 +133,7 @@ export class KlevLog implements Log {
 
   private ensureWritable(): SegmentWriter {
     this.ensureOpen();
-    if (!this.writer) throw new LogError('ERR_READONLY', `log ${this.dir} is open readonly; open it without readonly to publish or delete`);
+    if (!this.writer) throw readonlyLog(`log ${this.dir}`);
     return this.writer;
   }
 
@@ -216,7 +220,8 @@ export class KlevLog implements Log {
 
   async delete(offsets: Iterable<number>): Promise<DeleteResult> {
     this.ensureWritable();
-    const { deleted, deletedSize } = deleteFromLog(this, collectOffsets(offsets));
+    const { offsets: set, lowest } = checkDeleteArgs(offsets);
+    const { deleted, deletedSize } = deleteFromLog(this, set, lowest);
     return { deleted, deletedSize };
   }
 
@@ -227,37 +232,34 @@ export class KlevLog implements Log {
    */
   async deleteReturningOffsets(offsets: Iterable<number>): Promise<{ deleted: number[]; deletedSize: number }> {
     this.ensureWritable();
-    const { deletedOffsets, deletedSize } = deleteFromLog(this, collectOffsets(offsets), false);
+    const { offsets: set, lowest } = checkDeleteArgs(offsets);
+    const { deletedOffsets, deletedSize } = deleteFromLog(this, set, lowest, false);
     return { deleted: deletedOffsets, deletedSize };
   }
 
   // --- reading ---------------------------------------------------------------
 
   async consume(offset: number, maxCount: number): Promise<ConsumeResult> {
-    checkOffset('offset', offset);
-    checkCount('maxCount', maxCount);
+    checkConsumeArgs(offset, maxCount);
     this.ensureOpen();
     return this.followed(() => this.reads.consume(offset, maxCount));
   }
 
   async consumeByKey(key: Uint8Array | string, offset: number, maxCount: number): Promise<ConsumeResult> {
-    const k = checkKey('key', key);
-    checkOffset('offset', offset);
-    checkCount('maxCount', maxCount);
+    const k = checkConsumeByKeyArgs(key, offset, maxCount);
     this.ensureOpen();
     this.requireKeys();
     return this.followed(() => this.reads.consumeByKey(k, offset, maxCount));
   }
 
   async get(offset: number): Promise<Message> {
-    // Like klevdb, any other negative offset is an invalid offset rather than bad input.
-    checkInteger('offset', offset);
+    checkGetArgs(offset);
     this.ensureOpen();
     return this.followed(() => this.reads.get(offset));
   }
 
   async getByKey(key: Uint8Array | string): Promise<Message> {
-    const k = checkKey('key', key);
+    const k = checkKeyArg(key);
     this.ensureOpen();
     this.requireKeys();
     return this.followed(() => this.reads.getByKey(k));
@@ -268,9 +270,9 @@ export class KlevLog implements Log {
   }
 
   async getByTime(start: Date): Promise<Message> {
-    checkDate('start', start);
+    checkStartArg(start);
     this.ensureOpen();
-    if (!this.opts.params.times) throw new LogError('ERR_NO_INDEX', 'no index by time: open the log with timeIndex: true');
+    if (!this.opts.params.times) throw noIndex('time');
     return this.followed(() => this.reads.getByTime(start));
   }
 
@@ -280,7 +282,7 @@ export class KlevLog implements Log {
   }
 
   private requireKeys(): void {
-    if (!this.opts.params.keys) throw new LogError('ERR_NO_INDEX', 'no index by key: open the log with keyIndex: true');
+    if (!this.opts.params.keys) throw noIndex('key');
   }
 
   /** A segment stopped taking appends: its keys join the key table. */
@@ -296,9 +298,7 @@ export class KlevLog implements Log {
   // --- information -----------------------------------------------------------
 
   size(m: Message): number {
-    if (typeof m !== 'object' || m === null) throw invalidArgument(`m must be a Message, got ${describeValue(m)}`);
-    const key = toBytes('m.key', m.key);
-    const value = toBytes('m.value', m.value);
+    const { key, value } = checkSizeArg(m);
     return recordOverhead(this.opts.newSegmentsVersion) + (key?.length ?? 0) + (value?.length ?? 0) + indexItemSize(this.opts.params);
   }
 
@@ -320,14 +320,14 @@ export class KlevLog implements Log {
   }
 
   async backup(dir: string): Promise<void> {
-    checkString('dir', dir);
+    checkBackupArg(dir);
     this.ensureOpen();
     const snapshot = snapshotSegments(this);
     await copySegmentsTo(snapshot, dir);
   }
 
   async gc(unusedForMs: number): Promise<void> {
-    checkNonNegative('unusedForMs', unusedForMs, false);
+    checkGcArg(unusedForMs);
     this.ensureOpen();
     const now = Date.now();
     for (const seg of this.segments) seg.gc(now, unusedForMs);

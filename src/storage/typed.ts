@@ -2,10 +2,11 @@
  * Typed logs (klevdb's typed.go and typed_blocking.go): a Log whose keys and
  * values go through codecs on the way in and out.
  */
-import { checkBlockingArgs, followDirOf, notifierFor, type BlockingOptions } from './blocking.js';
+import { followDirOf, notifierFor, type BlockingOptions } from './blocking.js';
 import type { Codec } from './codecs.js';
 import { LogError, invalidArgument } from './errors.js';
 import { open } from './log.js';
+import { checkBlockingArgs } from './log-contract.js';
 import type { OffsetNotify } from './notify.js';
 import type { Log, Message, Options, PublishMessage, Stats } from './types.js';
 
