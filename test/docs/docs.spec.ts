@@ -97,6 +97,21 @@ describe('docs: every code block in README.md and docs/', () => {
     expect(docFiles(ROOT).flatMap((f) => brokenLinks(ROOT, f))).to.deep.equal([]);
   });
 
+  it('blocks that run use their own data directories, so a reader can run them one after another in one project', () => {
+    // Each block runs in its own empty directory here, but a reader pastes them into one project: two different
+    // blocks writing the same log (or one inside the other) collide on stream ids, command ids or event types.
+    const dirs = (code: string): string[] => [...code.matchAll(/['"`](data\/[\w./-]+)['"`]/g)].map((m) => m[1]!);
+    const overlap = (a: string, b: string): boolean => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+    const running = tsBlocks.filter(runs);
+    const clashes: string[] = [];
+    running.forEach((a, i) => running.slice(i + 1).forEach((b) => {
+      if (a.code === b.code) return; // the same example repeated (README and its guide) writes the same thing
+      for (const da of dirs(a.code)) for (const db of dirs(b.code)) if (overlap(da, db)) clashes.push(`${where(a)} ${da} and ${where(b)} ${db}`);
+    }));
+    expect(running.some((b) => dirs(b.code).length > 0), 'blocks that name a data directory').to.equal(true);
+    expect(clashes).to.deep.equal([]);
+  });
+
   it('every code block says its language', () => {
     expect(blocks.filter((b) => b.lang === '').map(where)).to.deep.equal([]);
   });
