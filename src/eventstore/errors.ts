@@ -1,12 +1,15 @@
 /**
  * The event store's own failures. They are not LogErrors: LogError codes are
  * the storage contract (API.md), and callers of an event store branch on
- * these by class (`instanceof ConcurrencyError` is the retry signal).
+ * these by class (`instanceof ConcurrencyError` is the retry signal); each
+ * also has a `code` (ERR_CONCURRENCY, ...) for logs and error handlers that
+ * only see a plain error.
  */
 import type { ExpectedVersion } from './expected-version.js';
 
 /** An append whose expected version did not match the stream's version: reload and decide again. */
 export class ConcurrencyError extends Error {
+  readonly code = 'ERR_CONCURRENCY';
   constructor(
     readonly streamId: string,
     readonly expected: ExpectedVersion,
@@ -27,6 +30,7 @@ export class ConcurrencyError extends Error {
  * Not a conflict to retry: the stream already holds those first events.
  */
 export class PartialAppendError extends Error {
+  readonly code = 'ERR_PARTIAL_APPEND';
   constructor(
     readonly streamId: string,
     readonly stored: number,
@@ -109,6 +113,7 @@ function describeMissing(missing: MissingVersions[]): string {
  * written) or on read (the stored event at `offset` cannot be used).
  */
 export class InvalidEventError extends Error {
+  readonly code = 'ERR_INVALID_EVENT';
   constructor(
     /** The event's type as written, or undefined when the envelope has none. */
     readonly eventType: string | undefined,

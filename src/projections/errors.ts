@@ -1,7 +1,8 @@
 /**
  * The projection layer's own failures. Like the event store's errors they are
  * classes, not LogError codes: LogError codes are the storage contract
- * (API.md), and callers branch on these with instanceof. Bad arguments are
+ * (API.md), and callers branch on these with instanceof (each also has a
+ * `code`, ERR_PROJECTION_...). Bad arguments are
  * still LogError ERR_INVALID_ARGUMENT, as everywhere else in the package.
  */
 import type { ProjectionState } from './status.js';
@@ -12,6 +13,7 @@ import type { ProjectionState } from './status.js';
  * or closed, so its state would be stale without anyone saying so.
  */
 export class ProjectionNotReadyError extends Error {
+  readonly code = 'ERR_PROJECTION_NOT_READY';
   constructor(
     readonly projection: string,
     readonly state: ProjectionState | 'closed',
@@ -25,6 +27,7 @@ export class ProjectionNotReadyError extends Error {
 
 /** The projection stopped on an event it could not process (the default poison-event policy). */
 export class ProjectionFailedError extends Error {
+  readonly code = 'ERR_PROJECTION_FAILED';
   constructor(
     readonly projection: string,
     /** Source offset of the event: the checkpoint stops right before it, so a restart retries it. */
