@@ -7,7 +7,11 @@ const describe = (v: unknown): string => {
   if (typeof v === 'number') return String(v);
   if (typeof v === 'string') return `a string`;
   if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? `a ${v.constructor?.name ?? 'object'}` : `a ${typeof v}`;
+  if (v === undefined || typeof v === 'boolean') return String(v);
+  const name = typeof v === 'object' ? (v.constructor?.name ?? 'Object') : typeof v;
+  // A plain object reads as "an object", an instance by its class ("a Map"), never "a Object".
+  if (name === 'Object') return 'an object';
+  return `${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name}`;
 };
 
 /** An offset as consume takes it: a safe integer >= 0, or OffsetOldest (-2) / OffsetNewest (-1). */

@@ -233,6 +233,13 @@ describe('bad input', function () {
       });
     }
 
+    it('the message says what was passed in plain words (never "a Object" or "a undefined")', async function () {
+      const said: [unknown, string][] = [[undefined, 'got undefined'], [{}, 'got an object'], [new Map(), 'got a Map'], [true, 'got true'], [7, 'got 7']];
+      for (const [v, words] of said) await expectLogError(() => callExport('open', v, {}), IA, new RegExp(`dir must be .*${words}$`));
+      const dir = await tempDir();
+      await expectLogError(() => open(dir, bad<Options>({ createDirs: 'yes' })), IA, /options\.createDirs must be a boolean, got a string/);
+    });
+
     it('a dir that does not exist: ERR_INVALID_ARGUMENT naming it', async function () {
       const dir = path.join(await tempDir(), 'no-such-dir');
       await expectLogError(() => open(dir, {}), IA, /no-such-dir|dir/i);
