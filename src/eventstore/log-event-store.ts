@@ -310,7 +310,7 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
   }
 
   private ensureOpen(): void {
-    if (this.closing) throw new LogError('ERR_CLOSED', 'the event store is closed');
+    if (this.closing) throw new LogError('ERR_CLOSED', 'the event store is closed; open it again to go on using it');
   }
 }
 

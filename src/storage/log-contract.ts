@@ -94,7 +94,7 @@ export function checkBlockingByKeyArgs(key: unknown, offset: unknown, maxCount: 
 // --- a log that cannot do what was asked ------------------------------------------
 
 /** Any call on a closed log; `what` names the log ("log /data/kdb"). */
-export const closedLog = (what: string): LogError => new LogError('ERR_CLOSED', `${what} is closed`);
+export const closedLog = (what: string): LogError => new LogError('ERR_CLOSED', `${what} is closed; open it again to go on using it`);
 
 /** publish or delete on a log opened readonly. */
 export const readonlyLog = (what: string): LogError =>

@@ -51,6 +51,14 @@ describe('eventstore and projections: error codes', () => {
     await store.close();
   });
 
+  it('a call on a closed store is ERR_CLOSED and says to open it again', async () => {
+    const store = inMemoryEventStore({ events: [Added] });
+    await store.close();
+    const err = await failure(() => store.appendToStream('s', Added({ n: 1 })));
+    expect(err.code).to.equal('ERR_CLOSED');
+    expect(err.message).to.match(/closed; open it again/);
+  });
+
   it('the failures that need a shared cluster or a poison event have their codes too', () => {
     expect(new PartialAppendError('s', 1, 2).code).to.equal('ERR_PARTIAL_APPEND');
     expect(new ProjectionFailedError('p', 3, 'Added', new Error('boom')).code).to.equal('ERR_PROJECTION_FAILED');

@@ -240,6 +240,14 @@ describe('bad input', function () {
       await expectLogError(() => open(dir, bad<Options>({ createDirs: 'yes' })), IA, /options\.createDirs must be a boolean, got a string/);
     });
 
+    it('a call on a closed log: ERR_CLOSED naming the log and saying to open it again', async function () {
+      const dir = await tempDir();
+      const log = await open(dir, {});
+      await log.close();
+      await expectLogError(() => log.publish(gen(1)), 'ERR_CLOSED', /is closed; open it again/);
+      await expectLogError(() => log.consume(OffsetOldest, 1), 'ERR_CLOSED', new RegExp(`log ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is closed`));
+    });
+
     it('a dir that does not exist: ERR_INVALID_ARGUMENT naming it', async function () {
       const dir = path.join(await tempDir(), 'no-such-dir');
       await expectLogError(() => open(dir, {}), IA, /no-such-dir|dir/i);

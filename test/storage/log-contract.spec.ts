@@ -125,7 +125,7 @@ describe('every Log implementation checks its arguments alike', () => {
       const err = await caught(() => memory.consume(0, 1));
       expect(err).to.be.instanceOf(LogError);
       expect((err as LogError).code).to.equal('ERR_CLOSED');
-      expect((err as LogError).message).to.match(/ is closed$/);
+      expect((err as LogError).message).to.match(/ is closed; open it again to go on using it$/);
     });
 
     it('stamps messages without a time from the clock of the log on disk, in microseconds', async () => {
