@@ -67,6 +67,8 @@ export function commandHandler<State, Command, E extends Event>(
   store: EventStore<E>,
   options: CommandHandlerOptions<State> = {},
 ): CommandHandler<State, Command, E> {
+  checkShape('decider', decider, ['initialState', 'evolve', 'decide'], 'an object with initialState, evolve and decide');
+  checkShape('store', store, ['readStream', 'appendToStream', 'appliedCommand'], 'an event store (openEventStore, inMemoryEventStore)');
   const retries = options.retries ?? 3;
   if (!Number.isSafeInteger(retries) || retries < 0) throw invalidArgument(`retries must be an integer >= 0, got ${String(retries)}`);
   if (options.onRetry !== undefined && typeof options.onRetry !== 'function') throw invalidArgument(`onRetry must be a function, got ${typeof options.onRetry}`);
@@ -158,4 +160,10 @@ async function foldOn<State, E extends Event>(
     position = event.meta.position;
   }
   return { state, version: cached.version + events.length, position, snapshotVersion: cached.snapshotVersion };
+}
+
+/** Fails at construction, not at the first command, when `value` lacks a function the handler calls. */
+function checkShape(name: string, value: unknown, methods: readonly string[], what: string): void {
+  const missing = value !== null && typeof value === 'object' ? methods.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function') : methods;
+  if (missing.length > 0) throw invalidArgument(`commandHandler: ${name} must be ${what}, got ${value === null ? 'null' : typeof value} (missing ${missing.join(', ')})`);
 }

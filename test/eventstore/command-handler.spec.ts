@@ -80,6 +80,15 @@ describe('commandHandler options', () => {
     for (const cachedStates of [-1, 0.5, '10']) await expectLogError(make({ cachedStates }), 'ERR_INVALID_ARGUMENT', /cachedStates/);
     expect(make({ retries: 0, onRetry: () => {} })()).to.be.a('function');
   });
+
+  it('rejects a missing decider or store when the handler is made, not with a TypeError at its first command', async () => {
+    const store = inMemoryEventStore({ events: accountEvents });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const make = (decider: any, s: any) => () => commandHandler(decider, s);
+    for (const decider of [null, undefined, {}, { ...account, decide: 'no' }]) await expectLogError(make(decider, store), 'ERR_INVALID_ARGUMENT', /decider must be .*initialState/);
+    await expectLogError(make({ ...account, evolve: undefined }, store), 'ERR_INVALID_ARGUMENT', /missing evolve\)$/);
+    for (const s of [null, undefined, 'data/events', {}]) await expectLogError(make(account, s), 'ERR_INVALID_ARGUMENT', /store must be an event store/);
+  });
 });
 
 // The handler around a real store: the same suite on every backend (JetStream in test/jetstream).
