@@ -56,7 +56,7 @@ export interface EventStoreOptions<Types extends readonly AnyEventType[] = reado
    * writes the log (a readonly log that follows a writer): then nothing is cached.
    */
   cachedStreams?: number;
-  /** How many recent events stay decoded in memory for reloads (default 100,000; 0: none). */
+  /** How many recent events stay decoded in memory for reloads (default 100,000; 0: none); one stream keeps at most a tenth of them (at least 1,000). */
   cachedEvents?: number;
 }
 
@@ -83,7 +83,9 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     this.registry = new EventRegistry(options.events);
     const streams = checkCount('cachedStreams', options.cachedStreams ?? 100_000);
     this.index = new StreamIndex(log, streams);
-    this.cache = new StreamCache(streams === 0 ? 0 : checkCount('cachedEvents', options.cachedEvents ?? 100_000), READ_BATCH);
+    const cachedEvents = streams === 0 ? 0 : checkCount('cachedEvents', options.cachedEvents ?? 100_000);
+    // One stream may hold a tenth of the cache (at least a read batch): long streams are read from memory too, without one crowding out the rest.
+    this.cache = new StreamCache(cachedEvents, Math.max(READ_BATCH, Math.floor(cachedEvents / 10)));
   }
 
   // Not async: the turn's promise is returned as it is, one hop less on the hottest path.

@@ -21,7 +21,7 @@ const versionOf = (event: RecordedEvent): number => event.meta.streamVersion;
 export class StreamCache<E extends Event> {
   private readonly entries: LRUCache<string, RecordedEvent<E>[]> | undefined;
 
-  /** maxEvents 0: no cache. maxPerStream: the longest tail kept for one stream. */
+  /** maxEvents 0: no cache. maxPerStream: the longest tail kept for one stream (cut to 3/4 of it when it grows past). */
   constructor(
     maxEvents: number,
     private readonly maxPerStream: number,
@@ -71,7 +71,8 @@ export class StreamCache<E extends Event> {
   }
 
   private store(streamId: string, events: RecordedEvent<E>[]): void {
-    if (events.length > this.maxPerStream) events.splice(0, events.length - this.maxPerStream);
+    // Cut to three quarters when over the bound, not to the bound: an append to a long stream then costs no copy of its tail.
+    if (events.length > this.maxPerStream) events.splice(0, events.length - Math.ceil((this.maxPerStream * 3) / 4));
     this.entries!.set(streamId, events); // re-measures the entry
   }
 }

@@ -39,6 +39,27 @@ export function streamCacheSuite(factory: StoreFactory): void {
       }
     });
 
+    it('keeps a tail of a stream longer than one stream may hold exact as it grows', async () => {
+      // cachedEvents 10,000: one stream keeps at most 1,000 decoded events, cut back when it grows past.
+      const f = await factory.create({ cachedEvents: 10_000 });
+      try {
+        const uncached = new LogEventStore<AccountEvent>(f.store.log, { events: accountEvents, cachedStreams: 0 });
+        let amount = 1;
+        await f.store.appendToStream('a', Array.from({ length: 1_200 }, () => Deposited({ amount: amount++, currency: 'EUR' })));
+        for (let i = 0; i < 300; i++) {
+          await f.store.appendToStream('a', Deposited({ amount: amount++, currency: 'EUR' }));
+          if (i % 60 === 0) for (const fromVersion of [1, 700, 1_100 + i, 1_201 + i]) {
+            expect(await f.store.readStream('a', { fromVersion })).to.deep.equal(await uncached.readStream('a', { fromVersion }));
+          }
+        }
+        const { events, version } = await f.store.readStream('a');
+        expect(version).to.equal(1_500);
+        expect(events.map((e) => (e.data as { amount: number }).amount)).to.deep.equal(Array.from({ length: 1_500 }, (_, i) => i + 1));
+      } finally {
+        await f.cleanup();
+      }
+    });
+
     it('reads what an uncached store reads from the same log', async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(op, { maxLength: 40 }), fc.constantFrom<CacheOptions>({}, { cachedStreams: 2, cachedEvents: 4 }), async (ops, caches) => {
