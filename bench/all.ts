@@ -10,8 +10,8 @@
  *   npm run bench -- --out bench/data/quick.json     # any other argument goes to the storage bench
  *   npm run bench:storage                            # the storage bench alone, as before
  *
- * Benches: storage (bench/run.ts), maintenance, streams, eventstore and
- * projections (each run only if its dist/bench/*.js exists). The JetStream
+ * Benches: storage (bench/run.ts), maintenance, streams, eventstore,
+ * decider and projections (each run only if its dist/bench/*.js exists). The JetStream
  * bench needs a NATS server and stays out: npm run bench:jetstream.
  *
  * A bench reports a target as a stdout line starting with PASS, FAIL or SKIP
@@ -43,6 +43,8 @@ const BENCHES: Bench[] = [
   { name: 'streams', script: 'streams.js' },
   // Fixed sizes: one round instead of three.
   { name: 'eventstore', script: 'eventstore.js', quick: (env) => void (env.BENCH_ROUNDS ??= '1') },
+  // Issue 18's decider workload on our three stores; one round instead of three.
+  { name: 'decider', script: 'decider.js', quick: (env) => void (env.BENCH_ROUNDS ??= '1') },
   // Its log has BENCH_EVENTS events.
   { name: 'projections', script: 'projections.js', quick: (env, messages) => void (env.BENCH_EVENTS ??= messages) },
 ];
