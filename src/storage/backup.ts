@@ -7,10 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { invalidArgument } from './errors.js';
-import type { KlevLog } from './log.js';
 import { INDEX_HEADER_SIZE, indexItemSize } from './format/index-format.js';
 import { fileSize, fsError, findSegments, readFileHead, syncDir } from './segment/segment-files.js';
 import type { SegmentReader } from './segment/segment-reader.js';
+import type { SegmentsView } from './segment-state.js';
 
 interface FileSnapshot {
   name: string;
@@ -21,7 +21,7 @@ interface FileSnapshot {
   mtimeMs: number;
 }
 
-export function snapshotSegments(log: KlevLog): FileSnapshot[] {
+export function snapshotSegments(log: SegmentsView): FileSnapshot[] {
   const files: FileSnapshot[] = [];
   try {
     const head = log.segments[log.segments.length - 1]!;
@@ -43,7 +43,7 @@ export function snapshotSegments(log: KlevLog): FileSnapshot[] {
 }
 
 /** Bytes of the head's log and index that hold whole records and their items. */
-function headLengths(log: KlevLog, head: SegmentReader): [number, number] {
+function headLengths(log: SegmentsView, head: SegmentReader): [number, number] {
   if (log.writer) return [log.writer.logSize, log.writer.indexBytes];
   if (fileSize(head.files.logPath) < 0) return [0, 0];
   const index = head.getIndex();

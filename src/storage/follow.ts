@@ -17,7 +17,7 @@ import { type SegmentFiles, fileSize, findSegments, fsError, readAt, segmentFile
 import { SegmentIndex } from './segment/segment-index.js';
 import { SegmentReader } from './segment/segment-reader.js';
 import { supersededByInterruptedRewrite } from './segment/rewrite.js';
-import type { KlevLog } from './log.js';
+import type { FollowedSegments } from './segment-state.js';
 
 /** How often a follower's read starts over after meeting a file mid-rewrite. */
 export const FOLLOW_RETRIES = 4;
@@ -50,7 +50,7 @@ export class Follower {
   /** The highest next offset this follower has seen. */
   private highestNext = 0;
 
-  constructor(private readonly log: KlevLog) {}
+  constructor(private readonly log: FollowedSegments) {}
 
   refresh(): void {
     const st = fs.statSync(this.log.dir, { bigint: true });
@@ -99,8 +99,7 @@ export class Follower {
     for (const r of this.log.segments) r.close();
     this.headReader = null;
     this.dirChange = -1n;
-    this.log.segments = [this.newReader(segmentFiles(this.log.dir, 0), true)];
-    this.log.segmentsChanged();
+    this.log.reset([this.newReader(segmentFiles(this.log.dir, 0), true)]);
     this.rescan();
     this.growHead();
   }
@@ -141,8 +140,7 @@ export class Follower {
     });
     for (const gone of byOffset.values()) gone.close();
     const known = new Set(this.log.segments);
-    this.log.segments = next;
-    this.log.segmentsChanged();
+    this.log.reset(next);
     for (const reader of next) if (!reader.head && !known.has(reader)) this.log.noteSealed(reader);
   }
 

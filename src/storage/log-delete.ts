@@ -6,11 +6,11 @@
  */
 import { invalidOffset, notFound } from './errors.js';
 import { detectMessageVersion, FILE_HEADER_SIZE, type FormatVersion } from './format/message-format.js';
-import type { KlevLog } from './log.js';
 import { commitRewrite, discardRewrite, removeSegment, rewriteSegment } from './segment/rewrite.js';
 import { readFileHead, segmentFiles, syncDir } from './segment/segment-files.js';
 import { SegmentReader } from './segment/segment-reader.js';
 import { SegmentWriter } from './segment/segment-writer.js';
+import type { SegmentRewrites, SegmentsView } from './segment-state.js';
 import type { Message } from './types.js';
 
 /** What a delete removed: the offsets always, the messages when asked for. */
@@ -23,7 +23,7 @@ export interface Removed {
 const nothing = (): Removed => ({ deleted: [], deletedOffsets: [], deletedSize: 0 });
 
 /** Deletes `offsets`, whose lowest is `lowest` (both checked: see checkDeleteArgs). */
-export function deleteFromLog(log: KlevLog, offsets: Set<number>, lowest: number, keepMessages = true): Removed {
+export function deleteFromLog(log: SegmentRewrites, offsets: Set<number>, lowest: number, keepMessages = true): Removed {
   if (offsets.size === 0) return nothing();
 
   const si = segmentHolding(log, lowest);
@@ -53,34 +53,29 @@ export function deleteFromLog(log: KlevLog, offsets: Set<number>, lowest: number
     const headLast = writer.index.offsetAt(writer.index.count - 1);
     log.retire(writer);
     reader.close();
+    let fresh: SegmentWriter;
     let replacement: SegmentReader[];
     if (rs.survivors === 0) {
       discardRewrite(rs);
-      const fresh = openWriter(segmentFiles(log.dir, nextOffset), nextTime);
+      fresh = openWriter(segmentFiles(log.dir, nextOffset), nextTime);
       removeSegment(reader.files);
-      log.writer = fresh;
       replacement = [fresh.reader];
+    } else if (lastDeleted === headLast) {
+      // The newest message went: keep the rewritten segment sealed and start an empty head at
+      // the old next offset, so that offset is never handed out twice. The new head exists
+      // before the rewrite lands: a crash in between leaves the old head whole, sealed.
+      fresh = openWriter(segmentFiles(log.dir, nextOffset), nextTime);
+      syncDir(log.dir);
+      const files = commitRewrite(reader.files, rs);
+      const sealed = new SegmentReader(files, log.opts.params, false, load);
+      log.noteSealed(sealed);
+      replacement = [sealed, fresh.reader];
     } else {
-      if (lastDeleted === headLast) {
-        // The newest message went: keep the rewritten segment sealed and start an empty head at
-        // the old next offset, so that offset is never handed out twice. The new head exists
-        // before the rewrite lands: a crash in between leaves the old head whole, sealed.
-        const fresh = openWriter(segmentFiles(log.dir, nextOffset), nextTime);
-        syncDir(log.dir);
-        const files = commitRewrite(reader.files, rs);
-        const sealed = new SegmentReader(files, log.opts.params, false, load);
-        log.noteSealed(sealed);
-        log.writer = fresh;
-        replacement = [sealed, fresh.reader];
-      } else {
-        const files = commitRewrite(reader.files, rs);
-        const fresh = openWriter(files, nextTime);
-        log.writer = fresh;
-        replacement = [fresh.reader];
-      }
+      const files = commitRewrite(reader.files, rs);
+      fresh = openWriter(files, nextTime);
+      replacement = [fresh.reader];
     }
-    log.segments.splice(si, 1, ...replacement);
-    log.segmentsChanged();
+    log.replace(si, replacement, fresh);
     return result;
   }
 
@@ -88,17 +83,16 @@ export function deleteFromLog(log: KlevLog, offsets: Set<number>, lowest: number
   if (rs.survivors === 0) {
     discardRewrite(rs);
     removeSegment(reader.files);
-    log.segments.splice(si, 1);
+    log.replace(si, []);
   } else {
     const files = commitRewrite(reader.files, rs);
-    log.segments.splice(si, 1, new SegmentReader(files, log.opts.params, false, load));
+    log.replace(si, [new SegmentReader(files, log.opts.params, false, load)]);
   }
-  log.segmentsChanged();
   return result;
 }
 
 /** The segment a delete of `offset` rewrites; errors as Go's segment.Get. */
-function segmentHolding(log: KlevLog, offset: number): number {
+function segmentHolding(log: SegmentsView, offset: number): number {
   const segs = log.segments;
   const first = segs[0]!.offset;
   if (offset < first) {
@@ -111,7 +105,7 @@ function segmentHolding(log: KlevLog, offset: number): number {
 }
 
 /** New segments' version, or the segment's own with keepRewriteVersion. */
-function rewriteVersion(log: KlevLog, reader: SegmentReader, headVersion: FormatVersion | null): FormatVersion {
+function rewriteVersion(log: SegmentsView, reader: SegmentReader, headVersion: FormatVersion | null): FormatVersion {
   if (!log.opts.keepRewriteVersion) return log.opts.newSegmentsVersion;
   if (headVersion) return headVersion;
   return detectMessageVersion(readFileHead(reader.files.logPath, FILE_HEADER_SIZE), reader.offset, reader.files.logPath);

@@ -14,7 +14,7 @@ import { OffsetNewest, OffsetOldest } from './types.js';
 
 export interface SegmentList {
   /** Oldest first; the last one is the head. */
-  readonly segments: SegmentReader[];
+  readonly segments: readonly SegmentReader[];
   readonly opts: ResolvedOptions;
 }
 
@@ -258,7 +258,7 @@ export class LogReader {
   }
 }
 
-function floorSegment(segs: SegmentReader[], offset: number): number {
+function floorSegment(segs: readonly SegmentReader[], offset: number): number {
   let lo = 0;
   let hi = segs.length - 1;
   while (lo < hi) {

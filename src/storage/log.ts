@@ -20,6 +20,7 @@ import { SegmentReader } from './segment/segment-reader.js';
 import { SegmentWriter } from './segment/segment-writer.js';
 import { settleInterruptedRewrites, supersededByInterruptedRewrite } from './segment/rewrite.js';
 import { migrateSegment } from './segment/segment-migrate.js';
+import { SegmentState } from './segment-state.js';
 import { indexStats } from './stats.js';
 import type { ConsumeResult, DeleteResult, Log, Message, Options, PublishMessage, Stats } from './types.js';
 import { checkString } from './validate.js';
@@ -56,14 +57,11 @@ function prepareDirectory(dir: string, create: boolean): void {
 }
 
 export class KlevLog implements Log {
-  /** Oldest first; the last one is the head. */
-  segments: SegmentReader[] = [];
-  writer: SegmentWriter | null = null;
+  /** The segments, the head's writer and the retired writers: delete, follow and backup get views of it. */
+  private readonly state: SegmentState;
   private closing: Promise<void> | null = null;
-  private readonly reads = new LogReader(this);
+  private readonly reads: LogReader;
   private readonly follower: Follower | null;
-  /** Writer handles retired by rollover or rewrite, closed once their syncs finish. */
-  readonly background = new Set<Promise<unknown>>();
 
   constructor(
     readonly dir: string,
@@ -89,15 +87,19 @@ export class KlevLog implements Log {
       });
     }
     if (found.length === 0) found = [segmentFiles(dir, 0)];
-    this.segments = found.map((seg, i) => new SegmentReader(seg, opts.params, i === found.length - 1, load));
+    const segments = found.map((seg, i) => new SegmentReader(seg, opts.params, i === found.length - 1, load));
+    let writer: SegmentWriter | null = null;
     if (!opts.readonly) {
-      const headReader = this.segments[this.segments.length - 1]!;
-      this.writer = SegmentWriter.open(headReader.files, opts.params, opts.newSegmentsVersion, 0, headReader);
+      const headReader = segments[segments.length - 1]!;
+      writer = SegmentWriter.open(headReader.files, opts.params, opts.newSegmentsVersion, 0, headReader);
     } else if (found.length === 1 && fileSize(found[0]!.logPath) < 0) {
       // An empty readonly log has no files yet: its head is empty until a writer creates them.
-      this.segments[0]!.adoptEmpty();
+      segments[0]!.adoptEmpty();
     }
-    this.follower = opts.followWriter ? new Follower(this) : null;
+    this.state = new SegmentState(dir, opts, segments, writer);
+    this.reads = new LogReader(this.state);
+    this.state.observe(this.reads);
+    this.follower = opts.followWriter ? new Follower(this.state) : null;
   }
 
   // --- lifecycle -----------------------------------------------------------
@@ -133,17 +135,8 @@ export class KlevLog implements Log {
 
   private ensureWritable(): SegmentWriter {
     this.ensureOpen();
-    if (!this.writer) throw readonlyLog(`log ${this.dir}`);
-    return this.writer;
-  }
-
-  get head(): SegmentReader {
-    return this.segments[this.segments.length - 1]!;
-  }
-
-  retire(writer: SegmentWriter): void {
-    const p = writer.close().finally(() => this.background.delete(p));
-    this.background.add(p);
+    if (!this.state.writer) throw readonlyLog(`log ${this.dir}`);
+    return this.state.writer;
   }
 
   close(): Promise<void> {
@@ -153,12 +146,13 @@ export class KlevLog implements Log {
 
   private async closeNow(): Promise<void> {
     try {
-      if (this.writer) {
-        this.writer.syncNow();
-        await this.writer.close();
+      const writer = this.state.writer;
+      if (writer) {
+        writer.syncNow();
+        await writer.close();
       }
-      await Promise.all([...this.background]);
-      for (const seg of this.segments) seg.close();
+      await this.state.settle();
+      for (const seg of this.state.segments) seg.close();
       this.follower?.close();
     } finally {
       this.lock?.release();
@@ -197,31 +191,31 @@ export class KlevLog implements Log {
       throw err;
     }
     old.seal();
-    this.noteSealed(old.reader);
-    this.segments.push(reader);
-    this.segmentsChanged();
-    this.writer = next;
-    this.retire(old);
+    this.state.noteSealed(old.reader);
+    this.state.append(reader, next);
+    this.state.retire(old);
     return next;
   }
 
   async nextOffset(): Promise<number> {
     this.ensureOpen();
-    return this.writer ? this.writer.nextOffset : this.followed(() => this.head.getIndex().nextOffset);
+    const writer = this.state.writer;
+    return writer ? writer.nextOffset : this.followed(() => this.state.head.getIndex().nextOffset);
   }
 
   async sync(): Promise<number> {
     this.ensureOpen();
-    if (!this.writer) return this.head.getIndex().nextOffset;
-    const next = this.writer.nextOffset;
-    await this.writer.durable();
+    const writer = this.state.writer;
+    if (!writer) return this.state.head.getIndex().nextOffset;
+    const next = writer.nextOffset;
+    await writer.durable();
     return next;
   }
 
   async delete(offsets: Iterable<number>): Promise<DeleteResult> {
     this.ensureWritable();
     const { offsets: set, lowest } = checkDeleteArgs(offsets);
-    const { deleted, deletedSize } = deleteFromLog(this, set, lowest);
+    const { deleted, deletedSize } = deleteFromLog(this.state, set, lowest);
     return { deleted, deletedSize };
   }
 
@@ -233,7 +227,7 @@ export class KlevLog implements Log {
   async deleteReturningOffsets(offsets: Iterable<number>): Promise<{ deleted: number[]; deletedSize: number }> {
     this.ensureWritable();
     const { offsets: set, lowest } = checkDeleteArgs(offsets);
-    const { deletedOffsets, deletedSize } = deleteFromLog(this, set, lowest, false);
+    const { deletedOffsets, deletedSize } = deleteFromLog(this.state, set, lowest, false);
     return { deleted: deletedOffsets, deletedSize };
   }
 
@@ -285,16 +279,6 @@ export class KlevLog implements Log {
     if (!this.opts.params.keys) throw noIndex('key');
   }
 
-  /** A segment stopped taking appends: its keys join the key table. */
-  noteSealed(reader: SegmentReader): void {
-    this.reads.noteSealed(reader);
-  }
-
-  /** The segment list changed (rollover, rewrite, a follower's rescan). */
-  segmentsChanged(): void {
-    this.reads.segmentsChanged();
-  }
-
   // --- information -----------------------------------------------------------
 
   size(m: Message): number {
@@ -305,9 +289,10 @@ export class KlevLog implements Log {
   async stat(): Promise<Stats> {
     this.ensureOpen();
     const stats: Stats = { segments: 0, messages: 0, size: 0 };
-    for (const seg of this.segments) {
+    const segments = this.state.segments;
+    for (const seg of segments) {
       const logSize = fileSize(seg.files.logPath);
-      if (logSize < 0 && this.opts.readonly && this.segments.length === 1) return stats;
+      if (logSize < 0 && this.opts.readonly && segments.length === 1) return stats;
       if (logSize < 0) throw corrupted(`log corrupted: segment file ${seg.files.logPath} is gone; was the directory changed under an open log?`);
       let ix = indexStats(seg.files, this.opts.params);
       // A missing index is rebuilt on first read (klevdb's Stat would fail on it): count what the rebuild finds.
@@ -322,7 +307,7 @@ export class KlevLog implements Log {
   async backup(dir: string): Promise<void> {
     checkBackupArg(dir);
     this.ensureOpen();
-    const snapshot = snapshotSegments(this);
+    const snapshot = snapshotSegments(this.state);
     await copySegmentsTo(snapshot, dir);
   }
 
@@ -330,7 +315,7 @@ export class KlevLog implements Log {
     checkGcArg(unusedForMs);
     this.ensureOpen();
     const now = Date.now();
-    for (const seg of this.segments) seg.gc(now, unusedForMs);
+    for (const seg of this.state.segments) seg.gc(now, unusedForMs);
   }
 }
 
