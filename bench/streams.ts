@@ -17,12 +17,17 @@
  * between, in alternating slices of 100, the same publishes with nobody
  * subscribed give the cost of one publish. Same log, same message size.
  *
+ * Durable: a durable subscription (openSubscription, run(), a commit per
+ * batch of 100, bench/durable-reader.ts) takes its turn with the catch-up
+ * readers, against the plain consume loop of batch 100.
+ *
  * Figures are the best round: noise only ever slows a round down.
  */
 import path from 'node:path';
 import type { Observable } from 'rxjs';
 import { openBlocking, type BlockingLog } from '../src/index.js';
 import { fromLog, fromLogBatches } from '../src/streams/index.js';
+import { durableReader } from './durable-reader.js';
 import { BenchRun, envCount, percentile, ratioTarget, renderTargets, RoundFigures, type TargetResult } from './report.js';
 import { type BenchMessage, MessageSource, ROLLOVER_BYTES } from './workload.js';
 
@@ -211,7 +216,9 @@ async function main(): Promise<void> {
     }
     return log;
   };
-  const all = readers();
+  // A durable subscription committing per batch of 100 (issue 19), beside the plain loop of batch 100.
+  const durable = durableReader(run.dir, 100);
+  const all = [...readers(), durable];
   const liveRounds: Array<Record<string, number>> = [];
   const opened: BlockingLog[] = [];
   try {
@@ -255,6 +262,7 @@ async function main(): Promise<void> {
       console.error(`round ${round + 1}: latency p50 ${r.latencyP50.toFixed(1)} µs, p99 ${r.latencyP99.toFixed(1)} µs (slowest 1%: CPU / wall ${tailOnCpu.toFixed(2)}); publish p50 ${r.publishP50.toFixed(1)} µs`);
     }
   } finally {
+    await durable.close();
     await Promise.all(opened.map((log) => log.close()));
     run.removeData();
   }
@@ -266,6 +274,8 @@ async function main(): Promise<void> {
       return ratioTarget(`streamed catch-up (fromLogBatches) >= 0.8x plain consume, batch ${size}`, best(streamed) / best(plain), { atLeast: 0.8 },
         `${Math.round(best(streamed))} vs ${Math.round(best(plain))} msg/s; per CPU-second ${(best(`${streamed}-cpu`) / best(`${plain}-cpu`)).toFixed(2)}x`);
     }),
+    ratioTarget('durable subscription, commit per batch of 100, >= 0.8x plain consume, batch 100', best('durable-100') / best('consume-100'), { atLeast: 0.8 },
+      `${Math.round(best('durable-100'))} vs ${Math.round(best('consume-100'))} msg/s; per CPU-second ${(best('durable-100-cpu') / best('consume-100-cpu')).toFixed(2)}x`),
     // The best round's p99 against the best round's median publish: each is the least disturbed of its kind.
     ratioTarget('live p99 latency <= 5x the median single-message publish', best('live-p99') / best('publish-p50'), { atMost: 5 },
       `${best('live-p99').toFixed(1)} vs ${best('publish-p50').toFixed(1)} µs; in CPU time ${best('live-p99-cpu').toFixed(0)} vs ${best('publish-p50-cpu').toFixed(0)} µs`),

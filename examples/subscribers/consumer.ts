@@ -25,7 +25,7 @@ export interface Consumption {
 }
 
 /** Waits `ms`, or less when the subscription ends meanwhile. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const onAbort = (): void => {
       clearTimeout(timer);

@@ -29,6 +29,9 @@ export type { WaitActivity } from './notify.js';
 // Beside log files: the directory lock klevdb takes, a check beside a live writer, the segments of a
 // directory, key hashes.
 export { DirectoryLock } from './lock.js';
+/** A lock file of one's own (klevdb/streams' one consumer per subscription name), with flock(2) as the directory lock. */
+export { tryFlock, unflockAndClose } from './flock.js';
+export { fsError } from './segment/segment-files.js';
 export { checkHead, underReadLock } from './directory.js';
 export type { HeadCheck } from './directory.js';
 export { findSegments } from './segment/segment-files.js';

@@ -5,6 +5,7 @@
  * fcntl or OFD locks, which Linux keeps apart: Go klevdb locks with
  * gofrs/flock, that is flock(2) LOCK_EX|LOCK_NB (LOCK_SH for readonly).
  */
+import fs from 'node:fs';
 import koffi from 'koffi';
 
 const LOCK_SH = 1;
@@ -63,4 +64,13 @@ export function tryFlock(fd: number, exclusive: boolean): boolean {
 
 export function unflock(fd: number): void {
   flock(fd, LOCK_UN);
+}
+
+/** Unlocks and closes a lock file's descriptor (closed even when the unlock fails). */
+export function unflockAndClose(fd: number): void {
+  try {
+    unflock(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LogError } from './errors.js';
-import { tryFlock, unflock } from './flock.js';
+import { tryFlock, unflockAndClose } from './flock.js';
 import { fsError } from './segment/segment-files.js';
 
 export class DirectoryLock {
@@ -44,10 +44,6 @@ export class DirectoryLock {
     if (this.fd === null) return;
     const fd = this.fd;
     this.fd = null;
-    try {
-      unflock(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    unflockAndClose(fd);
   }
 }

@@ -15,3 +15,14 @@ export type { LogBatch } from './source.js';
 export { toLog } from './to-log.js';
 export type { Publisher } from './to-log.js';
 export type { Handler, StreamOptions, LogStreamOptions, TypedStreamOptions, ToLogOptions } from './options.js';
+export { openSubscription, DurableSubscription } from './durable.js';
+export type {
+  BatchHandler,
+  ConsumeOptions,
+  SkippedInfo,
+  StartPosition,
+  StreamConsumeOptions,
+  SubscriptionOptions,
+  WaitOptions,
+} from './durable-options.js';
+export type { CommitRecord } from './offsets-log.js';

@@ -1,7 +1,8 @@
 // examples/subscribers: consumers at different speeds on one live log.
 import { expect } from 'chai';
 import path from 'node:path';
-import { OffsetStore } from '../../examples/subscribers/offset-store.js';
+import { openBlocking } from '../../src/index.js';
+import { openSubscription } from '../../src/streams/index.js';
 import { run, type SubscribersResult } from '../../examples/subscribers/run.js';
 import { capture, useTempDir } from './helpers.js';
 
@@ -48,9 +49,10 @@ describe('examples/subscribers', () => {
   it('after a process died part way, the next run resumes where it stopped, before the new messages', async () => {
     await run({ dataDir: dataDir(), print: () => undefined, count: 60 });
     // As if the consumer had died after handling offset 36 of the first run.
-    const offsets = await OffsetStore.open(path.join(dataDir(), 'offsets'));
-    await offsets.commit('resumable', 37);
+    const log = await openBlocking(path.join(dataDir(), 'readings'), { keyIndex: true });
+    const offsets = await openSubscription(log, { name: 'resumable', offsets: path.join(dataDir(), 'offsets'), start: { offset: 37 }, reset: true });
     await offsets.close();
+    await log.close();
     const second = await run({ dataDir: dataDir(), print: () => undefined, count: 60 });
     expectAllSeen(second);
     const resumed = second.consumers.find((c) => c.name === 'resumable')!;

@@ -3,6 +3,7 @@
 // test/storage (segments, files, formats) and test/streams/typed.spec.ts.
 import { useJetStreamBackend, useLocalBackend } from './backends.js';
 import { backpressureSuite } from './backpressure-suite.js';
+import { durableSuite } from './durable-suite.js';
 import { logSuite } from './log-suite.js';
 import { streamsSuite } from './streams-suite.js';
 
@@ -10,6 +11,7 @@ describe('shared suite: local log', function () {
   const backend = useLocalBackend();
   logSuite(backend);
   streamsSuite(backend);
+  durableSuite(backend);
   backpressureSuite(backend);
 });
 
@@ -18,5 +20,6 @@ describe('shared suite: JetStream', function () {
   const backend = useJetStreamBackend();
   logSuite(backend);
   streamsSuite(backend);
+  durableSuite(backend);
   backpressureSuite(backend);
 });
