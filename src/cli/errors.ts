@@ -3,7 +3,7 @@
  * CliError: a code from EXIT and a message that names what went wrong and
  * what to do, printed as `klevdb: <message>` on one line of stderr.
  */
-import { isLogError } from '../storage/index.js';
+import { KlevdbError, isLogError } from '../storage/index.js';
 import { indexMismatch } from '../log-tools/index.js';
 
 export const EXIT = {
@@ -23,12 +23,13 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-export class CliError extends Error {
+/** A failure of a command, with the exit code the process ends with (code ERR_CLI). */
+export class CliError extends KlevdbError<'ERR_CLI'> {
   constructor(
     readonly exitCode: ExitCode,
     message: string,
   ) {
-    super(message);
+    super('ERR_CLI', message);
     this.name = 'CliError';
   }
 }

@@ -1,27 +1,14 @@
 /**
- * The event store's own failures. They are not LogErrors: LogError codes are
- * the storage contract (API.md), and callers of an event store branch on
- * these by class (`instanceof ConcurrencyError` is the retry signal); each
- * also has a `code` (ERR_CONCURRENCY, ...) for logs and error handlers that
- * only see a plain error.
+ * The event store's own failures. They are KlevdbErrors with codes of their
+ * own, not LogErrors: LogError codes are the storage contract (API.md).
+ * Callers branch on `code` or on the class (`instanceof ConcurrencyError`
+ * is the retry signal). Bad arguments are LogError ERR_INVALID_ARGUMENT, as
+ * everywhere else in the package.
  */
-import type { ExpectedVersion } from './expected-version.js';
+import { KlevdbError } from '../storage/index.js';
 
-/** An append whose expected version did not match the stream's version: reload and decide again. */
-export class ConcurrencyError extends Error {
-  readonly code = 'ERR_CONCURRENCY';
-  constructor(
-    readonly streamId: string,
-    readonly expected: ExpectedVersion,
-    readonly actual: number,
-  ) {
-    super(
-      `concurrency conflict on stream "${streamId}": expected version ${describeExpected(expected)}, ` +
-        `actual version ${actual}; reload the stream and decide again`,
-    );
-    this.name = 'ConcurrencyError';
-  }
-}
+// Beside the type it reports on (expected-version.ts), which cannot import this file back.
+export { ConcurrencyError } from './expected-version.js';
 
 /**
  * An append of several events of which a log shared by several processes
@@ -29,14 +16,14 @@ export class ConcurrencyError extends Error {
  * the middle of it (JetStream before nats-server 2.12 has no atomic batch).
  * Not a conflict to retry: the stream already holds those first events.
  */
-export class PartialAppendError extends Error {
-  readonly code = 'ERR_PARTIAL_APPEND';
+export class PartialAppendError extends KlevdbError<'ERR_PARTIAL_APPEND'> {
   constructor(
     readonly streamId: string,
     readonly stored: number,
     readonly total: number,
   ) {
     super(
+      'ERR_PARTIAL_APPEND',
       `append to stream "${streamId}" cut short: ${stored} of its ${total} events are stored, ` +
         'then another process appended to the stream; the stream holds the command in part',
     );
@@ -49,9 +36,7 @@ export class PartialAppendError extends Error {
  * fingerprint says): an idempotency key names one command, so a retry must
  * send the same command, and a new command needs a new id. Nothing was written.
  */
-export class CommandIdReusedError extends Error {
-  readonly code = 'ERR_COMMAND_ID_REUSED';
-
+export class CommandIdReusedError extends KlevdbError<'ERR_COMMAND_ID_REUSED'> {
   constructor(
     readonly streamId: string,
     readonly commandId: string,
@@ -59,6 +44,7 @@ export class CommandIdReusedError extends Error {
     readonly appliedVersion: number,
   ) {
     super(
+      'ERR_COMMAND_ID_REUSED',
       `command id "${commandId}" on stream "${streamId}" was already used for a different command ` +
         `(applied at version ${appliedVersion}); a retry must send the same command, a new command needs a new command id`,
     );
@@ -79,9 +65,7 @@ const LISTED_RANGES = 10;
  * from its log (klevdb compact, trim or delete, a JetStream limit). Its
  * state cannot be folded from what is left, and nothing is decided on it.
  */
-export class StreamGapError extends Error {
-  readonly code = 'ERR_STREAM_GAP';
-
+export class StreamGapError extends KlevdbError<'ERR_STREAM_GAP'> {
   constructor(
     readonly streamId: string,
     /** The missing versions, oldest first; empty when a version came out of order instead. */
@@ -94,6 +78,7 @@ export class StreamGapError extends Error {
       ? `has version ${outOfOrder.version} after version ${outOfOrder.after} (at offset ${position})`
       : `is missing ${describeMissing(missing)}`;
     super(
+      'ERR_STREAM_GAP',
       `stream "${streamId}" ${what}: its history was deleted from the event log (klevdb compact, trim or delete, ` +
         'or a JetStream limit), so its state cannot be rebuilt; restore the log from a backup',
     );
@@ -112,8 +97,7 @@ function describeMissing(missing: MissingVersions[]): string {
  * An event that does not match its declared type: on append (nothing was
  * written) or on read (the stored event at `offset` cannot be used).
  */
-export class InvalidEventError extends Error {
-  readonly code = 'ERR_INVALID_EVENT';
+export class InvalidEventError extends KlevdbError<'ERR_INVALID_EVENT'> {
   constructor(
     /** The event's type as written, or undefined when the envelope has none. */
     readonly eventType: string | undefined,
@@ -126,13 +110,7 @@ export class InvalidEventError extends Error {
   ) {
     const at = offset !== undefined ? `at offset ${offset}` : (where ?? 'on append');
     const type = eventType === undefined ? 'no type' : `type "${eventType}"`;
-    super(`invalid event ${at} (${type}, path "${path}"): ${reason}`);
+    super('ERR_INVALID_EVENT', `invalid event ${at} (${type}, path "${path}"): ${reason}`);
     this.name = 'InvalidEventError';
   }
-}
-
-function describeExpected(expected: ExpectedVersion): string {
-  if (expected === 'no-stream') return '"no-stream" (a new stream)';
-  if (expected === 'stream-exists') return '"stream-exists"';
-  return String(expected);
 }

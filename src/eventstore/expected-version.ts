@@ -1,5 +1,11 @@
+/**
+ * Expected versions: the type, its argument check, the check against a
+ * stream's version, and the error when that fails. ConcurrencyError lives
+ * here rather than in errors.ts (which re-exports it) so that the two files
+ * do not import each other.
+ */
+import { KlevdbError } from '../storage/index.js';
 import { invalidArgument } from '../storage/backend-kit.js';
-import { ConcurrencyError } from './errors.js';
 
 /**
  * What an append expects the stream's version to be. The version is the
@@ -23,4 +29,26 @@ export function assertExpectedVersion(streamId: string, expected: ExpectedVersio
     (expected === 'stream-exists' && actual > 0) ||
     expected === actual;
   if (!ok) throw new ConcurrencyError(streamId, expected, actual);
+}
+
+/** An append whose expected version did not match the stream's version: reload and decide again. */
+export class ConcurrencyError extends KlevdbError<'ERR_CONCURRENCY'> {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedVersion,
+    readonly actual: number,
+  ) {
+    super(
+      'ERR_CONCURRENCY',
+      `concurrency conflict on stream "${streamId}": expected version ${describeExpected(expected)}, ` +
+        `actual version ${actual}; reload the stream and decide again`,
+    );
+    this.name = 'ConcurrencyError';
+  }
+}
+
+function describeExpected(expected: ExpectedVersion): string {
+  if (expected === 'no-stream') return '"no-stream" (a new stream)';
+  if (expected === 'stream-exists') return '"stream-exists"';
+  return String(expected);
 }

@@ -20,6 +20,9 @@ export type {
 export type { ExpectedVersion } from './expected-version.js';
 export { CommandIdReusedError, ConcurrencyError, InvalidEventError, PartialAppendError, StreamGapError } from './errors.js';
 export type { MissingVersions } from './errors.js';
+export { KlevdbError, isKlevdbError } from '../storage/index.js';
+export type { KlevdbErrorCode } from '../storage/index.js';
+export type { EventStoreErrorCode } from '../storage/backend-kit.js';
 export { LogEventStore, inMemoryEventStore, openEventStore } from './log-event-store.js';
 export type { EventStoreOptions } from './log-event-store.js';
 export { MemoryLog } from './memory-log.js';

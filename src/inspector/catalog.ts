@@ -19,7 +19,7 @@ import { isLogError } from '../storage/index.js';
 import { listSegments, openLogReader } from '../log-tools/index.js';
 import type { IndexOptions, ResolvedIndex } from '../log-tools/index.js';
 import { CHECKPOINT_KEY } from '../projections/records.js';
-import { notFound } from './http.js';
+import { HttpError, notFound } from './http.js';
 
 export type LogRole = 'log' | 'source' | 'state' | 'dead-letter';
 
@@ -187,7 +187,7 @@ export class Catalog {
 
   /** The log open for reading (beside its writer), opened on first use. */
   open(entry: LogEntry): Promise<OpenLog> {
-    if (this.closed) return Promise.reject(new Error('the inspector is closing'));
+    if (this.closed) return Promise.reject(new HttpError(503, 'the inspector is closing'));
     let opening = this.opened.get(entry.dir);
     if (!opening) {
       opening = openLogReader(entry.dir, entry === this.mainLog ? (this.options.index ?? {}) : {}, true);

@@ -4,16 +4,17 @@
  * parameters (each failure is a 400 naming the parameter).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { OffsetNewest, OffsetOldest } from '../storage/index.js';
+import { KlevdbError, OffsetNewest, OffsetOldest } from '../storage/index.js';
 import { parseTimeMicros } from '../log-tools/index.js';
 import { statusOf } from './status.js';
 
-export class HttpError extends Error {
+/** A request the inspector answers with `status` and this message (code ERR_HTTP). */
+export class HttpError extends KlevdbError<'ERR_HTTP'> {
   constructor(
     readonly status: number,
     message: string,
   ) {
-    super(message);
+    super('ERR_HTTP', message);
     this.name = 'HttpError';
   }
 }

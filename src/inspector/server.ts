@@ -22,6 +22,7 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OffsetNewest, OffsetOldest } from '../storage/index.js';
+import { invalidArgument } from '../storage/backend-kit.js';
 import { asset as staticAsset } from './assets/index.js';
 import type { Info } from './browser/api-types.js';
 import { Catalog } from './catalog.js';
@@ -179,7 +180,7 @@ function handle(routes: Routes, hosts: () => Set<string> | undefined, req: Incom
 export async function startInspector(options: InspectorOptions): Promise<Inspector> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw badRequest(`port must be a whole number from 0 to 65535, got ${port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalidArgument(`port must be a whole number from 0 to 65535, got ${port}`);
   const catalog = new Catalog(options);
   const routes = new Routes(catalog);
   let hosts: Set<string> | undefined;

@@ -3,20 +3,22 @@
  * LogError with the same code; what only a network service can do (not
  * answer, lose its leader, drop the connection) is a JetStreamError, which is
  * not a LogError: the Log contract has no code for "the server is away", and
- * a caller must treat it as "may or may not have happened".
+ * a caller must treat it as "may or may not have happened". Both are
+ * KlevdbErrors (ERR_JETSTREAM; ERR_JETSTREAM_API for a raw API error, which
+ * toPublicError turns into a JetStreamError before it reaches a caller).
  */
 import { ClosedConnectionError, NoRespondersError, RequestError, TimeoutError } from './nats.js';
-import { LogError } from '../storage/index.js';
+import { KlevdbError, LogError } from '../storage/index.js';
 import { closedLog } from '../storage/backend-kit.js';
 
 /** A JetStream API error response ({"error": {code, err_code, description}}). */
-export class ApiError extends Error {
+export class ApiError extends KlevdbError<'ERR_JETSTREAM_API'> {
   constructor(
     readonly status: number,
     readonly errCode: number,
     readonly description: string,
   ) {
-    super(`JetStream API error ${status}/${errCode}: ${description}`);
+    super('ERR_JETSTREAM_API', `JetStream API error ${status}/${errCode}: ${description}`);
     this.name = 'ApiError';
   }
 }
@@ -41,14 +43,13 @@ export const ErrCode = {
  * For a publish, `stored` says how many messages of the batch are known to
  * be stored (a prefix of it, in order); the rest may or may not be.
  */
-export class JetStreamError extends Error {
-  readonly code = 'ERR_JETSTREAM' as const;
+export class JetStreamError extends KlevdbError<'ERR_JETSTREAM'> {
   constructor(
     message: string,
     options?: { cause?: unknown },
     readonly stored?: number,
   ) {
-    super(message, options);
+    super('ERR_JETSTREAM', message, options);
     this.name = 'JetStreamError';
   }
 }

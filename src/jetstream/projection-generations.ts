@@ -113,6 +113,7 @@ export class JetStreamGenerations implements GenerationStore {
   }
 
   async remove(id: number): Promise<void> {
+    // An invariant of the runner, which switches to a new generation before removing the old: never a user's error.
     if (id === this.current) throw new Error(`generation ${id} is in use`);
     await deleteGeneration(this.ctx, this.projection, id);
   }

@@ -88,6 +88,7 @@ export class AckInbox {
   close(): void {
     if (this.#sweep) clearInterval(this.#sweep);
     this.#sweep = undefined;
+    // Internal: toPublicError turns this into LogError ERR_CLOSED before a caller sees it.
     for (const w of this.#waiting.values()) w.resolve({ ok: false, error: new Error('connection closed') });
     this.#waiting.clear();
     try {

@@ -144,6 +144,7 @@ export class DirectoryGenerations implements GenerationStore {
   }
 
   async remove(id: number): Promise<void> {
+    // An invariant of the runner, which switches to a new generation before removing the old: never a user's error.
     if (id === this.current) throw new Error(`generation ${id} is in use`);
     await fs.promises.rm(path.join(this.root, `gen-${id}`), { recursive: true, force: true });
   }

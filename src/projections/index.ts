@@ -18,4 +18,7 @@ export type { Checkpoint } from './records.js';
 export type { DeadLetter } from './dead-letters.js';
 export type { ProjectionState, ProjectionStatus } from './status.js';
 export { ProjectionFailedError, ProjectionNotReadyError } from './errors.js';
+export { KlevdbError, isKlevdbError } from '../storage/index.js';
+export type { KlevdbErrorCode } from '../storage/index.js';
+export type { ProjectionErrorCode } from '../storage/backend-kit.js';
 export * from './testing/index.js';

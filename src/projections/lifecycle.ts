@@ -33,6 +33,7 @@ export class Lifecycle {
     return this.state === 'restoring' && Number.isFinite(this.target) ? this.target : undefined;
   }
 
+  /** `error`: why it failed, which callers get as the cause of ProjectionNotReadyError (a non-Error thrown by user code is wrapped in a plain Error). */
   set(state: ProjectionState, error?: Error): void {
     this.state = state;
     this.error = error;

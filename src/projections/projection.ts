@@ -5,7 +5,7 @@
  */
 import { Subject, filter, type Observable } from 'rxjs';
 import { OffsetOldest } from '../storage/index.js';
-import { invalidArgument } from '../storage/backend-kit.js';
+import { corrupted, invalidArgument } from '../storage/backend-kit.js';
 import { compactStateLog } from './compactor.js';
 import type { ResolvedDefinition } from './definition.js';
 import type { DeadLetter } from './dead-letters.js';
@@ -264,7 +264,7 @@ export class Projection<S, E = unknown> {
 
   private async freshSlot(): Promise<Slot<S, E>> {
     const opened = await openSlot(this.store!, this.store!.fresh(), this.def, this.options);
-    if (typeof opened === 'string') throw new Error(`a new generation cannot be opened: ${opened}`);
+    if (typeof opened === 'string') throw corrupted(`a new generation of projection "${this.def.name}" cannot be opened: ${opened}`);
     return opened;
   }
 

@@ -117,6 +117,7 @@ export class Pump<S, E> {
     if (key === null || key === undefined) return undefined;
     if (typeof key !== 'string' || key.length === 0 || key.charCodeAt(0) === 0) {
       const got = typeof key === 'string' ? JSON.stringify(key) : typeof key;
+      // Like anything the projection's own code throws, this is the cause of a ProjectionFailedError (or a dead letter's reason).
       return this.poison(item, typeOf(event), new TypeError(`key() must return a non-empty string not starting with NUL, or null; got ${got}`));
     }
     const pending = this.pending.get(key);

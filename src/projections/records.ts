@@ -33,6 +33,7 @@ export interface Checkpoint {
 
 export function encodeState(offset: number, json: unknown): string {
   const s = JSON.stringify(json);
+  // The projection's toJSON broke its contract: the cause of the projection's failure (ProjectionNotReadyError 'failed').
   if (s === undefined) throw new TypeError('the state (after toJSON) cannot be written as JSON');
   return `{"o":${offset},"s":${s}}`;
 }

@@ -12,6 +12,8 @@ export {
 } from './log-contract.js';
 // Errors with the codes every Log reports (LogError itself is public: ./index.ts).
 export { corrupted, invalidArgument, invalidOffset, notFound } from './errors.js';
+// Each module's part of KlevdbErrorCode, for its error classes (KlevdbError itself is public: ./index.ts).
+export type { CliErrorCode, EventStoreErrorCode, JetStreamErrorCode, ProjectionErrorCode } from './errors.js';
 // Checks of other arguments: each failure is an ERR_INVALID_ARGUMENT naming the argument.
 export { checkCount, checkDate, checkKey, checkNonNegative, checkOffset, checkSignal, describeValue } from './validate.js';
 

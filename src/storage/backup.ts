@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { invalidArgument } from './errors.js';
+import { corrupted, invalidArgument } from './errors.js';
 import { INDEX_HEADER_SIZE, indexItemSize } from './format/index-format.js';
 import { fileSize, fsError, findSegments, readFileHead, syncDir } from './segment/segment-files.js';
 import type { SegmentReader } from './segment/segment-reader.js';
@@ -81,7 +81,7 @@ async function copyFile(src: FileSnapshot, dst: string): Promise<void> {
       const n = await new Promise<number>((resolve, reject) =>
         fs.read(src.fd, chunk, 0, want, done, (err, bytes) => (err ? reject(err) : resolve(bytes))),
       );
-      if (n === 0) throw new Error(`${src.name} ended after ${done} of ${src.length} bytes`);
+      if (n === 0) throw corrupted(`${src.name} ended after ${done} of ${src.length} bytes while it was backed up: something truncated it; check the log and back it up again`);
       await out.write(chunk, 0, n);
       done += n;
     }

@@ -1,27 +1,84 @@
-/** The kinds of failure the library reports on purpose; see API.md "Errors". */
-export type LogErrorCode =
-  | 'ERR_INVALID_OFFSET'
-  | 'ERR_NOT_FOUND'
-  | 'ERR_NO_INDEX'
-  | 'ERR_READONLY'
-  | 'ERR_CORRUPTED'
-  | 'ERR_LOCKED'
-  | 'ERR_CLOSED'
-  | 'ERR_ABORTED'
-  | 'ERR_INVALID_ARGUMENT'
-  | 'ERR_RANGE';
+/**
+ * The errors of the whole package. Every error klevdb throws on purpose is a
+ * KlevdbError with a stable `code`; each module has its own subclass (the
+ * storage layer's is LogError). The codes of all modules are listed here, at
+ * the bottom of the dependency graph, so that one union covers them and a
+ * `switch (err.code)` narrows; this file imports nothing.
+ */
+
+/** What each module throws, by the entry that exports its errors (docs/errors.md). */
+export const KLEVDB_ERROR_CODES = {
+  /** `klevdb`: LogError, the storage contract of API.md "Errors". */
+  storage: [
+    'ERR_INVALID_OFFSET',
+    'ERR_NOT_FOUND',
+    'ERR_NO_INDEX',
+    'ERR_READONLY',
+    'ERR_CORRUPTED',
+    'ERR_LOCKED',
+    'ERR_CLOSED',
+    'ERR_ABORTED',
+    'ERR_INVALID_ARGUMENT',
+    'ERR_RANGE',
+  ],
+  /** `klevdb/eventstore`. */
+  eventstore: ['ERR_CONCURRENCY', 'ERR_PARTIAL_APPEND', 'ERR_COMMAND_ID_REUSED', 'ERR_STREAM_GAP', 'ERR_INVALID_EVENT'],
+  /** `klevdb/projections`. */
+  projections: ['ERR_PROJECTION_NOT_READY', 'ERR_PROJECTION_FAILED'],
+  /** `klevdb/jetstream`. */
+  jetstream: ['ERR_JETSTREAM', 'ERR_JETSTREAM_API'],
+  /** The `klevdb` command and its web inspector (`klevdb ui`). */
+  cli: ['ERR_CLI', 'ERR_HTTP'],
+} as const;
+
+type CodesOf<M extends keyof typeof KLEVDB_ERROR_CODES> = (typeof KLEVDB_ERROR_CODES)[M][number];
+
+/** The kinds of failure the storage layer reports on purpose; see API.md "Errors". */
+export type LogErrorCode = CodesOf<'storage'>;
+export type EventStoreErrorCode = CodesOf<'eventstore'>;
+export type ProjectionErrorCode = CodesOf<'projections'>;
+export type JetStreamErrorCode = CodesOf<'jetstream'>;
+export type CliErrorCode = CodesOf<'cli'>;
+/** Every code of every KlevdbError. */
+export type KlevdbErrorCode = CodesOf<keyof typeof KLEVDB_ERROR_CODES>;
+
+const ALL_CODES: ReadonlySet<string> = new Set(Object.values(KLEVDB_ERROR_CODES).flat());
 
 /**
- * The one error class of the library. Callers branch on `code`; people read
- * `message`, which names what went wrong and, where it helps, what to do.
+ * The base class of every error klevdb throws on purpose. Callers branch on
+ * `code` (or on the subclass); people read `message`, which names what went
+ * wrong and, where it helps, what to do. Failures of the system underneath
+ * (a full disk, an I/O error) are Node's own errors with their errno `code`,
+ * passed on with what klevdb was doing: they are not KlevdbErrors.
  */
-export class LogError extends Error {
-  readonly code: LogErrorCode;
+export class KlevdbError<C extends KlevdbErrorCode = KlevdbErrorCode> extends Error {
+  readonly code: C;
 
-  constructor(code: LogErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'LogError';
+    this.name = 'KlevdbError';
     this.code = code;
+  }
+}
+
+/**
+ * Whether `err` is an error klevdb threw on purpose, optionally one of `code`.
+ * Errors of other libraries are not, even with a `code` field (Node's ENOENT).
+ * A `code` that is no klevdb code is a mistake in the caller, so it throws
+ * LogError ERR_INVALID_ARGUMENT rather than answer false forever.
+ */
+export function isKlevdbError<C extends KlevdbErrorCode>(err: unknown, code?: C): err is KlevdbError<C> {
+  if (code !== undefined && !ALL_CODES.has(code)) {
+    throw invalidArgument(`code must be a klevdb error code (see docs/errors.md), got ${JSON.stringify(code)}`);
+  }
+  return err instanceof KlevdbError && (code === undefined || err.code === code);
+}
+
+/** The storage layer's error (and the one of everything that behaves like a log: JetStream, the in-memory log). */
+export class LogError extends KlevdbError<LogErrorCode> {
+  constructor(code: LogErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'LogError';
   }
 }
 

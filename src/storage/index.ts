@@ -5,8 +5,8 @@
 // file of src/storage is private to it (test/storage/module-boundary.spec.ts
 // fails the build on a deep import).
 export * from './types.js';
-export { LogError, isLogError } from './errors.js';
-export type { LogErrorCode } from './errors.js';
+export { KLEVDB_ERROR_CODES, KlevdbError, LogError, isKlevdbError, isLogError } from './errors.js';
+export type { KlevdbErrorCode, LogErrorCode } from './errors.js';
 export { open } from './log.js';
 export { check, recover, backup, migrate } from './directory.js';
 export { jsonCodec, stringCodec, stringOptCodec, varintBigCodec, varintCodec, zodCodec } from './codecs.js';

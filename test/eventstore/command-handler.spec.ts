@@ -21,6 +21,11 @@ describe('DeciderSpecification', () => {
     given([opened, deposited(5)]).when({ type: 'Withdraw', amount: 5 }).thenState({ status: 'open', owner: 'ann', balance: 0, movements: 2 });
   });
 
+  it('awaiting when() instead of then([...]) is ERR_INVALID_ARGUMENT saying what to do, not a comparison against functions', async () => {
+    const spec: unknown = given([]).when({ type: 'Open', owner: 'ann' }); // as a caller without types would
+    await expectLogError(async () => await spec, 'ERR_INVALID_ARGUMENT', /await then\(\[\.\.\.\]\) instead/);
+  });
+
   it('checks rejections by class, pattern or predicate', () => {
     given([opened]).when({ type: 'Withdraw', amount: 1 }).thenThrows(InsufficientFunds);
     given([]).when({ type: 'Deposit', amount: 1 }).thenThrows(/not open/);

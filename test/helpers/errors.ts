@@ -1,7 +1,7 @@
 // Assertions on the errors the library rejects with.
 import { expect } from 'chai';
-import { LogError } from '../../src/index.js';
-import type { LogErrorCode } from '../../src/index.js';
+import { KlevdbError, LogError, isKlevdbError } from '../../src/index.js';
+import type { KlevdbErrorCode, LogErrorCode } from '../../src/index.js';
 
 /** Runs fn (sync throw or async rejection) and returns what it threw, or fails. */
 export async function caught(fn: () => unknown): Promise<unknown> {
@@ -33,6 +33,21 @@ export async function expectLogError(
     expect(err.message, `message of ${err.code}`).to.match(re);
   }
   return err;
+}
+
+/**
+ * Expects each error to be a KlevdbError (not a LogError) with its code and
+ * class name, and the codes to be exactly `moduleCodes` (the module's row of
+ * KLEVDB_ERROR_CODES): a class missing from the table, or a code nothing uses, fails.
+ */
+export function expectModuleErrors(errors: [KlevdbError, KlevdbErrorCode, string][], moduleCodes: readonly KlevdbErrorCode[]): void {
+  for (const [err, code, name] of errors) {
+    expect(err, name).to.be.instanceOf(KlevdbError).and.instanceOf(Error).and.not.instanceOf(LogError);
+    expect(err).to.include({ code, name });
+    expect(isKlevdbError(err), name).to.equal(true);
+    expect(isKlevdbError(err, code), name).to.equal(true);
+  }
+  expect(errors.map(([, code]) => code).sort()).to.deep.equal([...moduleCodes].sort());
 }
 
 function describeError(err: unknown): string {

@@ -1,5 +1,6 @@
 /** The checks the given/when/then helpers share. */
 import assert from 'node:assert/strict';
+import { invalidArgument } from '../../storage/backend-kit.js';
 
 /** An error class, a pattern its message must match, or a predicate. */
 // Any error class, whatever its constructor takes.
@@ -26,7 +27,7 @@ export function matchesError(error: unknown, expected: ExpectedError | undefined
  */
 export function checkExpectedEvents<T>(expected: T): T {
   if (typeof expected === 'function') {
-    throw new TypeError('then() takes the expected events; do not await the result of when(), await then([...]) instead');
+    throw invalidArgument('then() takes the expected events; do not await the result of when(), await then([...]) instead');
   }
   return expected;
 }

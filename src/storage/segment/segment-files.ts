@@ -96,7 +96,11 @@ export function removeIfExists(file: string): void {
   }
 }
 
-/** Wraps a system error with what we were doing; keeps LogErrors as they are. */
+/**
+ * Wraps a system error with what we were doing; keeps LogErrors as they are.
+ * A failure of the system (disk full, I/O error) stays a plain Error with its
+ * errno `code`, not a KlevdbError: klevdb did not decide it (docs/errors.md).
+ */
 export function fsError(err: unknown, doing: string): Error {
   if (err instanceof LogError) return err;
   const e = err as NodeJS.ErrnoException;
