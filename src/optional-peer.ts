@@ -5,6 +5,7 @@
  * peer here, once, when it is first imported; a peer that is not installed
  * is a MissingPeerError that names the command installing it.
  */
+import { KlevdbError } from './storage/index.js';
 
 /** One optional peer: the packages, the feature that needs them, and how to install them. */
 export interface OptionalPeer {
@@ -19,13 +20,12 @@ export interface OptionalPeer {
 }
 
 /** An optional peer dependency is not installed: `install` is the command that fixes it. */
-export class MissingPeerError extends Error {
-  readonly code = 'ERR_MISSING_PEER';
+export class MissingPeerError extends KlevdbError<'ERR_MISSING_PEER'> {
   readonly peer: string;
   readonly install: string;
 
   constructor(peer: OptionalPeer, options?: ErrorOptions) {
-    super(`${peer.feature} needs ${peer.name}, an optional peer dependency that is not installed; install it with: ${peer.install}${peer.note ? ` (${peer.note})` : ''}`, options);
+    super('ERR_MISSING_PEER', `${peer.feature} needs ${peer.name}, an optional peer dependency that is not installed; install it with: ${peer.install}${peer.note ? ` (${peer.note})` : ''}`, options);
     this.name = 'MissingPeerError';
     this.peer = peer.name;
     this.install = peer.install;

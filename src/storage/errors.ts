@@ -29,6 +29,8 @@ export const KLEVDB_ERROR_CODES = {
   jetstream: ['ERR_JETSTREAM', 'ERR_JETSTREAM_API'],
   /** The `klevdb` command and its web inspector (`klevdb ui`). */
   cli: ['ERR_CLI', 'ERR_HTTP'],
+  /** Importing a subpath whose optional peer dependency is not installed (the NATS client for `klevdb/jetstream`). */
+  peers: ['ERR_MISSING_PEER'],
 } as const;
 
 type CodesOf<M extends keyof typeof KLEVDB_ERROR_CODES> = (typeof KLEVDB_ERROR_CODES)[M][number];

@@ -82,14 +82,15 @@ try {
   it('klevdb/jetstream without the NATS client fails with ERR_MISSING_PEER and the npm command that installs it', () => {
     const r = runScript(
       consumer!,
-      `await import('klevdb/jetstream').then(
+      `const { isKlevdbError } = await import('klevdb');
+await import('klevdb/jetstream').then(
   () => console.log(JSON.stringify({ loaded: true })),
-  (e) => console.log(JSON.stringify({ name: e.name, code: e.code, install: e.install, message: e.message })),
+  (e) => console.log(JSON.stringify({ name: e.name, code: e.code, install: e.install, message: e.message, klevdb: isKlevdbError(e, 'ERR_MISSING_PEER') })),
 );`,
     );
     expect(r.status, r.output).to.equal(0);
-    const e = JSON.parse(r.stdout) as Record<string, string>;
-    expect(e).to.include({ name: 'MissingPeerError', code: 'ERR_MISSING_PEER', install: 'npm install @nats-io/transport-node@~3.3.1' });
+    const e = JSON.parse(r.stdout) as Record<string, string | boolean>;
+    expect(e).to.include({ name: 'MissingPeerError', code: 'ERR_MISSING_PEER', install: 'npm install @nats-io/transport-node@~3.3.1', klevdb: true });
     expect(e.message).to.equal(
       'klevdb/jetstream needs @nats-io/transport-node, an optional peer dependency that is not installed; install it with: npm install @nats-io/transport-node@~3.3.1 (3.3 runs on Node 20; 3.4 and later need Node 22)',
     );
