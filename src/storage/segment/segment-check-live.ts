@@ -19,7 +19,10 @@ import { type CheckedSegment, compareWithRecords } from './segment-check.js';
 import { type SegmentFiles, readAt } from './segment-files.js';
 import type { SegmentIndex } from './segment-index.js';
 
-/** The writer replaced, removed or cut back the files while they were checked: look again. */
+/**
+ * The writer replaced, removed or cut back the files while they were checked:
+ * look again. Internal, not a KlevdbError: checkHead retries on it and never lets it out.
+ */
 export class SegmentChanged extends Error {}
 
 /** What the check read, to tell damage from a writer's change afterwards. */
