@@ -84,7 +84,10 @@ function parseArgs(argv: string[]): { benches: Bench[]; storageArgs: string[] } 
     storageArgs.push('--only', storageOnly.join(','));
     if (!benchNames.includes('storage')) benchNames.push('storage');
   }
-  return { benches: benchNames.length ? BENCHES.filter((bench) => benchNames.includes(bench.name)) : BENCHES, storageArgs };
+  return {
+    benches: benchNames.length ? BENCHES.filter((bench) => benchNames.includes(bench.name)) : BENCHES,
+    storageArgs,
+  };
 }
 
 const TARGET_LINE = /^\s*(PASS|FAIL|SKIP)\b\s*(.*)$/;
@@ -100,7 +103,11 @@ function run(bench: Bench, args: string[]): Promise<BenchResult> {
   const began = Date.now();
   console.error(`\n=== ${bench.name}: ${command}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', script, ...args], { cwd: repoRoot, env, stdio: ['inherit', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', script, ...args], {
+      cwd: repoRoot,
+      env,
+      stdio: ['inherit', 'pipe', 'inherit'],
+    });
     let pending = '';
     const scan = (line: string) => {
       const match = TARGET_LINE.exec(line);
@@ -128,10 +135,13 @@ function summarize(results: BenchResult[]): string {
   const lines: string[] = [];
   for (const r of results) {
     const name = r.name.padEnd(width);
-    if (r.status === 'missing') lines.push(`${name}  ----  not run: ${r.command.split(' ')[2]} does not exist (not written or not built yet)`);
+    if (r.status === 'missing')
+      lines.push(`${name}  ----  not run: ${r.command.split(' ')[2]} does not exist (not written or not built yet)`);
     for (const t of r.targets) lines.push(`${name}  ${t.result}  ${t.text}`);
-    if (r.status === 'failed' && !r.targets.some((t) => t.result === 'FAIL')) lines.push(`${name}  FAIL  exited with ${r.exitCode} before reporting a failed target (see its output above)`);
-    if (r.status === 'ran' && r.targets.length === 0) lines.push(`${name}  ----  ran (${r.seconds} s), no target lines`);
+    if (r.status === 'failed' && !r.targets.some((t) => t.result === 'FAIL'))
+      lines.push(`${name}  FAIL  exited with ${r.exitCode} before reporting a failed target (see its output above)`);
+    if (r.status === 'ran' && r.targets.length === 0)
+      lines.push(`${name}  ----  ran (${r.seconds} s), no target lines`);
   }
   return lines.join('\n');
 }

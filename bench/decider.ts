@@ -15,7 +15,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { commandHandler, openSnapshotStore, type Decider } from '../src/aggregates/index.js';
-import { defineEvent, inMemoryEventStore, openEventStore, type EventsOf, type LogEventStore } from '../src/eventstore/index.js';
+import {
+  defineEvent,
+  inMemoryEventStore,
+  openEventStore,
+  type EventsOf,
+  type LogEventStore,
+} from '../src/eventstore/index.js';
 import { BenchRun, envCount, ratioTarget, renderTargets, type TargetResult } from './report.js';
 
 const ROUNDS = envCount('BENCH_ROUNDS', 3);
@@ -35,11 +41,16 @@ const bank: Decider<{ balance: number }, Command, BankEvent> = {
   },
 };
 /** Three deposits, then a withdrawal: every fourth command reads the balance it must not overdraw. */
-const commandAt = (i: number): Command => (i % 4 === 3 ? { type: 'Withdraw', amount: 1 } : { type: 'Deposit', amount: 1 });
+const commandAt = (i: number): Command =>
+  i % 4 === 3 ? { type: 'Withdraw', amount: 1 } : { type: 'Deposit', amount: 1 };
 
 type Kind = 'log' | 'autoSync' | 'memory';
 const KINDS: Kind[] = ['log', 'autoSync', 'memory'];
-const LABELS: Record<Kind, string> = { log: 'klevdb (log, default)', autoSync: 'klevdb autoSync', memory: 'klevdb in-memory' };
+const LABELS: Record<Kind, string> = {
+  log: 'klevdb (log, default)',
+  autoSync: 'klevdb autoSync',
+  memory: 'klevdb in-memory',
+};
 
 const run = new BenchRun('decider');
 let stores = 0;
@@ -58,7 +69,8 @@ async function commands(kind: Kind, streams: number, commands: number, inFlight 
     let next = 0;
     const began = process.hrtime.bigint();
     const worker = async () => {
-      for (let i = next++; i < commands; i = next++) await handle(`account-${i % streams}`, commandAt(Math.floor(i / streams)));
+      for (let i = next++; i < commands; i = next++)
+        await handle(`account-${i % streams}`, commandAt(Math.floor(i / streams)));
     };
     await Promise.all(Array.from({ length: inFlight }, worker));
     return perSecond(commands, began);
@@ -102,10 +114,14 @@ async function longVsShort(kind: Kind, withSnapshots: boolean, count: number): P
 async function wholeStreamReads(kind: Kind, length: number, reads: number): Promise<number> {
   const store = await openStore(kind);
   try {
-    await store.appendToStream('s', Array.from({ length }, (_, i) => Deposited({ amount: i + 1 })));
+    await store.appendToStream(
+      's',
+      Array.from({ length }, (_, i) => Deposited({ amount: i + 1 })),
+    );
     await store.readStream('s');
     const began = process.hrtime.bigint();
-    for (let i = 0; i < reads; i++) if ((await store.readStream('s')).events.length !== length) throw new Error('short read');
+    for (let i = 0; i < reads; i++)
+      if ((await store.readStream('s')).events.length !== length) throw new Error('short read');
     return perSecond(reads, began);
   } finally {
     await store.close();
@@ -122,13 +138,48 @@ interface Row {
 /** autoSync waits for the disk on every command: fewer of them, the rate is what counts. */
 const sized = (kind: Kind, n: number) => (kind === 'autoSync' ? Math.ceil(n / 4) : n);
 const ROWS: Row[] = [
-  { id: 'c1000x4', label: 'commands/s, 1000 streams × 4 events', kinds: KINDS, measure: (k) => commands(k, 1000, sized(k, 4000)) },
-  { id: 'c100x40', label: 'commands/s, 100 streams × 40 events', kinds: KINDS, measure: (k) => commands(k, 100, sized(k, 4000)) },
-  { id: 'c10x400', label: 'commands/s, 10 streams × 400 events', kinds: KINDS, measure: (k) => commands(k, 10, sized(k, 4000)) },
-  { id: 'c32', label: 'commands/s, 32 in flight, 1000 streams', kinds: KINDS, measure: (k) => commands(k, 1000, sized(k, 4000), 32) },
-  { id: 'c1x1500', label: 'commands/s, one stream growing to 1,500 events', kinds: KINDS, measure: (k) => commands(k, 1, sized(k, 1500)) },
-  { id: 'r2000', label: 'whole-stream reads/s, 2,000-event stream', kinds: ['log', 'memory'], measure: (k) => wholeStreamReads(k, 2000, 1000) },
-  { id: 'r1000', label: 'whole-stream reads/s, 1,000-event stream', kinds: ['log', 'memory'], measure: (k) => wholeStreamReads(k, 1000, 1000) },
+  {
+    id: 'c1000x4',
+    label: 'commands/s, 1000 streams × 4 events',
+    kinds: KINDS,
+    measure: (k) => commands(k, 1000, sized(k, 4000)),
+  },
+  {
+    id: 'c100x40',
+    label: 'commands/s, 100 streams × 40 events',
+    kinds: KINDS,
+    measure: (k) => commands(k, 100, sized(k, 4000)),
+  },
+  {
+    id: 'c10x400',
+    label: 'commands/s, 10 streams × 400 events',
+    kinds: KINDS,
+    measure: (k) => commands(k, 10, sized(k, 4000)),
+  },
+  {
+    id: 'c32',
+    label: 'commands/s, 32 in flight, 1000 streams',
+    kinds: KINDS,
+    measure: (k) => commands(k, 1000, sized(k, 4000), 32),
+  },
+  {
+    id: 'c1x1500',
+    label: 'commands/s, one stream growing to 1,500 events',
+    kinds: KINDS,
+    measure: (k) => commands(k, 1, sized(k, 1500)),
+  },
+  {
+    id: 'r2000',
+    label: 'whole-stream reads/s, 2,000-event stream',
+    kinds: ['log', 'memory'],
+    measure: (k) => wholeStreamReads(k, 2000, 1000),
+  },
+  {
+    id: 'r1000',
+    label: 'whole-stream reads/s, 1,000-event stream',
+    kinds: ['log', 'memory'],
+    measure: (k) => wholeStreamReads(k, 1000, 1000),
+  },
 ];
 
 const median = (values: number[]): number => {
@@ -166,13 +217,22 @@ async function main(): Promise<void> {
   const fmt = (n: number): string => (Number.isNaN(n) ? '—' : Math.round(n).toLocaleString('en-US'));
   console.log(`\n| row | ${KINDS.map((k) => LABELS[k]).join(' | ')} |\n|---|${KINDS.map(() => '--:').join('|')}|`);
   for (const row of ROWS) console.log(`| ${row.label} | ${KINDS.map((k) => fmt(fig(`${row.id}/${k}`))).join(' | ')} |`);
-  console.log('\ncommands per CPU second on a stream of 100,000 events vs one of 4 (taking turns, both loaded once before):');
+  console.log(
+    '\ncommands per CPU second on a stream of 100,000 events vs one of 4 (taking turns, both loaded once before):',
+  );
   for (const id of ['long/log', 'long/log/snapshots', 'long/memory', 'long/memory/snapshots']) {
-    console.log(`  ${id.slice(5).padEnd(18)} ${fmt(fig(`${id}/long`))} vs ${fmt(fig(`${id}/short`))}: ${fig(`${id}/ratio`).toFixed(2)}x`);
+    console.log(
+      `  ${id.slice(5).padEnd(18)} ${fmt(fig(`${id}/long`))} vs ${fmt(fig(`${id}/short`))}: ${fig(`${id}/ratio`).toFixed(2)}x`,
+    );
   }
   const targets: TargetResult[] = [
     ...['log', 'log/snapshots', 'memory', 'memory/snapshots'].map((id) =>
-      ratioTarget(`a command on a 100,000-event stream vs a 4-event stream (${id})`, fig(`long/${id}/ratio`), { atLeast: 0.8 }, 'commands per CPU second, long / short'),
+      ratioTarget(
+        `a command on a 100,000-event stream vs a 4-event stream (${id})`,
+        fig(`long/${id}/ratio`),
+        { atLeast: 0.8 },
+        'commands per CPU second, long / short',
+      ),
     ),
     ratioTarget(
       'one stream growing to 1,500 events vs 1000 streams × 4 events (log)',
@@ -190,10 +250,18 @@ async function main(): Promise<void> {
       'autoSync sequential commands at least 10x Emmett SQLite',
       'autoSync with 32 in flight at least Emmett in-memory (needs group commit)',
       'whole-stream reads from the in-memory store at least Emmett in-memory',
-    ].map((label): TargetResult => ({ label, pass: undefined, detail: 'needs the Emmett peers (@event-driven-io/emmett, emmett-sqlite), not installed yet' })),
+    ].map((label): TargetResult => ({
+      label,
+      pass: undefined,
+      detail: 'needs the Emmett peers (@event-driven-io/emmett, emmett-sqlite), not installed yet',
+    })),
   ];
   console.log(`\n${renderTargets(targets)}\n`);
-  run.finish({ rounds: ROUNDS, figures: Object.fromEntries([...figures].map(([k, v]) => [k, { median: fig(k), rounds: v }])), targets });
+  run.finish({
+    rounds: ROUNDS,
+    figures: Object.fromEntries([...figures].map(([k, v]) => [k, { median: fig(k), rounds: v }])),
+    targets,
+  });
   if (targets.some((t) => t.pass === false)) process.exitCode = 1;
 }
 

@@ -27,7 +27,13 @@ export function durableReader(dataDir: string, batchSize: number): DurableReader
       if (sub === undefined || offset === 0 || source !== log) {
         await sub?.close();
         log = source;
-        sub = await openSubscription(source, { name: `bench-${batchSize}`, offsets: path.join(dataDir, 'offsets'), batchSize, start: { offset }, reset: true });
+        sub = await openSubscription(source, {
+          name: `bench-${batchSize}`,
+          offsets: path.join(dataDir, 'offsets'),
+          batchSize,
+          start: { offset },
+          reset: true,
+        });
       }
       const current = sub;
       let seen = 0;

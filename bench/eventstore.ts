@@ -17,7 +17,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { aggregateStream, commandHandler, openSnapshotStore, type Decider, type SnapshotStore } from '../src/aggregates/index.js';
+import {
+  aggregateStream,
+  commandHandler,
+  openSnapshotStore,
+  type Decider,
+  type SnapshotStore,
+} from '../src/aggregates/index.js';
 import { defineEvent, openEventStore, type EventsOf, type LogEventStore } from '../src/eventstore/index.js';
 import { open } from '../src/index.js';
 
@@ -87,13 +93,17 @@ async function rates(count: number, slice: number, warmup: number, ...ops: Op[])
   return ops.map((_, k) => ({ wall: count / wall[k]!, cpu: count / cpu[k]! }));
 }
 
-const rate = async (count: number, op: Op, warmup = WARMUP): Promise<Rate> => (await rates(count, count, warmup, op))[0]!;
+const rate = async (count: number, op: Op, warmup = WARMUP): Promise<Rate> =>
+  (await rates(count, count, warmup, op))[0]!;
 
 /** Stores with SHORT_STREAMS streams of 10 events each. */
 async function shortStreams(dir: string): Promise<Stores> {
   const s = await openStores(dir);
   for (let i = 0; i < SHORT_STREAMS + WARMUP; i++) {
-    await s.store.appendToStream(`account-${i}`, [Opened({ owner: `o${i}` }), ...Array.from({ length: 9 }, () => Deposited({ amount: 1, note: 'seed' }))]);
+    await s.store.appendToStream(`account-${i}`, [
+      Opened({ owner: `o${i}` }),
+      ...Array.from({ length: 9 }, () => Deposited({ amount: 1, note: 'seed' })),
+    ]);
   }
   return s;
 }
@@ -131,8 +141,14 @@ async function publishesAndCommands(dir: string): Promise<{ publish: Rate; comma
 async function shortStreamCommands(dir: string, withSnapshots: boolean, withIds: boolean): Promise<Rate> {
   const s = await shortStreams(dir);
   try {
-    const handle = commandHandler(decider, s.store, withSnapshots ? { snapshots: { store: s.snapshots, every: SNAPSHOT_EVERY } } : {});
-    return await rate(SHORT_STREAMS, (i) => handle(`account-${i}`, { amount: 5 }, withIds ? { commandId: `cmd-${i}` } : {}));
+    const handle = commandHandler(
+      decider,
+      s.store,
+      withSnapshots ? { snapshots: { store: s.snapshots, every: SNAPSHOT_EVERY } } : {},
+    );
+    return await rate(SHORT_STREAMS, (i) =>
+      handle(`account-${i}`, { amount: 5 }, withIds ? { commandId: `cmd-${i}` } : {}),
+    );
   } finally {
     await s.close();
   }
@@ -148,7 +164,11 @@ async function longStreamCommands(dir: string, withSnapshots: boolean, count: nu
   const s = await openStores(dir);
   try {
     await seedLongStream(s);
-    const handle = commandHandler(decider, s.store, withSnapshots ? { snapshots: { store: s.snapshots, every: SNAPSHOT_EVERY } } : {});
+    const handle = commandHandler(
+      decider,
+      s.store,
+      withSnapshots ? { snapshots: { store: s.snapshots, every: SNAPSHOT_EVERY } } : {},
+    );
     await handle('long', { amount: 1 });
     return await rate(count, () => handle('long', { amount: 1 }), withSnapshots ? WARMUP : 2);
   } finally {
@@ -170,8 +190,14 @@ async function longStreamLoads(dir: string): Promise<{ cached: Loads; uncached: 
   const seeded = await openStores(dir);
   try {
     await seedLongStream(seeded);
-    await commandHandler(decider, seeded.store, { snapshots: { store: seeded.snapshots, every: SNAPSHOT_EVERY } })('long', { amount: 1 });
-    await seeded.store.appendToStream('long', Array.from({ length: SNAPSHOT_EVERY / 2 }, () => Deposited({ amount: 1, note: 'tail' })));
+    await commandHandler(decider, seeded.store, { snapshots: { store: seeded.snapshots, every: SNAPSHOT_EVERY } })(
+      'long',
+      { amount: 1 },
+    );
+    await seeded.store.appendToStream(
+      'long',
+      Array.from({ length: SNAPSHOT_EVERY / 2 }, () => Deposited({ amount: 1, note: 'tail' })),
+    );
   } finally {
     await seeded.close();
   }
@@ -179,7 +205,9 @@ async function longStreamLoads(dir: string): Promise<{ cached: Loads; uncached: 
     const s = await openStores(dir, caches);
     try {
       const full = await rate(20, () => aggregateStream(s.store, 'long', decider), 2);
-      const snapshot = await rate(500, () => aggregateStream(s.store, 'long', decider, { snapshots: { store: s.snapshots } }));
+      const snapshot = await rate(500, () =>
+        aggregateStream(s.store, 'long', decider, { snapshots: { store: s.snapshots } }),
+      );
       return { full, snapshot };
     } finally {
       await s.close();
@@ -216,22 +244,74 @@ async function main(): Promise<void> {
     try {
       process.stdout.write(`round ${round}/${ROUNDS}: `);
       const measures: Array<[string, () => Promise<void>]> = [
-        ['publish+cmd-10', async () => {
-          const { publish, command } = await publishesAndCommands(sub('c10'));
-          record('publish-1', 'single-message publish (raw log, baseline)', 'msg/s', publish);
-          record('command-10', 'command on a 10-event stream', 'commands/s', command);
-        }],
-        ['cmd-10-snap', async () => record('command-10-snapshots', 'command on a 10-event stream, snapshots on', 'commands/s', await shortStreamCommands(sub('c10s'), true, false))],
-        ['cmd-10-id', async () => record('command-10-ids', 'command on a 10-event stream, with command id', 'commands/s', await shortStreamCommands(sub('c10i'), false, true))],
-        ['cmd-10k', async () => record('command-10k', 'command on a 10,000-event stream', 'commands/s', await longStreamCommands(sub('c10k'), false, 20))],
-        ['cmd-10k-snap', async () => record('command-10k-snapshots', `command on a 10,000-event stream, snapshot every ${SNAPSHOT_EVERY}`, 'commands/s', await longStreamCommands(sub('c10ks'), true, 1000))],
-        ['load-10k', async () => {
-          const { cached, uncached } = await longStreamLoads(sub('l10k'));
-          record('load-10k', 'load a 10,000-event stream (full replay)', 'loads/s', uncached.full);
-          record('load-10k-snapshot', 'load a 10,000-event stream (snapshot + 50 events, from the logs)', 'loads/s', uncached.snapshot);
-          record('load-10k-cached', 'load a 10,000-event stream (full replay, caches on)', 'loads/s', cached.full);
-          record('load-10k-snapshot-cached', 'load a 10,000-event stream (snapshot + 50 events, caches on)', 'loads/s', cached.snapshot);
-        }],
+        [
+          'publish+cmd-10',
+          async () => {
+            const { publish, command } = await publishesAndCommands(sub('c10'));
+            record('publish-1', 'single-message publish (raw log, baseline)', 'msg/s', publish);
+            record('command-10', 'command on a 10-event stream', 'commands/s', command);
+          },
+        ],
+        [
+          'cmd-10-snap',
+          async () =>
+            record(
+              'command-10-snapshots',
+              'command on a 10-event stream, snapshots on',
+              'commands/s',
+              await shortStreamCommands(sub('c10s'), true, false),
+            ),
+        ],
+        [
+          'cmd-10-id',
+          async () =>
+            record(
+              'command-10-ids',
+              'command on a 10-event stream, with command id',
+              'commands/s',
+              await shortStreamCommands(sub('c10i'), false, true),
+            ),
+        ],
+        [
+          'cmd-10k',
+          async () =>
+            record(
+              'command-10k',
+              'command on a 10,000-event stream',
+              'commands/s',
+              await longStreamCommands(sub('c10k'), false, 20),
+            ),
+        ],
+        [
+          'cmd-10k-snap',
+          async () =>
+            record(
+              'command-10k-snapshots',
+              `command on a 10,000-event stream, snapshot every ${SNAPSHOT_EVERY}`,
+              'commands/s',
+              await longStreamCommands(sub('c10ks'), true, 1000),
+            ),
+        ],
+        [
+          'load-10k',
+          async () => {
+            const { cached, uncached } = await longStreamLoads(sub('l10k'));
+            record('load-10k', 'load a 10,000-event stream (full replay)', 'loads/s', uncached.full);
+            record(
+              'load-10k-snapshot',
+              'load a 10,000-event stream (snapshot + 50 events, from the logs)',
+              'loads/s',
+              uncached.snapshot,
+            );
+            record('load-10k-cached', 'load a 10,000-event stream (full replay, caches on)', 'loads/s', cached.full);
+            record(
+              'load-10k-snapshot-cached',
+              'load a 10,000-event stream (snapshot + 50 events, caches on)',
+              'loads/s',
+              cached.snapshot,
+            );
+          },
+        ],
       ];
       for (const [name, measure] of measures) {
         process.stdout.write(`${name} `);
@@ -252,24 +332,48 @@ function report(results: Result[]): void {
     return !x || !y ? NaN : cpu ? x.bestCpu / y.bestCpu : x.best / y.best;
   };
   const targets = [
-    { label: 'commands on 10-event streams vs single-message publishes', subject: 'command-10', baseline: 'publish-1', atLeast: 0.25 },
-    { label: 'loading 10,000 events: snapshot vs full replay', subject: 'load-10k-snapshot', baseline: 'load-10k', atLeast: 20 },
+    {
+      label: 'commands on 10-event streams vs single-message publishes',
+      subject: 'command-10',
+      baseline: 'publish-1',
+      atLeast: 0.25,
+    },
+    {
+      label: 'loading 10,000 events: snapshot vs full replay',
+      subject: 'load-10k-snapshot',
+      baseline: 'load-10k',
+      atLeast: 20,
+    },
   ].map((t) => {
     // Both sides of a round ran under the same load: the ratio within a round is the sound one.
     const perRound = get(t.subject)?.rounds.map((v, i) => v / get(t.baseline)!.rounds[i]!) ?? [];
-    return { ...t, ratio: median(perRound), ofBests: ratio(t.subject, t.baseline, false), cpuRatio: ratio(t.subject, t.baseline, true), perRound };
+    return {
+      ...t,
+      ratio: median(perRound),
+      ofBests: ratio(t.subject, t.baseline, false),
+      cpuRatio: ratio(t.subject, t.baseline, true),
+      perRound,
+    };
   });
   const pad = Math.max(...results.map((r) => r.label.length));
-  console.log(`\n${'figure'.padEnd(pad)}  ${'best'.padStart(9)}  ${'per CPU-s'.padStart(9)}  unit        rounds (wall clock)`);
+  console.log(
+    `\n${'figure'.padEnd(pad)}  ${'best'.padStart(9)}  ${'per CPU-s'.padStart(9)}  unit        rounds (wall clock)`,
+  );
   for (const r of results) {
-    console.log(`${r.label.padEnd(pad)}  ${String(r.best).padStart(9)}  ${String(r.bestCpu).padStart(9)}  ${r.unit.padEnd(10)}  ${r.rounds.join(', ')}`);
+    console.log(
+      `${r.label.padEnd(pad)}  ${String(r.best).padStart(9)}  ${String(r.bestCpu).padStart(9)}  ${r.unit.padEnd(10)}  ${r.rounds.join(', ')}`,
+    );
   }
   console.log('\ntargets: the median over rounds of the ratio within each round (wall clock);');
-  console.log('         also the ratio of the best figures, and per second of CPU time (what load on the machine took away)');
+  console.log(
+    '         also the ratio of the best figures, and per second of CPU time (what load on the machine took away)',
+  );
   for (const t of targets) {
     const verdict = t.ratio >= t.atLeast ? 'PASS' : 'FAIL';
     const rounds = t.perRound.map((r) => r.toFixed(2)).join(', ');
-    console.log(`  ${verdict}  ${t.label}: ${t.ratio.toFixed(2)}x (target >= ${t.atLeast}x; rounds ${rounds}; of bests ${t.ofBests.toFixed(2)}x; per CPU-s ${t.cpuRatio.toFixed(2)}x)`);
+    console.log(
+      `  ${verdict}  ${t.label}: ${t.ratio.toFixed(2)}x (target >= ${t.atLeast}x; rounds ${rounds}; of bests ${t.ofBests.toFixed(2)}x; per CPU-s ${t.cpuRatio.toFixed(2)}x)`,
+    );
   }
   const json = {
     date: new Date().toISOString(),

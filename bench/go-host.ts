@@ -15,7 +15,8 @@ import { ROLLOVER_BYTES } from './workload.js';
 
 export const GO_PEER = 'go';
 
-type Request = { type: 'build'; sizes: Sizes } | { type: 'run'; op: string; round: number; sizes: Sizes } | { type: 'close' };
+type Request =
+  { type: 'build'; sizes: Sizes } | { type: 'run'; op: string; round: number; sizes: Sizes } | { type: 'close' };
 type Reply = { ok: true; measurement?: Measurement } | { ok: false; error: string };
 
 export class GoHost implements Host {

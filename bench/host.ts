@@ -13,7 +13,8 @@ import { type Measurement, type Sizes, operations, publishAll } from './operatio
 import { type Store, loadPeer } from './peers/peer.js';
 import { MessageSource } from './workload.js';
 
-type Request = { type: 'build'; sizes: Sizes } | { type: 'run'; op: string; round: number; sizes: Sizes } | { type: 'close' };
+type Request =
+  { type: 'build'; sizes: Sizes } | { type: 'run'; op: string; round: number; sizes: Sizes } | { type: 'close' };
 type Reply = { ok: true; measurement?: Measurement; setup?: string } | { ok: false; error: string };
 
 const thisFile = fileURLToPath(import.meta.url);
@@ -141,7 +142,11 @@ async function serve(name: string, peerDir: string): Promise<void> {
         if (request.type === 'close') process.send!(reply, () => process.exit(0));
         else process.send!(reply);
       },
-      (err: unknown) => process.send!({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies Reply),
+      (err: unknown) =>
+        process.send!({
+          ok: false,
+          error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        } satisfies Reply),
     );
   });
   process.send!({ ok: true, setup: peer.setup } satisfies Reply);

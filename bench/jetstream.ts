@@ -19,7 +19,14 @@ import { openJetStream } from '../src/jetstream/index.js';
 import { openBlocking } from '../src/storage/blocking.js';
 import { OffsetOldest, type BlockingLog, type PublishMessage } from '../src/storage/types.js';
 import { natsServerBinary } from '../test/helpers/external.js';
-import { type NatsCluster, type NatsServer, startCluster, startServer, stopServer, waitForJetStream } from '../test/jetstream/harness.js';
+import {
+  type NatsCluster,
+  type NatsServer,
+  startCluster,
+  startServer,
+  stopServer,
+  waitForJetStream,
+} from '../test/jetstream/harness.js';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const SINGLES = Math.min(2000, N);
@@ -32,7 +39,11 @@ interface Result {
   perSecond: number;
 }
 
-const message = (i: number): PublishMessage => ({ key: `key-${i % 1000}`, value: VALUE, timeMicros: 1_700_000_000_000_000 + i });
+const message = (i: number): PublishMessage => ({
+  key: `key-${i % 1000}`,
+  value: VALUE,
+  timeMicros: 1_700_000_000_000_000 + i,
+});
 
 async function time(fn: () => Promise<void>): Promise<number> {
   const t = performance.now();
@@ -45,13 +56,18 @@ async function measure(backend: string, log: BlockingLog): Promise<Result[]> {
   const out: Result[] = [];
   const rate = (op: string, count: number, seconds: number): void => {
     out.push({ backend, op, perSecond: count / seconds });
-    console.log(`  ${backend.padEnd(14)} ${op.padEnd(16)} ${Math.round(count / seconds).toLocaleString('en').padStart(12)} /s`);
+    console.log(
+      `  ${backend.padEnd(14)} ${op.padEnd(16)} ${Math.round(count / seconds)
+        .toLocaleString('en')
+        .padStart(12)} /s`,
+    );
   };
   rate(
     'publish-1000',
     N,
     await time(async () => {
-      for (let i = 0; i < N; i += 1000) await log.publish(Array.from({ length: Math.min(1000, N - i) }, (_, j) => message(i + j)));
+      for (let i = 0; i < N; i += 1000)
+        await log.publish(Array.from({ length: Math.min(1000, N - i) }, (_, j) => message(i + j)));
     }),
   );
   rate(
@@ -111,7 +127,9 @@ async function main(): Promise<void> {
   const cleanups: Array<() => Promise<void>> = [];
   const results: Result[] = [];
   try {
-    console.log(`klevdb/jetstream benchmark: ${N.toLocaleString('en')} messages of ${VALUE.length} bytes, 1,000 keys\n`);
+    console.log(
+      `klevdb/jetstream benchmark: ${N.toLocaleString('en')} messages of ${VALUE.length} bytes, 1,000 keys\n`,
+    );
 
     const dir = await mkdtemp(path.join(os.tmpdir(), 'klevdb-bench-js-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
@@ -122,7 +140,10 @@ async function main(): Promise<void> {
     const bin = natsServerBinary();
     let url = process.env.NATS_URL ?? '127.0.0.1:4222';
     if (!(await reachable(url))) {
-      if (!bin) throw new Error(`no JetStream server at ${url} and no nats-server binary to start one (apt-get install nats-server)`);
+      if (!bin)
+        throw new Error(
+          `no JetStream server at ${url} and no nats-server binary to start one (apt-get install nats-server)`,
+        );
       const server: NatsServer = await startServer(bin);
       cleanups.push(() => stopServer(server));
       url = server.url;

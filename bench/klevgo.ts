@@ -34,7 +34,8 @@ function goSources(dir: string): string[] {
 
 function sourceHash(goVersion: string): string {
   const hash = createHash('sha256').update(goVersion);
-  for (const file of goSources(interopDir)) hash.update(path.relative(interopDir, file)).update('\0').update(fs.readFileSync(file));
+  for (const file of goSources(interopDir))
+    hash.update(path.relative(interopDir, file)).update('\0').update(fs.readFileSync(file));
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -55,7 +56,8 @@ export async function klevgo(): Promise<Klevgo> {
   try {
     goVersion = (await run('go', ['env', 'GOVERSION'])).stdout.trim();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { missing: 'no `go` on the PATH (install Go 1.26 to compare with the real klevdb)' };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { missing: 'no `go` on the PATH (install Go 1.26 to compare with the real klevdb)' };
     throw err;
   }
   const binary = path.join(cacheDir, `klevgo-${sourceHash(goVersion)}`);
@@ -72,9 +74,12 @@ export async function klevgo(): Promise<Klevgo> {
   } catch (err) {
     fs.rmSync(partial, { force: true });
     const output = (err as { stderr?: string }).stderr?.trim() || String(err);
-    throw new Error(`go build ./klevgo in ${interopDir} failed:\n${output}\nFix it, or leave Go out with --only klevdb,raw,sqlite,lmdb`, {
-      cause: err,
-    });
+    throw new Error(
+      `go build ./klevgo in ${interopDir} failed:\n${output}\nFix it, or leave Go out with --only klevdb,raw,sqlite,lmdb`,
+      {
+        cause: err,
+      },
+    );
   }
   fs.renameSync(partial, binary);
   pruneStale(binary);

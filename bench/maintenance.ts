@@ -28,7 +28,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compactUpdatesMulti, compactUpdatesMultiOffsets, open, trimByCountMulti, type Log } from '../src/index.js';
 import { childExecArgv } from './host.js';
-import { BenchRun, envCount, percentile, ratioTarget, renderTargets, RoundFigures, type TargetResult } from './report.js';
+import {
+  BenchRun,
+  envCount,
+  percentile,
+  ratioTarget,
+  renderTargets,
+  RoundFigures,
+  type TargetResult,
+} from './report.js';
 import { dateOf, MessageSource, ROLLOVER_BYTES } from './workload.js';
 
 const thisFile = fileURLToPath(import.meta.url);
@@ -65,7 +73,7 @@ function rawCopy(files: string[], toDir: string): { bytes: number; seconds: numb
     const dst = fs.openSync(path.join(toDir, path.basename(file)), 'w', 0o600);
     try {
       for (let n: number; (n = fs.readSync(src, buf, 0, COPY_CHUNK, null)) > 0; bytes += n) {
-        for (let done = 0; done < n; ) done += fs.writeSync(dst, buf, done, n - done);
+        for (let done = 0; done < n;) done += fs.writeSync(dst, buf, done, n - done);
       }
       fs.fsyncSync(dst);
     } finally {
@@ -77,13 +85,21 @@ function rawCopy(files: string[], toDir: string): { bytes: number; seconds: numb
   return { bytes, seconds: secondsSince(began) };
 }
 
-const filesOf = (dir: string): string[] => fs.readdirSync(dir).sort().map((name) => path.join(dir, name));
+const filesOf = (dir: string): string[] =>
+  fs
+    .readdirSync(dir)
+    .sort()
+    .map((name) => path.join(dir, name));
 const isSegmentFile = (file: string): boolean => /\.(log|index)$/.test(file);
 const sizeOf = (files: string[]): number => files.reduce((sum, file) => sum + fs.statSync(file).size, 0);
 
 /** The sealed segments of `dir` whose log file is one rollover full, oldest first: [first offset, message count]. */
 function fullSegments(dir: string): Array<[number, number]> {
-  const offsets = fs.readdirSync(dir).filter((name) => name.endsWith('.log')).map((name) => Number(name.slice(0, -4))).sort((a, b) => a - b);
+  const offsets = fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith('.log'))
+    .map((name) => Number(name.slice(0, -4)))
+    .sort((a, b) => a - b);
   const out: Array<[number, number]> = [];
   for (let i = 0; i + 1 < offsets.length; i++) {
     const size = fs.statSync(path.join(dir, `${String(offsets[i]).padStart(20, '0')}.log`)).size;
@@ -94,10 +110,27 @@ function fullSegments(dir: string): Array<[number, number]> {
 
 // ---- the child processes: one operation each ----
 
-interface BuildReply { seconds: number }
-interface CompactReply { seconds: number; cpuSeconds: number; deleted: number; maxRssBytes: number; rssAfterOpen: number; left: number }
-interface TrimReply { seconds: number; deleted: number; left: number }
-interface DeleteReply { deleteMs: number[]; copyMs: number[]; segmentBytes: number[] }
+interface BuildReply {
+  seconds: number;
+}
+interface CompactReply {
+  seconds: number;
+  cpuSeconds: number;
+  deleted: number;
+  maxRssBytes: number;
+  rssAfterOpen: number;
+  left: number;
+}
+interface TrimReply {
+  seconds: number;
+  deleted: number;
+  left: number;
+}
+interface DeleteReply {
+  deleteMs: number[];
+  copyMs: number[];
+  segmentBytes: number[];
+}
 
 type Task =
   | { task: 'build'; dir: string; messages: number; keys: number }
@@ -111,7 +144,9 @@ function inChild<R>(task: Task): Promise<R> {
     let reply: R | undefined;
     child.on('message', (message) => (reply = message as R));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 && reply ? resolve(reply) : reject(new Error(`${task.task} child exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 && reply ? resolve(reply) : reject(new Error(`${task.task} child exited with ${code}`)),
+    );
   });
 }
 
@@ -119,7 +154,8 @@ async function build(dir: string, messages: number, keys: number): Promise<Build
   const source = new MessageSource();
   const log = await openLog(dir);
   const began = process.hrtime.bigint();
-  for (let start = 0; start < messages; start += 100) await log.publish(source.messages(start, Math.min(100, messages - start), keys));
+  for (let start = 0; start < messages; start += 100)
+    await log.publish(source.messages(start, Math.min(100, messages - start), keys));
   await log.close();
   return { seconds: secondsSince(began) };
 }
@@ -137,12 +173,21 @@ async function compact(dir: string, messages: number, offsetsOnly: boolean): Pro
     const began = process.hrtime.bigint();
     // Every message is before this: each key keeps its last message only.
     const before = dateOf(messages);
-    const { deleted } = offsetsOnly ? await compactUpdatesMultiOffsets(log, before) : await compactUpdatesMulti(log, before);
+    const { deleted } = offsetsOnly
+      ? await compactUpdatesMultiOffsets(log, before)
+      : await compactUpdatesMulti(log, before);
     const seconds = secondsSince(began);
     const used = process.cpuUsage(cpu);
     const maxRssBytes = process.resourceUsage().maxRSS * 1024;
     const count = deleted instanceof Set ? deleted.size : deleted.length;
-    return { seconds, cpuSeconds: (used.user + used.system) / 1e6, deleted: count, maxRssBytes, rssAfterOpen, left: (await log.stat()).messages };
+    return {
+      seconds,
+      cpuSeconds: (used.user + used.system) / 1e6,
+      deleted: count,
+      maxRssBytes,
+      rssAfterOpen,
+      left: (await log.stat()).messages,
+    };
   } finally {
     await log.close();
   }
@@ -211,7 +256,9 @@ async function main(): Promise<void> {
   const run = new BenchRun('maintenance');
   const master = path.join(run.dir, 'master');
   const work = path.join(run.dir, 'work');
-  console.error(`klevdb maintenance bench: ${messages} messages over ${keys} keys, ${rounds} rounds; data in ${run.dir}`);
+  console.error(
+    `klevdb maintenance bench: ${messages} messages over ${keys} keys, ${rounds} rounds; data in ${run.dir}`,
+  );
 
   const figures = new RoundFigures();
   let dataset: { bytes: number; segments: number; buildSeconds: number };
@@ -219,45 +266,112 @@ async function main(): Promise<void> {
     const built = await inChild<BuildReply>({ task: 'build', dir: master, messages, keys });
     const segmentFiles = filesOf(master).filter(isSegmentFile);
     dataset = { bytes: sizeOf(segmentFiles), segments: segmentFiles.length / 2, buildSeconds: built.seconds };
-    console.error(`built ${(dataset.bytes / MB).toFixed(1)} MB in ${dataset.segments} segments in ${built.seconds.toFixed(1)} s`);
+    console.error(
+      `built ${(dataset.bytes / MB).toFixed(1)} MB in ${dataset.segments} segments in ${built.seconds.toFixed(1)} s`,
+    );
 
     /** A fresh work copy of the dataset: the raw copy figure, measured on the way. */
     const freshCopy = (): void => {
       fs.rmSync(work, { recursive: true, force: true });
       const { bytes, seconds } = rawCopy(filesOf(master), work);
-      figures.add('raw-copy', 'raw copy of the segment files (read + write 1 MiB chunks, fsync per file)', 'MB/s', bytes / MB / seconds, 'max');
+      figures.add(
+        'raw-copy',
+        'raw copy of the segment files (read + write 1 MiB chunks, fsync per file)',
+        'MB/s',
+        bytes / MB / seconds,
+        'max',
+      );
     };
     for (let round = 0; round < rounds; round++) {
       for (const offsetsOnly of [false, true]) {
         freshCopy();
         const c = await inChild<CompactReply>({ task: 'compact', dir: work, messages, offsetsOnly });
-        if (c.left !== keys || c.deleted !== messages - keys) throw new Error(`compaction left ${c.left} messages, deleted ${c.deleted}`);
-        const [id, name] = offsetsOnly ? ['compact-offsets', 'compactUpdatesMultiOffsets'] : ['compact', 'compactUpdatesMulti'];
-        figures.add(id, `${name}, ${messages} messages over ${keys} keys`, 'MB/s', dataset.bytes / MB / c.seconds, 'max');
+        if (c.left !== keys || c.deleted !== messages - keys)
+          throw new Error(`compaction left ${c.left} messages, deleted ${c.deleted}`);
+        const [id, name] = offsetsOnly
+          ? ['compact-offsets', 'compactUpdatesMultiOffsets']
+          : ['compact', 'compactUpdatesMulti'];
+        figures.add(
+          id,
+          `${name}, ${messages} messages over ${keys} keys`,
+          'MB/s',
+          dataset.bytes / MB / c.seconds,
+          'max',
+        );
         figures.add(`${id}-messages`, `${name}, messages scanned`, 'msg/s', messages / c.seconds, 'max');
         // What the wall clock would show with a core to itself (fsync waits aside): the load on the machine cannot explain a gap below this.
-        figures.add(`${id}-cpu`, `${name}, per CPU-second of its process`, 'MB/s', dataset.bytes / MB / c.cpuSeconds, 'max');
+        figures.add(
+          `${id}-cpu`,
+          `${name}, per CPU-second of its process`,
+          'MB/s',
+          dataset.bytes / MB / c.cpuSeconds,
+          'max',
+        );
         figures.add(`${id}-rss`, `${name}, peak RSS of its process`, 'MB', c.maxRssBytes / MB, 'max');
-        if (!offsetsOnly) figures.add('compact-rss-open', 'RSS of that process with the log open, before compacting', 'MB', c.rssAfterOpen / MB, 'max');
-        console.error(`round ${round + 1}: ${name} ${c.seconds.toFixed(2)} s, peak RSS ${(c.maxRssBytes / MB).toFixed(0)} MB`);
+        if (!offsetsOnly)
+          figures.add(
+            'compact-rss-open',
+            'RSS of that process with the log open, before compacting',
+            'MB',
+            c.rssAfterOpen / MB,
+            'max',
+          );
+        console.error(
+          `round ${round + 1}: ${name} ${c.seconds.toFixed(2)} s, peak RSS ${(c.maxRssBytes / MB).toFixed(0)} MB`,
+        );
       }
 
       freshCopy();
       const keep = messages - Math.floor(messages / 2);
       const t = await inChild<TrimReply>({ task: 'trim', dir: work, keep });
       if (t.left !== keep) throw new Error(`trimByCountMulti left ${t.left} messages, not ${keep}`);
-      figures.add('trim', `trimByCountMulti, half of the ${messages}-message log`, 'msg/s', t.deleted / t.seconds, 'max');
+      figures.add(
+        'trim',
+        `trimByCountMulti, half of the ${messages}-message log`,
+        'msg/s',
+        t.deleted / t.seconds,
+        'max',
+      );
       figures.add('trim-seconds', 'trimByCountMulti, whole run', 's', t.seconds, 'min');
 
       freshCopy();
-      const d = await inChild<DeleteReply>({ task: 'delete', dir: work, scratch: path.join(run.dir, 'segment-copies'), count: DELETES_PER_ROUND, round });
+      const d = await inChild<DeleteReply>({
+        task: 'delete',
+        dir: work,
+        scratch: path.join(run.dir, 'segment-copies'),
+        count: DELETES_PER_ROUND,
+        round,
+      });
       const sortedDeletes = [...d.deleteMs].sort((a, b) => a - b);
       const sortedCopies = [...d.copyMs].sort((a, b) => a - b);
       const segmentMB = d.segmentBytes.reduce((a, b) => a + b, 0) / d.segmentBytes.length / MB;
-      figures.add('delete-1', `Log.delete of 1 message from a full ${ROLLOVER_BYTES >> 20} MiB segment, median of ${d.deleteMs.length}`, 'ms', percentile(sortedDeletes, 50), 'min');
-      figures.add('delete-1-copy', `raw copy of that segment (${segmentMB.toFixed(2)} MB, log + index), median`, 'ms', percentile(sortedCopies, 50), 'min');
-      figures.add('delete-1-vs-copy', 'delete of 1 message / raw copy of its segment, median of the pairs', 'x', percentile(d.deleteMs.map((ms, i) => ms / d.copyMs[i]!).sort((a, b) => a - b), 50), 'min');
-      console.error(`round ${round + 1}: trim ${t.seconds.toFixed(2)} s, delete-1 ${percentile(sortedDeletes, 50).toFixed(2)} ms (copy ${percentile(sortedCopies, 50).toFixed(2)} ms)`);
+      figures.add(
+        'delete-1',
+        `Log.delete of 1 message from a full ${ROLLOVER_BYTES >> 20} MiB segment, median of ${d.deleteMs.length}`,
+        'ms',
+        percentile(sortedDeletes, 50),
+        'min',
+      );
+      figures.add(
+        'delete-1-copy',
+        `raw copy of that segment (${segmentMB.toFixed(2)} MB, log + index), median`,
+        'ms',
+        percentile(sortedCopies, 50),
+        'min',
+      );
+      figures.add(
+        'delete-1-vs-copy',
+        'delete of 1 message / raw copy of its segment, median of the pairs',
+        'x',
+        percentile(
+          d.deleteMs.map((ms, i) => ms / d.copyMs[i]!).sort((a, b) => a - b),
+          50,
+        ),
+        'min',
+      );
+      console.error(
+        `round ${round + 1}: trim ${t.seconds.toFixed(2)} s, delete-1 ${percentile(sortedDeletes, 50).toFixed(2)} ms (copy ${percentile(sortedCopies, 50).toFixed(2)} ms)`,
+      );
     }
   } finally {
     run.removeData();
@@ -266,16 +380,30 @@ async function main(): Promise<void> {
   const compactShare = figures.best('compact') / figures.best('raw-copy');
   const peakRss = figures.best('compact-rss');
   const targets: TargetResult[] = [
-    ratioTarget('compaction: >= 0.5x the raw copy speed of the same files', compactShare, { atLeast: 0.5 },
-      `${figures.best('compact').toFixed(1)} vs ${figures.best('raw-copy').toFixed(0)} MB/s; ${figures.best('compact-cpu').toFixed(1)} MB per CPU-second`),
-    ratioTarget('compaction: peak RSS < 200 MB', peakRss / (RSS_BUDGET / MB), { atMost: 1 }, `${peakRss.toFixed(0)} MB of ${RSS_BUDGET / MB} MB`),
+    ratioTarget(
+      'compaction: >= 0.5x the raw copy speed of the same files',
+      compactShare,
+      { atLeast: 0.5 },
+      `${figures.best('compact').toFixed(1)} vs ${figures.best('raw-copy').toFixed(0)} MB/s; ${figures.best('compact-cpu').toFixed(1)} MB per CPU-second`,
+    ),
+    ratioTarget(
+      'compaction: peak RSS < 200 MB',
+      peakRss / (RSS_BUDGET / MB),
+      { atMost: 1 },
+      `${peakRss.toFixed(0)} MB of ${RSS_BUDGET / MB} MB`,
+    ),
   ];
   // Under the budget, not at it.
   if (peakRss >= RSS_BUDGET / MB) targets[1]!.pass = false;
 
   console.log(`\n${figures.render()}\n`);
   console.log(`Targets (ratios within this run):\n${renderTargets(targets)}\n`);
-  run.finish({ sizes: { messages, keys, rounds, deletesPerRound: DELETES_PER_ROUND }, dataset, figures: figures.list(), targets });
+  run.finish({
+    sizes: { messages, keys, rounds, deletesPerRound: DELETES_PER_ROUND },
+    dataset,
+    figures: figures.list(),
+    targets,
+  });
   if (targets.some((t) => t.pass === false)) process.exitCode = 1;
 }
 

@@ -56,7 +56,12 @@ function batches(messages: BenchMessage[], size: number): BenchMessage[][] {
   return out;
 }
 
-export async function publishAll(store: Store, source: MessageSource, total: number, batchSize: number): Promise<Measurement> {
+export async function publishAll(
+  store: Store,
+  source: MessageSource,
+  total: number,
+  batchSize: number,
+): Promise<Measurement> {
   let seconds = 0;
   for (let start = 0; start < total; start += CHUNK_MESSAGES) {
     const chunk = batches(source.messages(start, Math.min(CHUNK_MESSAGES, total - start)), batchSize);
@@ -80,7 +85,13 @@ export async function consumeAll(store: Store, total: number, batchSize: number)
   return { messages: total, seconds: secondsSince(began) };
 }
 
-function publish(id: string, label: string, batchSize: number, count: (sizes: Sizes) => number, autoSync = false): Operation {
+function publish(
+  id: string,
+  label: string,
+  batchSize: number,
+  count: (sizes: Sizes) => number,
+  autoSync = false,
+): Operation {
   return {
     id,
     label,
@@ -95,7 +106,12 @@ function consume(id: string, label: string, batchSize: number, count: (sizes: Si
 }
 
 /** Random single-message reads; every answer is checked against the offset it must have. */
-function lookup<A>(id: string, label: string, argument: (index: number) => A, call: (store: Store, argument: A) => Promise<Message>): Operation {
+function lookup<A>(
+  id: string,
+  label: string,
+  argument: (index: number) => A,
+  call: (store: Store, argument: A) => Promise<Message>,
+): Operation {
   return {
     id,
     label,
@@ -106,7 +122,8 @@ function lookup<A>(id: string, label: string, argument: (index: number) => A, ca
       const began = process.hrtime.bigint();
       for (let i = 0; i < args.length; i++) {
         const message = await call(store, args[i]);
-        if (message.offset !== indexes[i]) throw new Error(`${id}: expected offset ${indexes[i]}, got ${message.offset}`);
+        if (message.offset !== indexes[i])
+          throw new Error(`${id}: expected offset ${indexes[i]}, got ${message.offset}`);
       }
       return { messages: args.length, seconds: secondsSince(began) };
     },
@@ -119,7 +136,12 @@ export const operations: Operation[] = [
   publish('publish-100-sync', 'publish, batch 100, autoSync', 100, (s) => s.publishSynced, true),
   consume('consume-1', 'consume, batch 1', 1, (s) => s.consumeOne),
   consume('consume-100', 'consume, batch 100 (CRC-verified)', 100, (s) => s.dataset),
-  lookup('get', 'get by random offset', (i) => i, (store, offset) => store.get(offset)),
+  lookup(
+    'get',
+    'get by random offset',
+    (i) => i,
+    (store, offset) => store.get(offset),
+  ),
   lookup('get-by-key', 'getByKey, random', keyOf, (store, key) => store.getByKey(key)),
   lookup('get-by-time', 'getByTime, random', dateOf, (store, start) => store.getByTime(start)),
 ];

@@ -60,10 +60,11 @@ async function consumeAll(sourceDir: string, decode: boolean): Promise<number> {
   const log = await openBlocking(sourceDir, { readonly: true });
   let events = 0;
   let total = 0;
-  for (let offset: number = OffsetOldest; ; ) {
+  for (let offset: number = OffsetOldest; ;) {
     const { messages, nextOffset } = await log.consume(offset, 1000);
     if (messages.length === 0) break;
-    for (const m of messages) total += decode ? (JSON.parse(m.value!.toString('utf8')) as Deposit).amount : m.value!.length;
+    for (const m of messages)
+      total += decode ? (JSON.parse(m.value!.toString('utf8')) as Deposit).amount : m.value!.length;
     events += messages.length;
     offset = nextOffset;
   }
@@ -82,7 +83,10 @@ async function project(sourceDir: string, stateDir: string): Promise<number> {
     handles: ['Deposited'],
     key: (e: Deposit) => e.id,
     initialState: () => ({ balance: 0, deposits: 0 }),
-    apply: (s: { balance: number; deposits: number }, e: Deposit) => ({ balance: s.balance + e.amount, deposits: s.deposits + 1 }),
+    apply: (s: { balance: number; deposits: number }, e: Deposit) => ({
+      balance: s.balance + e.amount,
+      deposits: s.deposits + 1,
+    }),
   });
   await balances.start();
   await balances.whenRunning();
@@ -98,7 +102,8 @@ async function project(sourceDir: string, stateDir: string): Promise<number> {
 
 async function child(kind: Kind, sourceDir: string, stateDir: string): Promise<void> {
   const start = process.hrtime.bigint();
-  const events = kind === 'project' ? await project(sourceDir, stateDir) : await consumeAll(sourceDir, kind === 'decode');
+  const events =
+    kind === 'project' ? await project(sourceDir, stateDir) : await consumeAll(sourceDir, kind === 'decode');
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const measure: Measure = { kind, events, seconds, peakRssMB: process.resourceUsage().maxRSS / 1024 };
   process.send!(measure);
@@ -127,7 +132,11 @@ async function main(): Promise<void> {
       for (const kind of order) {
         const m = await measureInChild(kind, sourceDir, path.join(dir, `state-${round}`));
         rounds.push(m);
-        console.log(`round ${round + 1}/${ROUNDS} ${kind.padEnd(8)} ${Math.round(m.events / m.seconds).toString().padStart(9)} events/s  peak RSS ${m.peakRssMB.toFixed(0)} MB`);
+        console.log(
+          `round ${round + 1}/${ROUNDS} ${kind.padEnd(8)} ${Math.round(m.events / m.seconds)
+            .toString()
+            .padStart(9)} events/s  peak RSS ${m.peakRssMB.toFixed(0)} MB`,
+        );
       }
       fs.rmSync(path.join(dir, `state-${round}`), { recursive: true, force: true });
     }
@@ -145,13 +154,22 @@ function report(rounds: Measure[]): void {
   const perRound = of('project').map((m, i) => rate(m) / rate(of('consume')[i]!));
   const median = [...perRound].sort((a, b) => a - b)[Math.floor(perRound.length / 2)]!;
   const targets = [
-    { label: 'projection catch-up vs plain consume (median of per-round ratios)', value: median, atLeast: 0.4, pass: median >= 0.4 },
+    {
+      label: 'projection catch-up vs plain consume (median of per-round ratios)',
+      value: median,
+      atLeast: 0.4,
+      pass: median >= 0.4,
+    },
     { label: 'projection catch-up peak RSS (MB)', value: peak('project'), atMost: 300, pass: peak('project') < 300 },
   ];
   console.log('\ntargets (within this run):');
   for (const t of targets) console.log(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.label}: ${t.value.toFixed(2)}`);
-  console.log(`  (info) per-round ratios: ${perRound.map((r) => r.toFixed(2)).join(', ')}; best vs best: ${(best('project') / best('consume')).toFixed(2)}`);
-  console.log(`  (info) projection vs consume + JSON decode (best vs best): ${(best('project') / best('decode')).toFixed(2)}`);
+  console.log(
+    `  (info) per-round ratios: ${perRound.map((r) => r.toFixed(2)).join(', ')}; best vs best: ${(best('project') / best('consume')).toFixed(2)}`,
+  );
+  console.log(
+    `  (info) projection vs consume + JSON decode (best vs best): ${(best('project') / best('decode')).toFixed(2)}`,
+  );
   const json = {
     date: new Date().toISOString(),
     node: process.version,
@@ -159,15 +177,28 @@ function report(rounds: Measure[]): void {
     events: EVENTS,
     keys: KEYS,
     rounds: ROUNDS,
-    bestEventsPerSecond: { consume: Math.round(best('consume')), decode: Math.round(best('decode')), project: Math.round(best('project')) },
-    peakRssMB: { consume: Math.round(peak('consume')), decode: Math.round(peak('decode')), project: Math.round(peak('project')) },
+    bestEventsPerSecond: {
+      consume: Math.round(best('consume')),
+      decode: Math.round(best('decode')),
+      project: Math.round(best('project')),
+    },
+    peakRssMB: {
+      consume: Math.round(peak('consume')),
+      decode: Math.round(peak('decode')),
+      project: Math.round(peak('project')),
+    },
     ratios: {
       projectVsConsumeMedianOfRounds: Number(median.toFixed(3)),
       projectVsConsumePerRound: perRound.map((r) => Number(r.toFixed(3))),
       projectVsConsumeBest: Number((best('project') / best('consume')).toFixed(3)),
       projectVsDecodeBest: Number((best('project') / best('decode')).toFixed(3)),
     },
-    measurements: rounds.map((m) => ({ ...m, eventsPerSecond: Math.round(m.events / m.seconds), seconds: Number(m.seconds.toFixed(3)), peakRssMB: Math.round(m.peakRssMB) })),
+    measurements: rounds.map((m) => ({
+      ...m,
+      eventsPerSecond: Math.round(m.events / m.seconds),
+      seconds: Number(m.seconds.toFixed(3)),
+      peakRssMB: Math.round(m.peakRssMB),
+    })),
     targets,
   };
   fs.writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);

@@ -65,7 +65,11 @@ export function atLeast(figureId: string, min: number, peers: string[]): Target 
     if (ratios.some((ratio) => ratio === undefined)) return skipped(label);
     const worst = Math.min(...(ratios as number[]));
     const margin = Math.round((worst / min - 1) * 100);
-    return { label, pass: worst >= min, detail: `${worst.toFixed(2)}x, ${Math.abs(margin)}% ${margin >= 0 ? 'above' : 'below'} the target` };
+    return {
+      label,
+      pass: worst >= min,
+      detail: `${worst.toFixed(2)}x, ${Math.abs(margin)}% ${margin >= 0 ? 'above' : 'below'} the target`,
+    };
   };
 }
 
@@ -76,7 +80,11 @@ export function atMost(figureId: string, max: number): Target {
     const figure = figures.get(figureId);
     const value = figure && summary(figure, SUBJECT);
     if (!figure || value === undefined) return skipped(label);
-    return { label: `${label} ${UNITS[figure.kind]}`, pass: value <= max, detail: `${value.toFixed(1)} ${UNITS[figure.kind]}` };
+    return {
+      label: `${label} ${UNITS[figure.kind]}`,
+      pass: value <= max,
+      detail: `${value.toFixed(1)} ${UNITS[figure.kind]}`,
+    };
   };
 }
 
@@ -87,7 +95,11 @@ export function notAbove(figureId: string, yardstickId: string): Target {
     const value = figures.get(figureId) && summary(figures.get(figureId)!, SUBJECT);
     const yardstick = figures.get(yardstickId) && summary(figures.get(yardstickId)!, SUBJECT);
     if (value === undefined || yardstick === undefined) return skipped(label);
-    return { label, pass: value <= yardstick, detail: `${value.toFixed(0)} vs ${yardstick.toFixed(0)} (${(yardstick / value).toFixed(2)}x headroom)` };
+    return {
+      label,
+      pass: value <= yardstick,
+      detail: `${value.toFixed(0)} vs ${yardstick.toFixed(0)} (${(yardstick / value).toFixed(2)}x headroom)`,
+    };
   };
 }
 
@@ -100,8 +112,15 @@ function formatValue(value: number | undefined, kind: Kind): string {
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   const line = (row: string[]) =>
-    '| ' + row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join(' | ') + ' |';
-  const rule = '|' + widths.map((width, column) => (column === 0 ? '-'.repeat(width + 2) : '-'.repeat(width + 1) + ':')).join('|') + '|';
+    '| ' +
+    row
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
+      .join(' | ') +
+    ' |';
+  const rule =
+    '|' +
+    widths.map((width, column) => (column === 0 ? '-'.repeat(width + 2) : '-'.repeat(width + 1) + ':')).join('|') +
+    '|';
   return [line(rows[0]), rule, ...rows.slice(1).map(line)].join('\n');
 }
 
@@ -130,12 +149,21 @@ export function renderTargets(results: TargetResult[]): string {
  * A target on a ratio between two figures of the same run: `ratio` at least
  * `bound.atLeast` or at most `bound.atMost`; `what` says what was divided.
  */
-export function ratioTarget(label: string, ratio: number, bound: { atLeast: number } | { atMost: number }, what: string): TargetResult {
+export function ratioTarget(
+  label: string,
+  ratio: number,
+  bound: { atLeast: number } | { atMost: number },
+  what: string,
+): TargetResult {
   const limit = 'atLeast' in bound ? bound.atLeast : bound.atMost;
   const pass = 'atLeast' in bound ? ratio >= limit : ratio <= limit;
   // Positive margin: room to spare, whichever way the bound points.
   const margin = Math.round(('atLeast' in bound ? ratio / limit - 1 : limit / ratio - 1) * 100);
-  return { label, pass, detail: `${ratio.toFixed(2)}x (${what}), ${Math.abs(margin)}% ${margin >= 0 ? 'inside' : 'outside'} the target` };
+  return {
+    label,
+    pass,
+    detail: `${ratio.toFixed(2)}x (${what}), ${Math.abs(margin)}% ${margin >= 0 ? 'inside' : 'outside'} the target`,
+  };
 }
 
 /** The `p`-th percentile (0..100) by nearest rank; `sorted` ascending. */
@@ -184,7 +212,8 @@ export class RoundFigures {
 
   /** A markdown table: figure, unit, best round, every round. */
   render(): string {
-    const format = (n: number) => (n >= 1000 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n >= 100 ? 0 : n >= 10 ? 1 : 2));
+    const format = (n: number) =>
+      n >= 1000 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n >= 100 ? 0 : n >= 10 ? 1 : 2);
     const header = ['figure', 'unit', 'best', 'rounds'];
     const rows = this.list().map((f) => [f.label, f.unit, format(f.best), f.rounds.map(format).join(', ')]);
     return table([header, ...rows]);
@@ -231,7 +260,13 @@ export class BenchRun {
   finish(results: object): void {
     const seconds = Math.round((Date.now() - this.began) / 1000);
     const file = path.join(REPO_ROOT, 'bench', `${this.name}-results.json`);
-    const json = { date: new Date().toISOString(), machine: machineInfo(this.loadAtStart), node: process.version, runSeconds: seconds, ...results };
+    const json = {
+      date: new Date().toISOString(),
+      machine: machineInfo(this.loadAtStart),
+      node: process.version,
+      runSeconds: seconds,
+      ...results,
+    };
     fs.writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
     const load = `load average ${this.loadAtStart.toFixed(1)} -> ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`;
     console.log(`${seconds} s, ${load}; results written to ${path.relative(process.cwd(), file)}`);

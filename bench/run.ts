@@ -21,7 +21,18 @@ import { datasetDir, type Host, PeerHost } from './host.js';
 import { GO_PEER, GoHost } from './go-host.js';
 import { klevgo } from './klevgo.js';
 import { peerNames } from './peers/peer.js';
-import { type Figure, type Target, advantage, atLeast, atMost, notAbove, renderTable, renderTargets, summary, UNITS } from './report.js';
+import {
+  type Figure,
+  type Target,
+  advantage,
+  atLeast,
+  atMost,
+  notAbove,
+  renderTable,
+  renderTargets,
+  summary,
+  UNITS,
+} from './report.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const loadAtStart = os.loadavg()[0];
@@ -37,7 +48,10 @@ const targets: Target[] = [
   atLeast('publish-100', 0.6, ['raw']),
   atLeast('consume-100', 2, ['lmdb', 'sqlite']),
   atLeast('consume-100', 0.7, ['raw']),
-  ...['get', 'get-by-key', 'get-by-time'].flatMap((id) => [atLeast(id, 0.7, ['raw']), atLeast(id, 1, ['sqlite', 'lmdb'])]),
+  ...['get', 'get-by-key', 'get-by-time'].flatMap((id) => [
+    atLeast(id, 0.7, ['raw']),
+    atLeast(id, 1, ['sqlite', 'lmdb']),
+  ]),
   atMost('memory', 48),
   notAbove('open', 'open-consume-1000'),
 ];
@@ -92,8 +106,12 @@ function rotate<T>(items: T[], by: number): T[] {
 }
 
 function progress(figure: Figure, peers: string[], wallSeconds: number): void {
-  const parts = peers.map((peer) => `${peer} ${summary(figure, peer)?.toFixed(figure.kind === 'throughput' ? 0 : 1) ?? '-'}`);
-  console.error(`${figure.label.padEnd(40)} ${UNITS[figure.kind].padEnd(6)} ${parts.join('  ')}  (${wallSeconds.toFixed(1)} s)`);
+  const parts = peers.map(
+    (peer) => `${peer} ${summary(figure, peer)?.toFixed(figure.kind === 'throughput' ? 0 : 1) ?? '-'}`,
+  );
+  console.error(
+    `${figure.label.padEnd(40)} ${UNITS[figure.kind].padEnd(6)} ${parts.join('  ')}  (${wallSeconds.toFixed(1)} s)`,
+  );
 }
 
 function newFigure(id: string, label: string, kind: Figure['kind']): Figure {
@@ -117,7 +135,11 @@ class Bench {
   ) {}
 
   async buildDatasets(): Promise<void> {
-    const figure = newFigure('publish-100-dataset', `publish, batch 100, building the ${this.sizes.dataset}-message dataset`, 'throughput');
+    const figure = newFigure(
+      'publish-100-dataset',
+      `publish, batch 100, building the ${this.sizes.dataset}-message dataset`,
+      'throughput',
+    );
     for (const host of this.hosts) {
       const { messages, seconds } = await host.build(this.sizes);
       record(figure, host.name, messages / seconds);
@@ -150,7 +172,8 @@ class Bench {
     const consumeAll = newFigure('open-consume-1000', 'consume all, batch 1000 (same child)', 'time');
     const memory = newFigure('memory', 'memory, heap + external', 'memory');
     const rss = newFigure('memory-rss', 'memory, RSS', 'memory');
-    const perMessage = (report: OpenReport, pick: (usage: Usage) => number) => (pick(report.after) - pick(report.before)) / n;
+    const perMessage = (report: OpenReport, pick: (usage: Usage) => number) =>
+      (pick(report.after) - pick(report.before)) / n;
     for (let round = 0; round < Math.min(this.rounds, 3); round++) {
       for (const { name } of rotate(nodeHosts, round)) {
         const report = await measureInChild(name, datasetDir(path.join(this.dataRoot, name)), n);
@@ -159,8 +182,16 @@ class Bench {
         record(ready, name, report.readyMs);
         record(consumeAll, name, report.consumeMs);
         // process.memoryUsage().external already includes arrayBuffers: adding both would count Buffers twice.
-        record(memory, name, perMessage(report, (u) => u.heapUsed + u.external));
-        record(rss, name, perMessage(report, (u) => u.rss));
+        record(
+          memory,
+          name,
+          perMessage(report, (u) => u.heapUsed + u.external),
+        );
+        record(
+          rss,
+          name,
+          perMessage(report, (u) => u.rss),
+        );
       }
     }
     for (const figure of [open, ready, consumeAll, memory, rss]) this.add(figure);
@@ -169,12 +200,24 @@ class Bench {
   private add(figure: Figure): void {
     this.figures.push(figure);
     const now = Date.now();
-    progress(figure, this.hosts.map((host) => host.name), (now - this.lastAdded) / 1000);
+    progress(
+      figure,
+      this.hosts.map((host) => host.name),
+      (now - this.lastAdded) / 1000,
+    );
     this.lastAdded = now;
   }
 }
 
-function resultsJson(bench: Bench, setups: Record<string, string>, skipped: Record<string, string>, sizes: Sizes, rounds: number, targetResults: ReturnType<Target>[], seconds: number) {
+function resultsJson(
+  bench: Bench,
+  setups: Record<string, string>,
+  skipped: Record<string, string>,
+  sizes: Sizes,
+  rounds: number,
+  targetResults: ReturnType<Target>[],
+  seconds: number,
+) {
   const cpus = os.cpus();
   const names = Object.keys(setups);
   return {
@@ -198,8 +241,12 @@ function resultsJson(bench: Bench, setups: Record<string, string>, skipped: Reco
       id: figure.id,
       label: figure.label,
       unit: UNITS[figure.kind],
-      peers: Object.fromEntries(names.map((name) => [name, { value: summary(figure, name), rounds: figure.rounds[name] ?? [] }])),
-      klevdbVs: Object.fromEntries(names.filter((name) => name !== 'klevdb').map((name) => [name, advantage(figure, 'klevdb', name)])),
+      peers: Object.fromEntries(
+        names.map((name) => [name, { value: summary(figure, name), rounds: figure.rounds[name] ?? [] }]),
+      ),
+      klevdbVs: Object.fromEntries(
+        names.filter((name) => name !== 'klevdb').map((name) => [name, advantage(figure, 'klevdb', name)]),
+      ),
     })),
     openReports: bench.openReports,
     targets: targetResults,
@@ -223,7 +270,9 @@ async function main(): Promise<void> {
     process.exit(130);
   });
 
-  console.error(`klevdb storage bench: ${sizes.dataset} messages, ${rounds} rounds, peers ${selectedPeers.join(', ')}; data in ${dataRoot}`);
+  console.error(
+    `klevdb storage bench: ${sizes.dataset} messages, ${rounds} rounds, peers ${selectedPeers.join(', ')}; data in ${dataRoot}`,
+  );
   const began = Date.now();
   const skipped: Record<string, string> = {};
   const go = selectedPeers.includes(GO_PEER) ? await klevgo() : undefined;
@@ -260,8 +309,13 @@ async function main(): Promise<void> {
   console.log(`\n${renderTable(bench.figures, measured)}\n`);
   console.log(`Targets (klevdb vs the same run's figures):\n${renderTargets(targetResults)}\n`);
   fs.mkdirSync(path.dirname(args.out), { recursive: true });
-  fs.writeFileSync(args.out, JSON.stringify(resultsJson(bench, setups, skipped, sizes, rounds, targetResults, seconds), null, 2) + '\n');
-  console.log(`${Math.round(seconds)} s, load average ${loadAtStart.toFixed(1)} -> ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores; results written to ${path.relative(process.cwd(), args.out) || args.out}`);
+  fs.writeFileSync(
+    args.out,
+    JSON.stringify(resultsJson(bench, setups, skipped, sizes, rounds, targetResults, seconds), null, 2) + '\n',
+  );
+  console.log(
+    `${Math.round(seconds)} s, load average ${loadAtStart.toFixed(1)} -> ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores; results written to ${path.relative(process.cwd(), args.out) || args.out}`,
+  );
 }
 
 await main();

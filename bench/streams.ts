@@ -28,7 +28,15 @@ import type { Observable } from 'rxjs';
 import { openBlocking, type BlockingLog } from '../src/index.js';
 import { fromLog, fromLogBatches } from '../src/streams/index.js';
 import { durableReader } from './durable-reader.js';
-import { BenchRun, envCount, percentile, ratioTarget, renderTargets, RoundFigures, type TargetResult } from './report.js';
+import {
+  BenchRun,
+  envCount,
+  percentile,
+  ratioTarget,
+  renderTargets,
+  RoundFigures,
+  type TargetResult,
+} from './report.js';
 import { type BenchMessage, MessageSource, ROLLOVER_BYTES } from './workload.js';
 
 const LIVE_PUBLISHES = 10_000;
@@ -79,9 +87,10 @@ function readers(): Reader[] {
       id: `consume-${batchSize}`,
       label: `plain consume loop, batch ${batchSize}`,
       read: async (log, offset, count) => {
-        for (let end = offset + count; offset < end; ) {
+        for (let end = offset + count; offset < end;) {
           const { nextOffset, messages } = await log.consume(offset, Math.min(batchSize, end - offset));
-          if (messages[0]?.offset !== offset) throw new Error(`consume(${offset}) returned ${messages.length} messages from ${messages[0]?.offset}`);
+          if (messages[0]?.offset !== offset)
+            throw new Error(`consume(${offset}) returned ${messages.length} messages from ${messages[0]?.offset}`);
           offset = nextOffset;
         }
         return count;
@@ -90,7 +99,8 @@ function readers(): Reader[] {
     {
       id: `batches-${batchSize}`,
       label: `fromLogBatches catch-up, batch ${batchSize}`,
-      read: (log, offset, count) => take(fromLogBatches(log, { offset, live: false, batchSize }), (batch) => batch.messages.length, count),
+      read: (log, offset, count) =>
+        take(fromLogBatches(log, { offset, live: false, batchSize }), (batch) => batch.messages.length, count),
     },
     {
       id: `messages-${batchSize}`,
@@ -105,7 +115,12 @@ function readers(): Reader[] {
  * whole log, so a noisy second slows them alike. Per reader: msg/s by the
  * wall clock and per CPU-second of this process.
  */
-async function catchUpRound(log: BlockingLog, all: Reader[], total: number, round: number): Promise<Array<{ wall: number; cpu: number }>> {
+async function catchUpRound(
+  log: BlockingLog,
+  all: Reader[],
+  total: number,
+  round: number,
+): Promise<Array<{ wall: number; cpu: number }>> {
   const wall = all.map(() => 0);
   const cpu = all.map(() => 0);
   const read = all.map(() => 0);
@@ -151,7 +166,12 @@ const cpuMicros = (since: NodeJS.CpuUsage): number => {
  * with a fromLog subscriber waiting at the head and with none. The CPU
  * clock is read outside the wall-clock interval, so it adds nothing to it.
  */
-async function liveRound(log: BlockingLog, source: MessageSource, firstIndex: number, count: number): Promise<LiveRound> {
+async function liveRound(
+  log: BlockingLog,
+  source: MessageSource,
+  firstIndex: number,
+  count: number,
+): Promise<LiveRound> {
   const round: LiveRound = { latency: [], publish: [], latencyCpu: [], publishCpu: [], tailOnCpu: NaN };
   let index = firstIndex;
   const next = (): BenchMessage[] => source.messages(index++, 1);
@@ -202,14 +222,22 @@ async function main(): Promise<void> {
   const rounds = envCount('BENCH_ROUNDS', 5);
   const livePublishes = Math.min(LIVE_PUBLISHES, total);
   const run = new BenchRun('streams');
-  console.error(`klevdb streams bench: ${total} messages, ${rounds} rounds, ${livePublishes} live publishes a round; data in ${run.dir}`);
+  console.error(
+    `klevdb streams bench: ${total} messages, ${rounds} rounds, ${livePublishes} live publishes a round; data in ${run.dir}`,
+  );
 
   const figures = new RoundFigures();
   const add = (id: string, label: string, unit: string, value: number, lowerIsBetter = false): void =>
     figures.add(id, label, unit, value, lowerIsBetter ? 'min' : 'max');
   const source = new MessageSource();
   const openLog = async (where: string, messages: number): Promise<BlockingLog> => {
-    const log = await openBlocking(where, { createDirs: true, keyIndex: true, timeIndex: true, rollover: ROLLOVER_BYTES, autoSync: false });
+    const log = await openBlocking(where, {
+      createDirs: true,
+      keyIndex: true,
+      timeIndex: true,
+      rollover: ROLLOVER_BYTES,
+      autoSync: false,
+    });
     for (let start = 0; start < messages; start += 10_000) {
       const chunk = source.messages(start, Math.min(10_000, messages - start));
       for (let i = 0; i < chunk.length; i += 100) await log.publish(chunk.slice(i, i + 100));
@@ -240,7 +268,12 @@ async function main(): Promise<void> {
     }
     for (let round = 0; round < rounds; round++) {
       globalThis.gc?.();
-      const { latency, publish, latencyCpu, publishCpu, tailOnCpu } = await liveRound(log, source, total + round * 3 * livePublishes, livePublishes);
+      const { latency, publish, latencyCpu, publishCpu, tailOnCpu } = await liveRound(
+        log,
+        source,
+        total + round * 3 * livePublishes,
+        livePublishes,
+      );
       const r = {
         latencyP50: percentile(latency, 50),
         latencyP99: percentile(latency, 99),
@@ -259,7 +292,9 @@ async function main(): Promise<void> {
       add('live-p99-vs-publish', 'live p99 / publish p50, same round', 'x', r.latencyP99 / r.publishP50, true);
       add('live-p99-cpu', 'live latency p99, in CPU time of this process', 'µs', r.latencyCpuP99, true);
       add('publish-p50-cpu', 'single-message publish p50, in CPU time of this process', 'µs', r.publishCpuP50, true);
-      console.error(`round ${round + 1}: latency p50 ${r.latencyP50.toFixed(1)} µs, p99 ${r.latencyP99.toFixed(1)} µs (slowest 1%: CPU / wall ${tailOnCpu.toFixed(2)}); publish p50 ${r.publishP50.toFixed(1)} µs`);
+      console.error(
+        `round ${round + 1}: latency p50 ${r.latencyP50.toFixed(1)} µs, p99 ${r.latencyP99.toFixed(1)} µs (slowest 1%: CPU / wall ${tailOnCpu.toFixed(2)}); publish p50 ${r.publishP50.toFixed(1)} µs`,
+      );
     }
   } finally {
     await durable.close();
@@ -271,19 +306,36 @@ async function main(): Promise<void> {
   const targets: TargetResult[] = [
     ...BATCH_SIZES.map((size) => {
       const [streamed, plain] = [`batches-${size}`, `consume-${size}`];
-      return ratioTarget(`streamed catch-up (fromLogBatches) >= 0.8x plain consume, batch ${size}`, best(streamed) / best(plain), { atLeast: 0.8 },
-        `${Math.round(best(streamed))} vs ${Math.round(best(plain))} msg/s; per CPU-second ${(best(`${streamed}-cpu`) / best(`${plain}-cpu`)).toFixed(2)}x`);
+      return ratioTarget(
+        `streamed catch-up (fromLogBatches) >= 0.8x plain consume, batch ${size}`,
+        best(streamed) / best(plain),
+        { atLeast: 0.8 },
+        `${Math.round(best(streamed))} vs ${Math.round(best(plain))} msg/s; per CPU-second ${(best(`${streamed}-cpu`) / best(`${plain}-cpu`)).toFixed(2)}x`,
+      );
     }),
-    ratioTarget('durable subscription, commit per batch of 100, >= 0.8x plain consume, batch 100', best('durable-100') / best('consume-100'), { atLeast: 0.8 },
-      `${Math.round(best('durable-100'))} vs ${Math.round(best('consume-100'))} msg/s; per CPU-second ${(best('durable-100-cpu') / best('consume-100-cpu')).toFixed(2)}x`),
+    ratioTarget(
+      'durable subscription, commit per batch of 100, >= 0.8x plain consume, batch 100',
+      best('durable-100') / best('consume-100'),
+      { atLeast: 0.8 },
+      `${Math.round(best('durable-100'))} vs ${Math.round(best('consume-100'))} msg/s; per CPU-second ${(best('durable-100-cpu') / best('consume-100-cpu')).toFixed(2)}x`,
+    ),
     // The best round's p99 against the best round's median publish: each is the least disturbed of its kind.
-    ratioTarget('live p99 latency <= 5x the median single-message publish', best('live-p99') / best('publish-p50'), { atMost: 5 },
-      `${best('live-p99').toFixed(1)} vs ${best('publish-p50').toFixed(1)} µs; in CPU time ${best('live-p99-cpu').toFixed(0)} vs ${best('publish-p50-cpu').toFixed(0)} µs`),
+    ratioTarget(
+      'live p99 latency <= 5x the median single-message publish',
+      best('live-p99') / best('publish-p50'),
+      { atMost: 5 },
+      `${best('live-p99').toFixed(1)} vs ${best('publish-p50').toFixed(1)} µs; in CPU time ${best('live-p99-cpu').toFixed(0)} vs ${best('publish-p50-cpu').toFixed(0)} µs`,
+    ),
   ];
 
   console.log(`\n${figures.render()}\n`);
   console.log(`Targets (ratios within this run):\n${renderTargets(targets)}\n`);
-  run.finish({ sizes: { messages: total, rounds, livePublishes, liveSlice: LIVE_SLICE, batchSizes: BATCH_SIZES }, figures: figures.list(), liveRounds, targets });
+  run.finish({
+    sizes: { messages: total, rounds, livePublishes, liveSlice: LIVE_SLICE, batchSizes: BATCH_SIZES },
+    figures: figures.list(),
+    liveRounds,
+    targets,
+  });
   if (targets.some((t) => t.pass === false)) process.exitCode = 1;
 }
 

@@ -14,14 +14,22 @@ try {
   console.log('published, next offset:', publishNext);
 
   const { nextOffset, messages } = await db.consume(OffsetOldest, 1);
-  console.log('consumed:', messages[0]!.offset, messages[0]!.time.toISOString(), 'value:', messages[0]!.value?.toString());
+  console.log(
+    'consumed:',
+    messages[0]!.offset,
+    messages[0]!.time.toISOString(),
+    'value:',
+    messages[0]!.value?.toString(),
+  );
   console.log('next consume offset:', nextOffset);
 
   const msg = await db.getByKey('key1');
   console.log('got:', msg.offset, 'value:', msg.value?.toString());
 
   const stats = await db.stat();
-  console.log(`log ${dir}: ${stats.messages} messages in ${stats.segments} segment(s), ${stats.size} bytes (run again to append more)`);
+  console.log(
+    `log ${dir}: ${stats.messages} messages in ${stats.segments} segment(s), ${stats.size} bytes (run again to append more)`,
+  );
 } finally {
   await db.close();
 }

@@ -25,7 +25,11 @@ export class MissingPeerError extends KlevdbError<'ERR_MISSING_PEER'> {
   readonly install: string;
 
   constructor(peer: OptionalPeer, options?: ErrorOptions) {
-    super('ERR_MISSING_PEER', `${peer.feature} needs ${peer.name}, an optional peer dependency that is not installed; install it with: ${peer.install}${peer.note ? ` (${peer.note})` : ''}`, options);
+    super(
+      'ERR_MISSING_PEER',
+      `${peer.feature} needs ${peer.name}, an optional peer dependency that is not installed; install it with: ${peer.install}${peer.note ? ` (${peer.note})` : ''}`,
+      options,
+    );
     this.name = 'MissingPeerError';
     this.peer = peer.name;
     this.install = peer.install;

@@ -74,7 +74,9 @@ class LmdbStore implements Store {
 
   async getByTime(start: Date): Promise<Message> {
     // The fast buffer is overwritten by the next get; only its first 8 bytes are read, at once.
-    const low = firstAtOrAfter(this.next, start.getTime() * 1000, (offset) => this.messages.getBinaryFast(offset)!.readDoubleBE(0));
+    const low = firstAtOrAfter(this.next, start.getTime() * 1000, (offset) =>
+      this.messages.getBinaryFast(offset)!.readDoubleBE(0),
+    );
     if (low === this.next) throw new LogError('ERR_NOT_FOUND', 'lmdb: time after the last message');
     return this.read(low);
   }
@@ -92,7 +94,8 @@ class LmdbStore implements Store {
 
 export const peer: Peer = {
   name: 'lmdb',
-  setup: 'lmdb 3.5.6: messages db (uint32 offset keys, binary values) + keys db (key -> last offset), one sync txn per publish, noSync (synced with autoSync), getByTime by binary search',
+  setup:
+    'lmdb 3.5.6: messages db (uint32 offset keys, binary values) + keys db (key -> last offset), one sync txn per publish, noSync (synced with autoSync), getByTime by binary search',
   open: async (dir, options) => {
     fs.mkdirSync(dir, { recursive: true });
     return new LmdbStore(dir, options);

@@ -135,7 +135,7 @@ class RawStore implements Store {
     this.times = new Float64Array(items);
     const chunk = Buffer.allocUnsafe(SCAN_CHUNK_BYTES - (SCAN_CHUNK_BYTES % ITEM_BYTES));
     const indexFd = fs.openSync(indexPath, 'r');
-    for (let item = 0; item < items; ) {
+    for (let item = 0; item < items;) {
       const read = fs.readSync(indexFd, chunk, 0, chunk.length, INDEX_HEADER.length + item * ITEM_BYTES);
       for (let at = 0; at + ITEM_BYTES <= read; at += ITEM_BYTES, item++) {
         this.positions[item] = readInt64(chunk, at + 8);
@@ -149,7 +149,7 @@ class RawStore implements Store {
   }
 
   private loadKeys(chunk: Buffer): void {
-    for (let offset = 0; offset < this.next; ) {
+    for (let offset = 0; offset < this.next;) {
       const start = this.positions[offset];
       const read = fs.readSync(this.readFd, chunk, 0, chunk.length, start);
       const first = offset;
@@ -224,7 +224,8 @@ class RawStore implements Store {
   }
 
   async get(offset: number): Promise<Message> {
-    if (offset < 0 || offset >= this.next) throw new LogError('ERR_INVALID_OFFSET', `raw: offset ${offset} out of bounds`);
+    if (offset < 0 || offset >= this.next)
+      throw new LogError('ERR_INVALID_OFFSET', `raw: offset ${offset} out of bounds`);
     return decodeRecord(this.read(this.positions[offset], this.endOf(offset)), 0);
   }
 

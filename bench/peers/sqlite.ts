@@ -91,7 +91,8 @@ function found(row: Row | undefined, what: string): Message {
 
 export const peer: Peer = {
   name: 'sqlite',
-  setup: 'better-sqlite3 12.11.1: one table, offset INTEGER PRIMARY KEY, indexes on key and time, WAL, synchronous=OFF (FULL with autoSync)',
+  setup:
+    'better-sqlite3 12.11.1: one table, offset INTEGER PRIMARY KEY, indexes on key and time, WAL, synchronous=OFF (FULL with autoSync)',
   open: async (dir, options) => {
     fs.mkdirSync(dir, { recursive: true });
     return new SqliteStore(path.join(dir, 'log.sqlite'), options);

@@ -53,7 +53,9 @@ export const account: Decider<AccountState, AccountCommand, BankEvent> = {
       case 'Withdraw':
       case 'SendTransfer':
         if (command.amount > state.balance) {
-          throw new InsufficientFunds(`insufficient funds: balance ${money(state.balance)}, asked ${money(command.amount)}`);
+          throw new InsufficientFunds(
+            `insufficient funds: balance ${money(state.balance)}, asked ${money(command.amount)}`,
+          );
         }
         return command.type === 'Withdraw'
           ? Withdrawn({ amount: command.amount })

@@ -54,7 +54,12 @@ export class Accounts {
    * transfer retried with the same id after a crash between the two halves
    * skips the debit already made and completes the credit.
    */
-  async transfer(transferId: string, from: string, to: string, amount: number): Promise<{ sent: AccountResult; received: AccountResult }> {
+  async transfer(
+    transferId: string,
+    from: string,
+    to: string,
+    amount: number,
+  ): Promise<{ sent: AccountResult; received: AccountResult }> {
     const target = await this.state(to);
     if (target.status !== 'open') {
       const reason = `account ${to} is not open`;

@@ -4,11 +4,22 @@
 import path from 'node:path';
 import { createContainer, type DependencyContainer } from '../../src/di/index.js';
 import type { LogEventStore } from '../../src/eventstore/index.js';
-import { ProjectionTokens, registerProjectionRunner, type Projection, type ProjectionRunner } from '../../src/projections/index.js';
+import {
+  ProjectionTokens,
+  registerProjectionRunner,
+  type Projection,
+  type ProjectionRunner,
+} from '../../src/projections/index.js';
 import { Accounts } from './accounts.js';
 import { bankEvents, type BankEvent } from './events.js';
 import { Notices } from './notices.js';
-import { BalancesProjection, DailyTotalsProjection, type Balance, type DailyTotals, type Recorded } from './projections.js';
+import {
+  BalancesProjection,
+  DailyTotalsProjection,
+  type Balance,
+  type DailyTotals,
+  type Recorded,
+} from './projections.js';
 import { Tokens } from '../../src/di/index.js';
 
 export interface Bank {

@@ -14,7 +14,11 @@ export function reportingConflicts<E extends Event>(
   onConflict: (error: ConcurrencyError) => void,
 ): EventStore<E> {
   return {
-    async appendToStream(streamId: string, events: E | readonly E[], options?: AppendOptions): Promise<AppendResult<E>> {
+    async appendToStream(
+      streamId: string,
+      events: E | readonly E[],
+      options?: AppendOptions,
+    ): Promise<AppendResult<E>> {
       try {
         return await store.appendToStream(streamId, events, options);
       } catch (err) {

@@ -8,9 +8,15 @@ export const AccountOpened = defineEvent('AccountOpened', z.object({ owner: z.st
 export const Deposited = defineEvent('Deposited', z.object({ amount: cents }));
 export const Withdrawn = defineEvent('Withdrawn', z.object({ amount: cents }));
 /** The debit half of a transfer, on the sending account. */
-export const TransferSent = defineEvent('TransferSent', z.object({ transferId: z.string(), to: z.string(), amount: cents }));
+export const TransferSent = defineEvent(
+  'TransferSent',
+  z.object({ transferId: z.string(), to: z.string(), amount: cents }),
+);
 /** The credit half, on the receiving account. */
-export const TransferReceived = defineEvent('TransferReceived', z.object({ transferId: z.string(), from: z.string(), amount: cents }));
+export const TransferReceived = defineEvent(
+  'TransferReceived',
+  z.object({ transferId: z.string(), from: z.string(), amount: cents }),
+);
 
 export const bankEvents = [AccountOpened, Deposited, Withdrawn, TransferSent, TransferReceived] as const;
 export type BankEvent = EventsOf<typeof bankEvents>;

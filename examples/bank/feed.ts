@@ -44,7 +44,9 @@ export class Feed {
       store.subscribeToAll({ fromPosition }).subscribe({
         next: (event) => {
           const m = event.meta;
-          print(`  @${String(m.position).padEnd(4)} ${accountOf(m.streamId).padEnd(6)} v${String(m.streamVersion).padEnd(3)} ${event.type.padEnd(17)} ${describeEvent(event)}`);
+          print(
+            `  @${String(m.position).padEnd(4)} ${accountOf(m.streamId).padEnd(6)} v${String(m.streamVersion).padEnd(3)} ${event.type.padEnd(17)} ${describeEvent(event)}`,
+          );
           this.seen++;
           this.position = m.position + 1;
           this.wake();

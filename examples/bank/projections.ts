@@ -5,7 +5,15 @@
 import { inject, injectable, Tokens } from '../../src/di/index.js';
 import type { EventStore, RecordedEvent } from '../../src/eventstore/index.js';
 import type { ProjectionDefinition } from '../../src/projections/index.js';
-import { accountOf, AccountOpened, Deposited, TransferReceived, TransferSent, Withdrawn, type BankEvent } from './events.js';
+import {
+  accountOf,
+  AccountOpened,
+  Deposited,
+  TransferReceived,
+  TransferSent,
+  Withdrawn,
+  type BankEvent,
+} from './events.js';
 
 export type Recorded = RecordedEvent<BankEvent>;
 

@@ -24,14 +24,20 @@ export async function caughtUp(bank: Bank, timeoutMs = 30_000): Promise<Projecti
     if (status.every((s) => s.state === 'running' && s.lagEvents === 0)) return status;
     const failed = status.find((s) => s.state === 'failed');
     if (failed) throw failed.error ?? new Error(`projection ${failed.name} failed`);
-    if (Date.now() > deadline) throw new Error(`projections not caught up after ${timeoutMs} ms: ${status.map(describeLag).join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`projections not caught up after ${timeoutMs} ms: ${status.map(describeLag).join(', ')}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
 const describeLag = (s: ProjectionStatus) => `${s.name} ${s.lagEvents} events (${s.lagSeconds.toFixed(2)} s)`;
 
-export async function report(bank: Bank, dataDir: string, print: Print, lagAfterCommands: ProjectionStatus[]): Promise<BankReport> {
+export async function report(
+  bank: Bank,
+  dataDir: string,
+  print: Print,
+  lagAfterCommands: ProjectionStatus[],
+): Promise<BankReport> {
   const status = await caughtUp(bank);
   const { states: balanceStates } = await bank.balances.snapshot();
   const balances = Object.fromEntries([...balanceStates].sort(([a], [b]) => a.localeCompare(b)));
@@ -41,8 +47,15 @@ export async function report(bank: Bank, dataDir: string, print: Print, lagAfter
   const balanceRows = Object.entries(balances).map(([id, b]) => [id, b.owner, money(b.balance), b.movements]);
   for (const line of table([['account', 'owner', 'balance', 'movements'], ...balanceRows])) print(line);
   print('daily totals (daily-totals projection):');
-  const dayRows = Object.entries(daily).map(([day, t]) => [day, money(t.deposited), money(t.withdrawn), money(t.transferred), t.count]);
-  for (const line of table([['day (UTC)', 'deposited', 'withdrawn', 'transferred', 'movements'], ...dayRows])) print(line);
+  const dayRows = Object.entries(daily).map(([day, t]) => [
+    day,
+    money(t.deposited),
+    money(t.withdrawn),
+    money(t.transferred),
+    t.count,
+  ]);
+  for (const line of table([['day (UTC)', 'deposited', 'withdrawn', 'transferred', 'movements'], ...dayRows]))
+    print(line);
   print(`projection lag right after the last command: ${lagAfterCommands.map(describeLag).join(', ')}`);
   print(
     `projections now: ${status.map((s) => `${s.name} ${s.state} at checkpoint ${s.checkpoint}/${s.sourceHead} (lag ${s.lagEvents})`).join(', ')}`,

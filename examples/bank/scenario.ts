@@ -25,7 +25,11 @@ export interface ScenarioOutcome {
  * `tag` makes this run's command ids unique (a command id is applied once),
  * `step` announces each step and resolves once its events were printed.
  */
-export async function scenario(accounts: Accounts, tag: string, step: (title: string) => Promise<void>): Promise<ScenarioOutcome> {
+export async function scenario(
+  accounts: Accounts,
+  tag: string,
+  step: (title: string) => Promise<void>,
+): Promise<ScenarioOutcome> {
   await step('open accounts (command ids open-<id>: a second run finds them applied)');
   const opened = await Promise.all(OWNERS.map(([id, owner]) => accounts.open(id, owner)));
 

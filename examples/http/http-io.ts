@@ -30,19 +30,24 @@ export async function readJson(req: IncomingMessage): Promise<Record<string, unk
   } catch {
     throw new HttpError(400, 'the body is not JSON');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'the body must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HttpError(400, 'the body must be a JSON object');
   return body as Record<string, unknown>;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const json = JSON.stringify(body, null, 2) + '\n';
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(json),
+  });
   res.end(json);
 }
 
 export function requireString(body: Record<string, unknown>, field: string): string {
   const value = body[field];
-  if (typeof value !== 'string' || value.length === 0) throw new HttpError(400, `"${field}" must be a non-empty string`);
+  if (typeof value !== 'string' || value.length === 0)
+    throw new HttpError(400, `"${field}" must be a non-empty string`);
   return value;
 }
 
@@ -64,6 +69,7 @@ export function queryInteger(url: URL, name: string): number | undefined {
   const raw = url.searchParams.get(name);
   if (raw === null) return undefined;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 0) throw new HttpError(400, `query parameter "${name}" must be an integer >= 0, got ${raw}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new HttpError(400, `query parameter "${name}" must be an integer >= 0, got ${raw}`);
   return value;
 }

@@ -8,7 +8,15 @@ import { ProjectionNotReadyError, type Projection } from '../../src/projections/
 import type { AccountResult } from '../bank/accounts.js';
 import type { Bank } from '../bank/app.js';
 import { accountOf } from '../bank/events.js';
-import { HttpError, optionalString, queryInteger, readJson, requireAmount, requireString, sendJson } from './http-io.js';
+import {
+  HttpError,
+  optionalString,
+  queryInteger,
+  readJson,
+  requireAmount,
+  requireString,
+  sendJson,
+} from './http-io.js';
 import { streamEvents } from './sse.js';
 
 export interface Context {
@@ -64,7 +72,11 @@ function movement(path: 'deposits' | 'withdrawals', command: 'deposit' | 'withdr
     describe: `POST /accounts/:id/${path} {"amount" (cents), "commandId"?}`,
     async handle({ bank, req, res, params }) {
       const body = await readJson(req);
-      sendJson(res, 200, commandReply(await bank.accounts[command](params[0]!, requireAmount(body), optionalString(body, 'commandId'))));
+      sendJson(
+        res,
+        200,
+        commandReply(await bank.accounts[command](params[0]!, requireAmount(body), optionalString(body, 'commandId'))),
+      );
     },
   };
 }
@@ -91,8 +103,18 @@ export const routes: Route[] = [
     async handle({ bank, req, res }) {
       const body = await readJson(req);
       const transferId = optionalString(body, 'transferId') ?? randomUUID();
-      const { sent, received } = await bank.accounts.transfer(transferId, requireString(body, 'from'), requireString(body, 'to'), requireAmount(body));
-      sendJson(res, 200, { transferId, from: commandReply(sent), to: commandReply(received), position: received.events.at(-1)?.meta.position });
+      const { sent, received } = await bank.accounts.transfer(
+        transferId,
+        requireString(body, 'from'),
+        requireString(body, 'to'),
+        requireAmount(body),
+      );
+      sendJson(res, 200, {
+        transferId,
+        from: commandReply(sent),
+        to: commandReply(received),
+        position: received.events.at(-1)?.meta.position,
+      });
     },
   },
   {

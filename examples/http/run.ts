@@ -26,7 +26,9 @@ export async function run(options: HttpOptions): Promise<RunningService> {
   const print = options.print ?? consolePrint;
   await prepareDataDir(options.dataDir, options.reset ?? false);
   const bank = await openBank(options.dataDir);
-  const server = createBankServer(bank, (err) => print(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  const server = createBankServer(bank, (err) =>
+    print(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -10,12 +10,19 @@ import { HttpError, queryInteger } from './http-io.js';
 
 const HEARTBEAT_MS = 15_000;
 
-export async function streamEvents(store: EventStore<BankEvent>, head: () => Promise<number>, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function streamEvents(
+  store: EventStore<BankEvent>,
+  head: () => Promise<number>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const lastEventId = req.headers['last-event-id'];
   let from = queryInteger(url, 'from');
   if (typeof lastEventId === 'string' && lastEventId !== '') {
     const last = Number(lastEventId);
-    if (!Number.isSafeInteger(last) || last < 0) throw new HttpError(400, `Last-Event-ID must be an event position, got ${lastEventId}`);
+    if (!Number.isSafeInteger(last) || last < 0)
+      throw new HttpError(400, `Last-Event-ID must be an event position, got ${lastEventId}`);
     from = last + 1;
   }
   from ??= await head();
@@ -29,11 +36,20 @@ export async function streamEvents(store: EventStore<BankEvent>, head: () => Pro
   res.write(`: feed from position ${from}\n\n`);
   const subscription = store.subscribeToAll({ fromPosition: from }).subscribe({
     next: (event) => {
-      const data = JSON.stringify({ type: event.type, data: event.data, streamId: event.meta.streamId, version: event.meta.streamVersion, position: event.meta.position, recordedAt: event.meta.recordedAt });
+      const data = JSON.stringify({
+        type: event.type,
+        data: event.data,
+        streamId: event.meta.streamId,
+        version: event.meta.streamVersion,
+        position: event.meta.position,
+        recordedAt: event.meta.recordedAt,
+      });
       res.write(`id: ${event.meta.position}\nevent: ${event.type}\ndata: ${data}\n\n`);
     },
     error: (err: unknown) => {
-      res.write(`event: error\ndata: ${JSON.stringify({ error: err instanceof Error ? err.message : String(err) })}\n\n`);
+      res.write(
+        `event: error\ndata: ${JSON.stringify({ error: err instanceof Error ? err.message : String(err) })}\n\n`,
+      );
       res.end();
     },
   });

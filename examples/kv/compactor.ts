@@ -73,7 +73,11 @@ export class BackgroundCompactor {
       const updates = await compactUpdatesMultiOffsets(this.log, before(age), pause, this.abort.signal);
       const tombstones = await compactDeletesMultiOffsets(this.log, before(age * 2), pause, this.abort.signal);
       await this.log.gc(0);
-      const round = { updates: updates.deleted.size, tombstones: tombstones.deleted.size, ms: performance.now() - started };
+      const round = {
+        updates: updates.deleted.size,
+        tombstones: tombstones.deleted.size,
+        ms: performance.now() - started,
+      };
       this.options.onRound?.(round);
       for (const resolve of this.waiters.splice(0)) resolve(round);
     } catch (err) {

@@ -14,7 +14,12 @@ export class KvStore<V> {
 
   /** Opens (or creates) the store in `dir` and rebuilds the key set from the log. */
   static async open<V>(dir: string, options: { rollover?: number } = {}): Promise<KvStore<V>> {
-    const log = await openTyped(dir, { createDirs: true, keyIndex: true, rollover: options.rollover }, stringCodec, jsonCodec<V>());
+    const log = await openTyped(
+      dir,
+      { createDirs: true, keyIndex: true, rollover: options.rollover },
+      stringCodec,
+      jsonCodec<V>(),
+    );
     const store = new KvStore<V>(log);
     try {
       await store.rebuild();
@@ -52,7 +57,9 @@ export class KvStore<V> {
   /** The live entries whose key starts with `prefix`, sorted by key. */
   async list(prefix = ''): Promise<Array<[string, V]>> {
     const keys = [...this.live.keys()].filter((k) => k.startsWith(prefix)).sort();
-    return Promise.all(keys.map(async (key): Promise<[string, V]> => [key, (await this.log.get(this.live.get(key)!)).value]));
+    return Promise.all(
+      keys.map(async (key): Promise<[string, V]> => [key, (await this.log.get(this.live.get(key)!)).value]),
+    );
   }
 
   get size(): number {

@@ -71,25 +71,34 @@ export async function run(options: KvOptions): Promise<KvResult> {
     await store.put('config:beta', 'on');
     await store.delete('config:beta');
     for (let i = users - deleted + 1; i <= users; i++) await store.delete(`user:${pad(i)}`);
-    print(`put ${users} users x ${versions} versions and 3 config keys; deleted ${deleted} users and config:beta (tombstones)`);
+    print(
+      `put ${users} users x ${versions} versions and 3 config keys; deleted ${deleted} users and config:beta (tombstones)`,
+    );
 
     const user1 = (await store.get('user:01')) as User | undefined;
     const config = await store.list('config:');
     print(`get user:01       -> ${JSON.stringify(user1)}`);
-    print(`get config:beta   -> ${(await store.get('config:beta')) === undefined ? 'not found (deleted)' : 'still there?!'}`);
-    print(`list config:      -> ${config.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')}`);
+    print(
+      `get config:beta   -> ${(await store.get('config:beta')) === undefined ? 'not found (deleted)' : 'still there?!'}`,
+    );
+    print(
+      `list config:      -> ${config.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')}`,
+    );
     print(`live keys         -> ${store.size} (${(await store.list('user:')).length} user:, ${config.length} config:)`);
 
     const diskState = async (): Promise<DiskState> => {
       const stats = await store.log.stat();
       return { messages: stats.messages, segments: stats.segments, bytes: await dirSize(dir) };
     };
-    const describe = (s: DiskState) => `${s.messages} messages in ${s.segments} segments, ${formatBytes(s.bytes)} on disk`;
+    const describe = (s: DiskState) =>
+      `${s.messages} messages in ${s.segments} segments, ${formatBytes(s.bytes)} on disk`;
     const before = await diskState();
     print(`before compaction: ${describe(before)}`);
     compactor.start();
     const round = await compactor.nextRound();
-    print(`compaction round:  dropped ${round.updates} replaced values and ${round.tombstones} tombstones in ${round.ms.toFixed(0)} ms`);
+    print(
+      `compaction round:  dropped ${round.updates} replaced values and ${round.tombstones} tombstones in ${round.ms.toFixed(0)} ms`,
+    );
     const after = await diskState();
     print(`after compaction:  ${describe(after)}`);
     const again = (await store.get('user:01')) as User | undefined;

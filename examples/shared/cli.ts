@@ -13,7 +13,11 @@ export interface ExampleArgs {
   port: number;
 }
 
-export function parseExampleArgs(example: string, argv = process.argv.slice(2), defaults: { port?: number } = {}): ExampleArgs {
+export function parseExampleArgs(
+  example: string,
+  argv = process.argv.slice(2),
+  defaults: { port?: number } = {},
+): ExampleArgs {
   const { values } = parseArgs({
     args: argv,
     options: {

@@ -10,7 +10,12 @@ export interface Verdict {
 }
 
 /** The offsets the log holds from `from` to `lastOffset`, with `key` when given. */
-export async function expectedOffsets(log: BlockingLog, from: number, lastOffset: number, key?: string): Promise<number[]> {
+export async function expectedOffsets(
+  log: BlockingLog,
+  from: number,
+  lastOffset: number,
+  key?: string,
+): Promise<number[]> {
   if (from > lastOffset) return [];
   const messages = await lastValueFrom(fromLog(log, { offset: from, key, live: false }).pipe(toArray()));
   return messages.map((m) => m.offset).filter((o) => o <= lastOffset);

@@ -21,7 +21,12 @@ export interface ResumableRun {
 }
 
 /** Handles messages one at a time (each batch is one message, committed once handled) until `stopAfter` says so. */
-async function handle(sub: DurableSubscription, spec: ConsumerSpec, offsets: number[], stopAfter: (offset: number) => boolean): Promise<void> {
+async function handle(
+  sub: DurableSubscription,
+  spec: ConsumerSpec,
+  offsets: number[],
+  stopAfter: (offset: number) => boolean,
+): Promise<void> {
   await sub.run(async (batch, signal) => {
     for (const message of batch.messages) {
       if (spec.delayMs > 0) await sleep(spec.delayMs, signal);
@@ -55,7 +60,12 @@ export function resumable(
       run.startedAt = sub.committed;
       run.position = () => run.beforeCrash.at(-1) ?? run.startedAt - 1;
       if (run.startedAt <= lastOffset) {
-        await handle(sub, spec, run.beforeCrash, (offset) => run.beforeCrash.length === crashAfter || offset >= lastOffset);
+        await handle(
+          sub,
+          spec,
+          run.beforeCrash,
+          (offset) => run.beforeCrash.length === crashAfter || offset >= lastOffset,
+        );
       }
     } finally {
       await sub.close(); // the crash: nothing after the last handled message is handled

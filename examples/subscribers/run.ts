@@ -51,18 +51,32 @@ export async function run(options: SubscribersOptions): Promise<SubscribersResul
     const last = first + count - 1;
     // The last offset each key filter will see: the readings' schedule is fixed.
     const lastOf = (key: string) => first + [...Array(count).keys()].filter((i) => sensorOf(i) === key).at(-1)!;
-    print(`subscribers: ${count} readings published live at offsets ${first}..${last} of ${path.join(options.dataDir, 'readings')}`);
+    print(
+      `subscribers: ${count} readings published live at offsets ${first}..${last} of ${path.join(options.dataDir, 'readings')}`,
+    );
 
     const fast = consume(log, FAST, first, last);
     const slow = consume(log, SLOW, first, last);
     const byKey = consume(log, BY_KEY, first, lastOf(BY_KEY.key!));
-    const again = resumable(log, path.join(options.dataDir, 'offsets'), RESUMABLE, first, last, Math.floor((count * 2) / 5));
+    const again = resumable(
+      log,
+      path.join(options.dataDir, 'offsets'),
+      RESUMABLE,
+      first,
+      last,
+      Math.floor((count * 2) / 5),
+    );
 
     await produce(log, count, options.everyMs ?? 1);
     const at = (name: string, position: number) => `${name} at ${position}`;
     print(
       `producer done at offset ${last}: ` +
-        [at('fast', fast.position()), at('by-key', byKey.position()), at('resumable', again.position()), at('slow', slow.position())].join(', '),
+        [
+          at('fast', fast.position()),
+          at('by-key', byKey.position()),
+          at('resumable', again.position()),
+          at('slow', slow.position()),
+        ].join(', '),
     );
     await Promise.all([fast.done, slow.done, byKey.done, again.done]);
     const crashedAt = again.beforeCrash.at(-1);
@@ -72,7 +86,12 @@ export async function run(options: SubscribersOptions): Promise<SubscribersResul
         `, restarted from its stored offset ${again.resumedAt}`,
     );
 
-    const report = async (spec: ConsumerSpec, offsets: number[], from: number, lastOffset: number): Promise<ConsumerReport> => {
+    const report = async (
+      spec: ConsumerSpec,
+      offsets: number[],
+      from: number,
+      lastOffset: number,
+    ): Promise<ConsumerReport> => {
       const expected = await expectedOffsets(log, from, lastOffset, spec.key);
       return { name: spec.name, key: spec.key, offsets, expected, ...verify(offsets, expected) };
     };
@@ -93,7 +112,11 @@ export async function run(options: SubscribersOptions): Promise<SubscribersResul
       c.missing,
       c.duplicates,
     ]);
-    for (const line of table([['consumer', 'pace', 'key', 'messages', 'offsets', 'in order', 'missing', 'duplicates'], ...rows])) print(line);
+    for (const line of table([
+      ['consumer', 'pace', 'key', 'messages', 'offsets', 'in order', 'missing', 'duplicates'],
+      ...rows,
+    ]))
+      print(line);
     return {
       first,
       last,

@@ -67,16 +67,30 @@ export function commandHandler<State, Command, E extends Event>(
   store: EventStore<E>,
   options: CommandHandlerOptions<State> = {},
 ): CommandHandler<State, Command, E> {
-  checkShape('decider', decider, ['initialState', 'evolve', 'decide'], 'an object with initialState, evolve and decide');
-  checkShape('store', store, ['readStream', 'appendToStream', 'appliedCommand'], 'an event store (openEventStore, inMemoryEventStore)');
+  checkShape(
+    'decider',
+    decider,
+    ['initialState', 'evolve', 'decide'],
+    'an object with initialState, evolve and decide',
+  );
+  checkShape(
+    'store',
+    store,
+    ['readStream', 'appendToStream', 'appliedCommand'],
+    'an event store (openEventStore, inMemoryEventStore)',
+  );
   const retries = options.retries ?? 3;
-  if (!Number.isSafeInteger(retries) || retries < 0) throw invalidArgument(`retries must be an integer >= 0, got ${String(retries)}`);
-  if (options.onRetry !== undefined && typeof options.onRetry !== 'function') throw invalidArgument(`onRetry must be a function, got ${typeof options.onRetry}`);
+  if (!Number.isSafeInteger(retries) || retries < 0)
+    throw invalidArgument(`retries must be an integer >= 0, got ${String(retries)}`);
+  if (options.onRetry !== undefined && typeof options.onRetry !== 'function')
+    throw invalidArgument(`onRetry must be a function, got ${typeof options.onRetry}`);
   const snapshots = options.snapshots;
   const every = snapshots?.every ?? 100;
-  if (!Number.isSafeInteger(every) || every < 1) throw invalidArgument(`snapshots.every must be an integer >= 1, got ${String(every)}`);
+  if (!Number.isSafeInteger(every) || every < 1)
+    throw invalidArgument(`snapshots.every must be an integer >= 1, got ${String(every)}`);
   const cachedStates = options.cachedStates ?? 10_000;
-  if (!Number.isSafeInteger(cachedStates) || cachedStates < 0) throw invalidArgument(`cachedStates must be an integer >= 0, got ${String(cachedStates)}`);
+  if (!Number.isSafeInteger(cachedStates) || cachedStates < 0)
+    throw invalidArgument(`cachedStates must be an integer >= 0, got ${String(cachedStates)}`);
   const states = new StateCache<State>(cachedStates);
   const load = async (streamId: string): Promise<FoldedState<State>> => {
     const cached = states.get(streamId);
@@ -125,11 +139,19 @@ export function commandHandler<State, Command, E extends Event>(
       const state = evolveAll(decider, loaded.state, appended.events);
       const last = appended.events.at(-1);
       if (!last) return { ...appended, state };
-      const after = { state, version: appended.nextExpectedVersion, position: last.meta.position, snapshotVersion: loaded.snapshotVersion };
+      const after = {
+        state,
+        version: appended.nextExpectedVersion,
+        position: last.meta.position,
+        snapshotVersion: loaded.snapshotVersion,
+      };
       states.set(streamId, after);
       if (snapshots && appended.nextExpectedVersion - loaded.snapshotVersion >= every) {
         try {
-          await snapshots.store.save(streamId, snapshotOf(decider, snapshots, state, appended.nextExpectedVersion, last.meta.position));
+          await snapshots.store.save(
+            streamId,
+            snapshotOf(decider, snapshots, state, appended.nextExpectedVersion, last.meta.position),
+          );
           states.set(streamId, { ...after, snapshotVersion: after.version });
         } catch (err) {
           options.onSnapshotError?.(err, streamId);
@@ -151,7 +173,10 @@ async function foldOn<State, E extends Event>(
   decider: Pick<Decider<State, never, E>, 'evolve'>,
   cached: FoldedState<State>,
 ): Promise<FoldedState<State> | undefined> {
-  const { events, version } = await store.readStream(streamId, { fromVersion: cached.version + 1, fromPosition: cached.position + 1 });
+  const { events, version } = await store.readStream(streamId, {
+    fromVersion: cached.version + 1,
+    fromPosition: cached.position + 1,
+  });
   const first = events[0];
   if (first ? first.meta.streamVersion !== cached.version + 1 : version !== cached.version) return undefined;
   let { state, position } = cached;
@@ -164,6 +189,12 @@ async function foldOn<State, E extends Event>(
 
 /** Fails at construction, not at the first command, when `value` lacks a function the handler calls. */
 function checkShape(name: string, value: unknown, methods: readonly string[], what: string): void {
-  const missing = value !== null && typeof value === 'object' ? methods.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function') : methods;
-  if (missing.length > 0) throw invalidArgument(`commandHandler: ${name} must be ${what}, got ${value === null ? 'null' : typeof value} (missing ${missing.join(', ')})`);
+  const missing =
+    value !== null && typeof value === 'object'
+      ? methods.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function')
+      : methods;
+  if (missing.length > 0)
+    throw invalidArgument(
+      `commandHandler: ${name} must be ${what}, got ${value === null ? 'null' : typeof value} (missing ${missing.join(', ')})`,
+    );
 }

@@ -48,10 +48,12 @@ export class SnapshotStore {
     options: SnapshotStoreOptions = {},
   ) {
     const every = options.compactEvery ?? 1000;
-    if (!Number.isSafeInteger(every) || every < 0) throw invalidArgument(`compactEvery must be an integer >= 0, got ${String(every)}`);
+    if (!Number.isSafeInteger(every) || every < 0)
+      throw invalidArgument(`compactEvery must be an integer >= 0, got ${String(every)}`);
     this.compactEvery = every;
     const cached = options.cachedStreams ?? 10_000;
-    if (!Number.isSafeInteger(cached) || cached < 0) throw invalidArgument(`cachedStreams must be an integer >= 0, got ${String(cached)}`);
+    if (!Number.isSafeInteger(cached) || cached < 0)
+      throw invalidArgument(`cachedStreams must be an integer >= 0, got ${String(cached)}`);
     // The store is its log's only writer, so what it saved or read last is the newest.
     if (cached > 0) this.recent = new LRUCache({ max: cached });
   }
@@ -90,10 +92,12 @@ export class SnapshotStore {
   /** Drops every snapshot a newer one of the same stream replaces. */
   compact(): Promise<void> {
     // One compaction at a time: two would race to delete the same offsets.
-    const run = this.compactions.catch(() => undefined).then(async () => {
-      // Stored times have microseconds; a bound 1 ms ahead covers every snapshot saved so far.
-      await compactUpdatesMulti(this.log, new Date(Date.now() + 1));
-    });
+    const run = this.compactions
+      .catch(() => undefined)
+      .then(async () => {
+        // Stored times have microseconds; a bound 1 ms ahead covers every snapshot saved so far.
+        await compactUpdatesMulti(this.log, new Date(Date.now() + 1));
+      });
     this.compactions = run;
     return run;
   }
@@ -116,15 +120,20 @@ function parseSnapshot(value: Buffer): Snapshot | undefined {
   try {
     const snapshot = JSON.parse(value.toString('utf8')) as Snapshot;
     const valid =
-      Number.isSafeInteger(snapshot.stateVersion) && Number.isSafeInteger(snapshot.streamVersion) &&
-      Number.isSafeInteger(snapshot.position) && 'state' in snapshot;
+      Number.isSafeInteger(snapshot.stateVersion) &&
+      Number.isSafeInteger(snapshot.streamVersion) &&
+      Number.isSafeInteger(snapshot.position) &&
+      'state' in snapshot;
     return valid ? snapshot : undefined;
   } catch {
     return undefined;
   }
 }
 
-export async function openSnapshotStore(dir: string, options: SnapshotStoreOptions & { log?: Options } = {}): Promise<SnapshotStore> {
+export async function openSnapshotStore(
+  dir: string,
+  options: SnapshotStoreOptions & { log?: Options } = {},
+): Promise<SnapshotStore> {
   const log = await open(dir, { createDirs: true, ...options.log, keyIndex: true });
   return new SnapshotStore(log, options.log?.readonly ? { cachedStreams: 0, ...options } : options);
 }

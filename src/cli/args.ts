@@ -46,7 +46,8 @@ export function parseOffsetList(items: string[]): number[] {
       const from = parseOffset(range[1]!);
       const to = parseOffset(range[2]!);
       if (to < from) throw usageError(`offset range '${item}' runs backwards; write it as ${to}-${from}`);
-      if (to - from >= 10_000_000) throw usageError(`offset range '${item}' is too large for one delete; use trim --offset`);
+      if (to - from >= 10_000_000)
+        throw usageError(`offset range '${item}' is too large for one delete; use trim --offset`);
       for (let o = from; o <= to; o++) out.push(o);
     } else {
       out.push(parseOffset(t));

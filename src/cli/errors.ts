@@ -39,7 +39,10 @@ export const notFoundError = (message: string): CliError => new CliError(EXIT.NO
 
 /** One line: newlines and runs of spaces collapse, so stderr stays greppable. */
 export function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, '; ').replace(/\s{2,}/g, ' ').trim();
+  return text
+    .replace(/\s*\n\s*/g, '; ')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
 }
 
 /**
@@ -94,7 +97,8 @@ export function toCliError(err: unknown, dir?: string): CliError {
   if (errno && typeof errno === 'object' && typeof errno.code === 'string') {
     const what = errno.message ?? String(err);
     if (errno.code === 'ENOENT') return notFoundError(`${what}; check the path`);
-    if (errno.code === 'EACCES' || errno.code === 'EPERM') return new CliError(EXIT.FAILURE, `${what}; check the permissions`);
+    if (errno.code === 'EACCES' || errno.code === 'EPERM')
+      return new CliError(EXIT.FAILURE, `${what}; check the permissions`);
     if (errno.code === 'ENOSPC') return new CliError(EXIT.FAILURE, `${what}; free some disk space and retry`);
     return new CliError(EXIT.FAILURE, what);
   }

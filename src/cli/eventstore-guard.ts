@@ -20,7 +20,10 @@ export interface ForceOption {
 }
 
 export function withForceOption(cmd: Command): Command {
-  return cmd.option('--force', `also on an event store's log (${EVENT_STORE_MARKER}): destroy the history of its streams`);
+  return cmd.option(
+    '--force',
+    `also on an event store's log (${EVENT_STORE_MARKER}): destroy the history of its streams`,
+  );
 }
 
 type Verb = 'compact' | 'trim' | 'delete';
@@ -33,7 +36,13 @@ const BATCH = 1000;
  * command would delete some of its events, unless `force`. `find` names the
  * offsets the command would delete; it runs only for an event store's log.
  */
-export async function refuseOnEventStore(verb: Verb, dir: string, log: Log, find: () => Promise<Set<number>>, force: boolean | undefined): Promise<void> {
+export async function refuseOnEventStore(
+  verb: Verb,
+  dir: string,
+  log: Log,
+  find: () => Promise<Set<number>>,
+  force: boolean | undefined,
+): Promise<void> {
   if (force) return;
   const how = isMarkedEventStoreLog(dir) ? 'marked' : (await startsWithEvent(log)) ? 'content' : undefined;
   if (!how) return;
@@ -71,7 +80,7 @@ async function eventsAt(log: Log, offsets: Set<number>): Promise<{ count: number
     first = Math.min(first, o);
     last = Math.max(last, o);
   }
-  for (let offset = first; offset <= last; ) {
+  for (let offset = first; offset <= last;) {
     const { messages, nextOffset } = await log.consume(offset, BATCH);
     for (const message of messages) {
       if (!offsets.has(message.offset)) continue;
@@ -97,7 +106,9 @@ function streamVersion(message: Message): [string, number | undefined] {
 }
 
 function describeStreams(streams: Map<string, number[]>): string {
-  const listed = [...streams].slice(0, LISTED_STREAMS).map(([id, versions]) => `${JSON.stringify(id)} ${describeVersions(versions)}`);
+  const listed = [...streams]
+    .slice(0, LISTED_STREAMS)
+    .map(([id, versions]) => `${JSON.stringify(id)} ${describeVersions(versions)}`);
   const more = streams.size > LISTED_STREAMS ? `, and ${plural(streams.size - LISTED_STREAMS, 'more stream')}` : '';
   return listed.join(', ') + more;
 }

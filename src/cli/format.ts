@@ -62,7 +62,7 @@ export function plural(n: number, word: string): string {
 export function formatOffsets(offsets: Iterable<number>, max = 10): string {
   const sorted = [...offsets].sort((a, b) => a - b);
   const runs: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
     runs.push(i === j ? `${sorted[i]}` : `${sorted[i]}..${sorted[j]}`);
@@ -77,7 +77,8 @@ export type Align = 'left' | 'right';
 // takes no column), so the combining marks in the class are intended.
 // eslint-disable-next-line no-misleading-character-class
 const ZERO_WIDTH = /[\p{Mn}\p{Me}\p{Emoji_Modifier}\u200d\ufe0f]/u;
-const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|\p{Extended_Pictographic}/u;
+const WIDE =
+  /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|\p{Extended_Pictographic}/u;
 
 /** Columns a string takes in a terminal: wide CJK and emoji count 2, combining marks 0. */
 export function displayWidth(text: string): number {

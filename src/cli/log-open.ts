@@ -64,7 +64,10 @@ export function openWriter(dir: string, given: IndexOptions, create = false): Pr
 }
 
 /** Runs `body` on an opened log and closes it whatever happens. */
-export async function withLog<L extends Log, T>(opened: Promise<Opened<L>>, body: (o: Opened<L>) => Promise<T>): Promise<T> {
+export async function withLog<L extends Log, T>(
+  opened: Promise<Opened<L>>,
+  body: (o: Opened<L>) => Promise<T>,
+): Promise<T> {
   const o = await opened;
   try {
     return await body(o);

@@ -7,7 +7,12 @@
  */
 import path from 'node:path';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import { inMemorySnapshotStore, openSnapshotStore, type SnapshotStore, type SnapshotStoreOptions } from '../aggregates/snapshot-store.js';
+import {
+  inMemorySnapshotStore,
+  openSnapshotStore,
+  type SnapshotStore,
+  type SnapshotStoreOptions,
+} from '../aggregates/snapshot-store.js';
 import type { AnyEventType } from '../eventstore/event-type.js';
 import { inMemoryEventStore, openEventStore, type LogEventStore } from '../eventstore/log-event-store.js';
 import type { Options } from '../storage/index.js';
@@ -31,7 +36,10 @@ export interface AppContainerOptions extends ContainerOptions {
 export async function createContainer(options: AppContainerOptions): Promise<DependencyContainer> {
   const store = await openEventStore(path.join(options.dir, 'events'), { events: options.events, log: options.log });
   try {
-    const snapshots = await openSnapshotStore(path.join(options.dir, 'snapshots'), { ...options.snapshots, log: options.log });
+    const snapshots = await openSnapshotStore(path.join(options.dir, 'snapshots'), {
+      ...options.snapshots,
+      log: options.log,
+    });
     return withStores(options.parent ?? rootContainer, store, snapshots);
   } catch (err) {
     await store.close();
@@ -41,7 +49,11 @@ export async function createContainer(options: AppContainerOptions): Promise<Dep
 
 /** The same registrations over in-memory logs: nothing touches the disk. */
 export function createTestContainer(options: ContainerOptions = {}): DependencyContainer {
-  return withStores(options.parent ?? rootContainer, inMemoryEventStore({ events: options.events }), inMemorySnapshotStore(options.snapshots));
+  return withStores(
+    options.parent ?? rootContainer,
+    inMemoryEventStore({ events: options.events }),
+    inMemorySnapshotStore(options.snapshots),
+  );
 }
 
 function withStores(parent: DependencyContainer, store: LogEventStore, snapshots: SnapshotStore): DependencyContainer {

@@ -108,11 +108,24 @@ export interface NewEvent {
 }
 
 /** The stored value of a new event, in the layout above; `commandFingerprint` only for an append's first event. */
-export function encodeEnvelope(event: NewEvent, recordedAt: string, ids: CausalIds, commandFingerprint?: string): string {
+export function encodeEnvelope(
+  event: NewEvent,
+  recordedAt: string,
+  ids: CausalIds,
+  commandFingerprint?: string,
+): string {
   const { type, schemaVersion, data, eventId, streamVersion } = event;
   const { correlationId, causationId, commandId } = ids;
   // Undefined ids are left out by JSON.stringify.
-  const meta: EnvelopeMeta = { eventId, correlationId, causationId, commandId, commandFingerprint, recordedAt, streamVersion };
+  const meta: EnvelopeMeta = {
+    eventId,
+    correlationId,
+    causationId,
+    commandId,
+    commandFingerprint,
+    recordedAt,
+    streamVersion,
+  };
   return JSON.stringify({ type, schemaVersion, data, meta } satisfies EventEnvelope);
 }
 
@@ -130,7 +143,13 @@ function recorded<E extends Event>(type: string, data: unknown, meta: MutableMet
 /** A stored envelope once its data is current and valid. */
 export function toRecorded<E extends Event>(envelope: StoredEnvelope, data: unknown): RecordedEvent<E> {
   const m = envelope.meta;
-  const meta = { eventId: m.eventId, recordedAt: new Date(m.recordedAt), streamId: envelope.streamId, streamVersion: m.streamVersion, position: envelope.position };
+  const meta = {
+    eventId: m.eventId,
+    recordedAt: new Date(m.recordedAt),
+    streamId: envelope.streamId,
+    streamVersion: m.streamVersion,
+    position: envelope.position,
+  };
   return recorded(envelope.type, data, meta, m);
 }
 

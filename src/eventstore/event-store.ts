@@ -101,6 +101,10 @@ export interface EventStore<E extends Event = Event> {
    * one. With `command`, a CommandIdReusedError when the id was applied for a
    * different command.
    */
-  appliedCommand(streamId: string, commandId: string, options?: AppliedCommandOptions): Promise<AppendResult<E> | undefined>;
+  appliedCommand(
+    streamId: string,
+    commandId: string,
+    options?: AppliedCommandOptions,
+  ): Promise<AppendResult<E> | undefined>;
   close(): Promise<void>;
 }

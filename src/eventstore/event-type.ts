@@ -47,7 +47,8 @@ export function defineEvent<const Type extends string, S extends ZodType>(
   schema: S,
   options: EventTypeOptions = {},
 ): EventType<Type, z.output<S>> {
-  if (typeof type !== 'string' || type.length === 0) throw invalidArgument('defineEvent: type must be a non-empty string');
+  if (typeof type !== 'string' || type.length === 0)
+    throw invalidArgument('defineEvent: type must be a non-empty string');
   if (schema === null || typeof schema !== 'object' || typeof (schema as ZodType).safeParse !== 'function') {
     throw invalidArgument(`defineEvent("${type}"): schema must be a zod schema`);
   }
@@ -59,9 +60,12 @@ export function defineEvent<const Type extends string, S extends ZodType>(
   for (const [from, fn] of Object.entries(upcasters)) {
     const n = Number(from);
     if (!Number.isSafeInteger(n) || n < 1 || n >= version) {
-      throw invalidArgument(`defineEvent("${type}"): upcaster keys are the versions they upgrade from, 1 to ${version - 1}; got ${from}`);
+      throw invalidArgument(
+        `defineEvent("${type}"): upcaster keys are the versions they upgrade from, 1 to ${version - 1}; got ${from}`,
+      );
     }
-    if (typeof fn !== 'function') throw invalidArgument(`defineEvent("${type}"): upcaster from version ${from} must be a function`);
+    if (typeof fn !== 'function')
+      throw invalidArgument(`defineEvent("${type}"): upcaster from version ${from} must be a function`);
   }
   const create = (data: z.output<S>): Event<Type, z.output<S>> => ({ type, data });
   return Object.assign(create, {

@@ -28,7 +28,10 @@ export function commandFingerprint(command: unknown, events: readonly ValidatedE
   const json =
     command !== undefined
       ? `command:${canonicalJson(command, 'command')}`
-      : `events:${canonicalJson(events.map(({ type, data }) => ({ type, data })), 'events')}`;
+      : `events:${canonicalJson(
+          events.map(({ type, data }) => ({ type, data })),
+          'events',
+        )}`;
   return createHash('sha256').update(json).digest('base64url');
 }
 

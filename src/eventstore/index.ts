@@ -18,7 +18,13 @@ export type {
   SubscribeToStreamOptions,
 } from './event-store.js';
 export type { ExpectedVersion } from './expected-version.js';
-export { CommandIdReusedError, ConcurrencyError, InvalidEventError, PartialAppendError, StreamGapError } from './errors.js';
+export {
+  CommandIdReusedError,
+  ConcurrencyError,
+  InvalidEventError,
+  PartialAppendError,
+  StreamGapError,
+} from './errors.js';
 export type { MissingVersions } from './errors.js';
 export { KlevdbError, isKlevdbError } from '../storage/index.js';
 export type { KlevdbErrorCode } from '../storage/index.js';

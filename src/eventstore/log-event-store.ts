@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { concatMap, defer, filter, map, type Observable } from 'rxjs';
 import {
-  openBlocking, LogError, OffsetOldest, type BlockingLog, type Message, type Options, type PublishMessage,
+  openBlocking,
+  LogError,
+  OffsetOldest,
+  type BlockingLog,
+  type Message,
+  type Options,
+  type PublishMessage,
 } from '../storage/index.js';
 import { invalidArgument } from '../storage/backend-kit.js';
 import { fromLog } from '../streams/from-log.js';
@@ -34,7 +40,14 @@ import { EventRegistry, type ValidatedEvent } from './registry.js';
 import { StreamIndex, type AppliedCommand, type StreamHead } from './stream-index.js';
 import { markEventStoreLog } from './log-marker.js';
 import { MemoryLog } from './memory-log.js';
-import { checkCount, checkId, checkOptionalId, checkPosition, checkPositiveInteger, checkStreamId } from './arguments.js';
+import {
+  checkCount,
+  checkId,
+  checkOptionalId,
+  checkPosition,
+  checkPositiveInteger,
+  checkStreamId,
+} from './arguments.js';
 import { StreamCache } from './stream-cache.js';
 import { VersionCheck } from './version-check.js';
 
@@ -131,11 +144,17 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
       if (original) return original;
     }
     assertExpectedVersion(streamId, expected, head.version);
-    if (validated.length === 0) return { streamId, events: [], nextExpectedVersion: head.version, alreadyApplied: false };
+    if (validated.length === 0)
+      return { streamId, events: [], nextExpectedVersion: head.version, alreadyApplied: false };
     const recordedAt = new Date();
     const iso = recordedAt.toISOString();
     const values = validated.map((event, i) =>
-      encodeEnvelope({ ...event, eventId: randomUUID(), streamVersion: head.version + i + 1 }, iso, options, i === 0 ? fingerprint : undefined),
+      encodeEnvelope(
+        { ...event, eventId: randomUUID(), streamVersion: head.version + i + 1 },
+        iso,
+        options,
+        i === 0 ? fingerprint : undefined,
+      ),
     );
     const messages = values.map((value) => ({ key: streamId, value, time: recordedAt }));
     const next = await this.publish(streamId, head, messages);
@@ -234,7 +253,8 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
         map(parseEnvelope),
         concatMap(async (envelope) => {
           versions.see(envelope.meta.streamVersion, envelope.position);
-          if (versions.unsettled) versions.settleLeading(await this.highestVersionBefore(streamId, options.fromPosition ?? OffsetOldest));
+          if (versions.unsettled)
+            versions.settleLeading(await this.highestVersionBefore(streamId, options.fromPosition ?? OffsetOldest));
           versions.throwIfGaps();
           return envelope;
         }),
@@ -270,7 +290,11 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     return this.turns.run(streamId, async () => (await this.index.head(streamId)).version);
   }
 
-  async appliedCommand(streamId: string, commandId: string, options: AppliedCommandOptions = {}): Promise<AppendResult<E> | undefined> {
+  async appliedCommand(
+    streamId: string,
+    commandId: string,
+    options: AppliedCommandOptions = {},
+  ): Promise<AppendResult<E> | undefined> {
     this.ensureOpen();
     checkStreamId(streamId);
     checkId('commandId', commandId);
@@ -293,14 +317,23 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
    * fingerprint other than the retry's belongs to another command; one stored
    * without (written before fingerprints) cannot be compared and is trusted.
    */
-  private async replayCommand(streamId: string, commandId: string, fingerprint: string | undefined): Promise<AppendResult<E> | undefined> {
+  private async replayCommand(
+    streamId: string,
+    commandId: string,
+    fingerprint: string | undefined,
+  ): Promise<AppendResult<E> | undefined> {
     const applied = await this.index.applied(streamId, commandId);
     if (!applied) return undefined;
     if (fingerprint !== undefined && applied.fingerprint !== undefined && applied.fingerprint !== fingerprint) {
       throw new CommandIdReusedError(streamId, commandId, applied.version);
     }
     const { messages } = await this.log.consumeByKey(streamId, applied.firstOffset, applied.count);
-    return { streamId, events: messages.map((m) => this.decode(m)), nextExpectedVersion: applied.version, alreadyApplied: true };
+    return {
+      streamId,
+      events: messages.map((m) => this.decode(m)),
+      nextExpectedVersion: applied.version,
+      alreadyApplied: true,
+    };
   }
 
   private decode(message: Message): RecordedEvent<E> {
@@ -319,11 +352,20 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
 /** From the stream's start, or from a version asked for, the versions must run on; from a bare position, from what is found. */
 function versionCheck(streamId: string, options: ReadStreamOptions, fromVersion: number): VersionCheck {
   const fromStart = options.fromPosition === undefined || options.fromPosition === OffsetOldest;
-  return new VersionCheck(streamId, fromStart || options.fromVersion !== undefined ? fromVersion : undefined, !fromStart);
+  return new VersionCheck(
+    streamId,
+    fromStart || options.fromVersion !== undefined ? fromVersion : undefined,
+    !fromStart,
+  );
 }
 
 function streamOptions(options: SubscribeOptions) {
-  return { offset: options.fromPosition ?? OffsetOldest, live: options.live, batchSize: options.batchSize, signal: options.signal };
+  return {
+    offset: options.fromPosition ?? OffsetOldest,
+    live: options.live,
+    batchSize: options.batchSize,
+    signal: options.signal,
+  };
 }
 
 /** An event store in a log directory (created if missing). */
@@ -331,7 +373,8 @@ export async function openEventStore<const Types extends readonly AnyEventType[]
   dir: string,
   options: EventStoreOptions<Types> & { log?: Options } = {},
 ): Promise<LogEventStore<EventsOf<Types>>> {
-  if (options.log?.keyIndex === false) throw invalidArgument('openEventStore: the event log needs its key index (log.keyIndex)');
+  if (options.log?.keyIndex === false)
+    throw invalidArgument('openEventStore: the event log needs its key index (log.keyIndex)');
   const log = await openBlocking(dir, { createDirs: true, ...options.log, keyIndex: true });
   try {
     // Marked on every writable open, so logs made before markers existed get one too.

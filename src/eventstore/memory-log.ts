@@ -6,13 +6,35 @@
  * so backup() is the one thing it refuses.
  */
 import {
-  OffsetNewest, OffsetOldest, type BlockingLog, type ConsumeResult, type DeleteResult, type Message,
-  type PublishMessage, type Stats,
+  OffsetNewest,
+  OffsetOldest,
+  type BlockingLog,
+  type ConsumeResult,
+  type DeleteResult,
+  type Message,
+  type PublishMessage,
+  type Stats,
 } from '../storage/index.js';
 import {
-  OffsetNotify, checkBackupArg, checkBlockingArgs, checkBlockingByKeyArgs, checkConsumeArgs, checkConsumeByKeyArgs,
-  checkDeleteArgs, checkGcArg, checkGetArgs, checkKeyArg, checkSizeArg, checkStartArg, closedLog, invalidArgument,
-  invalidOffset, keyId, notFound, prepareMessages, recordSize,
+  OffsetNotify,
+  checkBackupArg,
+  checkBlockingArgs,
+  checkBlockingByKeyArgs,
+  checkConsumeArgs,
+  checkConsumeByKeyArgs,
+  checkDeleteArgs,
+  checkGcArg,
+  checkGetArgs,
+  checkKeyArg,
+  checkSizeArg,
+  checkStartArg,
+  closedLog,
+  invalidArgument,
+  invalidOffset,
+  keyId,
+  notFound,
+  prepareMessages,
+  recordSize,
 } from '../storage/backend-kit.js';
 
 export class MemoryLog implements BlockingLog {
@@ -27,7 +49,13 @@ export class MemoryLog implements BlockingLog {
     // Checked and stamped as the log on disk does it, with its clock; the bytes are copied, so a
     // caller reusing its buffers cannot change what was stored.
     for (const { key, value, timeMicros } of prepareMessages(messages)) {
-      const m: Message = { offset: this.next++, timeMicros, time: new Date(Math.floor(timeMicros / 1000)), key: copy(key), value: copy(value) };
+      const m: Message = {
+        offset: this.next++,
+        timeMicros,
+        time: new Date(Math.floor(timeMicros / 1000)),
+        key: copy(key),
+        value: copy(value),
+      };
       this.messages.push(m);
       const id = keyId(m.key);
       const list = this.byKey.get(id);
@@ -46,7 +74,8 @@ export class MemoryLog implements BlockingLog {
   async consume(offset: number, maxCount: number): Promise<ConsumeResult> {
     checkConsumeArgs(offset, maxCount);
     this.ensureOpen();
-    if (offset > this.next) throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${this.next})`);
+    if (offset > this.next)
+      throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${this.next})`);
     return this.consumeFrom(this.messages, offset, maxCount);
   }
 
@@ -63,7 +92,12 @@ export class MemoryLog implements BlockingLog {
     return this.consume(offset, maxCount);
   }
 
-  async consumeByKeyBlocking(key: Uint8Array | string, offset: number, maxCount: number, signal?: AbortSignal): Promise<ConsumeResult> {
+  async consumeByKeyBlocking(
+    key: Uint8Array | string,
+    offset: number,
+    maxCount: number,
+    signal?: AbortSignal,
+  ): Promise<ConsumeResult> {
     checkBlockingByKeyArgs(key, offset, maxCount, signal);
     await this.notify.wait(offset, signal);
     return this.consumeByKey(key, offset, maxCount);
@@ -76,7 +110,8 @@ export class MemoryLog implements BlockingLog {
     if (offset === OffsetNewest) return this.messages.at(-1)!;
     if (offset === OffsetOldest) return this.messages[0]!;
     if (offset < 0) throw invalidOffset(`invalid offset: ${offset} is before the start of the log`);
-    if (offset >= this.next) throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${this.next})`);
+    if (offset >= this.next)
+      throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${this.next})`);
     const m = this.messages[firstAtOrAfter(this.messages, offset)];
     if (m?.offset !== offset) throw notFound(`not found: offset ${offset} was deleted`);
     return m;
@@ -86,7 +121,8 @@ export class MemoryLog implements BlockingLog {
     const k = checkKeyArg(key);
     this.ensureOpen();
     const list = this.byKey.get(keyId(k));
-    if (!list?.length) throw notFound(`not found: no message with key ${k ? JSON.stringify(k.toString('utf8')) : '(empty)'}`);
+    if (!list?.length)
+      throw notFound(`not found: no message with key ${k ? JSON.stringify(k.toString('utf8')) : '(empty)'}`);
     return list[list.length - 1]!;
   }
 
@@ -130,7 +166,11 @@ export class MemoryLog implements BlockingLog {
 
   async stat(): Promise<Stats> {
     this.ensureOpen();
-    return { segments: 1, messages: this.messages.length, size: this.messages.reduce((sum, m) => sum + this.size(m), 0) };
+    return {
+      segments: 1,
+      messages: this.messages.length,
+      size: this.messages.reduce((sum, m) => sum + this.size(m), 0),
+    };
   }
 
   async backup(dir: string): Promise<void> {

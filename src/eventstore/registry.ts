@@ -22,7 +22,8 @@ export class EventRegistry {
 
   constructor(types?: readonly AnyEventType[]) {
     this.open = types === undefined;
-    if (types !== undefined && !Array.isArray(types)) throw invalidArgument('events must be an array of event types (defineEvent)');
+    if (types !== undefined && !Array.isArray(types))
+      throw invalidArgument('events must be an array of event types (defineEvent)');
     // Checked as unknown: JavaScript callers can pass anything.
     const list: readonly unknown[] = types ?? [];
     for (const t of list) {
@@ -36,7 +37,8 @@ export class EventRegistry {
   /** Rejects an event before anything is written; returns the data as the schema parsed it. */
   validate(event: Event, index: number, streamId: string): ValidatedEvent {
     const where = `#${index} of the append to "${streamId}"`;
-    if (typeof event !== 'object' || event === null) throw new InvalidEventError(undefined, '', 'not an event object', undefined, where);
+    if (typeof event !== 'object' || event === null)
+      throw new InvalidEventError(undefined, '', 'not an event object', undefined, where);
     const { type, data } = event;
     if (typeof type !== 'string' || type.length === 0) {
       throw new InvalidEventError(undefined, 'type', 'must be a non-empty string', undefined, where);
@@ -52,7 +54,8 @@ export class EventRegistry {
       const { path, reason } = firstIssue(result.error);
       throw new InvalidEventError(type, path, reason, undefined, where);
     }
-    if (result.data === undefined) throw new InvalidEventError(type, 'data', 'is undefined, which JSON cannot store', undefined, where);
+    if (result.data === undefined)
+      throw new InvalidEventError(type, 'data', 'is undefined, which JSON cannot store', undefined, where);
     return { type, schemaVersion: eventType.version, data: result.data };
   }
 
@@ -66,12 +69,16 @@ export class EventRegistry {
     const eventType = this.types.get(type);
     if (!eventType) return fail('type', this.unknownType());
     if (schemaVersion > eventType.version) {
-      fail('schemaVersion', `version ${schemaVersion} is newer than this code's schema (version ${eventType.version}); upgrade the reader`);
+      fail(
+        'schemaVersion',
+        `version ${schemaVersion} is newer than this code's schema (version ${eventType.version}); upgrade the reader`,
+      );
     }
     let data = envelope.data;
     for (let v = schemaVersion; v < eventType.version; v++) {
       const upcaster = eventType.upcasters[v];
-      if (!upcaster) fail('schemaVersion', `no upcaster from version ${v} (the schema is at version ${eventType.version})`);
+      if (!upcaster)
+        fail('schemaVersion', `no upcaster from version ${v} (the schema is at version ${eventType.version})`);
       try {
         data = upcaster(data);
       } catch (err) {

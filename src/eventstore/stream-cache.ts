@@ -26,14 +26,22 @@ export class StreamCache<E extends Event> {
     maxEvents: number,
     private readonly maxPerStream: number,
   ) {
-    this.entries = maxEvents > 0 ? new LRUCache({ maxSize: maxEvents, sizeCalculation: (events) => Math.max(1, events.length) }) : undefined;
+    this.entries =
+      maxEvents > 0
+        ? new LRUCache({ maxSize: maxEvents, sizeCalculation: (events) => Math.max(1, events.length) })
+        : undefined;
   }
 
   /**
    * The events from `fromVersion` and `fromPosition` on, or undefined when
    * the cache cannot vouch for all of them.
    */
-  read(streamId: string, head: StreamHead | undefined, fromVersion: number, fromPosition: number): RecordedEvent<E>[] | undefined {
+  read(
+    streamId: string,
+    head: StreamHead | undefined,
+    fromVersion: number,
+    fromPosition: number,
+  ): RecordedEvent<E>[] | undefined {
     const events = this.entries?.get(streamId);
     if (!events || !head || events.length === 0 || versionOf(events.at(-1)!) !== head.version) return undefined;
     const first = events[0]!;

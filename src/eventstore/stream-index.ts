@@ -79,7 +79,13 @@ export class StreamIndex {
   }
 
   /** Records a successful append to a stream that was at `previousVersion`. */
-  appended(streamId: string, previousVersion: number, head: StreamHead, commandId: string | undefined, command: AppliedCommand): void {
+  appended(
+    streamId: string,
+    previousVersion: number,
+    head: StreamHead,
+    commandId: string | undefined,
+    command: AppliedCommand,
+  ): void {
     this.heads?.set(streamId, head);
     if (!this.commands) return;
     const byId = this.commands.get(streamId);
@@ -114,6 +120,11 @@ function addCommand(byId: Map<string, AppliedCommand>, message: Message): void {
     seen.count++;
     seen.version = meta.streamVersion;
   } else {
-    byId.set(meta.commandId, { firstOffset: message.offset, count: 1, version: meta.streamVersion, fingerprint: meta.commandFingerprint });
+    byId.set(meta.commandId, {
+      firstOffset: message.offset,
+      count: 1,
+      version: meta.streamVersion,
+      fingerprint: meta.commandFingerprint,
+    });
   }
 }

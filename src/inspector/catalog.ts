@@ -108,9 +108,21 @@ function projectionEntry(root: string): ProjectionEntry {
   const entry: ProjectionEntry = { name, root, generation };
   if (generation === undefined) return entry;
   const gen = path.join(root, `gen-${generation}`);
-  entry.stateLog = { id: `state:${name}`, label: `${name} state (generation ${generation})`, dir: path.join(gen, 'state'), role: 'state', projection: name };
+  entry.stateLog = {
+    id: `state:${name}`,
+    label: `${name} state (generation ${generation})`,
+    dir: path.join(gen, 'state'),
+    role: 'state',
+    projection: name,
+  };
   if (isDirectory(path.join(gen, 'dead-letter'))) {
-    entry.deadLetterLog = { id: `dead-letter:${name}`, label: `${name} dead letters`, dir: path.join(gen, 'dead-letter'), role: 'dead-letter', projection: name };
+    entry.deadLetterLog = {
+      id: `dead-letter:${name}`,
+      label: `${name} dead letters`,
+      dir: path.join(gen, 'dead-letter'),
+      role: 'dead-letter',
+      projection: name,
+    };
   }
   return entry;
 }
@@ -132,7 +144,8 @@ export class Catalog {
     this.dir = path.resolve(options.dir);
     const roots = listSegments(this.dir).length > 0 ? [] : projectionDirs(this.dir);
     this.kind = roots.length > 0 ? 'projections' : 'log';
-    this.projectionRoots = options.projections !== undefined ? [path.resolve(options.projections)] : roots.length > 0 ? [this.dir] : [];
+    this.projectionRoots =
+      options.projections !== undefined ? [path.resolve(options.projections)] : roots.length > 0 ? [this.dir] : [];
     if (this.kind === 'log') this.mainLog = { id: 'main', label: path.basename(this.dir), dir: this.dir, role: 'log' };
     const source = options.source !== undefined ? path.resolve(options.source) : undefined;
     if (source !== undefined && source !== this.mainLog?.dir) {
@@ -181,7 +194,10 @@ export class Catalog {
   async projection(name: string): Promise<ProjectionEntry> {
     const all = await this.projections();
     const found = all.find((p) => p.name === name);
-    if (!found) throw notFound(`no projection ${JSON.stringify(name)} here${all.length ? `; there are ${all.map((p) => JSON.stringify(p.name)).join(', ')}` : ''}`);
+    if (!found)
+      throw notFound(
+        `no projection ${JSON.stringify(name)} here${all.length ? `; there are ${all.map((p) => JSON.stringify(p.name)).join(', ')}` : ''}`,
+      );
     return found;
   }
 
@@ -211,12 +227,23 @@ export class Catalog {
     if (!opened.index.keyIndex) return;
     try {
       const record = await opened.log.getByKey(CHECKPOINT_KEY);
-      const name = (JSON.parse(record.value?.toString('utf8') ?? 'null') as { projection?: unknown } | null)?.projection;
-      const stateLog: LogEntry = { ...this.mainLog, role: 'state', projection: typeof name === 'string' ? name : path.basename(this.dir) };
+      const name = (JSON.parse(record.value?.toString('utf8') ?? 'null') as { projection?: unknown } | null)
+        ?.projection;
+      const stateLog: LogEntry = {
+        ...this.mainLog,
+        role: 'state',
+        projection: typeof name === 'string' ? name : path.basename(this.dir),
+      };
       this.stateOf = { name: stateLog.projection!, stateLog };
       const deadLetter = path.join(path.dirname(this.dir), 'dead-letter');
       if (isDirectory(deadLetter)) {
-        this.stateOf.deadLetterLog = { id: `dead-letter:${stateLog.projection}`, label: `${stateLog.projection} dead letters`, dir: deadLetter, role: 'dead-letter', projection: stateLog.projection };
+        this.stateOf.deadLetterLog = {
+          id: `dead-letter:${stateLog.projection}`,
+          label: `${stateLog.projection} dead letters`,
+          dir: deadLetter,
+          role: 'dead-letter',
+          projection: stateLog.projection,
+        };
       }
     } catch (err) {
       if (!isLogError(err, 'ERR_NOT_FOUND') && !(err instanceof SyntaxError)) throw err;

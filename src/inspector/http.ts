@@ -115,7 +115,9 @@ export class Query {
     if (v === 'oldest') return OffsetOldest;
     if (v === 'newest') return OffsetNewest;
     if (/^\d+$/.test(v) && Number.isSafeInteger(Number(v))) return Number(v);
-    throw badRequest(`parameter ${name} must be an offset (a whole number >= 0), 'oldest' or 'newest', got ${JSON.stringify(v)}`);
+    throw badRequest(
+      `parameter ${name} must be an offset (a whole number >= 0), 'oldest' or 'newest', got ${JSON.stringify(v)}`,
+    );
   }
 
   /** '1'/'true' or '0'/'false'. */
@@ -130,7 +132,8 @@ export class Query {
   choice<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
     const v = this.string(name);
     if (v === undefined) return fallback;
-    if (!allowed.includes(v as T)) throw badRequest(`parameter ${name} must be ${allowed.join(', ')}; got ${JSON.stringify(v)}`);
+    if (!allowed.includes(v as T))
+      throw badRequest(`parameter ${name} must be ${allowed.join(', ')}; got ${JSON.stringify(v)}`);
     return v as T;
   }
 
@@ -152,10 +155,12 @@ export class Query {
     if (enc === 'text') return Buffer.from(v, 'utf8');
     if (enc === 'hex') {
       const hex = v.replace(/^hex:/, '');
-      if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex)) throw badRequest(`parameter ${name} must be hex digits in pairs with ${encName}=hex`);
+      if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex))
+        throw badRequest(`parameter ${name} must be hex digits in pairs with ${encName}=hex`);
       return Buffer.from(hex, 'hex');
     }
-    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(v) || v.length % 4 === 1) throw badRequest(`parameter ${name} must be base64 with ${encName}=base64`);
+    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(v) || v.length % 4 === 1)
+      throw badRequest(`parameter ${name} must be base64 with ${encName}=base64`);
     return Buffer.from(v, 'base64');
   }
 }

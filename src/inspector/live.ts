@@ -31,7 +31,8 @@ export class Tails {
 
   /** Streams messages from `from` (OffsetNewest: only new ones) until the client goes or close() is called. */
   async serve(req: IncomingMessage, res: ServerResponse, log: BlockingLog, from: number): Promise<void> {
-    if (this.open.size >= MAX_TAILS) throw new HttpError(503, `too many live tails open (${MAX_TAILS}); close some tabs`);
+    if (this.open.size >= MAX_TAILS)
+      throw new HttpError(503, `too many live tails open (${MAX_TAILS}); close some tabs`);
     const resume = lastEventId(req);
     let offset = resume !== undefined ? resume + 1 : from === OffsetNewest ? await log.nextOffset() : from;
     const controller = new AbortController();
@@ -67,7 +68,8 @@ export class Tails {
         if (stuck) await sleep(50, undefined, { signal: controller.signal }).catch(() => undefined);
       }
     } catch (err) {
-      if (!res.writableEnded && !res.destroyed) await send(res, 'failed', { error: errorReply(err).message }).catch(() => undefined);
+      if (!res.writableEnded && !res.destroyed)
+        await send(res, 'failed', { error: errorReply(err).message }).catch(() => undefined);
     } finally {
       clearInterval(heartbeat);
       req.off('close', stop);

@@ -11,7 +11,15 @@ import { fileSizeOrNull, fileVersion, formatTimeMicros, listSegments } from '../
 import type { OpenLog } from './catalog.js';
 import { notFound } from './http.js';
 import { showBytes, showMessage } from './render.js';
-import type { KeyResult, Overview, Page, SegmentView, ShownMessage, TimeResult, Timeline } from './browser/api-types.js';
+import type {
+  KeyResult,
+  Overview,
+  Page,
+  SegmentView,
+  ShownMessage,
+  TimeResult,
+  Timeline,
+} from './browser/api-types.js';
 
 const BATCH = 1000;
 /** Most messages a key or time search reads without an index before it answers (with a place to continue). */
@@ -59,10 +67,16 @@ const EXACT_TIMELINE_BYTES = 64 << 20;
 const SAMPLES = 2000;
 const BUCKETS = 60;
 
-async function messageTimes(log: Log, first: number, end: number, messages: number, bytes: number): Promise<{ times: number[]; sampled: boolean }> {
+async function messageTimes(
+  log: Log,
+  first: number,
+  end: number,
+  messages: number,
+  bytes: number,
+): Promise<{ times: number[]; sampled: boolean }> {
   const times: number[] = [];
   if (messages <= EXACT_TIMELINE && bytes <= EXACT_TIMELINE_BYTES) {
-    for (let offset = first; offset < end; ) {
+    for (let offset = first; offset < end;) {
       const r = await log.consume(offset, BATCH);
       for (const m of r.messages) times.push(m.timeMicros);
       if (r.messages.length === 0 && r.nextOffset <= offset) break;
@@ -84,8 +98,21 @@ async function messageTimes(log: Log, first: number, end: number, messages: numb
 }
 
 /** A histogram of `messages` messages (`bytes` in all) over time, in BUCKETS buckets between the first and last time. */
-export async function timeline(log: Log, first: number | null, end: number, messages: number, bytes: number): Promise<Timeline> {
-  const empty: Timeline = { fromMicros: 0, bucketMicros: 0, counts: [], sampled: false, firstTime: null, lastTime: null };
+export async function timeline(
+  log: Log,
+  first: number | null,
+  end: number,
+  messages: number,
+  bytes: number,
+): Promise<Timeline> {
+  const empty: Timeline = {
+    fromMicros: 0,
+    bucketMicros: 0,
+    counts: [],
+    sampled: false,
+    firstTime: null,
+    lastTime: null,
+  };
   if (first === null || messages === 0) return empty;
   const { times, sampled } = await messageTimes(log, first, end, messages, bytes);
   if (times.length === 0) return empty;
@@ -146,7 +173,12 @@ export class OverviewCache {
 // ---------------------------------------------------------------- pages
 
 /** Up to `limit` messages from `from` on, reading across segments. */
-async function readFrom(log: Log, from: number, end: number, limit: number): Promise<{ messages: Message[]; nextOffset: number }> {
+async function readFrom(
+  log: Log,
+  from: number,
+  end: number,
+  limit: number,
+): Promise<{ messages: Message[]; nextOffset: number }> {
   const messages: Message[] = [];
   let offset = from;
   while (messages.length < limit && offset < end) {
@@ -183,8 +215,10 @@ export async function message(log: Log, offset: number): Promise<ShownMessage> {
   try {
     return showMessage(log, await log.get(offset), Infinity);
   } catch (err) {
-    if (isLogError(err, 'ERR_NOT_FOUND')) throw notFound(`offset ${offset} is not in the log (deleted by delete, trim or compaction)`);
-    if (isLogError(err, 'ERR_INVALID_OFFSET')) throw notFound(`offset ${offset} is not in the log (next offset ${await log.nextOffset()})`);
+    if (isLogError(err, 'ERR_NOT_FOUND'))
+      throw notFound(`offset ${offset} is not in the log (deleted by delete, trim or compaction)`);
+    if (isLogError(err, 'ERR_INVALID_OFFSET'))
+      throw notFound(`offset ${offset} is not in the log (next offset ${await log.nextOffset()})`);
     throw err;
   }
 }
@@ -192,7 +226,12 @@ export async function message(log: Log, offset: number): Promise<ShownMessage> {
 // ---------------------------------------------------------------- searches
 
 /** Reads from `from` until `limit` messages pass `keep`, or to the end, or to the scan budget. */
-async function scan(log: Log, from: number, limit: number, keep: (m: Message) => boolean): Promise<{ found: Message[]; nextOffset: number; done: boolean }> {
+async function scan(
+  log: Log,
+  from: number,
+  limit: number,
+  keep: (m: Message) => boolean,
+): Promise<{ found: Message[]; nextOffset: number; done: boolean }> {
   const end = await log.nextOffset();
   const found: Message[] = [];
   let offset = from;
@@ -231,10 +270,29 @@ export async function byKey({ log, index }: OpenLog, key: Buffer, from: number, 
       offset = r.nextOffset;
       if (messages.length >= limit || offset >= end || stuck) break;
     }
-    return { key: showBytes(key, 512), indexed: true, latest, messages: messages.map((m) => showMessage(log, m)), nextOffset: offset, done: offset >= end };
+    return {
+      key: showBytes(key, 512),
+      indexed: true,
+      latest,
+      messages: messages.map((m) => showMessage(log, m)),
+      nextOffset: offset,
+      done: offset >= end,
+    };
   }
-  const { found, nextOffset, done } = await scan(log, start === OffsetOldest ? ((await firstOffset(log)) ?? 0) : start, limit, (m) => (m.key ?? Buffer.alloc(0)).equals(key));
-  return { key: showBytes(key, 512), indexed: false, latest: null, messages: found.map((m) => showMessage(log, m)), nextOffset, done };
+  const { found, nextOffset, done } = await scan(
+    log,
+    start === OffsetOldest ? ((await firstOffset(log)) ?? 0) : start,
+    limit,
+    (m) => (m.key ?? Buffer.alloc(0)).equals(key),
+  );
+  return {
+    key: showBytes(key, 512),
+    indexed: false,
+    latest: null,
+    messages: found.map((m) => showMessage(log, m)),
+    nextOffset,
+    done,
+  };
 }
 
 /** The first message stored at or after `micros` (microseconds since the epoch), searching from `from`. */

@@ -67,7 +67,9 @@ class StateIndex {
   }
 }
 
-async function newestCheckpoint(log: Log): Promise<{ checkpoint: Checkpoint | null; problem?: string; timeMicros?: number }> {
+async function newestCheckpoint(
+  log: Log,
+): Promise<{ checkpoint: Checkpoint | null; problem?: string; timeMicros?: number }> {
   try {
     const record = await log.getByKey(CHECKPOINT_KEY);
     const parsed = parseCheckpoint(record.value, record.offset);
@@ -100,7 +102,13 @@ export class ProjectionViews {
   }
 
   /** A page of states, `limit` at most, after the key `after`, whose key (or with `inValues` state) contains `query`. */
-  async states(name: string, query: string, inValues: boolean, after: string | undefined, limit: number): Promise<ProjectionStates> {
+  async states(
+    name: string,
+    query: string,
+    inValues: boolean,
+    after: string | undefined,
+    limit: number,
+  ): Promise<ProjectionStates> {
     const { summary, index } = await this.summary(await this.catalog.projection(name));
     const result: ProjectionStates = { ...summary, query, inValues, matched: null, states: [], nextAfter: null };
     if (!index) return result;
@@ -122,7 +130,8 @@ export class ProjectionViews {
       const m = await this.newest(index, key);
       read++;
       const { json } = stateOf(m.value);
-      if (key.toLowerCase().includes(needle) || (json?.toString('utf8').toLowerCase().includes(needle) ?? false)) result.states.push(this.row(key, m));
+      if (key.toLowerCase().includes(needle) || (json?.toString('utf8').toLowerCase().includes(needle) ?? false))
+        result.states.push(this.row(key, m));
     }
     result.nextAfter = i < keys.length ? keys[i - 1]! : null;
     return result;
@@ -141,7 +150,13 @@ export class ProjectionViews {
 
   private row(key: string, m: Message): StateRow {
     const { json, sourceOffset } = stateOf(m.value);
-    return { key, state: showBytes(json, 2 * PREVIEW), sourceOffset, stateOffset: m.offset, time: formatTimeMicros(m.timeMicros) };
+    return {
+      key,
+      state: showBytes(json, 2 * PREVIEW),
+      sourceOffset,
+      stateOffset: m.offset,
+      time: formatTimeMicros(m.timeMicros),
+    };
   }
 
   private async summary(p: ProjectionEntry): Promise<{ summary: ProjectionSummary; index?: StateIndex }> {
@@ -173,7 +188,8 @@ export class ProjectionViews {
     let index = this.indexes.get(log);
     if (!index) {
       // A log this view has not seen: a new generation; the handles of old ones are gone.
-      for (const known of this.indexes.keys()) if (known !== log && (await this.stale(known))) this.indexes.delete(known);
+      for (const known of this.indexes.keys())
+        if (known !== log && (await this.stale(known))) this.indexes.delete(known);
       this.indexes.set(log, (index = new StateIndex(log)));
     }
     if (checkpoint) await index.advance(checkpoint.at);

@@ -19,7 +19,9 @@ const JSON_PARSE_LIMIT = 4 << 20;
 
 /** `text` with every hidden character written as a \uXXXX escape (valid inside JSON strings, where JSON can hold them). */
 function escapeHidden(text: string): string {
-  return text.replace(HIDDEN_ALL, (ch) => [...ch].map((c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`).join(''));
+  return text.replace(HIDDEN_ALL, (ch) =>
+    [...ch].map((c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`).join(''),
+  );
 }
 
 function cut(text: string, max: number): { text: string; truncated: boolean } {
@@ -40,11 +42,19 @@ export function showBytes(bytes: Buffer | null, max = Infinity, pretty = true): 
   const text = asUtf8(bytes);
   let shown: { kind: ShownKind; text: string };
   if (text === undefined) {
-    shown = { kind: 'hex', text: bytes.subarray(0, Number.isFinite(max) ? Math.ceil(max / 2) : bytes.length).toString('hex') };
+    shown = {
+      kind: 'hex',
+      text: bytes.subarray(0, Number.isFinite(max) ? Math.ceil(max / 2) : bytes.length).toString('hex'),
+    };
   } else {
     const json = parseJson(text);
-    if (json !== undefined) shown = { kind: 'json', text: escapeHidden(JSON.stringify(json.value, null, pretty ? 2 : undefined)) };
-    else if (HIDDEN.test(text)) shown = { kind: 'hex', text: bytes.subarray(0, Number.isFinite(max) ? Math.ceil(max / 2) : bytes.length).toString('hex') };
+    if (json !== undefined)
+      shown = { kind: 'json', text: escapeHidden(JSON.stringify(json.value, null, pretty ? 2 : undefined)) };
+    else if (HIDDEN.test(text))
+      shown = {
+        kind: 'hex',
+        text: bytes.subarray(0, Number.isFinite(max) ? Math.ceil(max / 2) : bytes.length).toString('hex'),
+      };
     else shown = { kind: 'text', text };
   }
   const c = cut(shown.text, max);

@@ -77,7 +77,13 @@ class Routes {
           readonly: true,
           dir: catalog.dir,
           kind: catalog.kind,
-          logs: logs.map(({ id, label, dir, role, projection }) => ({ id, label, dir, role, ...(projection !== undefined && { projection }) })),
+          logs: logs.map(({ id, label, dir, role, projection }) => ({
+            id,
+            label,
+            dir,
+            role,
+            ...(projection !== undefined && { projection }),
+          })),
           projections: projections.map((p) => p.name),
         };
         sendJson(res, 200, info);
@@ -146,7 +152,12 @@ class Routes {
 /** Host headers a loopback server answers to: its own address, by number or as localhost. */
 function allowedHosts(host: string, port: number): Set<string> | undefined {
   if (!isLoopback(host)) return undefined;
-  return new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`]);
+  return new Set([
+    `127.0.0.1:${port}`,
+    `localhost:${port}`,
+    `[::1]:${port}`,
+    host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
+  ]);
 }
 
 function handle(routes: Routes, hosts: () => Set<string> | undefined, req: IncomingMessage, res: ServerResponse): void {
@@ -163,14 +174,19 @@ function handle(routes: Routes, hosts: () => Set<string> | undefined, req: Incom
     const pathname = new URL(req.url ?? '/', 'http://inspector.invalid').pathname;
     const asset = staticAsset(pathname);
     if (asset) {
-      res.writeHead(200, { 'Content-Type': asset.type, 'Content-Length': Buffer.byteLength(asset.body), 'Cache-Control': 'no-cache' });
+      res.writeHead(200, {
+        'Content-Type': asset.type,
+        'Content-Length': Buffer.byteLength(asset.body),
+        'Cache-Control': 'no-cache',
+      });
       res.end(asset.body);
       return;
     }
     const route = routes.table[pathname];
     if (!route) throw notFound(`no such page or endpoint: ${pathname}`);
     const site = req.headers['sec-fetch-site'];
-    if (site === 'cross-site' || site === 'same-site') throw new HttpError(403, 'the inspector API answers only its own page');
+    if (site === 'cross-site' || site === 'same-site')
+      throw new HttpError(403, 'the inspector API answers only its own page');
     await route(req, res, new Query(req));
   };
   run().catch((err: unknown) => sendError(res, err));
@@ -180,7 +196,8 @@ function handle(routes: Routes, hosts: () => Set<string> | undefined, req: Incom
 export async function startInspector(options: InspectorOptions): Promise<Inspector> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalidArgument(`port must be a whole number from 0 to 65535, got ${port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw invalidArgument(`port must be a whole number from 0 to 65535, got ${port}`);
   const catalog = new Catalog(options);
   const routes = new Routes(catalog);
   let hosts: Set<string> | undefined;

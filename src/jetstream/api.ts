@@ -121,11 +121,17 @@ export class Api {
   }
 
   async #requestOnce<T>(subject: string, body: unknown, timeoutMs: number): Promise<T> {
-    const m = await this.nc.request(`${this.prefix}.${subject}`, body === undefined ? '' : JSON.stringify(body), { timeout: timeoutMs });
+    const m = await this.nc.request(`${this.prefix}.${subject}`, body === undefined ? '' : JSON.stringify(body), {
+      timeout: timeoutMs,
+    });
     const status = m.headers?.code ?? 0;
-    if (status >= 400 || (status > 0 && m.data.length === 0)) throw new ApiError(status, 0, m.headers?.description || `status ${status}`);
-    const reply = JSON.parse(new TextDecoder().decode(m.data)) as T & { error?: { code: number; err_code?: number; description?: string } };
-    if (reply.error) throw new ApiError(reply.error.code, reply.error.err_code ?? 0, reply.error.description ?? 'unknown error');
+    if (status >= 400 || (status > 0 && m.data.length === 0))
+      throw new ApiError(status, 0, m.headers?.description || `status ${status}`);
+    const reply = JSON.parse(new TextDecoder().decode(m.data)) as T & {
+      error?: { code: number; err_code?: number; description?: string };
+    };
+    if (reply.error)
+      throw new ApiError(reply.error.code, reply.error.err_code ?? 0, reply.error.description ?? 'unknown error');
     return reply;
   }
 
@@ -136,7 +142,10 @@ export class Api {
     const subjects = { ...(first.state.subjects ?? {}) };
     let seen = Object.keys(subjects).length;
     while (first.total !== undefined && seen < first.total) {
-      const page = await this.request<StreamInfoJson>(`STREAM.INFO.${stream}`, { subjects_filter: subjectsFilter, offset: seen });
+      const page = await this.request<StreamInfoJson>(`STREAM.INFO.${stream}`, {
+        subjects_filter: subjectsFilter,
+        offset: seen,
+      });
       const got = Object.keys(page.state.subjects ?? {});
       if (got.length === 0) break;
       Object.assign(subjects, page.state.subjects);
@@ -162,7 +171,10 @@ export class Api {
   async streamNames(subject: string): Promise<string[]> {
     const names: string[] = [];
     for (;;) {
-      const page = await this.request<{ total: number; streams: string[] | null }>('STREAM.NAMES', { subject, offset: names.length });
+      const page = await this.request<{ total: number; streams: string[] | null }>('STREAM.NAMES', {
+        subject,
+        offset: names.length,
+      });
       names.push(...(page.streams ?? []));
       if (!page.streams?.length || names.length >= page.total) return names;
     }
@@ -180,7 +192,10 @@ export class Api {
       await this.request(`STREAM.MSG.DELETE.${stream}`, { seq, no_erase: true });
       return true;
     } catch (err) {
-      if (err instanceof ApiError && (err.errCode === ErrCode.SequenceNotFound || err.errCode === ErrCode.NoMessageFound || err.status === 404)) {
+      if (
+        err instanceof ApiError &&
+        (err.errCode === ErrCode.SequenceNotFound || err.errCode === ErrCode.NoMessageFound || err.status === 404)
+      ) {
         return false;
       }
       throw err;
@@ -193,17 +208,18 @@ export class Api {
    */
   async getMsg(stream: string, query: MsgQuery, direct: boolean): Promise<RawStored | null> {
     if (direct) {
-      const m = await this.retrying(() => this.nc.request(`${this.prefix}.DIRECT.GET.${stream}`, JSON.stringify(query), { timeout: this.timeoutMs }));
+      const m = await this.retrying(() =>
+        this.nc.request(`${this.prefix}.DIRECT.GET.${stream}`, JSON.stringify(query), { timeout: this.timeoutMs }),
+      );
       const code = m.headers?.code ?? 0;
       if (code === 404) return null;
       if (code >= 400 || !m.headers) throw new ApiError(code, 0, m.headers?.description || 'direct get failed');
       return fromDirect(m, m.headers);
     }
     try {
-      const r = await this.request<{ message: { subject: string; seq: number; hdrs?: string; data?: string; time: string } }>(
-        `STREAM.MSG.GET.${stream}`,
-        query,
-      );
+      const r = await this.request<{
+        message: { subject: string; seq: number; hdrs?: string; data?: string; time: string };
+      }>(`STREAM.MSG.GET.${stream}`, query);
       return fromJsonMessage(r.message);
     } catch (err) {
       if (err instanceof ApiError && (err.errCode === ErrCode.NoMessageFound || err.status === 404)) return null;
@@ -220,7 +236,14 @@ export class Api {
   }
 }
 
-const DIRECT_ADDED = ['Nats-Stream', 'Nats-Subject', 'Nats-Sequence', 'Nats-Time-Stamp', 'Nats-Last-Sequence', 'Nats-Num-Pending'];
+const DIRECT_ADDED = [
+  'Nats-Stream',
+  'Nats-Subject',
+  'Nats-Sequence',
+  'Nats-Time-Stamp',
+  'Nats-Last-Sequence',
+  'Nats-Num-Pending',
+];
 const EMPTY_HEADER_BLOCK = 'NATS/1.0\r\n\r\n'.length;
 
 /** Bytes of the header block as the stream stored it: what came, minus the headers the sender added. */

@@ -57,7 +57,12 @@ export class JetStreamError extends KlevdbError<'ERR_JETSTREAM'> {
 /** Whether a failed request may succeed when sent again (leader election, restart, slow server). */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof ApiError) {
-    return err.status === 503 || err.status === 408 || err.errCode === ErrCode.ClusterNotAvailable || err.errCode === ErrCode.StreamOffline;
+    return (
+      err.status === 503 ||
+      err.status === 408 ||
+      err.errCode === ErrCode.ClusterNotAvailable ||
+      err.errCode === ErrCode.StreamOffline
+    );
   }
   return (
     err instanceof TimeoutError ||
@@ -73,14 +78,21 @@ export function isNoResponders(err: unknown): boolean {
 }
 
 export function isConnectionClosed(err: unknown): boolean {
-  return err instanceof ClosedConnectionError || (err instanceof Error && /connection closed|CONNECTION_CLOSED/i.test(err.message));
+  return (
+    err instanceof ClosedConnectionError ||
+    (err instanceof Error && /connection closed|CONNECTION_CLOSED/i.test(err.message))
+  );
 }
 
 /** Turns anything a call failed with into what the Log contract says it fails with. */
 export function toPublicError(err: unknown, closed: boolean, what: string): Error {
   if (err instanceof LogError || err instanceof JetStreamError) return err;
   if (closed || isConnectionClosed(err)) return closedLog(what);
-  if (err instanceof ApiError) return new JetStreamError(`${what}: ${err.description} (JetStream ${err.status}/${err.errCode})`, { cause: err });
-  if (isRetryable(err)) return new JetStreamError(`${what}: the JetStream server did not answer (${(err as Error).message})`, { cause: err });
+  if (err instanceof ApiError)
+    return new JetStreamError(`${what}: ${err.description} (JetStream ${err.status}/${err.errCode})`, { cause: err });
+  if (isRetryable(err))
+    return new JetStreamError(`${what}: the JetStream server did not answer (${(err as Error).message})`, {
+      cause: err,
+    });
   return new JetStreamError(`${what}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
 }

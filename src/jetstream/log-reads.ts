@@ -5,8 +5,16 @@
  */
 import { OffsetNewest, OffsetOldest, type ConsumeResult, type Message } from '../storage/index.js';
 import {
-  checkBlockingArgs, checkBlockingByKeyArgs, checkConsumeArgs, checkConsumeByKeyArgs, checkGetArgs, checkKeyArg,
-  checkStartArg, invalidOffset, noIndex, notFound,
+  checkBlockingArgs,
+  checkBlockingByKeyArgs,
+  checkConsumeArgs,
+  checkConsumeByKeyArgs,
+  checkGetArgs,
+  checkKeyArg,
+  checkStartArg,
+  invalidOffset,
+  noIndex,
+  notFound,
 } from '../storage/backend-kit.js';
 import type { RawStored, StreamInfoJson } from './api.js';
 import { ApiError } from './errors.js';
@@ -131,7 +139,12 @@ export class Reads {
     return this.consume(offset, maxCount);
   }
 
-  async consumeByKeyBlocking(key: Uint8Array | string, offset: number, maxCount: number, signal?: AbortSignal): Promise<ConsumeResult> {
+  async consumeByKeyBlocking(
+    key: Uint8Array | string,
+    offset: number,
+    maxCount: number,
+    signal?: AbortSignal,
+  ): Promise<ConsumeResult> {
     checkBlockingByKeyArgs(key, offset, maxCount, signal);
     this.#s.ensureOpen();
     await this.#s.notify.wait(offset, signal);
@@ -144,7 +157,10 @@ export class Reads {
     s.ensureOpen();
     return s.run(async () => {
       if (offset === OffsetOldest || offset === OffsetNewest) {
-        const raw = offset === OffsetOldest ? await s.get({ seq: 1, next_by_subj: s.subjects.all }) : await s.lastMatching(s.subjects.all);
+        const raw =
+          offset === OffsetOldest
+            ? await s.get({ seq: 1, next_by_subj: s.subjects.all })
+            : await s.lastMatching(s.subjects.all);
         if (!raw) throw invalidOffset('invalid offset: the log is empty');
         return s.decode(raw).message;
       }
@@ -152,7 +168,8 @@ export class Reads {
       const raw = await s.get({ seq: offset + 1 });
       if (s.ours(raw)) return s.decode(raw).message;
       const last = await s.refreshLast();
-      if (offset >= last) throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${last})`);
+      if (offset >= last)
+        throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${last})`);
       throw notFound(`not found: offset ${offset} was deleted`);
     });
   }
@@ -177,7 +194,8 @@ export class Reads {
     return this.#s.run(async () => {
       const info = await this.#s.info();
       if (info.state.messages === 0) throw invalidOffset('invalid offset: the log is empty');
-      const found = this.#s.config.timeLookup === 'server' ? await this.#byServerTime(start) : await this.#byIndexTime(start, info);
+      const found =
+        this.#s.config.timeLookup === 'server' ? await this.#byServerTime(start) : await this.#byIndexTime(start, info);
       if (!found) throw notFound(`not found: no message at or after ${start.toISOString()}`);
       return found.message;
     });
@@ -233,5 +251,7 @@ export class Reads {
 function describeKey(k: Buffer | null): string {
   if (!k) return '(empty)';
   const text = k.toString('utf8');
-  return /^[\x20-\x7e]*$/.test(text) && text.length <= 64 ? JSON.stringify(text) : `0x${k.subarray(0, 32).toString('hex')}${k.length > 32 ? '…' : ''}`;
+  return /^[\x20-\x7e]*$/.test(text) && text.length <= 64
+    ? JSON.stringify(text)
+    : `0x${k.subarray(0, 32).toString('hex')}${k.length > 32 ? '…' : ''}`;
 }

@@ -4,7 +4,12 @@
  */
 import { OffsetNewest, OffsetOldest, type DeleteResult } from '../storage/index.js';
 import {
-  checkDate, checkDeleteArgs, checkNonNegative, checkOffset, describeValue, invalidArgument,
+  checkDate,
+  checkDeleteArgs,
+  checkNonNegative,
+  checkOffset,
+  describeValue,
+  invalidArgument,
 } from '../storage/backend-kit.js';
 import type { StreamInfoJson } from './api.js';
 import type { ReadRange } from './log-reads.js';
@@ -67,7 +72,12 @@ export class Retention {
         let all = true;
         let offset = lo;
         while (offset <= hi) {
-          const batch = await this.#reads.readRange(s.subjects.all, offset, Math.min(READ_BATCH, hi - offset + 1), false);
+          const batch = await this.#reads.readRange(
+            s.subjects.all,
+            offset,
+            Math.min(READ_BATCH, hi - offset + 1),
+            false,
+          );
           for (const d of batch.decoded) {
             if (d.message.offset > hi) break;
             if (set.has(d.message.offset)) found.push(d);
@@ -125,7 +135,9 @@ export class Retention {
       let purged = 0;
       if (before === undefined) {
         const info = await s.info(s.subjects.all);
-        const many = Object.entries(info.state.subjects ?? {}).filter(([subject, n]) => n > 1 && subject !== s.subjects.gap);
+        const many = Object.entries(info.state.subjects ?? {}).filter(
+          ([subject, n]) => n > 1 && subject !== s.subjects.gap,
+        );
         await eachLimited(many, 16, async ([filter]) => {
           purged += await s.api.purge(s.stream, { filter, keep: 1 });
         });
@@ -168,11 +180,14 @@ export class Retention {
 }
 
 export function limitsConfig(limits: StreamLimits): Partial<StreamInfoJson['config']> {
-  if (typeof limits !== 'object' || limits === null) throw invalidArgument(`limits must be an object, got ${describeValue(limits)}`);
+  if (typeof limits !== 'object' || limits === null)
+    throw invalidArgument(`limits must be an object, got ${describeValue(limits)}`);
   const out: Partial<StreamInfoJson['config']> = {};
-  if (limits.maxAgeMs !== undefined) out.max_age = Math.round(checkNonNegative('limits.maxAgeMs', limits.maxAgeMs) * 1e6);
+  if (limits.maxAgeMs !== undefined)
+    out.max_age = Math.round(checkNonNegative('limits.maxAgeMs', limits.maxAgeMs) * 1e6);
   if (limits.maxMessages !== undefined) out.max_msgs = checkNonNegative('limits.maxMessages', limits.maxMessages) || -1;
   if (limits.maxBytes !== undefined) out.max_bytes = checkNonNegative('limits.maxBytes', limits.maxBytes) || -1;
-  if (limits.maxMessagesPerKey !== undefined) out.max_msgs_per_subject = checkNonNegative('limits.maxMessagesPerKey', limits.maxMessagesPerKey) || -1;
+  if (limits.maxMessagesPerKey !== undefined)
+    out.max_msgs_per_subject = checkNonNegative('limits.maxMessagesPerKey', limits.maxMessagesPerKey) || -1;
   return out;
 }

@@ -5,7 +5,12 @@
  */
 import type { PublishMessage } from '../storage/index.js';
 import {
-  invalidArgument, prepareMessages, keyId, checkKey, checkNonNegative, describeValue,
+  invalidArgument,
+  prepareMessages,
+  keyId,
+  checkKey,
+  checkNonNegative,
+  describeValue,
 } from '../storage/backend-kit.js';
 import type { LogState } from './log-state.js';
 import { AckInbox, type OutMessage, Publisher } from './publisher.js';
@@ -36,7 +41,9 @@ export class Writes {
     this.#s = state;
     this.#fence = c.lastSeq;
     this.#inbox = c.readonly ? null : new AckInbox(c.api.nc, c.api.timeoutMs);
-    this.#publisher = this.#inbox ? new Publisher(this.#inbox, { window: c.publishWindow, retryForMs: c.retryForMs }) : null;
+    this.#publisher = this.#inbox
+      ? new Publisher(this.#inbox, { window: c.publishWindow, retryForMs: c.retryForMs })
+      : null;
   }
 
   /** Waits for the publishes already sent to finish (or time out), then stops taking acknowledgements. */
@@ -73,7 +80,13 @@ export class Writes {
           `messages[${i}]: the value is ${p.value?.length ?? 0} bytes; this server takes messages of at most ${maxPayload} bytes with headers (max_payload); split the value`,
         );
       }
-      return { subject, data: p.value ?? new Uint8Array(0), timeMicros: p.timeMicros, indexMicros: p.timeMicros, msgId: publisher.nextMsgId() };
+      return {
+        subject,
+        data: p.value ?? new Uint8Array(0),
+        timeMicros: p.timeMicros,
+        indexMicros: p.timeMicros,
+        msgId: publisher.nextMsgId(),
+      };
     });
   }
 
@@ -123,11 +136,20 @@ export class Writes {
   }
 
   /** See JetStreamLog.publishExpecting. */
-  async publishExpecting(key: Uint8Array | string, expectedLastOffset: number | null, messages: PublishMessage[]): Promise<ExpectingResult> {
+  async publishExpecting(
+    key: Uint8Array | string,
+    expectedLastOffset: number | null,
+    messages: PublishMessage[],
+  ): Promise<ExpectingResult> {
     const publisher = this.#writable();
     const k = checkKey('key', key);
-    if (expectedLastOffset !== null && (typeof expectedLastOffset !== 'number' || !Number.isSafeInteger(expectedLastOffset) || expectedLastOffset < 0)) {
-      throw invalidArgument(`expectedLastOffset must be an offset (an integer >= 0) or null for "the key has no message yet", got ${describeValue(expectedLastOffset)}`);
+    if (
+      expectedLastOffset !== null &&
+      (typeof expectedLastOffset !== 'number' || !Number.isSafeInteger(expectedLastOffset) || expectedLastOffset < 0)
+    ) {
+      throw invalidArgument(
+        `expectedLastOffset must be an offset (an integer >= 0) or null for "the key has no message yet", got ${describeValue(expectedLastOffset)}`,
+      );
     }
     const out = this.#prepare(messages, k);
     const subject = this.#s.subjects.forKey('key', k);
@@ -140,10 +162,14 @@ export class Writes {
         };
         if (out.length === 0) {
           const now = await actual();
-          return now === expectedLastOffset ? { ok: true, firstOffset: await this.#s.refreshLast(), nextOffset: this.#s.knownLast } : { ok: false, stored: 0, actualLastOffset: now };
+          return now === expectedLastOffset
+            ? { ok: true, firstOffset: await this.#s.refreshLast(), nextOffset: this.#s.knownLast }
+            : { ok: false, stored: 0, actualLastOffset: now };
         }
         await this.#chainIndexTimes(out);
-        let r = await publisher.publishExpecting(out, { subjectLast: expectedLastOffset === null ? 0 : expectedLastOffset + 1 });
+        let r = await publisher.publishExpecting(out, {
+          subjectLast: expectedLastOffset === null ? 0 : expectedLastOffset + 1,
+        });
         if (r.conflict && r.seqs.length === 0) {
           // nats-server 2.9 refuses every subject-sequence check once the subject's newest
           // message was deleted. When the key really is where the caller expects it, the
@@ -185,7 +211,8 @@ export class Writes {
           }));
           await publisher.publish(out);
         }
-        if (state.num_subjects === undefined || state.num_subjects > 0) await s.api.purge(s.stream, { filter: s.subjects.gap });
+        if (state.num_subjects === undefined || state.num_subjects > 0)
+          await s.api.purge(s.stream, { filter: s.subjects.gap });
         this.#fence = Math.max(this.#fence, nextOffset);
         s.saw(nextOffset);
       }),

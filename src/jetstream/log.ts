@@ -83,7 +83,11 @@ export class JetStreamLog implements BlockingLog, SkipsOffsets {
    * servers before 2.12 have no atomic batch, so a batch can be cut short
    * (`stored` > 0) only by a writer that read the key in the middle of it.
    */
-  publishExpecting(key: Uint8Array | string, expectedLastOffset: number | null, messages: PublishMessage[]): Promise<ExpectingResult> {
+  publishExpecting(
+    key: Uint8Array | string,
+    expectedLastOffset: number | null,
+    messages: PublishMessage[],
+  ): Promise<ExpectingResult> {
     return this.#writes.publishExpecting(key, expectedLastOffset, messages);
   }
 
@@ -170,7 +174,12 @@ export class JetStreamLog implements BlockingLog, SkipsOffsets {
     return this.#reads.consumeBlocking(offset, maxCount, signal);
   }
 
-  consumeByKeyBlocking(key: Uint8Array | string, offset: number, maxCount: number, signal?: AbortSignal): Promise<ConsumeResult> {
+  consumeByKeyBlocking(
+    key: Uint8Array | string,
+    offset: number,
+    maxCount: number,
+    signal?: AbortSignal,
+  ): Promise<ConsumeResult> {
     return this.#reads.consumeByKeyBlocking(key, offset, maxCount, signal);
   }
 

@@ -9,7 +9,13 @@
  * once; a local log gets placeholders it deletes.
  */
 import {
-  deleteMulti, LogError, OffsetOldest, type Log, type Message, type ProgressCallback, type PublishMessage,
+  deleteMulti,
+  LogError,
+  OffsetOldest,
+  type Log,
+  type Message,
+  type ProgressCallback,
+  type PublishMessage,
 } from '../storage/index.js';
 import { invalidArgument, checkCount, checkSignal, describeValue } from '../storage/backend-kit.js';
 import { skipsOffsets } from './skips-offsets.js';
@@ -58,12 +64,15 @@ async function getOrNull(log: Log, offset: number): Promise<Message | null> {
 export async function mirror(src: Log, dst: Log, options: MirrorOptions = {}): Promise<MirrorResult> {
   checkLogArg('src', src);
   checkLogArg('dst', dst);
-  if (typeof options !== 'object' || options === null) throw invalidArgument(`mirror: options must be an object, got ${describeValue(options)}`);
+  if (typeof options !== 'object' || options === null)
+    throw invalidArgument(`mirror: options must be an object, got ${describeValue(options)}`);
   const batch = options.batchSize === undefined ? 1000 : checkCount('mirror: options.batchSize', options.batchSize);
   const signal = checkSignal('mirror: options.signal', options.signal);
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalidArgument('mirror: options.onProgress must be a function');
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
+    throw invalidArgument('mirror: options.onProgress must be a function');
   const aborted = (): void => {
-    if (signal?.aborted) throw new LogError('ERR_ABORTED', 'mirror was aborted; run it again to continue', { cause: signal.reason });
+    if (signal?.aborted)
+      throw new LogError('ERR_ABORTED', 'mirror was aborted; run it again to continue', { cause: signal.reason });
   };
 
   let total = await src.nextOffset();
@@ -71,19 +80,24 @@ export async function mirror(src: Log, dst: Log, options: MirrorOptions = {}): P
   // Placeholders of an interrupted run are purged before anything else.
   if (skipsOffsets(dst)) await dst.skipTo(cur);
   if (cur > total) {
-    throw invalidArgument(`mirror: the destination is ahead of the source (next offsets ${cur} and ${total}); it is not a copy of it`);
+    throw invalidArgument(
+      `mirror: the destination is ahead of the source (next offsets ${cur} and ${total}); it is not a copy of it`,
+    );
   }
   if (cur > 0) {
     const [a, b] = await Promise.all([getOrNull(src, cur - 1), getOrNull(dst, cur - 1)]);
     if (a && b && !same(a, b)) {
-      throw invalidArgument(`mirror: the destination's offset ${cur - 1} differs from the source's; it is not a copy of it`);
+      throw invalidArgument(
+        `mirror: the destination's offset ${cur - 1} differs from the source's; it is not a copy of it`,
+      );
     }
   }
 
   let copied = 0;
   let skipped = 0;
   let lastTime = 0;
-  const progress = (): void => options.onProgress?.({ operation: 'mirror', done: cur, total: Math.max(total, cur), unit: 'messages' });
+  const progress = (): void =>
+    options.onProgress?.({ operation: 'mirror', done: cur, total: Math.max(total, cur), unit: 'messages' });
 
   const skip = async (to: number, timeMicros: number): Promise<void> => {
     if (to <= cur) return;
@@ -93,8 +107,14 @@ export async function mirror(src: Log, dst: Log, options: MirrorOptions = {}): P
     } else {
       const first = cur;
       const next = await dst.publish(Array.from({ length: to - cur }, () => ({ key: null, value: null, timeMicros })));
-      if (next !== to) throw invalidArgument(`mirror: the destination was written while mirroring (next offset ${next}, expected ${to})`);
-      await deleteMulti(dst, Array.from({ length: to - first }, (_, i) => first + i));
+      if (next !== to)
+        throw invalidArgument(
+          `mirror: the destination was written while mirroring (next offset ${next}, expected ${to})`,
+        );
+      await deleteMulti(
+        dst,
+        Array.from({ length: to - first }, (_, i) => first + i),
+      );
     }
     cur = to;
   };
@@ -103,7 +123,9 @@ export async function mirror(src: Log, dst: Log, options: MirrorOptions = {}): P
     if (pending.length === 0) return;
     const next = await dst.publish(pending);
     if (next !== cur + pending.length) {
-      throw invalidArgument(`mirror: the destination was written while mirroring (next offset ${next}, expected ${cur + pending.length})`);
+      throw invalidArgument(
+        `mirror: the destination was written while mirroring (next offset ${next}, expected ${cur + pending.length})`,
+      );
     }
     cur = next;
     copied += pending.length;

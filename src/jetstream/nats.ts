@@ -16,4 +16,13 @@ export const NATS_CLIENT: OptionalPeer = {
 
 const nats = await importPeer<typeof Nats>(NATS_CLIENT);
 
-export const { connect, createInbox, headers, nuid, ClosedConnectionError, NoRespondersError, RequestError, TimeoutError } = nats;
+export const {
+  connect,
+  createInbox,
+  headers,
+  nuid,
+  ClosedConnectionError,
+  NoRespondersError,
+  RequestError,
+  TimeoutError,
+} = nats;

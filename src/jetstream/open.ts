@@ -59,7 +59,8 @@ export interface JetStreamOptions extends ConnectionOptions {
 
 /** Opens (and by default creates) the log in a JetStream stream. */
 export async function openJetStream(options: JetStreamOptions): Promise<JetStreamLog> {
-  if (typeof options !== 'object' || options === null) throw invalidArgument(`options must be an object, got ${describeValue(options)}`);
+  if (typeof options !== 'object' || options === null)
+    throw invalidArgument(`options must be an object, got ${describeValue(options)}`);
   const stream = checkStreamName('options.stream', options.stream);
   const prefix = checkSubjectPrefix('options.subjectPrefix', options.subjectPrefix ?? `klevdb.${stream}`);
   const readonly = bool('options.readonly', options.readonly, false);
@@ -89,7 +90,9 @@ export async function openJetStream(options: JetStreamOptions): Promise<JetStrea
     } catch (err) {
       if (!(err instanceof ApiError && err.errCode === ErrCode.StreamNotFound)) throw err;
       if (!create) {
-        throw invalidArgument(`JetStream stream ${stream} does not exist; create it or pass create: true${readonly ? ' (a readonly open never creates)' : ''}`);
+        throw invalidArgument(
+          `JetStream stream ${stream} does not exist; create it or pass create: true${readonly ? ' (a readonly open never creates)' : ''}`,
+        );
       }
       const config: StreamConfigJson = {
         name: stream,

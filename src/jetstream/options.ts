@@ -6,7 +6,8 @@ import { toPublicError } from './errors.js';
 
 export const positive = (name: string, v: unknown, dflt: number): number => {
   if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw invalidArgument(`${name} must be a positive integer, got ${describeValue(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
+    throw invalidArgument(`${name} must be a positive integer, got ${describeValue(v)}`);
   return v;
 };
 
@@ -17,7 +18,8 @@ export const bool = (name: string, v: unknown, dflt: boolean): boolean => {
 };
 
 export function storageKind(name: string, v: unknown): 'file' | 'memory' | undefined {
-  if (v !== undefined && v !== 'file' && v !== 'memory') throw invalidArgument(`${name} must be 'file' or 'memory', got ${describeValue(v)}`);
+  if (v !== undefined && v !== 'file' && v !== 'memory')
+    throw invalidArgument(`${name} must be 'file' or 'memory', got ${describeValue(v)}`);
   return v;
 }
 

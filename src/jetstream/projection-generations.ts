@@ -41,7 +41,9 @@ export async function readPointer(ctx: StoreContext, projection: string): Promis
 /** The generations of `projection` that have streams, in order. */
 export async function listGenerations(ctx: StoreContext, projection: string): Promise<number[]> {
   const names = ctx.catalog.names;
-  const streams = await publicly('list the generations of projection ' + projection, () => ctx.api.streamNames(names.generationsFilter(projection)));
+  const streams = await publicly('list the generations of projection ' + projection, () =>
+    ctx.api.streamNames(names.generationsFilter(projection)),
+  );
   const ids = new Set<number>();
   for (const stream of streams) {
     const id = names.generationOf(projection, stream);
@@ -104,9 +106,16 @@ export class JetStreamGenerations implements GenerationStore {
   }
 
   async switchTo(id: number): Promise<void> {
-    const offset = await this.ctx.catalog.replace(this.ctx.catalog.names.pointerKey(this.projection), this.pointerOffset, String(id));
+    const offset = await this.ctx.catalog.replace(
+      this.ctx.catalog.names.pointerKey(this.projection),
+      this.pointerOffset,
+      String(id),
+    );
     if (offset === undefined) {
-      throw new LogError('ERR_LOCKED', `the generation pointer of projection "${this.projection}" was moved by another runner: this one no longer holds the projection`);
+      throw new LogError(
+        'ERR_LOCKED',
+        `the generation pointer of projection "${this.projection}" was moved by another runner: this one no longer holds the projection`,
+      );
     }
     this.pointerOffset = offset;
     this.current = id;

@@ -43,7 +43,9 @@ export class ProjectionLock {
     const nc = catalog.log.connection;
     const me: Holder = { owner: nuid.next(), host: os.hostname(), pid: process.pid, since: new Date().toISOString() };
     const answer = JSON.stringify(me);
-    const subscription = nc.subscribe(catalog.names.ownerSubject(me.owner), { callback: (_err, m) => void m.respond(answer) });
+    const subscription = nc.subscribe(catalog.names.ownerSubject(me.owner), {
+      callback: (_err, m) => void m.respond(answer),
+    });
     try {
       // The server must know the subscription before anyone can read the record and ask.
       await nc.flush();
@@ -60,7 +62,10 @@ export class ProjectionLock {
         const offset = await catalog.replace(key, record?.offset, answer);
         if (offset !== undefined) return new ProjectionLock(catalog, key, subscription, offset);
       }
-      throw new LogError('ERR_LOCKED', `projection "${projection}" is being taken by other runners at the same time; try again`);
+      throw new LogError(
+        'ERR_LOCKED',
+        `projection "${projection}" is being taken by other runners at the same time; try again`,
+      );
     } catch (err) {
       subscription.unsubscribe();
       throw err;

@@ -30,14 +30,18 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export function checkProjectionName(name: string, v: unknown): string {
   if (typeof v !== 'string' || !NAME.test(v)) {
-    throw invalidArgument(`${name} must be a projection name (1 to 100 letters, digits, '.', '_' or '-'), got ${describeValue(v)}`);
+    throw invalidArgument(
+      `${name} must be a projection name (1 to 100 letters, digits, '.', '_' or '-'), got ${describeValue(v)}`,
+    );
   }
   return v;
 }
 
 export function checkStorePrefix(name: string, v: unknown): string {
   if (typeof v !== 'string' || !PREFIX.test(v)) {
-    throw invalidArgument(`${name} must be 1 to 64 letters, digits, '_' or '-' (it starts stream names and subjects), got ${describeValue(v)}`);
+    throw invalidArgument(
+      `${name} must be 1 to 64 letters, digits, '_' or '-' (it starts stream names and subjects), got ${describeValue(v)}`,
+    );
   }
   return v;
 }

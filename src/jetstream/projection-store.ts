@@ -50,9 +50,7 @@ export class JetStreamProjectionStore implements ProjectionStore {
   private users = 0;
 
   /** Use jetStreamProjectionStore(options), which checks them. */
-  constructor(
-    private readonly options: JetStreamProjectionStoreOptions & { prefix: string; timeoutMs: number },
-  ) {
+  constructor(private readonly options: JetStreamProjectionStoreOptions & { prefix: string; timeoutMs: number }) {
     this.names = new ProjectionNames(options.prefix);
   }
 
@@ -83,7 +81,8 @@ export class JetStreamProjectionStore implements ProjectionStore {
   /** The streams of generation `id` of projection `name` (for tools such as the nats CLI). */
   streams(name: string, id: number): GenerationPlaces {
     checkProjectionName('name', name);
-    if (!Number.isSafeInteger(id) || id < 1) throw invalidArgument(`id must be a generation number (an integer >= 1), got ${describeValue(id)}`);
+    if (!Number.isSafeInteger(id) || id < 1)
+      throw invalidArgument(`id must be a generation number (an integer >= 1), got ${describeValue(id)}`);
     return this.names.generation(name, id);
   }
 
@@ -115,7 +114,11 @@ export class JetStreamProjectionStore implements ProjectionStore {
       const logOptions = { connection: nc, replicas, storage, timeoutMs };
       // One record per key: a catalog record is replaced, never appended to.
       const log = await openJetStream({ ...logOptions, ...this.names.catalog, limits: { maxMessagesPerKey: 1 } });
-      return { nc, owns, ctx: { catalog: new Catalog(log, this.names), api: new Api(nc, timeoutMs, 30_000), logOptions } };
+      return {
+        nc,
+        owns,
+        ctx: { catalog: new Catalog(log, this.names), api: new Api(nc, timeoutMs, 30_000), logOptions },
+      };
     } catch (err) {
       if (owns) await nc.close().catch(() => undefined);
       throw err;
@@ -125,10 +128,16 @@ export class JetStreamProjectionStore implements ProjectionStore {
 
 /** A ProjectionRunner's `store` keeping every projection's state in JetStream streams. */
 export function jetStreamProjectionStore(options: JetStreamProjectionStoreOptions = {}): JetStreamProjectionStore {
-  if (typeof options !== 'object' || options === null) throw invalidArgument(`options must be an object, got ${describeValue(options)}`);
+  if (typeof options !== 'object' || options === null)
+    throw invalidArgument(`options must be an object, got ${describeValue(options)}`);
   positive('options.replicas', options.replicas, 1);
   storageKind('options.storage', options.storage);
-  if (options.connection !== undefined && (typeof options.connection !== 'object' || options.connection === null || typeof options.connection.request !== 'function')) {
+  if (
+    options.connection !== undefined &&
+    (typeof options.connection !== 'object' ||
+      options.connection === null ||
+      typeof options.connection.request !== 'function')
+  ) {
     throw invalidArgument(`options.connection must be a NATS connection, got ${describeValue(options.connection)}`);
   }
   return new JetStreamProjectionStore({

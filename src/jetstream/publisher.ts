@@ -116,8 +116,10 @@ function parseAck(m: Msg): Ack {
       duplicate?: boolean;
       error?: { code: number; err_code?: number; description?: string };
     };
-    if (j.error) return { ok: false, error: new ApiError(j.error.code, j.error.err_code ?? 0, j.error.description ?? 'error') };
-    if (typeof j.seq !== 'number') return { ok: false, error: new ApiError(500, 0, 'acknowledgement without a sequence') };
+    if (j.error)
+      return { ok: false, error: new ApiError(j.error.code, j.error.err_code ?? 0, j.error.description ?? 'error') };
+    if (typeof j.seq !== 'number')
+      return { ok: false, error: new ApiError(500, 0, 'acknowledgement without a sequence') };
     return { ok: true, seq: j.seq, duplicate: j.duplicate === true };
   } catch (error) {
     return { ok: false, error };
@@ -222,7 +224,11 @@ export class Publisher {
       await Promise.all(acks.slice(done, sent));
       sent = done;
       const err = ack.error;
-      if (fence !== undefined && err instanceof ApiError && (err.errCode === ErrCode.WrongLastMsgId || err.errCode === ErrCode.WrongLastSequence)) {
+      if (
+        fence !== undefined &&
+        err instanceof ApiError &&
+        (err.errCode === ErrCode.WrongLastMsgId || err.errCode === ErrCode.WrongLastSequence)
+      ) {
         throw new LogError(
           'ERR_LOCKED',
           `publish: another writer wrote to the stream since this log's last write (${err.description}); ${done} of ${n} messages are stored, the rest are not`,
@@ -248,7 +254,10 @@ export class Publisher {
    * sequence), each next one expecting the one before. Stops at the first
    * conflict and says how many went in.
    */
-  async publishExpecting(items: OutMessage[], expect: { subjectLast: number } | { streamLast: number }): Promise<ExpectingOutcome> {
+  async publishExpecting(
+    items: OutMessage[],
+    expect: { subjectLast: number } | { streamLast: number },
+  ): Promise<ExpectingOutcome> {
     const seqs: number[] = [];
     const deadline = Date.now() + this.opts.retryForMs;
     for (let i = 0; i < items.length; i++) {
@@ -280,7 +289,10 @@ export class Publisher {
 
 function publishFailure(err: unknown, stored: number, total: number): Error {
   if (isConnectionClosed(err)) return err as Error;
-  const why = err instanceof ApiError ? `${err.description} (JetStream ${err.status}/${err.errCode})` : String((err as Error)?.message ?? err);
+  const why =
+    err instanceof ApiError
+      ? `${err.description} (JetStream ${err.status}/${err.errCode})`
+      : String((err as Error)?.message ?? err);
   return new JetStreamError(
     `publish: ${stored} of ${total} messages are stored; the next one failed: ${why}. The rest may or may not be stored.`,
     { cause: err },

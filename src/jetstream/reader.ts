@@ -87,7 +87,11 @@ export class Reader {
           reject(err);
         } else resolve(out);
       };
-      const timer = setTimeout(() => finish(new ApiError(408, 0, `consumer ${this.name} did not answer within ${timeoutMs + (waitMs ?? 0)} ms`)), timeoutMs + (waitMs ?? 0));
+      const timer = setTimeout(
+        () =>
+          finish(new ApiError(408, 0, `consumer ${this.name} did not answer within ${timeoutMs + (waitMs ?? 0)} ms`)),
+        timeoutMs + (waitMs ?? 0),
+      );
       this.#cancel = finish;
       this.#collect = (m) => {
         const status = m.headers?.code ?? 0;
@@ -106,7 +110,11 @@ export class Reader {
         finish(new ApiError(status, 0, `consumer ${this.name}: ${m.headers?.description ?? 'error'}`));
       };
       try {
-        this.api.nc.publish(`${this.api.prefix}.CONSUMER.MSG.NEXT.${this.stream}.${this.name}`, JSON.stringify(request), { reply: this.#inbox });
+        this.api.nc.publish(
+          `${this.api.prefix}.CONSUMER.MSG.NEXT.${this.stream}.${this.name}`,
+          JSON.stringify(request),
+          { reply: this.#inbox },
+        );
       } catch (err) {
         finish(err as Error);
       }
@@ -170,7 +178,8 @@ export class ReaderPool {
 
   #evictOldest(): void {
     let oldest: Reader | undefined;
-    for (const list of this.#idle.values()) for (const r of list) if (!oldest || r.lastUsed < oldest.lastUsed) oldest = r;
+    for (const list of this.#idle.values())
+      for (const r of list) if (!oldest || r.lastUsed < oldest.lastUsed) oldest = r;
     if (!oldest) return;
     const list = this.#idle.get(oldest.filter)!;
     list.splice(list.indexOf(oldest), 1);

@@ -26,7 +26,9 @@ const TOKEN = /^[^\s.*>]+$/;
 /** A subject prefix of one or more tokens without wildcards, e.g. "klevdb.orders". */
 export function checkSubjectPrefix(name: string, v: unknown): string {
   if (typeof v !== 'string' || v.length === 0 || !v.split('.').every((t) => TOKEN.test(t))) {
-    throw invalidArgument(`${name} must be subject tokens without wildcards or spaces (like "klevdb.orders"), got ${JSON.stringify(v)}`);
+    throw invalidArgument(
+      `${name} must be subject tokens without wildcards or spaces (like "klevdb.orders"), got ${JSON.stringify(v)}`,
+    );
   }
   return v;
 }
@@ -34,7 +36,9 @@ export function checkSubjectPrefix(name: string, v: unknown): string {
 /** A JetStream stream name: no spaces, '.', '*', '>', path separators. */
 export function checkStreamName(name: string, v: unknown): string {
   if (typeof v !== 'string' || v.length === 0 || v.length > 255 || /[\s.*>/\\]/.test(v)) {
-    throw invalidArgument(`${name} must be a JetStream stream name (no spaces, '.', '*', '>', '/' or '\\'), got ${JSON.stringify(v)}`);
+    throw invalidArgument(
+      `${name} must be a JetStream stream name (no spaces, '.', '*', '>', '/' or '\\'), got ${JSON.stringify(v)}`,
+    );
   }
   return v;
 }

@@ -119,7 +119,12 @@ function inferV1(seg: SegmentFiles): IndexOptions | undefined {
     const items = Math.min(indexSize / size, 4);
     for (let i = 0; i < items; i++) {
       const r = records[i];
-      if (!r || index.readBigInt64BE(i * size) !== r.offset || index.readBigInt64BE(i * size + 8) !== BigInt(r.position)) return false;
+      if (
+        !r ||
+        index.readBigInt64BE(i * size) !== r.offset ||
+        index.readBigInt64BE(i * size + 8) !== BigInt(r.position)
+      )
+        return false;
     }
     return true;
   });
@@ -133,7 +138,13 @@ function inferV1(seg: SegmentFiles): IndexOptions | undefined {
 
 /** True when the directory holds a segment with a V1 index (or a V1 log without index). */
 function hasV1(segs: SegmentFiles[]): boolean {
-  return segs.some((s) => fileVersion(s.indexPath, 'index') === 'V1' || (fileVersion(s.indexPath, 'index') === null && fileVersion(s.logPath, 'log') === 'V1' && (fileSizeOrNull(s.logPath) ?? 0) > 0));
+  return segs.some(
+    (s) =>
+      fileVersion(s.indexPath, 'index') === 'V1' ||
+      (fileVersion(s.indexPath, 'index') === null &&
+        fileVersion(s.logPath, 'log') === 'V1' &&
+        (fileSizeOrNull(s.logPath) ?? 0) > 0),
+  );
 }
 
 /** The index options to open `dir` with: the given ones, completed by detection (a LogError ERR_INVALID_ARGUMENT when they cannot be). */

@@ -27,7 +27,11 @@ export function requireLogDir(dir: string): void {
   } catch {
     throw new LogError('ERR_NOT_FOUND', `no log at ${dir}: the directory does not exist; check the path`);
   }
-  if (!st.isDirectory()) throw new LogError('ERR_INVALID_ARGUMENT', `${dir} is not a directory; a klevdb log is a directory of segment files`);
+  if (!st.isDirectory())
+    throw new LogError(
+      'ERR_INVALID_ARGUMENT',
+      `${dir} is not a directory; a klevdb log is a directory of segment files`,
+    );
 }
 
 /** Opens an existing log to read beside a writer; a BlockingLog (consume waits for appends) with `follow`. */

@@ -13,7 +13,10 @@ export function parseTimeMicros(text: string, what: string): number {
   const m = /^(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?)(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/i.exec(t);
   const ms = m ? Date.parse(`${m[1]!.replace(' ', 'T')}${m[3] ?? ''}`) : NaN;
   if (!m || Number.isNaN(ms)) {
-    throw new LogError('ERR_INVALID_ARGUMENT', `${what} must be an ISO 8601 time like 2024-05-01T12:00:00Z (or 'now'), got '${text}'`);
+    throw new LogError(
+      'ERR_INVALID_ARGUMENT',
+      `${what} must be an ISO 8601 time like 2024-05-01T12:00:00Z (or 'now'), got '${text}'`,
+    );
   }
   const fraction = (m[2] ?? '').padEnd(6, '0').slice(0, 6);
   const micros = ms * 1000 + Number(fraction);

@@ -7,7 +7,11 @@
  * for it.
  */
 import {
-  compactDeletesMulti, compactUpdatesMulti, deleteMultiWithWait, isLogError, type Log,
+  compactDeletesMulti,
+  compactUpdatesMulti,
+  deleteMultiWithWait,
+  isLogError,
+  type Log,
 } from '../storage/index.js';
 
 export interface CompactionOptions {

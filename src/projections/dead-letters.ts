@@ -41,7 +41,12 @@ export class DeadLetters {
 
   async record(offset: number, eventType: string | undefined, error: unknown): Promise<void> {
     if (offset <= this.newest) return;
-    const letter: DeadLetter = { projection: this.projection, offset, error: describe(error), recordedAt: new Date().toISOString() };
+    const letter: DeadLetter = {
+      projection: this.projection,
+      offset,
+      error: describe(error),
+      recordedAt: new Date().toISOString(),
+    };
     if (eventType !== undefined) letter.eventType = eventType;
     await this.log.publish([{ key: KEY, value: JSON.stringify(letter) }]);
     this.newest = offset;
@@ -50,7 +55,7 @@ export class DeadLetters {
 
   async list(): Promise<DeadLetter[]> {
     const letters: DeadLetter[] = [];
-    for (let offset: number = OffsetOldest; ; ) {
+    for (let offset: number = OffsetOldest; ;) {
       const { messages, nextOffset } = await this.log.consume(offset, 1000);
       if (messages.length === 0) return letters;
       for (const m of messages) letters.push(JSON.parse(m.value!.toString('utf8')) as DeadLetter);

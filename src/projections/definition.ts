@@ -66,20 +66,28 @@ export interface ResolvedDefinition<S, E> {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
-export function resolveDefinition<S, E>(definition: ProjectionDefinition<S, E>, arg = 'definition'): ResolvedDefinition<S, E> {
+export function resolveDefinition<S, E>(
+  definition: ProjectionDefinition<S, E>,
+  arg = 'definition',
+): ResolvedDefinition<S, E> {
   if (typeof definition !== 'object' || definition === null) {
-    throw invalidArgument(`${arg} must be a projection definition object or an @injectable class, got ${String(definition)}`);
+    throw invalidArgument(
+      `${arg} must be a projection definition object or an @injectable class, got ${String(definition)}`,
+    );
   }
   const d = definition;
   if (typeof d.name !== 'string' || !NAME.test(d.name)) {
-    throw invalidArgument(`${arg}.name must be 1 to 100 letters, digits, '.', '_' or '-' (it names a directory), got ${JSON.stringify(d.name)}`);
+    throw invalidArgument(
+      `${arg}.name must be 1 to 100 letters, digits, '.', '_' or '-' (it names a directory), got ${JSON.stringify(d.name)}`,
+    );
   }
   const name = `${arg}.name "${d.name}"`;
   for (const fn of ['key', 'initialState', 'apply'] as const) {
     if (typeof d[fn] !== 'function') throw invalidArgument(`${arg}.${fn} must be a function (projection ${name})`);
   }
   for (const fn of ['toJSON', 'fromJSON'] as const) {
-    if (d[fn] !== undefined && typeof d[fn] !== 'function') throw invalidArgument(`${arg}.${fn} must be a function when given (projection ${name})`);
+    if (d[fn] !== undefined && typeof d[fn] !== 'function')
+      throw invalidArgument(`${arg}.${fn} must be a function when given (projection ${name})`);
   }
   const version = d.version ?? 1;
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
@@ -101,12 +109,15 @@ export function resolveDefinition<S, E>(definition: ProjectionDefinition<S, E>, 
 
 function handledTypes(handles: unknown, arg: string): Set<string> | undefined {
   if (handles === undefined) return undefined;
-  if (!Array.isArray(handles)) throw invalidArgument(`${arg}.handles must be an array of event type names or event types`);
+  if (!Array.isArray(handles))
+    throw invalidArgument(`${arg}.handles must be an array of event type names or event types`);
   return new Set(
     handles.map((h: unknown, i) => {
       const type = typeof h === 'string' ? h : typeOf(h);
       if (type === undefined || type.length === 0) {
-        throw invalidArgument(`${arg}.handles[${i}] must be an event type name or an event type (defineEvent), got ${String(h)}`);
+        throw invalidArgument(
+          `${arg}.handles[${i}] must be an event type name or an event type (defineEvent), got ${String(h)}`,
+        );
       }
       return type;
     }),

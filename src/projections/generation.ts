@@ -9,7 +9,14 @@ import { deleteMulti, isLogError, OffsetOldest, type PublishMessage } from '../s
 import { corrupted } from '../storage/backend-kit.js';
 import type { ResolvedDefinition } from './definition.js';
 import type { GenerationLogs } from './generations.js';
-import { CHECKPOINT_KEY, checkpointMessage, decodeState, encodeState, parseCheckpoint, type Checkpoint } from './records.js';
+import {
+  CHECKPOINT_KEY,
+  checkpointMessage,
+  decodeState,
+  encodeState,
+  parseCheckpoint,
+  type Checkpoint,
+} from './records.js';
 
 export interface CacheOptions {
   /** Most keys held (default 10,000 when maxBytes is not given either). */
@@ -80,7 +87,11 @@ export class Generation<S> {
    * definition and the source. Returns the reason instead when the state
    * cannot be trusted; the caller then rebuilds it.
    */
-  static async open<S>(logs: GenerationLogs, def: ResolvedDefinition<S, unknown>, cache: CacheOptions): Promise<Generation<S> | string> {
+  static async open<S>(
+    logs: GenerationLogs,
+    def: ResolvedDefinition<S, unknown>,
+    cache: CacheOptions,
+  ): Promise<Generation<S> | string> {
     const log = logs.state;
     let checkpoint: Checkpoint | undefined;
     let at = -1;
@@ -93,7 +104,8 @@ export class Generation<S> {
     } catch (err) {
       if (!isLogError(err, 'ERR_NOT_FOUND')) throw err;
     }
-    if (checkpoint && checkpoint.projection !== def.name) return `the state belongs to projection "${checkpoint.projection}"`;
+    if (checkpoint && checkpoint.projection !== def.name)
+      return `the state belongs to projection "${checkpoint.projection}"`;
     if (checkpoint && checkpoint.version !== def.version) {
       return `the state was written by version ${checkpoint.version} of the projection; this is version ${def.version}`;
     }
@@ -132,20 +144,33 @@ export class Generation<S> {
   async commit(changes: ReadonlyMap<string, PendingState<S>>, next: number, last: number): Promise<Checkpoint> {
     const messages: PublishMessage[] = [];
     for (const [key, change] of changes) {
-      messages.push({ key, value: change.state === null ? null : encodeState(change.offset, this.def.toJSON(change.state)) });
+      messages.push({
+        key,
+        value: change.state === null ? null : encodeState(change.offset, this.def.toJSON(change.state)),
+      });
     }
     const at = this.nextStateOffset + messages.length;
-    const checkpoint: Checkpoint = { projection: this.def.name, version: this.def.version, next, last, at, writes: messages.length };
+    const checkpoint: Checkpoint = {
+      projection: this.def.name,
+      version: this.def.version,
+      next,
+      last,
+      at,
+      writes: messages.length,
+    };
     messages.push(checkpointMessage(checkpoint));
     const end = await this.logs.state.publish(messages);
     if (end !== at + 1) {
-      throw corrupted(`the state log of projection "${this.def.name}" moved under the runner (expected next offset ${at + 1}, got ${end}): another writer?`);
+      throw corrupted(
+        `the state log of projection "${this.def.name}" moved under the runner (expected next offset ${at + 1}, got ${end}): another writer?`,
+      );
     }
     this.nextStateOffset = end;
     this.checkpoint = checkpoint;
     this.commits++;
     let i = 0;
-    for (const [key, change] of changes) this.remember(key, change.state, key.length + ((messages[i++]!.value as string | null)?.length ?? 0));
+    for (const [key, change] of changes)
+      this.remember(key, change.state, key.length + ((messages[i++]!.value as string | null)?.length ?? 0));
     return checkpoint;
   }
 
@@ -165,7 +190,7 @@ export class Generation<S> {
     const checkpoint = this.checkpoint;
     const states = new Map<string, S>();
     const end = checkpoint ? checkpoint.at : -1;
-    for (let offset: number = OffsetOldest; ; ) {
+    for (let offset: number = OffsetOldest; ;) {
       const { messages, nextOffset } = await this.logs.state.consume(offset, READ_BATCH);
       for (const m of messages) {
         if (m.offset > end) return { checkpoint, states };
@@ -203,7 +228,7 @@ async function rollBackAfter(logs: GenerationLogs, at: number): Promise<void> {
   const end = await log.nextOffset();
   if (at + 1 >= end) return;
   const torn: number[] = [];
-  for (let offset = at < 0 ? OffsetOldest : at + 1; ; ) {
+  for (let offset = at < 0 ? OffsetOldest : at + 1; ;) {
     const { messages, nextOffset } = await log.consume(offset, READ_BATCH);
     for (const m of messages) torn.push(m.offset);
     if (messages.length === 0 || nextOffset >= end) break;

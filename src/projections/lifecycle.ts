@@ -104,14 +104,23 @@ export class Lifecycle {
    * not be done, and in a state that will not move on its own, what to do.
    */
   notReady(detail?: string, cause?: unknown): ProjectionNotReadyError {
-    const error = (state: ProjectionState | 'closed', message: string, why = cause) => new ProjectionNotReadyError(this.name, state, message, { cause: why });
-    if (this.closed) return error('closed', detail === undefined ? 'the projection is closed' : `${detail}: the projection is closed`);
+    const error = (state: ProjectionState | 'closed', message: string, why = cause) =>
+      new ProjectionNotReadyError(this.name, state, message, { cause: why });
+    if (this.closed)
+      return error('closed', detail === undefined ? 'the projection is closed' : `${detail}: the projection is closed`);
     const where = detail === undefined ? this.progress() : `${detail} (${this.progress()})`;
     switch (this.state) {
       case 'failed':
-        return error('failed', `${detail === undefined ? '' : `${where}: `}${describe(this.error)}`, cause ?? this.error);
+        return error(
+          'failed',
+          `${detail === undefined ? '' : `${where}: `}${describe(this.error)}`,
+          cause ?? this.error,
+        );
       case 'stopped':
-        return error('stopped', `${where}; start it to query it: a stopped projection does not follow its source, so its state could be stale`);
+        return error(
+          'stopped',
+          `${where}; start it to query it: a stopped projection does not follow its source, so its state could be stale`,
+        );
       default:
         return error(this.state, where);
     }

@@ -84,19 +84,22 @@ function describe(v: unknown): string {
 
 function object(name: string, v: unknown): Record<string, unknown> {
   if (v === undefined) return {};
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArgument(`${name} must be an object, got ${describe(v)}`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw invalidArgument(`${name} must be an object, got ${describe(v)}`);
   return v as Record<string, unknown>;
 }
 
 function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[], fallback: T): T {
   if (v === undefined) return fallback;
-  if (!allowed.includes(v as T)) throw invalidArgument(`${name} must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${describe(v)}`);
+  if (!allowed.includes(v as T))
+    throw invalidArgument(`${name} must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${describe(v)}`);
   return v as T;
 }
 
 function integer(name: string, v: unknown, min: number, fallback?: number): number {
   if (v === undefined && fallback !== undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw invalidArgument(`${name} must be an integer >= ${min}, got ${describe(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
+    throw invalidArgument(`${name} must be an integer >= ${min}, got ${describe(v)}`);
   return v;
 }
 
@@ -108,7 +111,8 @@ export function resolveOptions(options: unknown, name = 'options'): ResolvedOpti
   const o = object(name, options);
   const commit = object(`${name}.commit`, o.commit);
   const cache = object(`${name}.cache`, o.cache);
-  if (o.sync !== undefined && typeof o.sync !== 'boolean') throw invalidArgument(`${name}.sync must be a boolean, got ${describe(o.sync)}`);
+  if (o.sync !== undefined && typeof o.sync !== 'boolean')
+    throw invalidArgument(`${name}.sync must be a boolean, got ${describe(o.sync)}`);
   let compaction: CompactionOptions | undefined;
   if (o.compaction !== undefined) {
     const c = object(`${name}.compaction`, o.compaction);
@@ -124,7 +128,10 @@ export function resolveOptions(options: unknown, name = 'options'): ResolvedOpti
     maxEvents: integer(`${name}.commit.maxEvents`, commit.maxEvents, 1, 1_000_000),
     maxKeys: integer(`${name}.commit.maxKeys`, commit.maxKeys, 1, 50_000),
     maxDelayMs: integer(`${name}.commit.maxDelayMs`, commit.maxDelayMs, 0, 1000),
-    cache: { maxEntries: optionalInteger(`${name}.cache.maxEntries`, cache.maxEntries, 1), maxBytes: optionalInteger(`${name}.cache.maxBytes`, cache.maxBytes, 1) },
+    cache: {
+      maxEntries: optionalInteger(`${name}.cache.maxEntries`, cache.maxEntries, 1),
+      maxBytes: optionalInteger(`${name}.cache.maxBytes`, cache.maxBytes, 1),
+    },
     compaction,
     onError: oneOf(`${name}.onError`, o.onError, ['stop', 'skip'], 'stop'),
     whileRestoring: oneOf(`${name}.whileRestoring`, o.whileRestoring, ['wait', 'fail'], 'fail'),
@@ -138,7 +145,8 @@ export function resolveQueryOptions(
   name = 'options',
 ): Required<Pick<QueryOptions, 'whileRestoring'>> & Omit<QueryOptions, 'whileRestoring'> {
   const o = object(name, options);
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalidArgument(`${name}.signal must be an AbortSignal`);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    throw invalidArgument(`${name}.signal must be an AbortSignal`);
   return {
     whileRestoring: oneOf(`${name}.whileRestoring`, o.whileRestoring, ['wait', 'fail'], fallback),
     timeoutMs: optionalInteger(`${name}.timeoutMs`, o.timeoutMs, 0),
@@ -149,6 +157,7 @@ export function resolveQueryOptions(
 
 /** A key argument of a query. */
 export function checkKey(name: string, key: unknown): string {
-  if (typeof key !== 'string' || key.length === 0) throw invalidArgument(`${name} must be a non-empty string, got ${describe(key)}`);
+  if (typeof key !== 'string' || key.length === 0)
+    throw invalidArgument(`${name} must be a non-empty string, got ${describe(key)}`);
   return key;
 }

@@ -42,6 +42,7 @@ export class PositionWaiters {
 
   /** The projection stopped, failed or closed: nobody gets there by waiting. */
   failAll(): void {
-    for (const [w, position] of [...this.waiters]) w.reject(this.notReady(`it stopped before reaching source position ${position}`));
+    for (const [w, position] of [...this.waiters])
+      w.reject(this.notReady(`it stopped before reaching source position ${position}`));
   }
 }

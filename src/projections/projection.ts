@@ -43,7 +43,11 @@ export class Projection<S, E = unknown> {
     private readonly options: ResolvedOptions,
     private readonly makeStore: () => Promise<GenerationStore>,
   ) {
-    this.readiness = new Readiness(def.name, () => this.slot?.gen, () => this.rebuilding?.slot.logs.id);
+    this.readiness = new Readiness(
+      def.name,
+      () => this.slot?.gen,
+      () => this.rebuilding?.slot.logs.id,
+    );
     this.lifecycle = this.readiness.lifecycle;
   }
 
@@ -133,7 +137,9 @@ export class Projection<S, E = unknown> {
   /** The state of `key`, or undefined when it has none; when a query answers, and when it fails, is QueryOptions'. */
   async get(key: string, options?: QueryOptions): Promise<S | undefined> {
     checkKey('get: key', key);
-    const gen = await this.readiness.answering(resolveQueryOptions(options, this.options.whileRestoring, 'get: options'));
+    const gen = await this.readiness.answering(
+      resolveQueryOptions(options, this.options.whileRestoring, 'get: options'),
+    );
     return gen.get(key);
   }
 
@@ -141,7 +147,9 @@ export class Projection<S, E = unknown> {
   async getMany(keys: readonly string[], options?: QueryOptions): Promise<Map<string, S | undefined>> {
     if (!Array.isArray(keys)) throw invalidArgument('getMany: keys must be an array of non-empty strings');
     keys.forEach((key, i) => checkKey(`getMany: keys[${i}]`, key));
-    const gen = await this.readiness.answering(resolveQueryOptions(options, this.options.whileRestoring, 'getMany: options'));
+    const gen = await this.readiness.answering(
+      resolveQueryOptions(options, this.options.whileRestoring, 'getMany: options'),
+    );
     const states = await Promise.all(keys.map((key: string) => gen.get(key)));
     return new Map(keys.map((key, i) => [key, states[i]]));
   }
@@ -180,7 +188,11 @@ export class Projection<S, E = unknown> {
     const rebuilding = this.rebuilding?.slot.gen.checkpoint;
     if (this.rebuilding) {
       const next = rebuilding?.next ?? -1;
-      status.rebuilding = { generation: this.rebuilding.slot.logs.id, checkpoint: next, lagEvents: Math.max(0, head - Math.max(next, 0)) };
+      status.rebuilding = {
+        generation: this.rebuilding.slot.logs.id,
+        checkpoint: next,
+        lagEvents: Math.max(0, head - Math.max(next, 0)),
+      };
     }
     return status;
   }
@@ -221,7 +233,9 @@ export class Projection<S, E = unknown> {
     await this.open();
     const slot = this.slot!;
     // Through the schedule's compactor when there is one: two compactions at once would race for the same offsets.
-    await (slot.compactor ? slot.compactor.run() : compactStateLog(slot.logs.state, { everyMs: 1, ageMs: 0, backoffMs: 0 }));
+    await (slot.compactor
+      ? slot.compactor.run()
+      : compactStateLog(slot.logs.state, { everyMs: 1, ageMs: 0, backoffMs: 0 }));
   }
 
   /** Every committed state and the checkpoint they reflect, read from the state log; in any lifecycle state. */
@@ -264,7 +278,8 @@ export class Projection<S, E = unknown> {
 
   private async freshSlot(): Promise<Slot<S, E>> {
     const opened = await openSlot(this.store!, this.store!.fresh(), this.def, this.options);
-    if (typeof opened === 'string') throw corrupted(`a new generation of projection "${this.def.name}" cannot be opened: ${opened}`);
+    if (typeof opened === 'string')
+      throw corrupted(`a new generation of projection "${this.def.name}" cannot be opened: ${opened}`);
     return opened;
   }
 

@@ -89,7 +89,10 @@ export class Pump<S, E> {
     this.next = batch.nextOffset;
     const { maxEvents, maxKeys, maxDelayMs } = this.options;
     const due =
-      batch.caughtUp || this.uncommitted >= maxEvents || this.pending.size >= maxKeys || Date.now() - this.firstUncommittedAt >= maxDelayMs;
+      batch.caughtUp ||
+      this.uncommitted >= maxEvents ||
+      this.pending.size >= maxKeys ||
+      Date.now() - this.firstUncommittedAt >= maxDelayMs;
     if (due) await this.commit();
     if (batch.caughtUp && !this.stopping) this.listener.caughtUp();
   }
@@ -118,7 +121,11 @@ export class Pump<S, E> {
     if (typeof key !== 'string' || key.length === 0 || key.charCodeAt(0) === 0) {
       const got = typeof key === 'string' ? JSON.stringify(key) : typeof key;
       // Like anything the projection's own code throws, this is the cause of a ProjectionFailedError (or a dead letter's reason).
-      return this.poison(item, typeOf(event), new TypeError(`key() must return a non-empty string not starting with NUL, or null; got ${got}`));
+      return this.poison(
+        item,
+        typeOf(event),
+        new TypeError(`key() must return a non-empty string not starting with NUL, or null; got ${got}`),
+      );
     }
     const pending = this.pending.get(key);
     if (pending !== undefined) return this.applyTo(item, event, key, pending.state, pending);
@@ -127,11 +134,18 @@ export class Pump<S, E> {
     return this.generation.get(key).then((stored) => this.applyTo(item, event, key, stored, undefined));
   }
 
-  private applyTo(item: SourceRecord, event: E, key: string, current: S | null | undefined, pending: PendingState<S> | undefined): Promise<void> | undefined {
+  private applyTo(
+    item: SourceRecord,
+    event: E,
+    key: string,
+    current: S | null | undefined,
+    pending: PendingState<S> | undefined,
+  ): Promise<void> | undefined {
     let next: S | null;
     try {
       next = this.def.apply(current === null || current === undefined ? this.def.initialState(key) : current, event);
-      if (next === undefined) throw new TypeError('apply returned undefined; return the new state, or null to delete the key');
+      if (next === undefined)
+        throw new TypeError('apply returned undefined; return the new state, or null to delete the key');
     } catch (err) {
       return this.poison(item, typeOf(event), err);
     }

@@ -31,8 +31,15 @@ export class Readiness<S> {
     /** The generation a rebuild under way fills, if one is. */
     private readonly rebuildingInto: () => number | undefined,
   ) {
-    this.lifecycle = new Lifecycle(name, () => this.progress(), () => this.positions.failAll());
-    this.positions = new PositionWaiters(() => this.committedNext(), (detail, cause) => this.lifecycle.notReady(detail, cause));
+    this.lifecycle = new Lifecycle(
+      name,
+      () => this.progress(),
+      () => this.positions.failAll(),
+    );
+    this.positions = new PositionWaiters(
+      () => this.committedNext(),
+      (detail, cause) => this.lifecycle.notReady(detail, cause),
+    );
   }
 
   /** The next source offset the generation in use reads: everything before it is committed (-1: nothing yet). */
@@ -70,7 +77,10 @@ export class Readiness<S> {
     }
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     for (;;) {
-      await this.reached(upTo, { signal, timeoutMs: deadline === undefined ? undefined : Math.max(0, deadline - Date.now()) });
+      await this.reached(upTo, {
+        signal,
+        timeoutMs: deadline === undefined ? undefined : Math.max(0, deadline - Date.now()),
+      });
       // Checked again now: a rebuild may have switched to a generation not that far yet (then it waits for that one).
       const gen = this.live()!;
       if ((gen.checkpoint?.next ?? -1) > upTo) return gen;

@@ -43,7 +43,11 @@ export class Rebuild<S, E> {
 
   /** Stops the rebuild and deletes its generation, unless it is already switching (then waits for that). */
   async abandon(): Promise<void> {
-    const stopped = new ProjectionNotReadyError(this.host.name, 'stopped', 'the rebuild was abandoned because the projection was stopped');
+    const stopped = new ProjectionNotReadyError(
+      this.host.name,
+      'stopped',
+      'the rebuild was abandoned because the projection was stopped',
+    );
     await this.end(() => this.host.discard(this.slot), stopped);
   }
 

@@ -65,11 +65,13 @@ export function parseCheckpoint(value: Buffer | null, offset: number): Checkpoin
   } catch {
     return 'the checkpoint record is not JSON';
   }
-  if (typeof c !== 'object' || c === null || typeof c.projection !== 'string') return 'the checkpoint record has no projection name';
+  if (typeof c !== 'object' || c === null || typeof c.projection !== 'string')
+    return 'the checkpoint record has no projection name';
   for (const field of ['version', 'next', 'last', 'at', 'writes'] as const) {
     if (!Number.isSafeInteger(c[field])) return `the checkpoint record's ${field} is not an integer`;
   }
   if (c.at !== offset) return `the checkpoint record says it is at offset ${c.at} but sits at ${offset}`;
-  if (c.writes! < 0 || c.next! < 0 || c.last! < -1 || c.last! >= c.next!) return 'the checkpoint record is inconsistent';
+  if (c.writes! < 0 || c.next! < 0 || c.last! < -1 || c.last! >= c.next!)
+    return 'the checkpoint record is inconsistent';
   return c as Checkpoint;
 }

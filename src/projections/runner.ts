@@ -47,15 +47,20 @@ export class ProjectionRunner {
   private readonly defaults: ProjectionOptions;
 
   constructor(options: RunnerOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw invalidArgument('ProjectionRunner: options must be an object');
+    if (typeof options !== 'object' || options === null)
+      throw invalidArgument('ProjectionRunner: options must be an object');
     if (options.dir !== undefined && (typeof options.dir !== 'string' || options.dir.length === 0)) {
       throw invalidArgument(`ProjectionRunner: options.dir must be a non-empty string, got ${String(options.dir)}`);
     }
     if (options.store !== undefined && !isProjectionStore(options.store)) {
-      throw invalidArgument(`ProjectionRunner: options.store must be a projection store (an object with open(name, options)), got ${String(options.store)}`);
+      throw invalidArgument(
+        `ProjectionRunner: options.store must be a projection store (an object with open(name, options)), got ${String(options.store)}`,
+      );
     }
     if (options.dir !== undefined && options.store !== undefined) {
-      throw invalidArgument('ProjectionRunner: give options.dir or options.store, not both: they both say where the state is kept');
+      throw invalidArgument(
+        'ProjectionRunner: give options.dir or options.store, not both: they both say where the state is kept',
+      );
     }
     this.store = options.store ?? (options.dir === undefined ? memoryStore : directoryStore(options.dir));
     this.container = options.container ?? rootContainer;
@@ -72,8 +77,14 @@ export class ProjectionRunner {
     definition: ProjectionDefinition<S, RecordedEvent<X>> & { readonly source: EventStore<X> },
     options?: ProjectionOptions,
   ): Projection<S, RecordedEvent<X>>;
-  add<S, E>(definition: ProjectionDefinition<S, E> & { readonly source: ProjectionSource<E> }, options?: ProjectionOptions): Projection<S, E>;
-  add<S>(definition: ProjectionDefinition<S, Message> & { readonly source: Log | BlockingLog }, options?: ProjectionOptions): Projection<S, Message>;
+  add<S, E>(
+    definition: ProjectionDefinition<S, E> & { readonly source: ProjectionSource<E> },
+    options?: ProjectionOptions,
+  ): Projection<S, E>;
+  add<S>(
+    definition: ProjectionDefinition<S, Message> & { readonly source: Log | BlockingLog },
+    options?: ProjectionOptions,
+  ): Projection<S, Message>;
   add<S, E = unknown>(
     definition: ProjectionDefinition<S, E> | DefinitionClass<S, E> | InjectionToken<ProjectionDefinition<S, E>>,
     options?: ProjectionOptions,
@@ -87,9 +98,11 @@ export class ProjectionRunner {
         ? this.container.resolve(definition)
         : (definition as ProjectionDefinition<S, E>);
     const def = resolveDefinition(instance, 'add: definition');
-    if (typeof options !== 'object' || options === null) throw invalidArgument(`add: options must be an object, got ${String(options)}`);
+    if (typeof options !== 'object' || options === null)
+      throw invalidArgument(`add: options must be an object, got ${String(options)}`);
     const resolved = resolveOptions({ ...this.defaults, ...options }, 'add: options');
-    if (this.projections.has(def.name)) throw invalidArgument(`add: definition.name "${def.name}" is already registered with this runner`);
+    if (this.projections.has(def.name))
+      throw invalidArgument(`add: definition.name "${def.name}" is already registered with this runner`);
     const projection = new Projection(def, resolved, () => this.store.open(def.name, { sync: resolved.sync }));
     this.projections.set(def.name, projection);
     return projection;
@@ -97,7 +110,10 @@ export class ProjectionRunner {
 
   get<S, E = unknown>(name: string): Projection<S, E> {
     const projection = this.projections.get(name);
-    if (!projection) throw invalidArgument(`get: no projection named ${JSON.stringify(name)}; registered: ${[...this.projections.keys()].join(', ') || 'none'}`);
+    if (!projection)
+      throw invalidArgument(
+        `get: no projection named ${JSON.stringify(name)}; registered: ${[...this.projections.keys()].join(', ') || 'none'}`,
+      );
     return projection as Projection<S, E>;
   }
 
@@ -140,7 +156,10 @@ export class ProjectionRunner {
  * resolves definition classes from that same container; disposing the
  * container closes the runner.
  */
-export function registerProjectionRunner(container: DependencyContainer, options: Omit<RunnerOptions, 'container'> = {}): ProjectionRunner {
+export function registerProjectionRunner(
+  container: DependencyContainer,
+  options: Omit<RunnerOptions, 'container'> = {},
+): ProjectionRunner {
   const runner = new ProjectionRunner({ ...options, container });
   container.registerInstance(ProjectionTokens.Runner, runner);
   // tsyringe disposes only what it constructed; this was handed to it.

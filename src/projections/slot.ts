@@ -35,7 +35,8 @@ export async function openSlot<S, E>(
     logs = await store.open(id);
   } catch (err) {
     // A state log that does not open cleanly (even with recover) is not to be trusted.
-    if ((err as { code?: string }).code === 'ERR_CORRUPTED') return `the state log is corrupted: ${(err as Error).message}`;
+    if ((err as { code?: string }).code === 'ERR_CORRUPTED')
+      return `the state log is corrupted: ${(err as Error).message}`;
     throw err;
   }
   try {
@@ -47,13 +48,19 @@ export async function openSlot<S, E>(
     return { logs, gen, deadLetters: await DeadLetters.open(logs.deadLetter, def.name), role: idle };
   } catch (err) {
     await store.release(logs);
-    if ((err as { code?: string }).code === 'ERR_CORRUPTED') return `the state log is corrupted: ${(err as Error).message}`;
+    if ((err as { code?: string }).code === 'ERR_CORRUPTED')
+      return `the state log is corrupted: ${(err as Error).message}`;
     throw err;
   }
 }
 
 /** Starts feeding the slot from `from`, and its compaction schedule. */
-export function feed<S, E>(slot: Slot<S, E>, def: ResolvedDefinition<S, E>, options: ResolvedOptions, from: number): void {
+export function feed<S, E>(
+  slot: Slot<S, E>,
+  def: ResolvedDefinition<S, E>,
+  options: ResolvedOptions,
+  from: number,
+): void {
   const role: PumpListener<S> = {
     committed: (changes, checkpoint, events) => slot.role.committed(changes, checkpoint, events),
     caughtUp: () => slot.role.caughtUp(),

@@ -45,7 +45,8 @@ export interface LogSourceOptions<E> {
   pollMs?: number;
 }
 
-const isBlocking = (log: Log): log is BlockingLog => typeof (log as Partial<BlockingLog>).consumeBlocking === 'function';
+const isBlocking = (log: Log): log is BlockingLog =>
+  typeof (log as Partial<BlockingLog>).consumeBlocking === 'function';
 
 async function firstTime(log: Log, offset: number): Promise<number | undefined> {
   const { messages } = await log.consume(offset, 1);
@@ -55,7 +56,8 @@ async function firstTime(log: Log, offset: number): Promise<number | undefined> 
 /** A log as a projection source. A plain Log (no consumeBlocking) is polled once caught up. */
 export function logSource<E = Message>(log: Log | BlockingLog, options: LogSourceOptions<E> = {}): ProjectionSource<E> {
   if (!isLog(log)) throw invalidArgument('logSource: log must be a Log or a BlockingLog');
-  if (options.decode !== undefined && typeof options.decode !== 'function') throw invalidArgument('logSource: options.decode must be a function');
+  if (options.decode !== undefined && typeof options.decode !== 'function')
+    throw invalidArgument('logSource: options.decode must be a function');
   const pollMs = options.pollMs ?? 25;
   if (typeof pollMs !== 'number' || !Number.isFinite(pollMs) || pollMs <= 0) {
     throw invalidArgument(`logSource: options.pollMs must be a positive number of milliseconds, got ${String(pollMs)}`);
@@ -89,11 +91,16 @@ export function logSource<E = Message>(log: Log | BlockingLog, options: LogSourc
  * (so upcasters and schemas apply) in `$all` order; the store's log gives the
  * head and wakes the runner when events are appended.
  */
-export function eventStoreSource<E extends Event>(store: EventStore<E>, log?: Log | BlockingLog): ProjectionSource<RecordedEvent<E>> {
+export function eventStoreSource<E extends Event>(
+  store: EventStore<E>,
+  log?: Log | BlockingLog,
+): ProjectionSource<RecordedEvent<E>> {
   if (!isEventStore(store)) throw invalidArgument('eventStoreSource: store must be an EventStore');
   const raw = log ?? (store as { log?: Log }).log;
   if (!isLog(raw)) {
-    throw invalidArgument('eventStoreSource: the store has no log (a LogEventStore has one); pass its log as the second argument');
+    throw invalidArgument(
+      'eventStoreSource: the store has no log (a LogEventStore has one); pass its log as the second argument',
+    );
   }
   type StoreRecord = SourceRecord & { event?: RecordedEvent<E>; error?: InvalidEventError };
   const record = (event: RecordedEvent<E>): StoreRecord => ({ offset: event.meta.position, event });
@@ -107,7 +114,12 @@ export function eventStoreSource<E extends Event>(store: EventStore<E>, log?: Lo
     }
   };
   /** The valid events before the invalid one, or the invalid one alone, as a poison record. */
-  const readAround = async (offset: number, max: number, error: InvalidEventError, bad: number): Promise<Consumed<StoreRecord>> => {
+  const readAround = async (
+    offset: number,
+    max: number,
+    error: InvalidEventError,
+    bad: number,
+  ): Promise<Consumed<StoreRecord>> => {
     const { messages } = await raw.consume(offset, max);
     const before = messages.findIndex((m) => m.offset >= bad);
     if (before > 0) return read(offset, before);
@@ -123,7 +135,14 @@ export function eventStoreSource<E extends Event>(store: EventStore<E>, log?: Lo
     if (error) throw error;
     return event!;
   };
-  return { [SOURCE]: true, read, wait, head: () => raw.nextOffset(), decode, timeAt: (offset) => firstTime(raw, offset) };
+  return {
+    [SOURCE]: true,
+    read,
+    wait,
+    head: () => raw.nextOffset(),
+    decode,
+    timeAt: (offset) => firstTime(raw, offset),
+  };
 }
 
 /** Any accepted source input as a ProjectionSource; `name` is the argument's name for errors. */
@@ -133,19 +152,28 @@ export function toSource<E>(input: unknown, name: string): ProjectionSource<E> {
   }
   if (isEventStore(input)) return eventStoreSource(input) as unknown as ProjectionSource<E>;
   if (isLog(input)) return logSource(input) as unknown as ProjectionSource<E>;
-  throw invalidArgument(`${name} must be a Log, a BlockingLog, an EventStore or a logSource/eventStoreSource, got ${input === null ? 'null' : typeof input}`);
+  throw invalidArgument(
+    `${name} must be a Log, a BlockingLog, an EventStore or a logSource/eventStoreSource, got ${input === null ? 'null' : typeof input}`,
+  );
 }
 
 function isLog(v: unknown): v is Log {
   const log = v as Partial<Log> | null;
-  return typeof log === 'object' && log !== null && typeof log.consume === 'function' && typeof log.nextOffset === 'function';
+  return (
+    typeof log === 'object' && log !== null && typeof log.consume === 'function' && typeof log.nextOffset === 'function'
+  );
 }
 
 // A store of any event type: EventStore<E> takes E in and out, so no one type fits all.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function isEventStore(v: unknown): v is EventStore<any> {
   const store = v as Partial<EventStore> | null;
-  return typeof store === 'object' && store !== null && typeof store.readAll === 'function' && typeof store.subscribeToAll === 'function';
+  return (
+    typeof store === 'object' &&
+    store !== null &&
+    typeof store.readAll === 'function' &&
+    typeof store.subscribeToAll === 'function'
+  );
 }
 
 /** The `type` of an event that has one. */

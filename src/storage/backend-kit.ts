@@ -7,15 +7,35 @@
 
 // The checks and errors of the Log methods, shared by every implementation so that they fail alike.
 export {
-  checkBackupArg, checkBlockingArgs, checkBlockingByKeyArgs, checkConsumeArgs, checkConsumeByKeyArgs, checkDeleteArgs,
-  checkGcArg, checkGetArgs, checkKeyArg, checkSizeArg, checkStartArg, closedLog, noIndex, readonlyLog,
+  checkBackupArg,
+  checkBlockingArgs,
+  checkBlockingByKeyArgs,
+  checkConsumeArgs,
+  checkConsumeByKeyArgs,
+  checkDeleteArgs,
+  checkGcArg,
+  checkGetArgs,
+  checkKeyArg,
+  checkSizeArg,
+  checkStartArg,
+  closedLog,
+  noIndex,
+  readonlyLog,
 } from './log-contract.js';
 // Errors with the codes every Log reports (LogError itself is public: ./index.ts).
 export { corrupted, invalidArgument, invalidOffset, notFound } from './errors.js';
 // Each module's part of KlevdbErrorCode, for its error classes (KlevdbError itself is public: ./index.ts).
 export type { CliErrorCode, EventStoreErrorCode, JetStreamErrorCode, ProjectionErrorCode } from './errors.js';
 // Checks of other arguments: each failure is an ERR_INVALID_ARGUMENT naming the argument.
-export { checkCount, checkDate, checkKey, checkNonNegative, checkOffset, checkSignal, describeValue } from './validate.js';
+export {
+  checkCount,
+  checkDate,
+  checkKey,
+  checkNonNegative,
+  checkOffset,
+  checkSignal,
+  describeValue,
+} from './validate.js';
 
 // Publish input: the messages checked and stamped with the log's clock, before anything is written.
 export { prepareMessages } from './publish-input.js';

@@ -28,11 +28,20 @@ export function snapshotSegments(log: SegmentsView): FileSnapshot[] {
     for (const seg of log.segments) {
       // The head may be mid-append (here, or in a writer this reader follows): copy only whole, indexed records.
       const lengths = seg === head ? headLengths(log, seg) : null;
-      for (const [file, i] of [[seg.files.logPath, 0], [seg.files.indexPath, 1]] as const) {
+      for (const [file, i] of [
+        [seg.files.logPath, 0],
+        [seg.files.indexPath, 1],
+      ] as const) {
         if (!fs.existsSync(file)) continue;
         const fd = fs.openSync(file, 'r');
         const st = fs.fstatSync(fd);
-        files.push({ name: path.basename(file), fd, length: lengths ? lengths[i] : st.size, complete: !lengths, mtimeMs: st.mtimeMs });
+        files.push({
+          name: path.basename(file),
+          fd,
+          length: lengths ? lengths[i] : st.size,
+          complete: !lengths,
+          mtimeMs: st.mtimeMs,
+        });
       }
     }
   } catch (err) {
@@ -47,7 +56,8 @@ function headLengths(log: SegmentsView, head: SegmentReader): [number, number] {
   if (log.writer) return [log.writer.logSize, log.writer.indexBytes];
   if (fileSize(head.files.logPath) < 0) return [0, 0];
   const index = head.getIndex();
-  const indexHeader = fileSize(head.files.indexPath) > 0 && readFileHead(head.files.indexPath, 1)[0] === 0xff ? INDEX_HEADER_SIZE : 0;
+  const indexHeader =
+    fileSize(head.files.indexPath) > 0 && readFileHead(head.files.indexPath, 1)[0] === 0xff ? INDEX_HEADER_SIZE : 0;
   return [head.indexedDataEnd(), indexHeader + index.count * indexItemSize(log.opts.params)];
 }
 
@@ -71,7 +81,13 @@ export async function copySegmentsTo(files: FileSnapshot[], target: string): Pro
 async function copyFile(src: FileSnapshot, dst: string): Promise<void> {
   const existing = await fs.promises.stat(dst).catch(() => null);
   // Times are compared to the millisecond: utimes cannot always set the source's nanoseconds exactly.
-  if (existing && src.complete && existing.size === src.length && Math.floor(existing.mtimeMs) === Math.floor(src.mtimeMs)) return;
+  if (
+    existing &&
+    src.complete &&
+    existing.size === src.length &&
+    Math.floor(existing.mtimeMs) === Math.floor(src.mtimeMs)
+  )
+    return;
   const out = await fs.promises.open(dst, 'w', 0o600);
   try {
     const chunk = Buffer.allocUnsafe(1 << 20);
@@ -81,7 +97,10 @@ async function copyFile(src: FileSnapshot, dst: string): Promise<void> {
       const n = await new Promise<number>((resolve, reject) =>
         fs.read(src.fd, chunk, 0, want, done, (err, bytes) => (err ? reject(err) : resolve(bytes))),
       );
-      if (n === 0) throw corrupted(`${src.name} ended after ${done} of ${src.length} bytes while it was backed up: something truncated it; check the log and back it up again`);
+      if (n === 0)
+        throw corrupted(
+          `${src.name} ended after ${done} of ${src.length} bytes while it was backed up: something truncated it; check the log and back it up again`,
+        );
       await out.write(chunk, 0, n);
       done += n;
     }

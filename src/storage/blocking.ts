@@ -6,7 +6,16 @@ import { invalidArgument } from './errors.js';
 import { checkBlockingArgs, checkBlockingByKeyArgs } from './log-contract.js';
 import { open } from './log.js';
 import { DirectoryFollower, OffsetNotify } from './notify.js';
-import type { BlockingLog, ConsumeResult, DeleteResult, Log, Message, Options, PublishMessage, Stats } from './types.js';
+import type {
+  BlockingLog,
+  ConsumeResult,
+  DeleteResult,
+  Log,
+  Message,
+  Options,
+  PublishMessage,
+  Stats,
+} from './types.js';
 
 export interface BlockingOptions {
   /**
@@ -19,7 +28,8 @@ export interface BlockingOptions {
 
 /** The notifier for a log, following its directory when asked to. */
 export async function notifierFor(log: Pick<Log, 'nextOffset'>, options: BlockingOptions = {}): Promise<OffsetNotify> {
-  if (typeof options !== 'object' || options === null) throw invalidArgument('wrapBlocking: options must be an object when given');
+  if (typeof options !== 'object' || options === null)
+    throw invalidArgument('wrapBlocking: options must be an object when given');
   if (options.followDir !== undefined && typeof options.followDir !== 'string') {
     throw invalidArgument('wrapBlocking: options.followDir must be a string when given');
   }

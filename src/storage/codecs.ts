@@ -82,19 +82,27 @@ function marshal(codec: string, t: unknown): string {
         throw invalidArgument(`${codec}.encode: ${path} is ${v}, which JSON cannot hold`);
       }
       if (typeof v === 'bigint') {
-        throw invalidArgument(`${codec}.encode: ${path} is a bigint, which JSON cannot hold; convert it to a string or number`);
+        throw invalidArgument(
+          `${codec}.encode: ${path} is a bigint, which JSON cannot hold; convert it to a string or number`,
+        );
       }
       if (typeof v === 'object' && v !== null) paths.set(v, path);
       return v;
     });
   } catch (err) {
     if (err instanceof LogError) throw err;
-    throw new LogError('ERR_INVALID_ARGUMENT', `${codec}.encode: t cannot be written as JSON: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new LogError(
+      'ERR_INVALID_ARGUMENT',
+      `${codec}.encode: t cannot be written as JSON: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   if (text === undefined) {
-    throw invalidArgument(`${codec}.encode: t is ${describe(t)}, which JSON cannot hold; pass empty=true to store no value`);
+    throw invalidArgument(
+      `${codec}.encode: t is ${describe(t)}, which JSON cannot hold; pass empty=true to store no value`,
+    );
   }
   return goEscape(text);
 }
@@ -103,7 +111,9 @@ function unmarshal(codec: string, b: Buffer): unknown {
   try {
     return JSON.parse(b.toString('utf8'));
   } catch (err) {
-    throw new LogError('ERR_CORRUPTED', `${codec}.decode: stored bytes are not JSON: ${(err as Error).message}`, { cause: err });
+    throw new LogError('ERR_CORRUPTED', `${codec}.decode: stored bytes are not JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -136,7 +146,8 @@ export const stringOptCodec: Codec<string> = {
     const parsed = unmarshal('stringOptCodec', b);
     // Go's json.Unmarshal leaves the string untouched for a JSON null.
     if (parsed === null) return { value: '', empty: false };
-    if (typeof parsed !== 'string') throw corrupted(`stringOptCodec.decode: stored JSON is ${describe(parsed)}, not a string`);
+    if (typeof parsed !== 'string')
+      throw corrupted(`stringOptCodec.decode: stored JSON is ${describe(parsed)}, not a string`);
     return { value: parsed, empty: false };
   },
 };
@@ -204,7 +215,10 @@ export const varintCodec: Codec<number> = {
     if (b[0]! < 0x80) return { value: b[0]! & 1 ? -((b[0]! >> 1) + 1) : b[0]! >> 1, empty: false };
     const v = decodeVarint('varintCodec', b);
     if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
-      throw new LogError('ERR_RANGE', `varintCodec.decode: ${v} is beyond Number's safe integer range; use varintBigCodec`);
+      throw new LogError(
+        'ERR_RANGE',
+        `varintCodec.decode: ${v} is beyond Number's safe integer range; use varintBigCodec`,
+      );
     }
     return { value: Number(v), empty: false };
   },
@@ -276,7 +290,8 @@ export function zodCodec<S extends ZodType>(schema: S): Codec<z.infer<S>> {
       checkEmptyFlag('zodCodec', empty);
       if (empty) return null;
       const result = schema.safeParse(t);
-      if (!result.success) throw invalidArgument(`zodCodec.encode: t does not match the schema ${describeIssues(result.error)}`);
+      if (!result.success)
+        throw invalidArgument(`zodCodec.encode: t does not match the schema ${describeIssues(result.error)}`);
       return Buffer.from(marshal('zodCodec', result.data), 'utf8');
     },
     decode(b) {
@@ -284,7 +299,10 @@ export function zodCodec<S extends ZodType>(schema: S): Codec<z.infer<S>> {
       if (isAbsent(b)) return { value: null as z.infer<S>, empty: true };
       const result = schema.safeParse(unmarshal('zodCodec', b));
       if (!result.success) {
-        throw new LogError('ERR_RANGE', `zodCodec.decode: stored value does not match the schema ${describeIssues(result.error)}`);
+        throw new LogError(
+          'ERR_RANGE',
+          `zodCodec.decode: stored value does not match the schema ${describeIssues(result.error)}`,
+        );
       }
       return { value: result.data, empty: false };
     },

@@ -4,7 +4,14 @@
 
 import { invalidArgument } from './errors.js';
 import { RemainingOffsets } from './remaining-offsets.js';
-import { aborted, checkBackoff, checkFindOptions, checkLog, checkMultiOptions, throwIfAborted } from './retention-support.js';
+import {
+  aborted,
+  checkBackoff,
+  checkFindOptions,
+  checkLog,
+  checkMultiOptions,
+  throwIfAborted,
+} from './retention-support.js';
 import { checkNonNegative, checkSignal } from './validate.js';
 import type { Ctx, FindOptions, MultiOptions } from './retention-support.js';
 import type { DeleteOffsetsResult, DeleteResult, Log } from './types.js';
@@ -41,14 +48,17 @@ export function deleteMultiWithWait(ms: number): DeleteMultiBackoff {
         reject(aborted(fn, signal as AbortSignal));
       };
       const wait = (left: number): void => {
-        timer = setTimeout(() => {
-          if (left > MAX_TIMER_MS) {
-            wait(left - MAX_TIMER_MS);
-            return;
-          }
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        }, Math.min(left, MAX_TIMER_MS));
+        timer = setTimeout(
+          () => {
+            if (left > MAX_TIMER_MS) {
+              wait(left - MAX_TIMER_MS);
+              return;
+            }
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+          Math.min(left, MAX_TIMER_MS),
+        );
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       wait(ms);
@@ -78,7 +88,8 @@ const keepMessages: Collector<DeleteResult> = {
 interface OffsetsDeleter {
   deleteReturningOffsets(offsets: Set<number>): Promise<{ deleted: number[]; deletedSize: number }>;
 }
-const deletesOffsets = (log: Log): log is Log & OffsetsDeleter => typeof (log as Partial<OffsetsDeleter>).deleteReturningOffsets === 'function';
+const deletesOffsets = (log: Log): log is Log & OffsetsDeleter =>
+  typeof (log as Partial<OffsetsDeleter>).deleteReturningOffsets === 'function';
 
 // The *Offsets variants exist so that a delete of millions of messages does not
 // hold them all: only the numbers survive a round (and on a local log, only
@@ -88,7 +99,9 @@ const keepOffsets: Collector<DeleteOffsetsResult> = {
   async round(log, offsets, result) {
     const { deleted, deletedSize } = deletesOffsets(log)
       ? await log.deleteReturningOffsets(offsets)
-      : await log.delete(offsets).then((r) => ({ deleted: r.deleted.map((m) => m.offset), deletedSize: r.deletedSize }));
+      : await log
+          .delete(offsets)
+          .then((r) => ({ deleted: r.deleted.map((m) => m.offset), deletedSize: r.deletedSize }));
     for (const o of deleted) result.deleted.add(o);
     return { removed: deleted, deletedSize };
   },
@@ -146,7 +159,12 @@ async function deleteRounds<R extends DeleteResult | DeleteOffsetsResult>(
 /** Finds the offsets an operation removes; `ctx.fn` names the public function for errors. */
 export type Finder<T extends [unknown]> = (ctx: Ctx, log: Log, ...args: T) => Promise<Set<number>>;
 
-type MultiArgs<T extends [unknown]> = [...T, backoff?: DeleteMultiBackoff, signal?: AbortSignal, options?: MultiOptions];
+type MultiArgs<T extends [unknown]> = [
+  ...T,
+  backoff?: DeleteMultiBackoff,
+  signal?: AbortSignal,
+  options?: MultiOptions,
+];
 
 /** The four public faces of one find*: find, X, XMulti and XMultiOffsets. */
 export interface Family<T extends [unknown]> {
@@ -170,7 +188,14 @@ function multiRunner<T extends [unknown], R extends DeleteResult | DeleteOffsets
     // signal that fired before the start stops every helper alike here.
     throwIfAborted(ctx);
     const offsets = await find(ctx, log, ...([arg] as T));
-    return deleteRounds(ctx, log, offsets, (backoff as DeleteMultiBackoff | undefined) ?? yieldBackoff, options, collector);
+    return deleteRounds(
+      ctx,
+      log,
+      offsets,
+      (backoff as DeleteMultiBackoff | undefined) ?? yieldBackoff,
+      options,
+      collector,
+    );
   };
 }
 

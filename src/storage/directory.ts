@@ -74,7 +74,10 @@ export async function checkHead(dir: string, opts: Options | undefined, besideWr
     } catch (err) {
       if (!(err instanceof SegmentChanged)) throw err;
       if (attempt >= CHANGED_RETRIES) {
-        throw new LogError('ERR_LOCKED', `log ${dir}: its writer rewrote the head segment each time it was checked; stop the writer and check again`);
+        throw new LogError(
+          'ERR_LOCKED',
+          `log ${dir}: its writer rewrote the head segment each time it was checked; stop the writer and check again`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 5 << attempt));
     }

@@ -19,7 +19,9 @@ let call: FlockCall | null = null;
 function flockCall(): FlockCall {
   if (call) return call;
   if (process.platform === 'win32') {
-    const err: NodeJS.ErrnoException = new Error('flock(2) is not available on Windows: klevdb logs need Linux, macOS or a BSD');
+    const err: NodeJS.ErrnoException = new Error(
+      'flock(2) is not available on Windows: klevdb logs need Linux, macOS or a BSD',
+    );
     err.code = 'ENOSYS';
     throw err;
   }

@@ -32,10 +32,16 @@ export function followFailure(err: unknown, dir: string): Error {
   if (err instanceof LogError) return err;
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'ENOENT') {
-    return new LogError('ERR_CORRUPTED', `log corrupted: a segment file of ${dir} kept vanishing while followWriter read it (${e.message}); if a writer is rewriting, read again`, { cause: err });
+    return new LogError(
+      'ERR_CORRUPTED',
+      `log corrupted: a segment file of ${dir} kept vanishing while followWriter read it (${e.message}); if a writer is rewriting, read again`,
+      { cause: err },
+    );
   }
   const wrapped = fsError(err, `read ${dir}`);
-  return wrapped instanceof LogError ? wrapped : new LogError('ERR_CORRUPTED', `log corrupted: ${wrapped.message}`, { cause: err });
+  return wrapped instanceof LogError
+    ? wrapped
+    : new LogError('ERR_CORRUPTED', `log corrupted: ${wrapped.message}`, { cause: err });
 }
 
 /** Directory changes younger than this are looked at again: file times tick coarsely. */
@@ -105,7 +111,10 @@ export class Follower {
   }
 
   private newReader(files: SegmentFiles, head: boolean): SegmentReader {
-    return new SegmentReader(files, this.log.opts.params, head, { rebuildVersion: this.log.opts.newSegmentsVersion, persistRebuilt: false });
+    return new SegmentReader(files, this.log.opts.params, head, {
+      rebuildVersion: this.log.opts.newSegmentsVersion,
+      persistRebuilt: false,
+    });
   }
 
   /** Matches the segment list to the directory, keeping readers whose files did not change. */
@@ -184,7 +193,12 @@ export class Follower {
     try {
       if (!this.headIndexVersion) {
         if (size < INDEX_HEADER_SIZE) return;
-        this.headIndexVersion = detectIndexVersion(readAt(fd, 0, INDEX_HEADER_SIZE), files.offset, this.log.opts.params, files.indexPath);
+        this.headIndexVersion = detectIndexVersion(
+          readAt(fd, 0, INDEX_HEADER_SIZE),
+          files.offset,
+          this.log.opts.params,
+          files.indexPath,
+        );
         this.headIndexBytes = this.headIndexVersion === 'V2' ? INDEX_HEADER_SIZE : 0;
       }
       const itemSize = indexItemSize(this.log.opts.params);

@@ -9,7 +9,17 @@ import { LogError, invalidArgument, invalidOffset } from './errors.js';
 import { collectOffsets } from './publish-input.js';
 import { RemainingOffsets } from './remaining-offsets.js';
 import { OffsetOldest } from './types.js';
-import { checkCount, checkDate, checkInteger, checkKey, checkNonNegative, checkOffset, checkString, describeValue, toBytes } from './validate.js';
+import {
+  checkCount,
+  checkDate,
+  checkInteger,
+  checkKey,
+  checkNonNegative,
+  checkOffset,
+  checkString,
+  describeValue,
+  toBytes,
+} from './validate.js';
 
 /** consume(offset, maxCount). */
 export function checkConsumeArgs(offset: unknown, maxCount: unknown): void {
@@ -49,7 +59,8 @@ export function checkDeleteArgs(offsets: unknown): { offsets: Set<number>; lowes
   let lowest = Infinity;
   if (set instanceof RemainingOffsets) lowest = set.lowest();
   else for (const o of set) if (o < lowest) lowest = o;
-  if (lowest < 0) throw invalidOffset('invalid offset: delete relative offsets (OffsetOldest / OffsetNewest) is not possible');
+  if (lowest < 0)
+    throw invalidOffset('invalid offset: delete relative offsets (OffsetOldest / OffsetNewest) is not possible');
   return { offsets: set, lowest };
 }
 
@@ -73,7 +84,9 @@ export function checkGcArg(unusedForMs: unknown): number {
 /** consumeBlocking and consumeByKeyBlocking: rejects, before any waiting, what the consume after the wait would reject. */
 export function checkBlockingArgs(method: string, offset: unknown, maxCount: unknown, signal: unknown): void {
   if (!Number.isSafeInteger(offset) || (offset as number) < OffsetOldest) {
-    throw invalidArgument(`${method}: offset must be an integer >= ${OffsetOldest} (OffsetOldest), got ${String(offset)}`);
+    throw invalidArgument(
+      `${method}: offset must be an integer >= ${OffsetOldest} (OffsetOldest), got ${String(offset)}`,
+    );
   }
   if (!Number.isSafeInteger(maxCount) || (maxCount as number) < 1) {
     throw invalidArgument(`${method}: maxCount must be a positive integer, got ${String(maxCount)}`);
@@ -94,7 +107,8 @@ export function checkBlockingByKeyArgs(key: unknown, offset: unknown, maxCount: 
 // --- a log that cannot do what was asked ------------------------------------------
 
 /** Any call on a closed log; `what` names the log ("log /data/kdb"). */
-export const closedLog = (what: string): LogError => new LogError('ERR_CLOSED', `${what} is closed; open it again to go on using it`);
+export const closedLog = (what: string): LogError =>
+  new LogError('ERR_CLOSED', `${what} is closed; open it again to go on using it`);
 
 /** publish or delete on a log opened readonly. */
 export const readonlyLog = (what: string): LogError =>

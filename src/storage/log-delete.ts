@@ -23,7 +23,12 @@ export interface Removed {
 const nothing = (): Removed => ({ deleted: [], deletedOffsets: [], deletedSize: 0 });
 
 /** Deletes `offsets`, whose lowest is `lowest` (both checked: see checkDeleteArgs). */
-export function deleteFromLog(log: SegmentRewrites, offsets: Set<number>, lowest: number, keepMessages = true): Removed {
+export function deleteFromLog(
+  log: SegmentRewrites,
+  offsets: Set<number>,
+  lowest: number,
+  keepMessages = true,
+): Removed {
   if (offsets.size === 0) return nothing();
 
   const si = segmentHolding(log, lowest);
@@ -108,6 +113,9 @@ function segmentHolding(log: SegmentsView, offset: number): number {
 function rewriteVersion(log: SegmentsView, reader: SegmentReader, headVersion: FormatVersion | null): FormatVersion {
   if (!log.opts.keepRewriteVersion) return log.opts.newSegmentsVersion;
   if (headVersion) return headVersion;
-  return detectMessageVersion(readFileHead(reader.files.logPath, FILE_HEADER_SIZE), reader.offset, reader.files.logPath);
+  return detectMessageVersion(
+    readFileHead(reader.files.logPath, FILE_HEADER_SIZE),
+    reader.offset,
+    reader.files.logPath,
+  );
 }
-

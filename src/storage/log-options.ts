@@ -39,19 +39,27 @@ function bool(opts: Record<string, unknown>, name: string, prefix = 'options.'):
 
 export function resolveOptions(opts: unknown): ResolvedOptions {
   if (opts === undefined || opts === null) opts = {};
-  if (typeof opts !== 'object' || Array.isArray(opts)) throw invalidArgument(`options must be an object, got ${describeValue(opts)}`);
+  if (typeof opts !== 'object' || Array.isArray(opts))
+    throw invalidArgument(`options must be an object, got ${describeValue(opts)}`);
   const o = opts as Record<string, unknown> & Options;
   let rollover = DEFAULT_ROLLOVER;
   if (o.rollover !== undefined) {
     if (typeof o.rollover !== 'number' || !Number.isSafeInteger(o.rollover) || o.rollover < 0) {
-      throw invalidArgument(`options.rollover must be a non-negative integer number of bytes (0 means 1 MiB), got ${describeValue(o.rollover)}`);
+      throw invalidArgument(
+        `options.rollover must be a non-negative integer number of bytes (0 means 1 MiB), got ${describeValue(o.rollover)}`,
+      );
     }
     if (o.rollover > 0) rollover = o.rollover;
   }
   const version = (o.version ?? {}) as Record<string, unknown>;
-  if (typeof version !== 'object' || version === null) throw invalidArgument(`options.version must be an object, got ${describeValue(o.version)}`);
-  const newSegmentsVersion = version.newSegmentsVersion === undefined ? 'V2' : checkVersion('options.version.newSegmentsVersion', version.newSegmentsVersion);
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw invalidArgument(`options.onProgress must be a function, got ${describeValue(o.onProgress)}`);
+  if (typeof version !== 'object' || version === null)
+    throw invalidArgument(`options.version must be an object, got ${describeValue(o.version)}`);
+  const newSegmentsVersion =
+    version.newSegmentsVersion === undefined
+      ? 'V2'
+      : checkVersion('options.version.newSegmentsVersion', version.newSegmentsVersion);
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function')
+    throw invalidArgument(`options.onProgress must be a function, got ${describeValue(o.onProgress)}`);
   const resolved: ResolvedOptions = {
     createDirs: bool(o, 'createDirs'),
     readonly: bool(o, 'readonly'),

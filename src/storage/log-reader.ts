@@ -56,7 +56,10 @@ export class LogReader {
     let r = this.consumeIn(si, offset, maxCount);
     // Past a segment's end, or in an empty one (see nonEmpty), the next segment starts the batch.
     while (r === AFTER_END && si < last) r = this.consumeIn(++si, OffsetOldest, maxCount);
-    if (r === AFTER_END) throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${this.log.segments[last]!.getIndex().nextOffset})`);
+    if (r === AFTER_END)
+      throw invalidOffset(
+        `invalid offset: ${offset} is after the end of the log (next offset ${this.log.segments[last]!.getIndex().nextOffset})`,
+      );
     return r;
   }
 
@@ -83,7 +86,10 @@ export class LogReader {
       const messages: Message[] = [];
       const matches = index.keyMatches(hash.hi, hash.lo);
       // Read in batches of candidates (a hash can match another key too): few large reads, never one per record.
-      for (let j = firstAtOrAfter(matches, (i) => index.offsetAt(i), offset); j < matches.length && messages.length < maxCount; ) {
+      for (
+        let j = firstAtOrAfter(matches, (i) => index.offsetAt(i), offset);
+        j < matches.length && messages.length < maxCount;
+      ) {
         const batch = matches.slice(j, j + Math.min(maxCount - messages.length, KEY_READ_BATCH));
         j += batch.length;
         for (const m of seg.readItems(batch)) if (sameKey(m.key, k)) messages.push(m);
@@ -109,7 +115,9 @@ export class LogReader {
     if (i >= 0) return seg.readOne(i);
     // After the last item of the head (an empty head included) is after the end; anywhere else the offset was deleted.
     if ((i === AFTER_END || i === INDEX_EMPTY) && si === this.log.segments.length - 1) {
-      throw invalidOffset(`invalid offset: ${offset} is after the end of the log (next offset ${seg.getIndex().nextOffset})`);
+      throw invalidOffset(
+        `invalid offset: ${offset} is after the end of the log (next offset ${seg.getIndex().nextOffset})`,
+      );
     }
     throw notFound(`not found: offset ${offset} was deleted`);
   }
@@ -294,5 +302,7 @@ function sameKey(a: Buffer | null, b: Buffer | null): boolean {
 function describeKey(k: Buffer | null): string {
   if (!k) return '(empty)';
   const text = k.toString('utf8');
-  return /^[\x20-\x7e]*$/.test(text) && text.length <= 64 ? JSON.stringify(text) : `0x${k.subarray(0, 32).toString('hex')}${k.length > 32 ? '…' : ''}`;
+  return /^[\x20-\x7e]*$/.test(text) && text.length <= 64
+    ? JSON.stringify(text)
+    : `0x${k.subarray(0, 32).toString('hex')}${k.length > 32 ? '…' : ''}`;
 }

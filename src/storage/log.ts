@@ -7,8 +7,18 @@ import { copySegmentsTo, snapshotSegments } from './backup.js';
 import { deleteFromLog } from './log-delete.js';
 import { LogReader } from './log-reader.js';
 import {
-  checkBackupArg, checkConsumeArgs, checkConsumeByKeyArgs, checkDeleteArgs, checkGcArg, checkGetArgs, checkKeyArg,
-  checkSizeArg, checkStartArg, closedLog, noIndex, readonlyLog,
+  checkBackupArg,
+  checkConsumeArgs,
+  checkConsumeByKeyArgs,
+  checkDeleteArgs,
+  checkGcArg,
+  checkGetArgs,
+  checkKeyArg,
+  checkSizeArg,
+  checkStartArg,
+  closedLog,
+  noIndex,
+  readonlyLog,
 } from './log-contract.js';
 import { prepareMessages } from './publish-input.js';
 import { type ResolvedOptions, resolveOptions } from './log-options.js';
@@ -128,7 +138,8 @@ export class KlevLog implements Log {
         return read();
       } catch (err) {
         const code = (err as NodeJS.ErrnoException)?.code;
-        if ((code !== 'ENOENT' && code !== 'ERR_CORRUPTED') || attempt >= FOLLOW_RETRIES) throw followFailure(err, this.dir);
+        if ((code !== 'ENOENT' && code !== 'ERR_CORRUPTED') || attempt >= FOLLOW_RETRIES)
+          throw followFailure(err, this.dir);
       }
     }
   }
@@ -166,7 +177,8 @@ export class KlevLog implements Log {
     const prepared = prepareMessages(messages);
     let writer = writer0;
     // An empty head never rolls over (with a rollover below the 8-byte header it would name a second segment at the same offset).
-    if (prepared.length > 0 && writer.logSize > this.opts.rollover && writer.index.count > 0) writer = this.rollover(writer);
+    if (prepared.length > 0 && writer.logSize > this.opts.rollover && writer.index.count > 0)
+      writer = this.rollover(writer);
     const next = prepared.length > 0 ? writer.append(prepared) : writer.nextOffset;
     if (this.opts.autoSync && prepared.length > 0) await writer.durable();
     return next;
@@ -182,7 +194,10 @@ export class KlevLog implements Log {
   private rollover(old: SegmentWriter): SegmentWriter {
     old.syncNow();
     const files = segmentFiles(this.dir, old.nextOffset);
-    const reader = new SegmentReader(files, this.opts.params, true, { rebuildVersion: this.opts.newSegmentsVersion, persistRebuilt: true });
+    const reader = new SegmentReader(files, this.opts.params, true, {
+      rebuildVersion: this.opts.newSegmentsVersion,
+      persistRebuilt: true,
+    });
     let next: SegmentWriter;
     try {
       next = SegmentWriter.open(files, this.opts.params, this.opts.newSegmentsVersion, old.index.lastTimestamp, reader);
@@ -283,7 +298,12 @@ export class KlevLog implements Log {
 
   size(m: Message): number {
     const { key, value } = checkSizeArg(m);
-    return recordOverhead(this.opts.newSegmentsVersion) + (key?.length ?? 0) + (value?.length ?? 0) + indexItemSize(this.opts.params);
+    return (
+      recordOverhead(this.opts.newSegmentsVersion) +
+      (key?.length ?? 0) +
+      (value?.length ?? 0) +
+      indexItemSize(this.opts.params)
+    );
   }
 
   async stat(): Promise<Stats> {
@@ -293,10 +313,14 @@ export class KlevLog implements Log {
     for (const seg of segments) {
       const logSize = fileSize(seg.files.logPath);
       if (logSize < 0 && this.opts.readonly && segments.length === 1) return stats;
-      if (logSize < 0) throw corrupted(`log corrupted: segment file ${seg.files.logPath} is gone; was the directory changed under an open log?`);
+      if (logSize < 0)
+        throw corrupted(
+          `log corrupted: segment file ${seg.files.logPath} is gone; was the directory changed under an open log?`,
+        );
       let ix = indexStats(seg.files, this.opts.params);
       // A missing index is rebuilt on first read (klevdb's Stat would fail on it): count what the rebuild finds.
-      if (ix.size <= 0 && logSize > 0) ix = { messages: seg.getIndex().count, size: Math.max(fileSize(seg.files.indexPath), 0) };
+      if (ix.size <= 0 && logSize > 0)
+        ix = { messages: seg.getIndex().count, size: Math.max(fileSize(seg.files.indexPath), 0) };
       stats.segments++;
       stats.messages += ix.messages;
       stats.size += logSize + ix.size;

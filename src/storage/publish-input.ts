@@ -12,19 +12,23 @@ export function nowMicros(): number {
 }
 
 export function prepareMessages(messages: unknown): PreparedMessage[] {
-  if (!Array.isArray(messages)) throw invalidArgument(`messages must be an array of messages, got ${describeValue(messages)}`);
+  if (!Array.isArray(messages))
+    throw invalidArgument(`messages must be an array of messages, got ${describeValue(messages)}`);
   let now = -1;
   const out = new Array<PreparedMessage>(messages.length);
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i] as PublishMessage;
     // Argument names are built only on the error path: this loop runs once per message published.
-    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw invalidArgument(`messages[${i}] must be a message object, got ${describeValue(m)}`);
+    if (typeof m !== 'object' || m === null || Array.isArray(m))
+      throw invalidArgument(`messages[${i}] must be a message object, got ${describeValue(m)}`);
     const key = plainBytes(m.key) ?? toBytes(`messages[${i}].key`, m.key);
     const value = plainBytes(m.value) ?? toBytes(`messages[${i}].value`, m.value);
     if ((key?.length ?? 0) + (value?.length ?? 0) > MAX_BODY_SIZE) checkBodySize(`messages[${i}]`, key, value);
     let timeMicros: number;
     if (m.timeMicros !== undefined) {
-      timeMicros = Number.isSafeInteger(m.timeMicros) ? m.timeMicros : checkTimeMicros(`messages[${i}].timeMicros`, m.timeMicros);
+      timeMicros = Number.isSafeInteger(m.timeMicros)
+        ? m.timeMicros
+        : checkTimeMicros(`messages[${i}].timeMicros`, m.timeMicros);
     } else if (m.time !== undefined) {
       timeMicros = checkTimeMicros(`messages[${i}].time`, checkDate(`messages[${i}].time`, m.time).getTime() * 1000);
     } else {
@@ -45,7 +49,11 @@ function plainBytes(v: unknown): Buffer | null | undefined {
 }
 
 export function collectOffsets(offsets: unknown): Set<number> {
-  if (offsets === null || typeof offsets !== 'object' || typeof (offsets as Iterable<number>)[Symbol.iterator] !== 'function') {
+  if (
+    offsets === null ||
+    typeof offsets !== 'object' ||
+    typeof (offsets as Iterable<number>)[Symbol.iterator] !== 'function'
+  ) {
     throw invalidArgument(`offsets must be an iterable of offsets (a Set or an array), got ${describeValue(offsets)}`);
   }
   // A multi delete's own set holds safe integers and only shrinks: its lowest element says it all.

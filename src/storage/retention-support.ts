@@ -32,8 +32,22 @@ const SCAN_BATCH = 32;
 // with a message naming the argument instead of a TypeError halfway through a
 // rewrite.
 const LOG_METHODS = [
-  'publish', 'nextOffset', 'consume', 'consumeByKey', 'get', 'getByKey', 'offsetByKey', 'getByTime',
-  'offsetByTime', 'delete', 'size', 'stat', 'backup', 'sync', 'gc', 'close',
+  'publish',
+  'nextOffset',
+  'consume',
+  'consumeByKey',
+  'get',
+  'getByKey',
+  'offsetByKey',
+  'getByTime',
+  'offsetByTime',
+  'delete',
+  'size',
+  'stat',
+  'backup',
+  'sync',
+  'gc',
+  'close',
 ] as const;
 
 export function checkLog(fn: string, log: unknown): asserts log is Log {
@@ -48,7 +62,9 @@ export function checkLog(fn: string, log: unknown): asserts log is Log {
 
 export function checkBackoff(fn: string, backoff: unknown): void {
   if (backoff !== undefined && typeof backoff !== 'function') {
-    throw invalidArgument(`${fn}: backoff must be a function (signal?) => Promise<void> or undefined, got ${describe(backoff)}`);
+    throw invalidArgument(
+      `${fn}: backoff must be a function (signal?) => Promise<void> or undefined, got ${describe(backoff)}`,
+    );
   }
 }
 
@@ -110,7 +126,7 @@ export async function scan(
 ): Promise<Set<number>> {
   const offsets = new Set<number>();
   throwIfAborted(ctx);
-  search: for (let offset = OffsetOldest; offset < maxOffset; ) {
+  search: for (let offset = OffsetOldest; offset < maxOffset;) {
     const { nextOffset, messages } = await log.consume(offset, SCAN_BATCH);
     // Go would spin forever on a log that neither returns messages nor moves
     // on; stopping there changes nothing for a well-behaved log.

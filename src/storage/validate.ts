@@ -17,13 +17,16 @@ const describe = (v: unknown): string => {
 /** An offset as consume takes it: a safe integer >= 0, or OffsetOldest (-2) / OffsetNewest (-1). */
 export function checkOffset(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < -2) {
-    throw invalidArgument(`${name} must be an offset (an integer >= 0, or OffsetOldest / OffsetNewest), got ${describe(v)}`);
+    throw invalidArgument(
+      `${name} must be an offset (an integer >= 0, or OffsetOldest / OffsetNewest), got ${describe(v)}`,
+    );
   }
   return v;
 }
 
 export function checkInteger(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw invalidArgument(`${name} must be an integer, got ${describe(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v))
+    throw invalidArgument(`${name} must be an integer, got ${describe(v)}`);
   return v;
 }
 
@@ -44,12 +47,14 @@ export function checkNonNegative(name: string, v: unknown, integer = true): numb
 }
 
 export function checkDate(name: string, v: unknown): Date {
-  if (!(v instanceof Date) || Number.isNaN(v.getTime())) throw invalidArgument(`${name} must be a valid Date, got ${describe(v)}`);
+  if (!(v instanceof Date) || Number.isNaN(v.getTime()))
+    throw invalidArgument(`${name} must be a valid Date, got ${describe(v)}`);
   return v;
 }
 
 export function checkString(name: string, v: unknown): string {
-  if (typeof v !== 'string' || v.length === 0) throw invalidArgument(`${name} must be a non-empty string, got ${describe(v)}`);
+  if (typeof v !== 'string' || v.length === 0)
+    throw invalidArgument(`${name} must be a non-empty string, got ${describe(v)}`);
   return v;
 }
 
@@ -72,20 +77,24 @@ export function toBytes(name: string, v: unknown): Buffer | null {
 
 /** A key argument of a lookup: bytes or a string (empty allowed: it is the null key). */
 export function checkKey(name: string, v: unknown): Buffer | null {
-  if (v === null || v === undefined) throw invalidArgument(`${name} must be a Uint8Array or a string, got ${describe(v)}`);
+  if (v === null || v === undefined)
+    throw invalidArgument(`${name} must be a Uint8Array or a string, got ${describe(v)}`);
   return toBytes(name, v);
 }
 
 export function checkBodySize(name: string, key: Buffer | null, value: Buffer | null): void {
   const size = (key?.length ?? 0) + (value?.length ?? 0);
   if (size > MAX_BODY_SIZE) {
-    throw invalidArgument(`${name}: key and value are ${size} bytes, over klevdb's limit of ${MAX_BODY_SIZE} bytes (64 MiB) per message; split the value`);
+    throw invalidArgument(
+      `${name}: key and value are ${size} bytes, over klevdb's limit of ${MAX_BODY_SIZE} bytes (64 MiB) per message; split the value`,
+    );
   }
 }
 
 /** Microseconds since the epoch that every part of the system can hold exactly. */
 export function checkTimeMicros(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw invalidArgument(`${name} must be a safe integer of microseconds since the epoch, got ${describe(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v))
+    throw invalidArgument(`${name} must be a safe integer of microseconds since the epoch, got ${describe(v)}`);
   return v;
 }
 

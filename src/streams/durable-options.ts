@@ -93,7 +93,10 @@ const KNOWN_CONSUME = ['live', 'signal', 'handle'];
 export function rejectUnknown(what: string, options: object, known: string[]): void {
   const unknown = Object.keys(options).filter((k) => !known.includes(k));
   if (unknown.length > 0) {
-    throw new LogError('ERR_INVALID_ARGUMENT', `klevdb/streams: unknown ${what} option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; known: ${known.join(', ')}`);
+    throw new LogError(
+      'ERR_INVALID_ARGUMENT',
+      `klevdb/streams: unknown ${what} option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; known: ${known.join(', ')}`,
+    );
   }
 }
 
@@ -103,7 +106,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 function checkName(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0) throw invalidOption('name', 'must be a non-empty string');
   if (/[/\\\0]/.test(name) || name === '.' || name === '..') {
-    throw invalidOption('name', `must not contain path separators or be "." / ".." (it names a file), got ${JSON.stringify(name)}`);
+    throw invalidOption(
+      'name',
+      `must not contain path separators or be "." / ".." (it names a file), got ${JSON.stringify(name)}`,
+    );
   }
   if (Buffer.byteLength(name) > 200) throw invalidOption('name', 'must be at most 200 bytes (it names a file)');
   return name;
@@ -114,11 +120,13 @@ function checkStart(start: unknown): StartPosition {
   if (start === 'oldest' || start === 'newest') return start;
   if (isObject(start) && 'offset' in start) {
     const o = start.offset;
-    if (typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0) throw invalidOption('start.offset', `must be an offset (an integer >= 0), got ${String(o)}`);
+    if (typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0)
+      throw invalidOption('start.offset', `must be an offset (an integer >= 0), got ${String(o)}`);
     return { offset: o };
   }
   if (isObject(start) && 'time' in start) {
-    if (!(start.time instanceof Date) || Number.isNaN(start.time.getTime())) throw invalidOption('start.time', 'must be a valid Date');
+    if (!(start.time instanceof Date) || Number.isNaN(start.time.getTime()))
+      throw invalidOption('start.time', 'must be a valid Date');
     return { time: start.time };
   }
   throw invalidOption('start', `must be 'oldest', 'newest', { offset } or { time }, got ${JSON.stringify(start)}`);
@@ -130,28 +138,42 @@ function checkWait(wait: unknown): WaitOptions | undefined {
   if (!isObject(wait)) throw invalidOption('wait', 'must be a boolean or { timeoutMs, signal, pollMs }');
   rejectUnknown('wait', wait, KNOWN_WAIT);
   const { timeoutMs, pollMs, signal } = wait;
-  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) throw invalidOption('wait.timeoutMs', 'must be a number of ms >= 0');
-  if (pollMs !== undefined && (typeof pollMs !== 'number' || !(pollMs >= 1))) throw invalidOption('wait.pollMs', 'must be a number of ms >= 1');
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidOption('wait.signal', 'must be an AbortSignal');
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)))
+    throw invalidOption('wait.timeoutMs', 'must be a number of ms >= 0');
+  if (pollMs !== undefined && (typeof pollMs !== 'number' || !(pollMs >= 1)))
+    throw invalidOption('wait.pollMs', 'must be a number of ms >= 1');
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw invalidOption('wait.signal', 'must be an AbortSignal');
   return wait as WaitOptions;
 }
 
 export function resolveSubscriptionOptions(options: unknown): ResolvedSubscriptionOptions {
-  if (!isObject(options)) throw new LogError('ERR_INVALID_ARGUMENT', 'klevdb/streams: openSubscription needs options with at least name and offsets');
+  if (!isObject(options))
+    throw new LogError(
+      'ERR_INVALID_ARGUMENT',
+      'klevdb/streams: openSubscription needs options with at least name and offsets',
+    );
   rejectUnknown('subscription', options, KNOWN);
   const o = options as Partial<SubscriptionOptions>;
   const name = checkName(o.name);
   const offsets = o.offsets;
   const isLog = isObject(offsets) && ['publish', 'getByKey'].every((m) => typeof offsets[m] === 'function');
-  if (typeof offsets !== 'string' && !isLog) throw invalidOption('offsets', 'must be a directory or a Log (with publish and getByKey)');
-  if (typeof offsets === 'string' && offsets.length === 0) throw invalidOption('offsets', 'must be a non-empty directory path');
-  if (o.lockDir !== undefined && (typeof o.lockDir !== 'string' || o.lockDir.length === 0)) throw invalidOption('lockDir', 'must be a directory path');
-  if (o.lockDir !== undefined && typeof offsets === 'string') throw invalidOption('lockDir', 'is only for a Log as offsets; a directory holds its own lock');
+  if (typeof offsets !== 'string' && !isLog)
+    throw invalidOption('offsets', 'must be a directory or a Log (with publish and getByKey)');
+  if (typeof offsets === 'string' && offsets.length === 0)
+    throw invalidOption('offsets', 'must be a non-empty directory path');
+  if (o.lockDir !== undefined && (typeof o.lockDir !== 'string' || o.lockDir.length === 0))
+    throw invalidOption('lockDir', 'must be a directory path');
+  if (o.lockDir !== undefined && typeof offsets === 'string')
+    throw invalidOption('lockDir', 'is only for a Log as offsets; a directory holds its own lock');
   if (o.reset !== undefined && typeof o.reset !== 'boolean') throw invalidOption('reset', 'must be a boolean');
   const batchSize = o.batchSize ?? 100;
-  if (typeof batchSize !== 'number' || !Number.isSafeInteger(batchSize) || batchSize < 1) throw invalidOption('batchSize', `must be a positive integer, got ${String(batchSize)}`);
-  if (o.commit !== undefined && o.commit !== 'auto' && o.commit !== 'manual') throw invalidOption('commit', `must be 'auto' or 'manual', got ${JSON.stringify(o.commit)}`);
-  if (o.onSkipped !== undefined && typeof o.onSkipped !== 'function') throw invalidOption('onSkipped', 'must be a function');
+  if (typeof batchSize !== 'number' || !Number.isSafeInteger(batchSize) || batchSize < 1)
+    throw invalidOption('batchSize', `must be a positive integer, got ${String(batchSize)}`);
+  if (o.commit !== undefined && o.commit !== 'auto' && o.commit !== 'manual')
+    throw invalidOption('commit', `must be 'auto' or 'manual', got ${JSON.stringify(o.commit)}`);
+  if (o.onSkipped !== undefined && typeof o.onSkipped !== 'function')
+    throw invalidOption('onSkipped', 'must be a function');
   return {
     name,
     offsets: offsets as string | Log,
@@ -167,11 +189,18 @@ export function resolveSubscriptionOptions(options: unknown): ResolvedSubscripti
 
 export function checkConsumeOptions(options: unknown, allowHandle: boolean): StreamConsumeOptions {
   if (options === undefined) return {};
-  if (!isObject(options)) throw new LogError('ERR_INVALID_ARGUMENT', 'klevdb/streams: run / stream options must be an object');
-  rejectUnknown(allowHandle ? 'stream' : 'run', options, allowHandle ? KNOWN_CONSUME : KNOWN_CONSUME.filter((k) => k !== 'handle'));
+  if (!isObject(options))
+    throw new LogError('ERR_INVALID_ARGUMENT', 'klevdb/streams: run / stream options must be an object');
+  rejectUnknown(
+    allowHandle ? 'stream' : 'run',
+    options,
+    allowHandle ? KNOWN_CONSUME : KNOWN_CONSUME.filter((k) => k !== 'handle'),
+  );
   const o = options as StreamConsumeOptions;
   if (o.live !== undefined && typeof o.live !== 'boolean') throw invalidOption('live', 'must be a boolean');
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalidOption('signal', 'must be an AbortSignal');
-  if (o.handle !== undefined && typeof o.handle !== 'function') throw invalidOption('handle', 'must be an async function');
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    throw invalidOption('signal', 'must be an AbortSignal');
+  if (o.handle !== undefined && typeof o.handle !== 'function')
+    throw invalidOption('handle', 'must be an async function');
   return o;
 }

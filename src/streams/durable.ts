@@ -35,19 +35,35 @@ const COMPACT_EVERY = 20_000;
  * waits for it), loads its committed position and decides where it starts.
  * Consume it with run() or stream(), one at a time; close() it when done.
  */
-export async function openSubscription(source: BlockingLog, options: SubscriptionOptions): Promise<DurableSubscription> {
+export async function openSubscription(
+  source: BlockingLog,
+  options: SubscriptionOptions,
+): Promise<DurableSubscription> {
   validateLogArgument('source', source, ['consume', 'consumeBlocking', 'nextOffset']);
   const opts = resolveSubscriptionOptions(options);
-  const lock = opts.lockDir === undefined ? undefined : await SubscriptionLock.acquire(opts.lockDir, opts.name, opts.wait);
+  const lock =
+    opts.lockDir === undefined ? undefined : await SubscriptionLock.acquire(opts.lockDir, opts.name, opts.wait);
   let offsets: OffsetsLog | undefined;
   try {
-    offsets = typeof opts.offsets === 'string' ? await OffsetsLog.openDir(opts.offsets, opts.name) : OffsetsLog.of(opts.offsets);
+    offsets =
+      typeof opts.offsets === 'string'
+        ? await OffsetsLog.openDir(opts.offsets, opts.name)
+        : OffsetsLog.of(opts.offsets);
     const committed = opts.reset ? undefined : await offsets.load(opts.name);
-    const position = committed === undefined ? await startOffset(source, opts) : await resumeOffset(source, opts, committed);
+    const position =
+      committed === undefined ? await startOffset(source, opts) : await resumeOffset(source, opts, committed);
     // The start applies once: commit it, so a crash before the first batch
     // (say with 'newest') does not move it on to a later "newest".
-    if (committed !== position && (committed === undefined || opts.reset)) await offsets.commit(Buffer.from(opts.name), position);
-    return new DurableSubscription(source, opts, offsets, lock, committed === undefined || opts.reset ? position : committed, position);
+    if (committed !== position && (committed === undefined || opts.reset))
+      await offsets.commit(Buffer.from(opts.name), position);
+    return new DurableSubscription(
+      source,
+      opts,
+      offsets,
+      lock,
+      committed === undefined || opts.reset ? position : committed,
+      position,
+    );
   } catch (err) {
     try {
       await offsets?.close();
@@ -71,7 +87,10 @@ async function startOffset(source: BlockingLog, opts: ResolvedSubscriptionOption
   if ('offset' in start) {
     const head = await source.nextOffset();
     if (start.offset > head) {
-      throw new LogError('ERR_INVALID_OFFSET', `klevdb/streams: option "start.offset" ${start.offset} is past the end of the source (next offset ${head})`);
+      throw new LogError(
+        'ERR_INVALID_OFFSET',
+        `klevdb/streams: option "start.offset" ${start.offset} is past the end of the source (next offset ${head})`,
+      );
     }
     return Math.max(start.offset, await oldestOffset(source));
   }
@@ -81,13 +100,21 @@ async function startOffset(source: BlockingLog, opts: ResolvedSubscriptionOption
     // Nothing at or after the time yet: what comes next is.
     if (isLogError(err, 'ERR_NOT_FOUND')) return source.nextOffset();
     if (isLogError(err, 'ERR_NO_INDEX')) {
-      throw new LogError('ERR_NO_INDEX', 'klevdb/streams: option "start.time" needs the source\'s time index; open the source with timeIndex: true, or start at an offset', { cause: err });
+      throw new LogError(
+        'ERR_NO_INDEX',
+        'klevdb/streams: option "start.time" needs the source\'s time index; open the source with timeIndex: true, or start at an offset',
+        { cause: err },
+      );
     }
     throw err;
   }
 }
 
-async function resumeOffset(source: BlockingLog, opts: ResolvedSubscriptionOptions, committed: number): Promise<number> {
+async function resumeOffset(
+  source: BlockingLog,
+  opts: ResolvedSubscriptionOptions,
+  committed: number,
+): Promise<number> {
   const head = await source.nextOffset();
   if (committed > head) {
     throw new LogError(
@@ -103,7 +130,9 @@ async function resumeOffset(source: BlockingLog, opts: ResolvedSubscriptionOptio
 }
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
-  (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+  (typeof v === 'object' || typeof v === 'function') &&
+  v !== null &&
+  typeof (v as { then?: unknown }).then === 'function';
 
 export class DurableSubscription {
   readonly name: string;
@@ -162,7 +191,8 @@ export class DurableSubscription {
    * batch committed. A later run starts again at the first unhandled batch.
    */
   run(handler: BatchHandler, options?: ConsumeOptions): Promise<void> {
-    if (typeof handler !== 'function') throw invalidOption('handler', 'must be an async function (batch, signal) => Promise<void>');
+    if (typeof handler !== 'function')
+      throw invalidOption('handler', 'must be an async function (batch, signal) => Promise<void>');
     const opts = checkConsumeOptions(options, false);
     return new Promise((resolve, reject) => {
       this.batches(opts, handler, true).subscribe({ error: reject, complete: resolve });
@@ -190,7 +220,10 @@ export class DurableSubscription {
     if (this.closing) throw this.closedError();
     const next = nextOffset ?? this.handled;
     if (typeof next !== 'number' || !Number.isSafeInteger(next) || next < 0 || next > this.delivered) {
-      throw invalidOption('nextOffset', `of commit must be an offset from 0 to ${this.delivered} (the end of the newest batch delivered), got ${String(next)}`);
+      throw invalidOption(
+        'nextOffset',
+        `of commit must be an offset from 0 to ${this.delivered} (the end of the newest batch delivered), got ${String(next)}`,
+      );
     }
     await this.commitTo(next);
   }
@@ -221,7 +254,10 @@ export class DurableSubscription {
   }
 
   private closedError(): LogError {
-    return new LogError('ERR_CLOSED', `klevdb/streams: subscription "${this.name}" is closed; open it again with openSubscription`);
+    return new LogError(
+      'ERR_CLOSED',
+      `klevdb/streams: subscription "${this.name}" is closed; open it again with openSubscription`,
+    );
   }
 
   private commitTo(next: number): Promise<void> {
@@ -251,14 +287,22 @@ export class DurableSubscription {
     return this.handled > this.committedOffset ? this.commitTo(this.handled) : this.commits;
   }
 
-  private async handleBatch(batch: LogBatch<Message>, signal: AbortSignal, handler: BatchHandler | undefined, isRun: boolean): Promise<void> {
+  private async handleBatch(
+    batch: LogBatch<Message>,
+    signal: AbortSignal,
+    handler: BatchHandler | undefined,
+    isRun: boolean,
+  ): Promise<void> {
     if (batch.messages.length === 0) return;
     await this.pendingAuto;
     this.delivered = batch.nextOffset;
     if (handler) {
       const result: unknown = handler(batch, signal);
       if (!isThenable(result)) {
-        throw invalidOption(isRun ? 'handler' : 'handle', `must return a promise (be an async function): a batch counts as handled when it resolves; it returned ${typeof result}`);
+        throw invalidOption(
+          isRun ? 'handler' : 'handle',
+          `must return a promise (be an async function): a batch counts as handled when it resolves; it returned ${typeof result}`,
+        );
       }
       await result;
     }
@@ -269,11 +313,20 @@ export class DurableSubscription {
   }
 
   /** The one consumption loop behind run() and stream(). */
-  private batches(opts: ConsumeOptions, handler: BatchHandler | undefined, isRun: boolean): Observable<LogBatch<Message>> {
+  private batches(
+    opts: ConsumeOptions,
+    handler: BatchHandler | undefined,
+    isRun: boolean,
+  ): Observable<LogBatch<Message>> {
     return new Observable<LogBatch<Message>>((subscriber) => {
       if (this.closing) return subscriber.error(this.closedError());
       if (this.active) {
-        return subscriber.error(new LogError('ERR_LOCKED', `klevdb/streams: subscription "${this.name}" is already being consumed (a run or stream is under way); stop() it first`));
+        return subscriber.error(
+          new LogError(
+            'ERR_LOCKED',
+            `klevdb/streams: subscription "${this.name}" is already being consumed (a run or stream is under way); stop() it first`,
+          ),
+        );
       }
       let ended = false;
       let inner: Subscription | undefined;

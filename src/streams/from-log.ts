@@ -12,8 +12,7 @@ import { logStream, type Consumed, type Expand, type LogBatch, type Reader } fro
 
 /** A message, or the news that the stream has just caught up with the head. */
 export type StreamEvent<M> =
-  | { kind: 'message'; message: M; nextOffset: number }
-  | { kind: 'caught-up'; nextOffset: number };
+  { kind: 'message'; message: M; nextOffset: number } | { kind: 'caught-up'; nextOffset: number };
 
 type Reads<M> = Pick<Reader<M>, 'read' | 'wait'>;
 
@@ -29,10 +28,14 @@ function reader<M>(log: Unfiltered<M>, byKey: Reads<M> | undefined): Reader<M> {
   return { ...(byKey ?? all), head: () => log.nextOffset() };
 }
 
-const asBatches = <M>(): Expand<M, LogBatch<M>> => (batch) => [batch];
-const asMessages = <M>(): Expand<M, M> => (batch) => batch.messages;
-const asEvents =
-  <M extends { offset: number }>(): Expand<M, StreamEvent<M>> =>
+const asBatches =
+  <M>(): Expand<M, LogBatch<M>> =>
+  (batch) => [batch];
+const asMessages =
+  <M>(): Expand<M, M> =>
+  (batch) =>
+    batch.messages;
+const asEvents = <M extends { offset: number }>(): Expand<M, StreamEvent<M>> =>
   function* (batch, becameCaughtUp) {
     const last = batch.messages.length - 1;
     for (let i = 0; i <= last; i++) {
@@ -49,10 +52,13 @@ function raw<T>(log: BlockingLog, options: LogStreamOptions<T> | undefined, expa
   const opts = resolveStreamOptions<T>(options);
   validateRawKey(options?.key);
   const key = options?.key;
-  const byKey: Reads<Message> | undefined = key === undefined ? undefined : {
-    read: (o, n) => log.consumeByKey(key, o, n),
-    wait: (o, n, s) => log.consumeByKeyBlocking(key, o, n, s),
-  };
+  const byKey: Reads<Message> | undefined =
+    key === undefined
+      ? undefined
+      : {
+          read: (o, n) => log.consumeByKey(key, o, n),
+          wait: (o, n, s) => log.consumeByKeyBlocking(key, o, n, s),
+        };
   return logStream(reader(log, byKey), opts, expand);
 }
 
@@ -66,10 +72,13 @@ function typed<K, V, T>(
   validateKeyEmpty(options?.keyEmpty);
   const key = options?.key as K;
   const empty = options?.keyEmpty ?? false;
-  const byKey: Reads<TMessage<K, V>> | undefined = key === undefined && !empty ? undefined : {
-    read: (o, n) => log.consumeByKey(key, empty, o, n),
-    wait: (o, n, s) => log.consumeByKeyBlocking(key, empty, o, n, s),
-  };
+  const byKey: Reads<TMessage<K, V>> | undefined =
+    key === undefined && !empty
+      ? undefined
+      : {
+          read: (o, n) => log.consumeByKey(key, empty, o, n),
+          wait: (o, n, s) => log.consumeByKeyBlocking(key, empty, o, n, s),
+        };
   return logStream(reader(log, byKey), opts, expand);
 }
 

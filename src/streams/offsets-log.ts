@@ -48,7 +48,12 @@ export class OffsetsLog {
       value = (await this.log.getByKey(name)).value;
     } catch (err) {
       if (isLogError(err, 'ERR_NOT_FOUND')) return undefined;
-      if (isLogError(err, 'ERR_NO_INDEX')) throw new LogError('ERR_NO_INDEX', `klevdb/streams: option "offsets": the offsets log needs a key index; open it with keyIndex: true`, { cause: err });
+      if (isLogError(err, 'ERR_NO_INDEX'))
+        throw new LogError(
+          'ERR_NO_INDEX',
+          `klevdb/streams: option "offsets": the offsets log needs a key index; open it with keyIndex: true`,
+          { cause: err },
+        );
       throw err;
     }
     if (value === null) return undefined;
@@ -56,11 +61,18 @@ export class OffsetsLog {
     try {
       record = JSON.parse(value.toString('utf8')) as Partial<CommitRecord>;
     } catch (err) {
-      throw new LogError('ERR_CORRUPTED', `klevdb/streams: the committed position of subscription "${name}" is not JSON; open with reset: true to start over`, { cause: err });
+      throw new LogError(
+        'ERR_CORRUPTED',
+        `klevdb/streams: the committed position of subscription "${name}" is not JSON; open with reset: true to start over`,
+        { cause: err },
+      );
     }
     const next = record?.nextOffset;
     if (typeof next !== 'number' || !Number.isSafeInteger(next) || next < 0) {
-      throw new LogError('ERR_CORRUPTED', `klevdb/streams: the committed position of subscription "${name}" has no valid nextOffset; open with reset: true to start over`);
+      throw new LogError(
+        'ERR_CORRUPTED',
+        `klevdb/streams: the committed position of subscription "${name}" has no valid nextOffset; open with reset: true to start over`,
+      );
     }
     return next;
   }

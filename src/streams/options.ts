@@ -93,9 +93,15 @@ export function validateKeyEmpty(keyEmpty: unknown): void {
 
 /** A log-like argument must have the methods a stream calls on it; checked before anything subscribes. */
 export function validateLogArgument(name: string, log: unknown, methods: string[]): void {
-  const missing = typeof log === 'object' && log !== null ? methods.filter((m) => typeof (log as Record<string, unknown>)[m] !== 'function') : methods;
+  const missing =
+    typeof log === 'object' && log !== null
+      ? methods.filter((m) => typeof (log as Record<string, unknown>)[m] !== 'function')
+      : methods;
   if (missing.length > 0) {
-    throw new LogError('ERR_INVALID_ARGUMENT', `klevdb/streams: ${name} must be a log with ${methods.join(', ')} (missing ${missing.join(', ')}); open it with openBlocking / openTypedBlocking`);
+    throw new LogError(
+      'ERR_INVALID_ARGUMENT',
+      `klevdb/streams: ${name} must be a log with ${methods.join(', ')} (missing ${missing.join(', ')}); open it with openBlocking / openTypedBlocking`,
+    );
   }
 }
 

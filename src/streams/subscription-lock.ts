@@ -44,7 +44,9 @@ const locked = (file: string, name: string, after?: number): LogError =>
   new LogError(
     'ERR_LOCKED',
     `subscription "${name}" is consumed by another process or subscription (lock ${file})` +
-      (after === undefined ? '; close it first, or open with wait: true to wait for it' : `; still locked after waiting ${after} ms`),
+      (after === undefined
+        ? '; close it first, or open with wait: true to wait for it'
+        : `; still locked after waiting ${after} ms`),
   );
 
 async function lockOrWait(fd: number, file: string, name: string, wait: WaitOptions | undefined): Promise<void> {
@@ -60,7 +62,11 @@ async function lockOrWait(fd: number, file: string, name: string, wait: WaitOpti
   const began = Date.now();
   const pollMs = wait.pollMs ?? 100;
   for (;;) {
-    if (wait.signal?.aborted) throw new LogError('ERR_ABORTED', `klevdb/streams: stopped waiting for the lock of subscription "${name}": the wait signal was aborted`);
+    if (wait.signal?.aborted)
+      throw new LogError(
+        'ERR_ABORTED',
+        `klevdb/streams: stopped waiting for the lock of subscription "${name}": the wait signal was aborted`,
+      );
     const left = wait.timeoutMs === undefined ? Infinity : wait.timeoutMs - (Date.now() - began);
     if (left <= 0) throw locked(file, name, wait.timeoutMs);
     await sleep(Math.min(pollMs, left), wait.signal);

@@ -16,10 +16,26 @@ import { GO, requireExternal } from '../helpers/external.js';
 import { useTempDirs } from '../helpers/fs.js';
 
 const exec = promisify(execFile);
-const OPERATIONS = ['publish-1', 'publish-100', 'publish-100-sync', 'consume-1', 'consume-100', 'get', 'get-by-key', 'get-by-time'];
+const OPERATIONS = [
+  'publish-1',
+  'publish-100',
+  'publish-100-sync',
+  'consume-1',
+  'consume-100',
+  'get',
+  'get-by-key',
+  'get-by-time',
+];
 /** Two 1 MiB segments of 174-byte records. */
 const MESSAGES = 7000;
-const SIZES = { dataset: 3000, publishOne: 500, publishHundred: 3000, publishSynced: 200, consumeOne: 3000, lookups: 500 };
+const SIZES = {
+  dataset: 3000,
+  publishOne: 500,
+  publishHundred: 3000,
+  publishSynced: 200,
+  consumeOne: 3000,
+  lookups: 500,
+};
 
 interface Report {
   sizes: { dataset: number };

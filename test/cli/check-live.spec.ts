@@ -23,7 +23,9 @@ interface Writer {
 }
 
 async function startWriter(dir: string, opts: Options, rewrite: boolean): Promise<Writer> {
-  const proc = fork(CHURN, [dir, JSON.stringify({ createDirs: true, ...opts }), rewrite ? 'rewrite' : ''], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const proc = fork(CHURN, [dir, JSON.stringify({ createDirs: true, ...opts }), rewrite ? 'rewrite' : ''], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   let next = -1;
   let failure: string | null = null;
   const waiters: (() => void)[] = [];
@@ -52,8 +54,14 @@ interface CheckJson {
 }
 
 /** The head segment's log and index, and where item `i` of its index puts its record (V2 files, both indexes). */
-function headItem(dir: string, i: number, fromSegment = -1): { log: string; index: string; position: number; itemAt: number } {
-  const logs = readdirSync(dir).filter((n) => n.endsWith('.log')).sort();
+function headItem(
+  dir: string,
+  i: number,
+  fromSegment = -1,
+): { log: string; index: string; position: number; itemAt: number } {
+  const logs = readdirSync(dir)
+    .filter((n) => n.endsWith('.log'))
+    .sort();
   const name = logs.at(fromSegment)!.slice(0, -4);
   const index = path.join(dir, `${name}.index`);
   const itemAt = 8 + 32 * i; // V2 header, then offset, position, time, key hash: 8 bytes each
@@ -96,7 +104,9 @@ describe('klevdb check beside a live writer', function () {
     expect(passed, 'checks that passed').to.be.greaterThan(10);
     const text = await klevdb(['check', dir]);
     expect(text.code, text.stderr).to.equal(0);
-    expect(text.stdout).to.match(/^ok: .*: head segment \d{20} is intact up to (offset \d+|its start) \(\d+ messages?, \d+ of \d+ bytes; a writer is appending/);
+    expect(text.stdout).to.match(
+      /^ok: .*: head segment \d{20} is intact up to (offset \d+|its start) \(\d+ messages?, \d+ of \d+ bytes; a writer is appending/,
+    );
   });
 
   it('passes beside a V1 writer without indexes too, with and without --all', async () => {
@@ -153,6 +163,10 @@ describe('klevdb check beside a live writer', function () {
     await flipByte(log, position + 18);
     expect((await klevdb(['check', dir])).code, 'the head alone is intact').to.equal(0);
     const r = await klevdb(['check', dir, '--all']);
-    expectError(r, 3, /the message at offset 1 cannot be read .*restore the segment that holds it from a backup.*stop it before repairing/);
+    expectError(
+      r,
+      3,
+      /the message at offset 1 cannot be read .*restore the segment that holds it from a backup.*stop it before repairing/,
+    );
   });
 });

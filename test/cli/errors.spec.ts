@@ -81,7 +81,11 @@ describe('klevdb CLI: errors and exit codes', function () {
     );
     const v1 = ws.sample('v1-keys-times');
     rmSync(path.join(v1, '00000000000000000000.index'));
-    expectError(await klevdb(['consume', v1]), 1, /has V1 segments, whose index files do not record .*pass --key-index or --no-key-index, and --time-index or --no-time-index/);
+    expectError(
+      await klevdb(['consume', v1]),
+      1,
+      /has V1 segments, whose index files do not record .*pass --key-index or --no-key-index, and --time-index or --no-time-index/,
+    );
     const out = await ok(['consume', v1, '--key-index', '--time-index', '--json', '--max', '2']);
     expect(out.trim().split('\n')).to.have.length(2);
   });
@@ -101,10 +105,17 @@ describe('klevdb CLI: errors and exit codes', function () {
         klevdb(['trim', dir, '--count', '1']),
       ]);
       for (const r of [pub, del, rec, trim]) {
-        expectError(r, 4, new RegExp(`log ${dir} is locked by another process that has it open for writing; stop that process first`));
+        expectError(
+          r,
+          4,
+          new RegExp(`log ${dir} is locked by another process that has it open for writing; stop that process first`),
+        );
       }
       expect((await ok(['consume', dir, '--json'])).trim().split('\n')).to.have.length(10);
-      const bk = JSON.parse(await ok(['backup', dir, ws.fresh('bk'), '--json'])) as { besideWriter: boolean; messages: number };
+      const bk = JSON.parse(await ok(['backup', dir, ws.fresh('bk'), '--json'])) as {
+        besideWriter: boolean;
+        messages: number;
+      };
       expect(bk).to.include({ besideWriter: true, messages: 10 });
     } finally {
       writer.child.stdin!.write('close\n');

@@ -29,7 +29,11 @@ async function inventory(dir: string): Promise<void> {
   const store = await openEventStore(dir, { events });
   const handle = commandHandler(stock, store);
   for (let round = 0; round < 5; round++) {
-    for (let p = 1; p <= 4; p++) await handle(`product-p${p}`, round % 2 === 0 ? { type: 'Receive', quantity: 20 } : { type: 'Ship', quantity: 5 });
+    for (let p = 1; p <= 4; p++)
+      await handle(
+        `product-p${p}`,
+        round % 2 === 0 ? { type: 'Receive', quantity: 20 } : { type: 'Ship', quantity: 5 },
+      );
   }
   await store.close();
 }
@@ -53,7 +57,9 @@ describe("klevdb CLI on an event store's log", function () {
     await inventory(dir);
     const refused = await klevdb(['compact', dir]);
     expectError(refused, 1, /refusing to compact .*compact-\d+: it is an event store's log/);
-    expect(refused.stderr).to.match(/would delete 16 of its 20 events, from 4 streams \("product-p1" versions 1\.\.4, "product-p2" versions 1\.\.4, .*\)/);
+    expect(refused.stderr).to.match(
+      /would delete 16 of its 20 events, from 4 streams \("product-p1" versions 1\.\.4, "product-p2" versions 1\.\.4, .*\)/,
+    );
     expect(refused.stderr).to.match(/--force/);
     expect(await messages(dir)).to.equal(20);
     expect(await ok(['compact', dir, '--force'])).to.match(/20 -> 4 messages/);
@@ -65,7 +71,9 @@ describe("klevdb CLI on an event store's log", function () {
       expect(err).to.be.instanceOf(StreamGapError).and.include({ code: 'ERR_STREAM_GAP', streamId: 'product-p2' });
       expect((err as Error).message).to.match(/stream "product-p2" is missing versions 1\.\.4/);
       const head = await store.headPosition();
-      const decided = await commandHandler(stock, store)('product-p2', { type: 'Ship', quantity: 40 }).catch((e: unknown) => e);
+      const decided = await commandHandler(stock, store)('product-p2', { type: 'Ship', quantity: 40 }).catch(
+        (e: unknown) => e,
+      );
       expect(decided).to.be.instanceOf(StreamGapError).and.include({ streamId: 'product-p2' });
       expect(await store.headPosition()).to.equal(head);
     } finally {
@@ -77,10 +85,18 @@ describe("klevdb CLI on an event store's log", function () {
     const dir = ws.fresh('trim');
     await inventory(dir);
     const trim = await klevdb(['trim', dir, '--count', '14']);
-    expectError(trim, 1, /refusing to trim .*: it is an event store's log; trimming would delete 6 of its 20 events, from 4 streams \("product-p1" versions 1\.\.2, "product-p2" versions 1\.\.2, "product-p3" version 1, "product-p4" version 1\)/);
+    expectError(
+      trim,
+      1,
+      /refusing to trim .*: it is an event store's log; trimming would delete 6 of its 20 events, from 4 streams \("product-p1" versions 1\.\.2, "product-p2" versions 1\.\.2, "product-p3" version 1, "product-p4" version 1\)/,
+    );
     expect(await ok(['trim', dir, '--count', '14', '--dry-run'])).to.match(/would trim 6 messages/);
     const del = await klevdb(['delete', dir, '6', '9']);
-    expectError(del, 1, /refusing to delete .*: it is an event store's log; deleting would delete 2 of its 20 events, from 2 streams \("product-p3" version 2, "product-p2" version 3\)|\("product-p2" version 3, "product-p3" version 2\)/);
+    expectError(
+      del,
+      1,
+      /refusing to delete .*: it is an event store's log; deleting would delete 2 of its 20 events, from 2 streams \("product-p3" version 2, "product-p2" version 3\)|\("product-p2" version 3, "product-p3" version 2\)/,
+    );
     expect(await messages(dir)).to.equal(20);
     expect(await ok(['delete', dir, '9', '--force'])).to.match(/deleted 1 message/);
     expect(await ok(['trim', dir, '--count', '14', '--force'])).to.match(/trimmed 5 messages/);
@@ -91,7 +107,11 @@ describe("klevdb CLI on an event store's log", function () {
     const dir = ws.fresh('unmarked');
     await inventory(dir);
     fs.rmSync(path.join(dir, 'klevdb-eventstore.json'));
-    expectError(await klevdb(['compact', dir]), 1, /it is an event store's log \(its events say so\); compacting would delete 16 of its 20 events/);
+    expectError(
+      await klevdb(['compact', dir]),
+      1,
+      /it is an event store's log \(its events say so\); compacting would delete 16 of its 20 events/,
+    );
     const plain = ws.fresh('plain');
     await ok(['publish', plain, 'k', 'v1']);
     await ok(['publish', plain, 'k', 'v2']);

@@ -27,7 +27,10 @@ function follow(args: string[]): Follower {
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const waitFor = (count: number): Promise<void> =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`follower saw ${messages.length} of ${count} messages; stderr: ${stderr}`)), 15_000);
+      const timer = setTimeout(
+        () => reject(new Error(`follower saw ${messages.length} of ${count} messages; stderr: ${stderr}`)),
+        15_000,
+      );
       const check = (): void => {
         if (messages.length >= count) {
           clearTimeout(timer);

@@ -102,12 +102,19 @@ export interface Sample {
   nextOffset: number;
   expected: {
     check: { ok: boolean; error?: string };
-    recover?: { nextOffset?: number; droppedOffsets?: number[]; log?: { file: string; sha256: string }; index?: { file: string; sha256: string } };
+    recover?: {
+      nextOffset?: number;
+      droppedOffsets?: number[];
+      log?: { file: string; sha256: string };
+      index?: { file: string; sha256: string };
+    };
     readErrors?: { offset: number }[];
   };
 }
 
-export const manifest = JSON.parse(readFileSync(path.join(FORMAT_DIR, 'manifest.json'), 'utf8')) as { samples: Sample[] };
+export const manifest = JSON.parse(readFileSync(path.join(FORMAT_DIR, 'manifest.json'), 'utf8')) as {
+  samples: Sample[];
+};
 
 export function sample(name: string): Sample {
   const s = manifest.samples.find((x) => x.name === name);
@@ -116,10 +123,16 @@ export function sample(name: string): Sample {
 }
 
 /** A node process running `code` (an ES module body with `k` = the klevdb package); resolves once it prints `ready`. */
-export async function nodeScript(code: string): Promise<{ child: ChildProcess; lines: string[]; waitFor(text: string): Promise<void> }> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', `import * as k from ${JSON.stringify(LIB)};\n${code}`], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+export async function nodeScript(
+  code: string,
+): Promise<{ child: ChildProcess; lines: string[]; waitFor(text: string): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', `import * as k from ${JSON.stringify(LIB)};\n${code}`],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines: string[] = [];
   let buffered = '';
   const waiters: (() => void)[] = [];
@@ -135,7 +148,10 @@ export async function nodeScript(code: string): Promise<{ child: ChildProcess; l
   });
   const waitFor = (text: string): Promise<void> =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no '${text}' from the script (got ${lines.join(' | ')})`)), 20_000);
+      const timer = setTimeout(
+        () => reject(new Error(`no '${text}' from the script (got ${lines.join(' | ')})`)),
+        20_000,
+      );
       const check = (): void => {
         if (lines.includes(text)) {
           clearTimeout(timer);

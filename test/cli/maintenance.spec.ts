@@ -14,7 +14,12 @@ describe('klevdb CLI: check, recover, backup, migrate', function () {
   it('check passes on intact samples, with --all reading every segment', async () => {
     const multi = ws.sample('v2-multi-segment');
     expect(await ok(['check', multi])).to.match(/^ok: .*: head segment 00000000000000000054 is intact \(of 5 segments/);
-    expect(await okJson(['check', multi, '--all'])).to.deep.include({ ok: true, checked: 'all', segments: 5, error: null });
+    expect(await okJson(['check', multi, '--all'])).to.deep.include({
+      ok: true,
+      checked: 'all',
+      segments: 5,
+      error: null,
+    });
     expect(await ok(['check', ws.sample('v1-keys-times')])).to.match(/^ok: /);
   });
 
@@ -45,16 +50,31 @@ describe('klevdb CLI: check, recover, backup, migrate', function () {
     const dir = ws.sample('v2-bad-crc-nonhead');
     const bad = sample('v2-bad-crc-nonhead').expected.readErrors![0]!.offset;
     expect(await ok(['check', dir])).to.match(/^ok: /); // klevdb's check looks at the head only
-    expectError(await klevdb(['check', dir, '--all']), 3, new RegExp(`the message at offset ${bad} cannot be read \\(log corrupted: crc failed`));
-    expectError(await klevdb(['get', dir, '--offset', String(bad)]), 3, /is corrupted: log corrupted: crc failed.*klevdb check --all/);
+    expectError(
+      await klevdb(['check', dir, '--all']),
+      3,
+      new RegExp(`the message at offset ${bad} cannot be read \\(log corrupted: crc failed`),
+    );
+    expectError(
+      await klevdb(['get', dir, '--offset', String(bad)]),
+      3,
+      /is corrupted: log corrupted: crc failed.*klevdb check --all/,
+    );
   });
 
   it('backup copies a log that then reads the same; a second backup into it skips nothing it needs', async () => {
     const src = ws.sample('mixed-v1-v2');
     const dst = ws.fresh('backup');
-    const r = await okJson<{ files: number; messages: number; nextOffset: number; besideWriter: boolean }>(['backup', src, dst]);
+    const r = await okJson<{ files: number; messages: number; nextOffset: number; besideWriter: boolean }>([
+      'backup',
+      src,
+      dst,
+    ]);
     expect(r).to.include({ files: 14, messages: 40, nextOffset: 40, besideWriter: false });
-    const [a, b] = await Promise.all([ok(['consume', src, '--json', '--base64']), ok(['consume', dst, '--json', '--base64'])]);
+    const [a, b] = await Promise.all([
+      ok(['consume', src, '--json', '--base64']),
+      ok(['consume', dst, '--json', '--base64']),
+    ]);
     expect(b).to.equal(a);
     await ok(['publish', src, 'k', 'v']);
     await ok(['backup', src, dst]);

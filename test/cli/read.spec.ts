@@ -25,7 +25,13 @@ describe('klevdb CLI: stat, consume, get', function () {
         const s = sample(name);
         const got = jsonLines<JsonMsg>(await ok(['consume', ws.sample(name), '--json', '--base64']));
         expect(got, name).to.deep.equal(
-          s.messages.map((m) => ({ offset: m.offset, time: m.time, timeMicros: m.unixMicro, key: m.key, value: m.value })),
+          s.messages.map((m) => ({
+            offset: m.offset,
+            time: m.time,
+            timeMicros: m.unixMicro,
+            key: m.key,
+            value: m.value,
+          })),
         );
       }),
     );
@@ -35,13 +41,19 @@ describe('klevdb CLI: stat, consume, get', function () {
     await Promise.all(
       READABLE.filter((n) => n !== 'v2-missing-index').map(async (name) => {
         const s = sample(name);
-        const st = await okJson<{ messages: number; nextOffset: number; keyIndex: boolean; timeIndex: boolean; indexFrom: string }>([
-          'stat',
-          ws.sample(name),
-        ]);
+        const st = await okJson<{
+          messages: number;
+          nextOffset: number;
+          keyIndex: boolean;
+          timeIndex: boolean;
+          indexFrom: string;
+        }>(['stat', ws.sample(name)]);
         expect(st.messages, name).to.equal(s.messages.length);
         expect(st.nextOffset, name).to.equal(s.nextOffset);
-        expect({ keyIndex: st.keyIndex, timeIndex: st.timeIndex }, name).to.deep.equal({ keyIndex: s.options.keyIndex, timeIndex: s.options.timeIndex });
+        expect({ keyIndex: st.keyIndex, timeIndex: st.timeIndex }, name).to.deep.equal({
+          keyIndex: s.options.keyIndex,
+          timeIndex: s.options.timeIndex,
+        });
         expect(st.indexFrom, name).to.equal(name === 'v1-keys-times' ? 'inferred' : 'header');
       }),
     );
@@ -80,7 +92,9 @@ describe('klevdb CLI: stat, consume, get', function () {
     expect(byKey.map((m) => m.offset)).to.deep.equal(want);
     expect(want.length).to.be.greaterThan(1);
     // v2-plain has no key index: the CLI filters a plain consume.
-    const plain = jsonLines<JsonMsg>(await ok(['consume', ws.sample('v2-plain'), '--key', 'key-1', '--max', '2', '--json']));
+    const plain = jsonLines<JsonMsg>(
+      await ok(['consume', ws.sample('v2-plain'), '--key', 'key-1', '--max', '2', '--json']),
+    );
     expect(plain.map((m) => [m.offset, m.key])).to.deep.equal([
       [1, 'key-1'],
       [5, 'key-1'],
@@ -119,15 +133,26 @@ describe('klevdb CLI: stat, consume, get', function () {
     const dir = ws.fresh('compacted');
     const log = await open(dir, { createDirs: true, keyIndex: true, timeIndex: true });
     const t0 = Date.parse('2024-05-01T12:00:00Z') * 1000;
-    await log.publish([{ key: 'a', value: 'A', timeMicros: t0 }, { key: 'b', value: 'B', timeMicros: t0 + 1 }]);
+    await log.publish([
+      { key: 'a', value: 'A', timeMicros: t0 },
+      { key: 'b', value: 'B', timeMicros: t0 + 1 },
+    ]);
     await log.publish([{ key: 'b', value: null, timeMicros: t0 + 2 }]);
     await compact(log, 0);
     // Beside the live writer (the CLI follows it) and after it closed.
     for (const close of [false, true]) {
       if (close) await log.close();
-      expect(await okJson<JsonMsg>(['get', dir, '--time', '2000-01-01'])).to.include({ offset: 0, key: 'a', value: 'A' });
+      expect(await okJson<JsonMsg>(['get', dir, '--time', '2000-01-01'])).to.include({
+        offset: 0,
+        key: 'a',
+        value: 'A',
+      });
       expect((await okJson<JsonMsg>(['get', dir, '--time', '2024-05-01T12:00:00Z'])).offset).to.equal(0);
-      expectError(await klevdb(['get', dir, '--time', '2024-05-01T12:00:00.000001Z']), 2, /no message at or after 2024-05-01T12:00:00\.000001Z/);
+      expectError(
+        await klevdb(['get', dir, '--time', '2024-05-01T12:00:00.000001Z']),
+        2,
+        /no message at or after 2024-05-01T12:00:00\.000001Z/,
+      );
       expectError(await klevdb(['get', dir, '--offset', '2']), 2, /offset 2 was deleted/);
       expect(await okJson(['stat', dir])).to.include({ messages: 1, segments: 2, firstOffset: 0, nextOffset: 3 });
       expect(jsonLines<JsonMsg>(await ok(['consume', dir, '--json'])).map((m) => m.offset)).to.deep.equal([0]);

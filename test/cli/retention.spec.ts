@@ -22,16 +22,30 @@ describe('klevdb CLI: trim, compact', function () {
   it('trim --count keeps the newest messages over several segments; --dry-run deletes nothing', async () => {
     const dir = ws.sample('v2-multi-segment');
     const dry = await okJson<TrimJson>(['trim', dir, '--count', '20', '--dry-run']);
-    expect(dry).to.include({ dryRun: true, deleted: 40, firstOffset: 0, lastOffset: 39, messages: 60, deletedSize: null });
+    expect(dry).to.include({
+      dryRun: true,
+      deleted: 40,
+      firstOffset: 0,
+      lastOffset: 39,
+      messages: 60,
+      deletedSize: null,
+    });
     expect(await offsets(dir)).to.have.length(60);
     const out = await ok(['trim', dir, '--count', '20']);
-    expect(out).to.match(/^trimmed 40 messages \(.*\) beyond the newest 20 from .*: offsets 0\.\.39; 20 messages remain\n$/);
+    expect(out).to.match(
+      /^trimmed 40 messages \(.*\) beyond the newest 20 from .*: offsets 0\.\.39; 20 messages remain\n$/,
+    );
     expect(await offsets(dir)).to.deep.equal(Array.from({ length: 20 }, (_, i) => 40 + i));
   });
 
   it('trim --offset, --age and --size', async () => {
     const plain = ws.sample('v2-plain');
-    expect(await okJson<TrimJson>(['trim', plain, '--offset', '4'])).to.include({ deleted: 4, firstOffset: 0, lastOffset: 3, messages: 6 });
+    expect(await okJson<TrimJson>(['trim', plain, '--offset', '4'])).to.include({
+      deleted: 4,
+      firstOffset: 0,
+      lastOffset: 3,
+      messages: 6,
+    });
     expect(await offsets(plain)).to.deep.equal([4, 5, 6, 7, 8, 9]);
 
     // Sample times are in 2023: an ISO cut-off trims up to it, a short age trims everything.
@@ -66,14 +80,23 @@ describe('klevdb CLI: trim, compact', function () {
 
   it('compact keeps the latest value of each key and drops old tombstones', async () => {
     const dir = ws.sample('tombstones-and-empty');
-    const r = await okJson<{ removed: number; messagesBefore: number; messages: number; sizeBefore: number; size: number }>(['compact', dir]);
+    const r = await okJson<{
+      removed: number;
+      messagesBefore: number;
+      messages: number;
+      sizeBefore: number;
+      size: number;
+    }>(['compact', dir]);
     expect(r.messagesBefore).to.equal(12);
     expect(r.removed).to.equal(r.messagesBefore - r.messages);
     expect(r.size).to.be.lessThan(r.sizeBefore);
     const left = jsonLines<{ key: string | null; value: string | null }>(await ok(['consume', dir, '--json']));
     const keys = left.map((m) => m.key);
     expect(new Set(keys).size, 'one message per key').to.equal(keys.length);
-    expect(left.every((m) => m.value !== null), 'no tombstones').to.equal(true);
+    expect(
+      left.every((m) => m.value !== null),
+      'no tombstones',
+    ).to.equal(true);
     // --age: only messages older than that are compacted; nothing is 100000 weeks old.
     const kt = ws.sample('v2-keys-times');
     expect(await okJson(['compact', kt, '--age', '100000w'])).to.include({ removed: 0, messages: 12 });

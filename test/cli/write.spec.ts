@@ -16,7 +16,9 @@ describe('klevdb CLI: publish, delete', function () {
 
   it('publish <key> <value> creates the log and appends; --time is kept to the microsecond', async () => {
     const dir = ws.fresh('args');
-    expect(await ok(['publish', dir, 'k1', 'hello'])).to.match(/^published 1 message to .* at offset 0 \(next offset 1\)\n$/);
+    expect(await ok(['publish', dir, 'k1', 'hello'])).to.match(
+      /^published 1 message to .* at offset 0 \(next offset 1\)\n$/,
+    );
     const r = await okJson(['publish', dir, 'k2', 'world', '--time', '2024-05-01T12:00:00.123456Z']);
     expect(r).to.deep.equal({ published: 1, firstOffset: 1, nextOffset: 2 });
     await ok(['publish', dir, 'k1', '--tombstone']);
@@ -64,24 +66,40 @@ describe('klevdb CLI: publish, delete', function () {
     const copy = ws.fresh('copy');
     const dump = await ok(['consume', src, '--json']);
     await ok(['publish', copy], dump);
-    const [a, b] = await Promise.all([ok(['consume', src, '--json', '--base64']), ok(['consume', copy, '--json', '--base64'])]);
+    const [a, b] = await Promise.all([
+      ok(['consume', src, '--json', '--base64']),
+      ok(['consume', copy, '--json', '--base64']),
+    ]);
     expect(b).to.equal(a);
     expect(jsonLines(a)).to.have.length(sample('unicode').messages.length);
   });
 
   it('a bad stdin line stops publish with exit 1 naming the line and what was published', async () => {
     const dir = ws.fresh('badline');
-    const r = await klevdb(['publish', dir], `{"key":"a","value":"1"}\n{"key":"b","value":"2"}\nnot json\n{"key":"c"}\n`);
+    const r = await klevdb(
+      ['publish', dir],
+      `{"key":"a","value":"1"}\n{"key":"b","value":"2"}\nnot json\n{"key":"c"}\n`,
+    );
     expectError(r, 1, /stdin line 3: not JSON .*the 2 messages before it were published \(offsets 0\.\.1\)/);
     expect(jsonLines(await ok(['consume', dir, '--json']))).to.have.length(2);
     expectError(await klevdb(['publish', dir], '{"key":1}\n'), 1, /stdin line 1: "key" must be a string/);
-    expectError(await klevdb(['publish', dir], '{"key":"a","time":"yesterday"}\n'), 1, /"time" must be an ISO 8601 time/);
+    expectError(
+      await klevdb(['publish', dir], '{"key":"a","time":"yesterday"}\n'),
+      1,
+      /"time" must be an ISO 8601 time/,
+    );
     expectError(await klevdb(['publish', dir, 'k']), 1, /give a value after the key, or --tombstone/);
   });
 
   it('delete removes offsets across segments and reports the ones not there with exit 2', async () => {
     const dir = ws.sample('v2-multi-segment');
-    const r = await okJson<{ deleted: number[]; deletedSize: number; notFound: number[] }>(['delete', dir, '3', '12-14', '50']);
+    const r = await okJson<{ deleted: number[]; deletedSize: number; notFound: number[] }>([
+      'delete',
+      dir,
+      '3',
+      '12-14',
+      '50',
+    ]);
     expect(r.deleted).to.deep.equal([3, 12, 13, 14, 50]);
     expect(r.deletedSize).to.be.greaterThan(5 * 36);
     expect(r.notFound).to.deep.equal([]);

@@ -45,7 +45,9 @@ export function declaredNames(code: string): Declared[] {
 
 /** A declarations block as a .ts module: what a .d.ts leaves implicit is made `declare`. */
 export function declarationsSource(code: string): string {
-  return code.replace(/^export (function|class) /gm, 'export declare $1 ').replace(/^export const (\w+): /gm, 'export declare const $1: ');
+  return code
+    .replace(/^export (function|class) /gm, 'export declare $1 ')
+    .replace(/^export const (\w+): /gm, 'export declare const $1: ');
 }
 
 export const isTypeScript = (b: CodeBlock): boolean => b.lang === 'ts' || b.lang === 'typescript';
@@ -55,7 +57,9 @@ export const isShell = (b: CodeBlock): boolean => b.lang === 'sh' || b.lang === 
 export function docFiles(root: string): string[] {
   const out = ['README.md'];
   const walk = (dir: string): void => {
-    for (const e of fs.readdirSync(path.join(root, dir), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const e of fs
+      .readdirSync(path.join(root, dir), { withFileTypes: true })
+      .sort((a, b) => a.name.localeCompare(b.name))) {
       const rel = path.join(dir, e.name);
       if (e.isDirectory()) walk(rel);
       else if (e.name.endsWith('.md')) out.push(rel);
@@ -78,7 +82,13 @@ export function extractBlocks(file: string, text: string): CodeBlock[] {
     while (end < lines.length && !lines[end]!.trimStart().startsWith(fence)) end++;
     if (end === lines.length) throw new Error(`${file}:${i + 1}: a code block that is never closed`);
     const flags = open[4]!.trim() === '' ? [] : open[4]!.trim().split(/\s+/);
-    blocks.push({ file, line: start + 1, lang: open[3]!.toLowerCase(), flags, code: lines.slice(start, end).join('\n') + '\n' });
+    blocks.push({
+      file,
+      line: start + 1,
+      lang: open[3]!.toLowerCase(),
+      flags,
+      code: lines.slice(start, end).join('\n') + '\n',
+    });
     i = end;
   }
   return blocks;

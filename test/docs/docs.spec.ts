@@ -9,7 +9,18 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { allBlocks, blockFileName, docFiles, declaredNames, isDeclarations, isShell, isTypeScript, runs, TS_FLAGS, type CodeBlock } from './blocks.js';
+import {
+  allBlocks,
+  blockFileName,
+  docFiles,
+  declaredNames,
+  isDeclarations,
+  isShell,
+  isTypeScript,
+  runs,
+  TS_FLAGS,
+  type CodeBlock,
+} from './blocks.js';
 import { compileDocsProject, createDocsProject, runBlock, type DocsProject } from './project.js';
 import { packageRootExports } from './exports.js';
 import { brokenLinks } from './links.js';
@@ -53,7 +64,9 @@ describe('docs: every code block in README.md and docs/', () => {
       this.timeout(RUN_TIMEOUT_MS + 30_000);
       const unknown = b.flags.filter((f) => !(TS_FLAGS as readonly string[]).includes(f));
       expect(unknown, `${where(b)}: unknown flags on the fence (allowed: ${TS_FLAGS.join(', ')})`).to.deep.equal([]);
-      expect(b.code, `${where(b)}: blocks run in a temporary directory; use a relative path, not /tmp`).not.to.match(/['"`]\/tmp\//);
+      expect(b.code, `${where(b)}: blocks run in a temporary directory; use a relative path, not /tmp`).not.to.match(
+        /['"`]\/tmp\//,
+      );
       const errors = diagnostics.get(blockFileName(b)) ?? [];
       expect(errors, `${where(b)} does not type-check:\n${errors.join('\n')}`).to.deep.equal([]);
       const check = project!.checks.get(b);
@@ -73,13 +86,18 @@ describe('docs: every code block in README.md and docs/', () => {
       }
       const r = await runBlock(project!.output(b), env, RUN_TIMEOUT_MS);
       const output = `\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`;
-      expect(r.timedOut, `${where(b)} did not exit within ${RUN_TIMEOUT_MS} ms (a log left open? a subscription never ended?)${output}`).to.equal(false);
+      expect(
+        r.timedOut,
+        `${where(b)} did not exit within ${RUN_TIMEOUT_MS} ms (a log left open? a subscription never ended?)${output}`,
+      ).to.equal(false);
       expect(r.code, `${where(b)} failed${output}`).to.equal(0);
     });
   }
 
   it('docs/api/storage.md declares every name the package root exports, and only those', () => {
-    const declared = tsBlocks.filter((b) => b.file === path.join('docs', 'api', 'storage.md') && isDeclarations(b)).flatMap((b) => declaredNames(b.code).map((d) => d.name));
+    const declared = tsBlocks
+      .filter((b) => b.file === path.join('docs', 'api', 'storage.md') && isDeclarations(b))
+      .flatMap((b) => declaredNames(b.code).map((d) => d.name));
     const exported = packageRootExports(ROOT);
     expect(exported.length, 'exports of the package root').to.be.greaterThan(50);
     expect([...new Set(declared)].sort()).to.deep.equal([...exported].sort());
@@ -89,7 +107,9 @@ describe('docs: every code block in README.md and docs/', () => {
     const checker = new ShellChecker(ROOT);
     const problems = blocks
       .filter(isShell)
-      .flatMap((b) => shellCommands(b.code).flatMap((words) => checker.problems(words).map((p) => `${where(b)}: ${p}`)));
+      .flatMap((b) =>
+        shellCommands(b.code).flatMap((words) => checker.problems(words).map((p) => `${where(b)}: ${p}`)),
+      );
     expect(problems).to.deep.equal([]);
   });
 
@@ -104,11 +124,17 @@ describe('docs: every code block in README.md and docs/', () => {
     const overlap = (a: string, b: string): boolean => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
     const running = tsBlocks.filter(runs);
     const clashes: string[] = [];
-    running.forEach((a, i) => running.slice(i + 1).forEach((b) => {
-      if (a.code === b.code) return; // the same example repeated (README and its guide) writes the same thing
-      for (const da of dirs(a.code)) for (const db of dirs(b.code)) if (overlap(da, db)) clashes.push(`${where(a)} ${da} and ${where(b)} ${db}`);
-    }));
-    expect(running.some((b) => dirs(b.code).length > 0), 'blocks that name a data directory').to.equal(true);
+    running.forEach((a, i) =>
+      running.slice(i + 1).forEach((b) => {
+        if (a.code === b.code) return; // the same example repeated (README and its guide) writes the same thing
+        for (const da of dirs(a.code))
+          for (const db of dirs(b.code)) if (overlap(da, db)) clashes.push(`${where(a)} ${da} and ${where(b)} ${db}`);
+      }),
+    );
+    expect(
+      running.some((b) => dirs(b.code).length > 0),
+      'blocks that name a data directory',
+    ).to.equal(true);
     expect(clashes).to.deep.equal([]);
   });
 

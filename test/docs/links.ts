@@ -39,7 +39,11 @@ export function brokenLinks(root: string, file: string): string[] {
       problems.push(`${file}: ${target}: no such file`);
       continue;
     }
-    if (anchor !== undefined && resolved.endsWith('.md') && !anchors(fs.readFileSync(path.join(root, resolved), 'utf8')).has(anchor)) {
+    if (
+      anchor !== undefined &&
+      resolved.endsWith('.md') &&
+      !anchors(fs.readFileSync(path.join(root, resolved), 'utf8')).has(anchor)
+    ) {
       problems.push(`${file}: ${target}: no heading with that anchor in ${resolved}`);
     }
   }

@@ -7,7 +7,14 @@ import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { blockFileName, declarationsSource, declaredNames, extractBlocks, isDeclarations, type CodeBlock } from './blocks.js';
+import {
+  blockFileName,
+  declarationsSource,
+  declaredNames,
+  extractBlocks,
+  isDeclarations,
+  type CodeBlock,
+} from './blocks.js';
 
 export interface DocsProject {
   dir: string;
@@ -25,7 +32,9 @@ export interface DocsProject {
  */
 function tsconfig(root: string): object {
   const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-  const block = extractBlocks('README.md', readme).find((b) => b.lang === 'json' && b.code.includes('"compilerOptions"'));
+  const block = extractBlocks('README.md', readme).find(
+    (b) => b.lang === 'json' && b.code.includes('"compilerOptions"'),
+  );
   if (!block) throw new Error('README.md has no ```json block with the tsconfig.json compilerOptions users need');
   const { compilerOptions } = JSON.parse(block.code) as { compilerOptions: Record<string, unknown> };
   return { compilerOptions: { ...compilerOptions, outDir: 'out', rootDir: 'src' }, include: ['src'] };
@@ -40,9 +49,13 @@ export async function createDocsProject(root: string, blocks: readonly CodeBlock
   await fs.symlink(root, path.join(modules, 'klevdb'), 'dir');
   const installed = path.join(root, 'node_modules');
   for (const name of await fs.readdir(installed)) {
-    if (name !== 'klevdb' && !name.startsWith('.')) await fs.symlink(path.join(installed, name), path.join(modules, name));
+    if (name !== 'klevdb' && !name.startsWith('.'))
+      await fs.symlink(path.join(installed, name), path.join(modules, name));
   }
-  await fs.writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'klevdb-docs', private: true, type: 'module' }));
+  await fs.writeFile(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'klevdb-docs', private: true, type: 'module' }),
+  );
   await fs.writeFile(path.join(dir, 'tsconfig.json'), JSON.stringify(tsconfig(root), null, 2));
   await fs.mkdir(path.join(dir, 'src'));
   const checks = new Map<CodeBlock, { file: string; names: Map<number, string> }>();
@@ -98,8 +111,11 @@ function comparison(b: CodeBlock): { file: string; text: string; names: Map<numb
 export async function compileDocsProject(root: string, project: DocsProject): Promise<Map<string, string[]>> {
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const output = await new Promise<string>((resolve) => {
-    execFile(process.execPath, [tsc, '-p', project.dir, '--pretty', 'false'], { cwd: project.dir, maxBuffer: 16 << 20 }, (_err, stdout, stderr) =>
-      resolve(stdout + stderr),
+    execFile(
+      process.execPath,
+      [tsc, '-p', project.dir, '--pretty', 'false'],
+      { cwd: project.dir, maxBuffer: 16 << 20 },
+      (_err, stdout, stderr) => resolve(stdout + stderr),
     );
   });
   const errors = new Map<string, string[]>();

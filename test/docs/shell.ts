@@ -12,7 +12,10 @@ export function shellCommands(code: string): string[][] {
     const line = raw.replace(/(^|\s)#.*$/, '').trim();
     if (line === '') continue;
     for (const part of line.split(/&&|\|\||[|;]/)) {
-      const words = part.trim().split(/\s+/).filter((w) => w !== '');
+      const words = part
+        .trim()
+        .split(/\s+/)
+        .filter((w) => w !== '');
       if (words.length > 0) out.push(words);
     }
   }
@@ -27,15 +30,19 @@ export class ShellChecker {
   private commands: Set<string> | null = null;
 
   constructor(private readonly root: string) {
-    this.scripts = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    this.scripts = (
+      JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
   }
 
   /** What is wrong with one command (empty when it names only things that exist). */
   problems(words: string[]): string[] {
     const [cmd, sub] = words;
     if (cmd === 'npm') {
-      if (sub === 'run') return words[2] && words[2] in this.scripts ? [] : [`no npm script "${words[2]}" in package.json`];
-      if (sub === 'start' || sub === 'test') return sub in this.scripts ? [] : [`no npm script "${sub}" in package.json`];
+      if (sub === 'run')
+        return words[2] && words[2] in this.scripts ? [] : [`no npm script "${words[2]}" in package.json`];
+      if (sub === 'start' || sub === 'test')
+        return sub in this.scripts ? [] : [`no npm script "${sub}" in package.json`];
       return sub && NPM_BUILTINS.has(sub) ? [] : [`npm ${sub}: not a command the docs should name`];
     }
     if (cmd === 'node' && sub && /^dist\//.test(sub)) {
@@ -45,7 +52,11 @@ export class ShellChecker {
       if (!sub) return [];
       const help = this.subcommandHelp(sub);
       if (help === null) return [`klevdb has no command "${sub}"`];
-      const options = words.slice(2).join(' ').match(/--[a-z][\w-]*/g) ?? [];
+      const options =
+        words
+          .slice(2)
+          .join(' ')
+          .match(/--[a-z][\w-]*/g) ?? [];
       return options.filter((o) => !new RegExp(`${o}\\b`).test(help)).map((o) => `klevdb ${sub} has no option ${o}`);
     }
     return [];
@@ -59,7 +70,13 @@ export class ShellChecker {
   /** The subcommand's --help, or null when `klevdb --help` does not list it. */
   private subcommandHelp(sub: string): string | null {
     // The commands listed under "Commands:" in klevdb --help, one per line.
-    this.commands ??= new Set([...this.cli(['--help']).split(/^Commands:$/m)[1]!.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]!));
+    this.commands ??= new Set(
+      [
+        ...this.cli(['--help'])
+          .split(/^Commands:$/m)[1]!
+          .matchAll(/^ {2}([a-z][\w-]*)/gm),
+      ].map((m) => m[1]!),
+    );
     if (!this.commands.has(sub)) return null;
     if (!this.help.has(sub)) this.help.set(sub, this.cli([sub, '--help']));
     return this.help.get(sub)!;

@@ -5,7 +5,16 @@
 import { expect } from 'chai';
 import { commandHandler, type Decider } from '../../src/aggregates/index.js';
 import { ConcurrencyError, type EventStore } from '../../src/eventstore/index.js';
-import { account, AccountOpened, Deposited, InsufficientFunds, Withdrawn, type AccountCommand, type AccountEvent, type AccountState } from './fixtures/account.js';
+import {
+  account,
+  AccountOpened,
+  Deposited,
+  InsufficientFunds,
+  Withdrawn,
+  type AccountCommand,
+  type AccountEvent,
+  type AccountState,
+} from './fixtures/account.js';
 import { useSharedFixture, type SharedFixture, type StoreFactory, type StoreFixture } from './fixtures/stores.js';
 
 const deposited = (amount: number) => Deposited({ amount, currency: 'EUR' });
@@ -14,7 +23,11 @@ const openCommand = { type: 'Open', owner: 'ann' } as const;
 
 /** Counts decide calls: more than there were commands means some were decided again after a conflict. */
 function countingDecides(): typeof account & { decided: number } {
-  const counted = { ...account, decided: 0, decide: (c: AccountCommand, s: AccountState) => (counted.decided++, account.decide(c, s)) };
+  const counted = {
+    ...account,
+    decided: 0,
+    decide: (c: AccountCommand, s: AccountState) => (counted.decided++, account.decide(c, s)),
+  };
   return counted;
 }
 
@@ -82,14 +95,19 @@ export function commandHandlerSuite(factory: StoreFactory): void {
       };
       const told: [unknown, number, string][] = [];
       const onRetry = (e: ConcurrencyError, retry: number, streamId: string) => told.push([e, retry, streamId]);
-      const err = await commandHandler(alwaysRaced, store, { retries: 2, onRetry })('a', { type: 'Deposit', amount: 3 }).catch((e: unknown) => e);
+      const err = await commandHandler(alwaysRaced, store, { retries: 2, onRetry })('a', {
+        type: 'Deposit',
+        amount: 3,
+      }).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(ConcurrencyError);
       // Told before each of the two retries, not for the conflict it gave up on.
       expect(told.map(([e, retry, streamId]) => [e instanceof ConcurrencyError, retry, streamId])).to.deep.equal([
         [true, 1, 'a'],
         [true, 2, 'a'],
       ]);
-      expect((await store.readStream('a')).events.filter((e) => e.type === 'Deposited' && e.data.amount === 3)).to.have.length(0);
+      expect(
+        (await store.readStream('a')).events.filter((e) => e.type === 'Deposited' && e.data.amount === 3),
+      ).to.have.length(0);
     });
 
     it("reports a mismatch with the caller's expected version instead of retrying", async () => {
@@ -120,7 +138,9 @@ export function commandHandlerSuite(factory: StoreFactory): void {
       expect(retry).to.deep.include({ alreadyApplied: true, nextExpectedVersion: 1, events: first.events });
       // The state now: the retry reports it, including what came after the command.
       expect(retry.state).to.deep.equal({ status: 'open', owner: 'ann', balance: 5, movements: 1 });
-      expect((await handle('a', { type: 'Deposit', amount: 5 }, { commandId: 'deposit-1' })).alreadyApplied).to.equal(true);
+      expect((await handle('a', { type: 'Deposit', amount: 5 }, { commandId: 'deposit-1' })).alreadyApplied).to.equal(
+        true,
+      );
       expect(await f.store.streamVersion('a')).to.equal(2);
     });
 
@@ -132,46 +152,68 @@ export function commandHandlerSuite(factory: StoreFactory): void {
     });
   });
 
-  if (factory.multiWriter) describe(`commandHandler in two processes on one log (${factory.name})`, () => {
-    const shared = useSharedFixture(factory);
-    let f: SharedFixture;
-    let other: EventStore<AccountEvent>;
-    beforeEach(async () => {
-      f = shared();
-      other = (await f.another({ cachedStreams: 0 })).store;
-    });
+  if (factory.multiWriter)
+    describe(`commandHandler in two processes on one log (${factory.name})`, () => {
+      const shared = useSharedFixture(factory);
+      let f: SharedFixture;
+      let other: EventStore<AccountEvent>;
+      beforeEach(async () => {
+        f = shared();
+        other = (await f.another({ cachedStreams: 0 })).store;
+      });
 
-    it('applies every command of two racing handlers exactly once, in strictly sequential versions; losers decide again', async () => {
-      const decider = countingDecides();
-      const here = commandHandler(decider, f.store, { retries: 100 });
-      const there = commandHandler(decider, other, { retries: 100 });
-      await here('acc', openCommand);
-      const deposits = 30;
-      const command = (i: number) => ({ type: 'Deposit', amount: i + 1 }) as const;
-      await Promise.all(Array.from({ length: deposits }, (_, i) => (i % 2 ? there : here)('acc', command(i), { commandId: `d${i}` })));
-      const { events, version } = await f.store.readStream('acc');
-      expect(version).to.equal(deposits + 1);
-      expect(events.map((e) => e.meta.streamVersion)).to.deep.equal(Array.from({ length: deposits + 1 }, (_, i) => i + 1));
-      expect(events.slice(1).map((e) => e.meta.commandId).sort()).to.deep.equal(Array.from({ length: deposits }, (_, i) => `d${i}`).sort());
-      expect(events.slice(1).map((e) => (e.data as { amount: number }).amount).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: deposits }, (_, i) => i + 1));
-      expect(decider.decided).to.be.greaterThan(deposits + 1);
-      // Each command sent again to the other process: recognised there, nothing appended.
-      const resent = await Promise.all(Array.from({ length: deposits }, (_, i) => (i % 2 ? here : there)('acc', command(i), { commandId: `d${i}` })));
-      expect(resent.filter((r) => !r.alreadyApplied)).to.have.length(0);
-      expect(resent.map((r) => r.events[0]!.meta.commandId)).to.deep.equal(Array.from({ length: deposits }, (_, i) => `d${i}`));
-      expect(await other.streamVersion('acc')).to.equal(deposits + 1);
-    });
+      it('applies every command of two racing handlers exactly once, in strictly sequential versions; losers decide again', async () => {
+        const decider = countingDecides();
+        const here = commandHandler(decider, f.store, { retries: 100 });
+        const there = commandHandler(decider, other, { retries: 100 });
+        await here('acc', openCommand);
+        const deposits = 30;
+        const command = (i: number) => ({ type: 'Deposit', amount: i + 1 }) as const;
+        await Promise.all(
+          Array.from({ length: deposits }, (_, i) => (i % 2 ? there : here)('acc', command(i), { commandId: `d${i}` })),
+        );
+        const { events, version } = await f.store.readStream('acc');
+        expect(version).to.equal(deposits + 1);
+        expect(events.map((e) => e.meta.streamVersion)).to.deep.equal(
+          Array.from({ length: deposits + 1 }, (_, i) => i + 1),
+        );
+        expect(
+          events
+            .slice(1)
+            .map((e) => e.meta.commandId)
+            .sort(),
+        ).to.deep.equal(Array.from({ length: deposits }, (_, i) => `d${i}`).sort());
+        expect(
+          events
+            .slice(1)
+            .map((e) => (e.data as { amount: number }).amount)
+            .sort((a, b) => a - b),
+        ).to.deep.equal(Array.from({ length: deposits }, (_, i) => i + 1));
+        expect(decider.decided).to.be.greaterThan(deposits + 1);
+        // Each command sent again to the other process: recognised there, nothing appended.
+        const resent = await Promise.all(
+          Array.from({ length: deposits }, (_, i) => (i % 2 ? here : there)('acc', command(i), { commandId: `d${i}` })),
+        );
+        expect(resent.filter((r) => !r.alreadyApplied)).to.have.length(0);
+        expect(resent.map((r) => r.events[0]!.meta.commandId)).to.deep.equal(
+          Array.from({ length: deposits }, (_, i) => `d${i}`),
+        );
+        expect(await other.streamVersion('acc')).to.equal(deposits + 1);
+      });
 
-    it('applies a command sent to both processes at once (same command id) once; both answer with its events', async () => {
-      // Both load the empty stream and decide before either appends; then the appends race.
-      const meet = barrier(2);
-      const here = commandHandler(account, meetingBeforeAppend(f.store, meet));
-      const there = commandHandler(account, meetingBeforeAppend(other, meet));
-      const results = await Promise.all([here('acc', openCommand, { commandId: 'open' }), there('acc', openCommand, { commandId: 'open' })]);
-      expect(results.map((r) => r.alreadyApplied).sort()).to.deep.equal([false, true]);
-      expect(results[0].events).to.deep.equal(results[1].events);
-      expect(results[0].state).to.deep.equal(results[1].state);
-      expect(await other.streamVersion('acc')).to.equal(1);
+      it('applies a command sent to both processes at once (same command id) once; both answer with its events', async () => {
+        // Both load the empty stream and decide before either appends; then the appends race.
+        const meet = barrier(2);
+        const here = commandHandler(account, meetingBeforeAppend(f.store, meet));
+        const there = commandHandler(account, meetingBeforeAppend(other, meet));
+        const results = await Promise.all([
+          here('acc', openCommand, { commandId: 'open' }),
+          there('acc', openCommand, { commandId: 'open' }),
+        ]);
+        expect(results.map((r) => r.alreadyApplied).sort()).to.deep.equal([false, true]);
+        expect(results[0].events).to.deep.equal(results[1].events);
+        expect(results[0].state).to.deep.equal(results[1].state);
+        expect(await other.streamVersion('acc')).to.equal(1);
+      });
     });
-  });
 }

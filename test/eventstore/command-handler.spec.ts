@@ -1,12 +1,27 @@
 // Deciders and the command handler, through the given/when/then helpers
 // users get, and directly where the helpers cannot reach (retries, conflicts).
 import { expect } from 'chai';
-import { CommandHandlerSpecification, DeciderSpecification, commandHandler, type CommandHandlerOptions, type Decider } from '../../src/aggregates/index.js';
+import {
+  CommandHandlerSpecification,
+  DeciderSpecification,
+  commandHandler,
+  type CommandHandlerOptions,
+  type Decider,
+} from '../../src/aggregates/index.js';
 import { InvalidEventError, inMemoryEventStore } from '../../src/eventstore/index.js';
 import { expectLogError } from '../helpers/errors.js';
 import { commandHandlerSuite } from './command-handler-suite.js';
 import { stateCacheSuite } from './state-cache-suite.js';
-import { account, accountEvents, AccountOpened, Deposited, InsufficientFunds, Withdrawn, type AccountEvent, type AccountState } from './fixtures/account.js';
+import {
+  account,
+  accountEvents,
+  AccountOpened,
+  Deposited,
+  InsufficientFunds,
+  Withdrawn,
+  type AccountEvent,
+  type AccountState,
+} from './fixtures/account.js';
 import { storeFactories } from './fixtures/stores.js';
 
 const opened = AccountOpened({ owner: 'ann' });
@@ -18,7 +33,9 @@ describe('DeciderSpecification', () => {
   it('checks the events decide returns', () => {
     given([]).when({ type: 'Open', owner: 'ann' }).then([opened]);
     given(opened).when({ type: 'Deposit', amount: 5 }).then(deposited(5));
-    given([opened, deposited(5)]).when({ type: 'Withdraw', amount: 5 }).thenState({ status: 'open', owner: 'ann', balance: 0, movements: 2 });
+    given([opened, deposited(5)])
+      .when({ type: 'Withdraw', amount: 5 })
+      .thenState({ status: 'open', owner: 'ann', balance: 0, movements: 2 });
   });
 
   it('awaiting when() instead of then([...]) is ERR_INVALID_ARGUMENT saying what to do, not a comparison against functions', async () => {
@@ -28,13 +45,21 @@ describe('DeciderSpecification', () => {
 
   it('checks rejections by class, pattern or predicate', () => {
     given([opened]).when({ type: 'Withdraw', amount: 1 }).thenThrows(InsufficientFunds);
-    given([]).when({ type: 'Deposit', amount: 1 }).thenThrows(/not open/);
-    given([opened]).when({ type: 'Open', owner: 'bob' }).thenThrows((e) => e instanceof Error);
+    given([])
+      .when({ type: 'Deposit', amount: 1 })
+      .thenThrows(/not open/);
+    given([opened])
+      .when({ type: 'Open', owner: 'bob' })
+      .thenThrows((e) => e instanceof Error);
   });
 
   it('fails when the decider does something else', () => {
-    expect(() => given([opened]).when({ type: 'Deposit', amount: 5 }).then(deposited(6))).to.throw(/deepStrictEqual|Expected values/);
-    expect(() => given([opened]).when({ type: 'Deposit', amount: 5 }).thenThrows()).to.throw(/expected decide to throw/);
+    expect(() => given([opened]).when({ type: 'Deposit', amount: 5 }).then(deposited(6))).to.throw(
+      /deepStrictEqual|Expected values/,
+    );
+    expect(() => given([opened]).when({ type: 'Deposit', amount: 5 }).thenThrows()).to.throw(
+      /expected decide to throw/,
+    );
     expect(() => given([opened]).when({ type: 'Deposit', amount: 5 }).thenNothingHappened()).to.throw();
   });
 });
@@ -44,8 +69,12 @@ describe('CommandHandlerSpecification', () => {
 
   it('runs the handler over a temporary log', async () => {
     await given([]).when({ type: 'Open', owner: 'ann' }).then([opened]);
-    await given([opened, deposited(10)]).when({ type: 'Withdraw', amount: 4 }).then(Withdrawn({ amount: 4 }));
-    await given([opened, deposited(10)]).when({ type: 'Withdraw', amount: 4 }).thenState({ status: 'open', owner: 'ann', balance: 6, movements: 2 });
+    await given([opened, deposited(10)])
+      .when({ type: 'Withdraw', amount: 4 })
+      .then(Withdrawn({ amount: 4 }));
+    await given([opened, deposited(10)])
+      .when({ type: 'Withdraw', amount: 4 })
+      .thenState({ status: 'open', owner: 'ann', balance: 6, movements: 2 });
     await given([opened]).when({ type: 'Withdraw', amount: 4 }).thenThrows(InsufficientFunds);
   });
 
@@ -60,7 +89,10 @@ describe('CommandHandlerSpecification', () => {
   });
 
   it('fails a spec whose given events are invalid, even one that expects an error', async () => {
-    const err = await given([Deposited({ amount: -1, currency: 'EUR' })]).when({ type: 'Open', owner: 'x' }).thenThrows().catch((e: unknown) => e);
+    const err = await given([Deposited({ amount: -1, currency: 'EUR' })])
+      .when({ type: 'Open', owner: 'x' })
+      .thenThrows()
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(InvalidEventError);
   });
 
@@ -78,11 +110,15 @@ describe('CommandHandlerSpecification', () => {
 describe('commandHandler options', () => {
   it('rejects bad retries, snapshots.every, onRetry and cachedStates with ERR_INVALID_ARGUMENT naming them', async () => {
     const store = inMemoryEventStore({ events: accountEvents });
-    const make = (options: object) => () => commandHandler(account, store, options as CommandHandlerOptions<AccountState>);
-    for (const retries of [-1, 1.5, Number.NaN, '3']) await expectLogError(make({ retries }), 'ERR_INVALID_ARGUMENT', /retries/);
-    for (const every of [0, -2, 2.5]) await expectLogError(make({ snapshots: { store: null, every } }), 'ERR_INVALID_ARGUMENT', /snapshots.every/);
+    const make = (options: object) => () =>
+      commandHandler(account, store, options as CommandHandlerOptions<AccountState>);
+    for (const retries of [-1, 1.5, Number.NaN, '3'])
+      await expectLogError(make({ retries }), 'ERR_INVALID_ARGUMENT', /retries/);
+    for (const every of [0, -2, 2.5])
+      await expectLogError(make({ snapshots: { store: null, every } }), 'ERR_INVALID_ARGUMENT', /snapshots.every/);
     for (const onRetry of ['log', 42, {}]) await expectLogError(make({ onRetry }), 'ERR_INVALID_ARGUMENT', /onRetry/);
-    for (const cachedStates of [-1, 0.5, '10']) await expectLogError(make({ cachedStates }), 'ERR_INVALID_ARGUMENT', /cachedStates/);
+    for (const cachedStates of [-1, 0.5, '10'])
+      await expectLogError(make({ cachedStates }), 'ERR_INVALID_ARGUMENT', /cachedStates/);
     expect(make({ retries: 0, onRetry: () => {} })()).to.be.a('function');
   });
 
@@ -90,9 +126,11 @@ describe('commandHandler options', () => {
     const store = inMemoryEventStore({ events: accountEvents });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const make = (decider: any, s: any) => () => commandHandler(decider, s);
-    for (const decider of [null, undefined, {}, { ...account, decide: 'no' }]) await expectLogError(make(decider, store), 'ERR_INVALID_ARGUMENT', /decider must be .*initialState/);
+    for (const decider of [null, undefined, {}, { ...account, decide: 'no' }])
+      await expectLogError(make(decider, store), 'ERR_INVALID_ARGUMENT', /decider must be .*initialState/);
     await expectLogError(make({ ...account, evolve: undefined }, store), 'ERR_INVALID_ARGUMENT', /missing evolve\)$/);
-    for (const s of [null, undefined, 'data/events', {}]) await expectLogError(make(account, s), 'ERR_INVALID_ARGUMENT', /store must be an event store/);
+    for (const s of [null, undefined, 'data/events', {}])
+      await expectLogError(make(account, s), 'ERR_INVALID_ARGUMENT', /store must be an event store/);
   });
 });
 

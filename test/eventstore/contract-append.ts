@@ -13,17 +13,26 @@ export function appendContract(factory: StoreFactory): void {
     afterEach(() => f.cleanup());
 
     it('numbers events from version 1 and records their metadata', async () => {
-      const result = await f.store.appendToStream('account-1', [AccountOpened({ owner: 'ann' }), Deposited({ amount: 5, currency: 'EUR' })], {
-        commandId: 'c1',
-        correlationId: 'corr',
-        causationId: 'cause',
-      });
+      const result = await f.store.appendToStream(
+        'account-1',
+        [AccountOpened({ owner: 'ann' }), Deposited({ amount: 5, currency: 'EUR' })],
+        {
+          commandId: 'c1',
+          correlationId: 'corr',
+          causationId: 'cause',
+        },
+      );
       expect(result.nextExpectedVersion).to.equal(2);
       expect(result.alreadyApplied).to.equal(false);
       expect(result.events.map((e) => e.meta.streamVersion)).to.deep.equal([1, 2]);
       const [first, second] = result.events;
       expect(second.meta.position).to.equal(first.meta.position + 1);
-      expect(first.meta).to.include({ streamId: 'account-1', commandId: 'c1', correlationId: 'corr', causationId: 'cause' });
+      expect(first.meta).to.include({
+        streamId: 'account-1',
+        commandId: 'c1',
+        correlationId: 'corr',
+        causationId: 'cause',
+      });
       expect(first.meta.eventId).to.not.equal(second.meta.eventId);
       const read = await f.store.readStream('account-1');
       expect(read.version).to.equal(2);
@@ -38,13 +47,19 @@ export function appendContract(factory: StoreFactory): void {
       await s.appendToStream('a', Deposited({ amount: 1, currency: 'EUR' }), { expectedVersion: 1 });
       await s.appendToStream('a', Deposited({ amount: 1, currency: 'EUR' }), { expectedVersion: 'stream-exists' });
       await s.appendToStream('a', Deposited({ amount: 1, currency: 'EUR' }), { expectedVersion: 'any' });
-      const conflict = await s.appendToStream('a', Withdrawn({ amount: 1 }), { expectedVersion: 2 }).catch((e: unknown) => e);
+      const conflict = await s
+        .appendToStream('a', Withdrawn({ amount: 1 }), { expectedVersion: 2 })
+        .catch((e: unknown) => e);
       expect(conflict).to.be.instanceOf(ConcurrencyError);
       expect(conflict).to.include({ streamId: 'a', expected: 2, actual: 4 });
       expect((conflict as Error).message).to.match(/expected version 2, actual version 4/);
-      const exists = await s.appendToStream('a', Withdrawn({ amount: 1 }), { expectedVersion: 'no-stream' }).catch((e: unknown) => e);
+      const exists = await s
+        .appendToStream('a', Withdrawn({ amount: 1 }), { expectedVersion: 'no-stream' })
+        .catch((e: unknown) => e);
       expect(exists).to.be.instanceOf(ConcurrencyError).and.include({ actual: 4 });
-      const missing = await s.appendToStream('b', Withdrawn({ amount: 1 }), { expectedVersion: 'stream-exists' }).catch((e: unknown) => e);
+      const missing = await s
+        .appendToStream('b', Withdrawn({ amount: 1 }), { expectedVersion: 'stream-exists' })
+        .catch((e: unknown) => e);
       expect(missing).to.be.instanceOf(ConcurrencyError).and.include({ actual: 0 });
       expect(await s.streamVersion('a')).to.equal(4);
     });
@@ -53,7 +68,9 @@ export function appendContract(factory: StoreFactory): void {
       await f.store.appendToStream('a', AccountOpened({ owner: 'x' }));
       const before = await f.store.log.nextOffset();
       const bad = Deposited({ amount: -3, currency: 'EUR' });
-      const err = await f.store.appendToStream('a', [Deposited({ amount: 1, currency: 'EUR' }), bad]).catch((e: unknown) => e);
+      const err = await f.store
+        .appendToStream('a', [Deposited({ amount: 1, currency: 'EUR' }), bad])
+        .catch((e: unknown) => e);
       expect(err).to.be.instanceOf(InvalidEventError).and.include({ eventType: 'Deposited', path: 'data.amount' });
       expect((err as Error).message).to.match(/#1 of the append to "a"/);
       const unknown = await f.store.appendToStream('a', [{ type: 'Nope', data: {} } as never]).catch((e: unknown) => e);
@@ -64,26 +81,36 @@ export function appendContract(factory: StoreFactory): void {
 
     it('lets exactly one of 100 concurrent appends with the same expected version win', async () => {
       const outcomes = await Promise.allSettled(
-        Array.from({ length: 100 }, (_, i) => f.store.appendToStream('a', AccountOpened({ owner: `o${i}` }), { expectedVersion: 'no-stream' })),
+        Array.from({ length: 100 }, (_, i) =>
+          f.store.appendToStream('a', AccountOpened({ owner: `o${i}` }), { expectedVersion: 'no-stream' }),
+        ),
       );
       const won = outcomes.filter((o) => o.status === 'fulfilled');
       const lost = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
       expect(won).to.have.length(1);
       expect(lost).to.have.length(99);
-      for (const reason of lost) expect(reason).to.be.instanceOf(ConcurrencyError).and.include({ expected: 'no-stream', actual: 1 });
+      for (const reason of lost)
+        expect(reason).to.be.instanceOf(ConcurrencyError).and.include({ expected: 'no-stream', actual: 1 });
       expect((await f.store.readStream('a')).events).to.have.length(1);
     });
 
     it('runs 100 concurrent commands on one stream: versions strictly sequential, no lost or duplicated event', async () => {
       const handle = commandHandler(account, f.store, { retries: 100 });
       await handle('acc', { type: 'Open', owner: 'ann' });
-      await Promise.all(Array.from({ length: 100 }, (_, i) => handle('acc', { type: 'Deposit', amount: i + 1 }, { commandId: `d${i}` })));
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          handle('acc', { type: 'Deposit', amount: i + 1 }, { commandId: `d${i}` }),
+        ),
+      );
       const { events, version } = await f.store.readStream('acc');
       expect(version).to.equal(101);
       expect(events.map((e) => e.meta.streamVersion)).to.deep.equal(Array.from({ length: 101 }, (_, i) => i + 1));
       const deposits = events.slice(1).map((e) => e.meta.commandId);
       expect(new Set(deposits).size).to.equal(100);
-      const amounts = events.slice(1).map((e) => (e.data as { amount: number }).amount).sort((a, b) => a - b);
+      const amounts = events
+        .slice(1)
+        .map((e) => (e.data as { amount: number }).amount)
+        .sort((a, b) => a - b);
       expect(amounts).to.deep.equal(Array.from({ length: 100 }, (_, i) => i + 1));
       const positions = events.map((e) => e.meta.position);
       expect(positions).to.deep.equal([...positions].sort((a, b) => a - b));
@@ -91,16 +118,24 @@ export function appendContract(factory: StoreFactory): void {
 
     it('does not apply a command id twice, and returns the original result', async () => {
       await f.store.appendToStream('a', AccountOpened({ owner: 'x' }));
-      const first = await f.store.appendToStream('a', [Deposited({ amount: 1, currency: 'EUR' }), Deposited({ amount: 2, currency: 'EUR' })], {
-        commandId: 'cmd-1',
-        expectedVersion: 1,
-      });
+      const first = await f.store.appendToStream(
+        'a',
+        [Deposited({ amount: 1, currency: 'EUR' }), Deposited({ amount: 2, currency: 'EUR' })],
+        {
+          commandId: 'cmd-1',
+          expectedVersion: 1,
+        },
+      );
       await f.store.appendToStream('a', Withdrawn({ amount: 1 }));
       // A retry with its stale expected version is still recognised, not a conflict.
-      const retry = await f.store.appendToStream('a', [Deposited({ amount: 1, currency: 'EUR' }), Deposited({ amount: 2, currency: 'EUR' })], {
-        commandId: 'cmd-1',
-        expectedVersion: 1,
-      });
+      const retry = await f.store.appendToStream(
+        'a',
+        [Deposited({ amount: 1, currency: 'EUR' }), Deposited({ amount: 2, currency: 'EUR' })],
+        {
+          commandId: 'cmd-1',
+          expectedVersion: 1,
+        },
+      );
       expect(retry.alreadyApplied).to.equal(true);
       expect(retry.events).to.deep.equal(first.events);
       expect(retry.nextExpectedVersion).to.equal(3);
@@ -114,7 +149,9 @@ export function appendContract(factory: StoreFactory): void {
 
     it('applies concurrent retries of one command id once', async () => {
       const results = await Promise.all(
-        Array.from({ length: 20 }, () => f.store.appendToStream('a', AccountOpened({ owner: 'x' }), { commandId: 'open-a' })),
+        Array.from({ length: 20 }, () =>
+          f.store.appendToStream('a', AccountOpened({ owner: 'x' }), { commandId: 'open-a' }),
+        ),
       );
       expect(results.filter((r) => !r.alreadyApplied)).to.have.length(1);
       expect(new Set(results.map((r) => r.events[0]!.meta.eventId)).size).to.equal(1);
@@ -128,7 +165,9 @@ export function appendContract(factory: StoreFactory): void {
       expect(await store.streamVersion('a')).to.equal(2);
       const retry = await store.appendToStream('a', Deposited({ amount: 3, currency: 'EUR' }), { commandId: 'dep' });
       expect(retry).to.include({ alreadyApplied: true, nextExpectedVersion: 2 });
-      const conflict = await store.appendToStream('a', Withdrawn({ amount: 1 }), { expectedVersion: 1 }).catch((e: unknown) => e);
+      const conflict = await store
+        .appendToStream('a', Withdrawn({ amount: 1 }), { expectedVersion: 1 })
+        .catch((e: unknown) => e);
       expect(conflict).to.be.instanceOf(ConcurrencyError).and.include({ actual: 2 });
       const next = await store.appendToStream('a', Withdrawn({ amount: 1 }), { expectedVersion: 2 });
       expect(next.events[0]!.meta.streamVersion).to.equal(3);
@@ -136,7 +175,10 @@ export function appendContract(factory: StoreFactory): void {
 
     it('accepts an empty append as a version check that writes nothing', async () => {
       const before = await f.store.log.nextOffset();
-      expect(await f.store.appendToStream('a', [], { expectedVersion: 'no-stream' })).to.deep.include({ events: [], nextExpectedVersion: 0 });
+      expect(await f.store.appendToStream('a', [], { expectedVersion: 'no-stream' })).to.deep.include({
+        events: [],
+        nextExpectedVersion: 0,
+      });
       expect(await f.store.log.nextOffset()).to.equal(before);
     });
 

@@ -11,13 +11,21 @@ import type { StoreFactory, StoreFixture } from './fixtures/stores.js';
 
 const deposited = (amount: number) => Deposited({ amount, currency: 'EUR' });
 
-async function reused(call: () => Promise<unknown>, streamId: string, commandId: string): Promise<CommandIdReusedError> {
+async function reused(
+  call: () => Promise<unknown>,
+  streamId: string,
+  commandId: string,
+): Promise<CommandIdReusedError> {
   const err = await call().then(
     () => expect.fail('expected ERR_COMMAND_ID_REUSED, but the call succeeded'),
     (e: unknown) => e,
   );
-  expect(err).to.be.instanceOf(CommandIdReusedError).and.include({ code: 'ERR_COMMAND_ID_REUSED', streamId, commandId });
-  expect((err as Error).message).to.include(`command id "${commandId}"`).and.include(`"${streamId}"`);
+  expect(err)
+    .to.be.instanceOf(CommandIdReusedError)
+    .and.include({ code: 'ERR_COMMAND_ID_REUSED', streamId, commandId });
+  expect((err as Error).message)
+    .to.include(`command id "${commandId}"`)
+    .and.include(`"${streamId}"`);
   return err as CommandIdReusedError;
 }
 
@@ -45,10 +53,20 @@ export function commandIdContract(factory: StoreFactory): void {
       await f.store.appendToStream('a', deposited(5), { commandId: 'd1', command });
       // The same command written with its keys in another order, and other events (decided on a newer state): a retry.
       const same = { meta: { at: [1, 2], channel: 'atm' }, amount: 5, type: 'Deposit' };
-      expect((await f.store.appendToStream('a', deposited(6), { commandId: 'd1', command: same })).alreadyApplied).to.equal(true);
+      expect(
+        (await f.store.appendToStream('a', deposited(6), { commandId: 'd1', command: same })).alreadyApplied,
+      ).to.equal(true);
       expect(await f.store.appliedCommand('a', 'd1', { command: same })).to.include({ alreadyApplied: true });
-      await reused(() => f.store.appendToStream('a', deposited(5), { commandId: 'd1', command: { ...command, amount: 50 } }), 'a', 'd1');
-      await reused(() => f.store.appliedCommand('a', 'd1', { command: { ...command, meta: { channel: 'web', at: [1, 2] } } }), 'a', 'd1');
+      await reused(
+        () => f.store.appendToStream('a', deposited(5), { commandId: 'd1', command: { ...command, amount: 50 } }),
+        'a',
+        'd1',
+      );
+      await reused(
+        () => f.store.appliedCommand('a', 'd1', { command: { ...command, meta: { channel: 'web', at: [1, 2] } } }),
+        'a',
+        'd1',
+      );
       // Without a command to compare, the lookup answers as before.
       expect(await f.store.appliedCommand('a', 'd1')).to.include({ alreadyApplied: true });
       expect(await f.store.streamVersion('a')).to.equal(2);
@@ -63,14 +81,20 @@ export function commandIdContract(factory: StoreFactory): void {
       const err = await reused(() => handle('acc', { type: 'Deposit', amount: 500 }, { commandId: 'd1' }), 'acc', 'd1');
       expect(err.message).to.match(/different command/);
       await f.reopen();
-      await reused(() => commandHandler(account, f.store)('acc', { type: 'Deposit', amount: 500 }, { commandId: 'd1' }), 'acc', 'd1');
+      await reused(
+        () => commandHandler(account, f.store)('acc', { type: 'Deposit', amount: 500 }, { commandId: 'd1' }),
+        'acc',
+        'd1',
+      );
       expect((await f.store.readStream('acc')).events.map((e) => e.type)).to.deep.equal(['AccountOpened', 'Deposited']);
     });
 
     it('decides a retried rejected command again: a rejection writes nothing, so it binds nothing', async () => {
       const handle = commandHandler(account, f.store);
       await handle('acc', { type: 'Open', owner: 'ann' });
-      const rejected = await handle('acc', { type: 'Withdraw', amount: 30 }, { commandId: 'w1' }).catch((e: unknown) => e);
+      const rejected = await handle('acc', { type: 'Withdraw', amount: 30 }, { commandId: 'w1' }).catch(
+        (e: unknown) => e,
+      );
       expect(rejected).to.be.instanceOf(InsufficientFunds);
       expect(await f.store.appliedCommand('acc', 'w1')).to.equal(undefined);
       await handle('acc', { type: 'Deposit', amount: 50 });
@@ -90,7 +114,9 @@ export function commandIdContract(factory: StoreFactory): void {
       };
       await f.store.log.publish([{ key: 'old', value: JSON.stringify(legacy) }]);
       const store = await f.reopen();
-      const retry = await store.appendToStream('old', AccountOpened({ owner: 'someone else' }), { commandId: 'open-old' });
+      const retry = await store.appendToStream('old', AccountOpened({ owner: 'someone else' }), {
+        commandId: 'open-old',
+      });
       expect(retry.alreadyApplied).to.equal(true);
       expect(retry.events[0]!.data).to.deep.equal({ owner: 'old' });
     });
@@ -99,12 +125,24 @@ export function commandIdContract(factory: StoreFactory): void {
       const cyclic: Record<string, unknown> = { type: 'Deposit' };
       cyclic.self = cyclic;
       for (const command of [cyclic, { type: 'Deposit', amount: 10n }, () => 'deposit']) {
-        await expectLogError(() => f.store.appendToStream('a', deposited(1), { commandId: 'c', command }), 'ERR_INVALID_ARGUMENT', /command/);
+        await expectLogError(
+          () => f.store.appendToStream('a', deposited(1), { commandId: 'c', command }),
+          'ERR_INVALID_ARGUMENT',
+          /command/,
+        );
       }
-      await expectLogError(() => f.store.appendToStream('a', deposited(1), { command: { type: 'Deposit' } }), 'ERR_INVALID_ARGUMENT', /commandId/);
+      await expectLogError(
+        () => f.store.appendToStream('a', deposited(1), { command: { type: 'Deposit' } }),
+        'ERR_INVALID_ARGUMENT',
+        /commandId/,
+      );
       await expectLogError(() => f.store.appliedCommand('a', 'c', { command: 10n }), 'ERR_INVALID_ARGUMENT', /command/);
       const handle = commandHandler(account, f.store);
-      await expectLogError(() => handle('a', { type: 'Deposit', amount: 10n as never }, { commandId: 'c' }), 'ERR_INVALID_ARGUMENT', /command/);
+      await expectLogError(
+        () => handle('a', { type: 'Deposit', amount: 10n as never }, { commandId: 'c' }),
+        'ERR_INVALID_ARGUMENT',
+        /command/,
+      );
       expect(await f.store.headPosition()).to.equal(0);
     });
   });

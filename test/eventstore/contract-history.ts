@@ -22,7 +22,10 @@ export function historyContract(factory: StoreFactory): void {
       expect(head).to.equal(3);
       expect((await f.store.readAll({ fromPosition: head })).events).to.deep.equal([]);
       const live = firstValueFrom(f.store.subscribeToAll({ fromPosition: head }).pipe(take(2), toArray()));
-      const appended = await f.store.appendToStream('b', [Deposited({ amount: 2, currency: 'EUR' }), Deposited({ amount: 3, currency: 'EUR' })]);
+      const appended = await f.store.appendToStream('b', [
+        Deposited({ amount: 2, currency: 'EUR' }),
+        Deposited({ amount: 3, currency: 'EUR' }),
+      ]);
       expect(appended.events[0]!.meta.position).to.equal(head);
       expect((await live).map((e) => `${e.meta.streamId}@${e.meta.streamVersion}`)).to.deep.equal(['b@2', 'b@3']);
       expect(await f.store.headPosition()).to.equal(5);
@@ -45,7 +48,10 @@ export function historyContract(factory: StoreFactory): void {
 
     /** Stream a: versions 1..6 at positions 0..5; stream b: versions 1..2 at 6..7. */
     async function fill(): Promise<void> {
-      await f.store.appendToStream('a', [AccountOpened({ owner: 'x' }), ...[1, 2, 3, 4, 5].map((n) => Deposited({ amount: n, currency: 'EUR' }))]);
+      await f.store.appendToStream('a', [
+        AccountOpened({ owner: 'x' }),
+        ...[1, 2, 3, 4, 5].map((n) => Deposited({ amount: n, currency: 'EUR' })),
+      ]);
       await f.store.appendToStream('b', [AccountOpened({ owner: 'y' }), Deposited({ amount: 9, currency: 'EUR' })]);
     }
 
@@ -55,7 +61,12 @@ export function historyContract(factory: StoreFactory): void {
       await f.reopen();
     }
 
-    async function expectGap(call: () => Promise<unknown>, streamId: string, missing: Array<[number, number]>, text: string): Promise<void> {
+    async function expectGap(
+      call: () => Promise<unknown>,
+      streamId: string,
+      missing: Array<[number, number]>,
+      text: string,
+    ): Promise<void> {
       const err = await call().then(
         () => expect.fail('expected ERR_STREAM_GAP, but the call succeeded'),
         (e: unknown) => e,
@@ -68,10 +79,26 @@ export function historyContract(factory: StoreFactory): void {
     it('refuses to read or fold a stream with versions missing in the middle, naming them; other streams read on', async () => {
       await fill();
       await destroy([1, 3, 4]);
-      await expectGap(() => f.store.readStream('a'), 'a', [[2, 2], [4, 5]], 'versions 2, 4..5');
+      await expectGap(
+        () => f.store.readStream('a'),
+        'a',
+        [
+          [2, 2],
+          [4, 5],
+        ],
+        'versions 2, 4..5',
+      );
       const head = await f.store.headPosition();
       const handle = commandHandler(account, f.store);
-      await expectGap(() => handle('a', { type: 'Withdraw', amount: 1 }), 'a', [[2, 2], [4, 5]], 'versions 2, 4..5');
+      await expectGap(
+        () => handle('a', { type: 'Withdraw', amount: 1 }),
+        'a',
+        [
+          [2, 2],
+          [4, 5],
+        ],
+        'versions 2, 4..5',
+      );
       expect(await f.store.headPosition(), 'no decision, no append').to.equal(head);
       expect((await f.store.readStream('b')).version).to.equal(2);
       expect((await handle('b', { type: 'Deposit', amount: 1 })).state).to.deep.include({ balance: 10 });
@@ -83,10 +110,19 @@ export function historyContract(factory: StoreFactory): void {
       await expectGap(() => f.store.readStream('a'), 'a', [[1, 5]], 'versions 1..5');
       await expectGap(() => f.store.readStream('a', { fromVersion: 4 }), 'a', [[4, 5]], 'versions 4..5');
       // What is asked for is whole: versions before it are not the reader's concern.
-      expect((await f.store.readStream('a', { fromVersion: 6 })).events.map((e) => e.meta.streamVersion)).to.deep.equal([6]);
-      await expectGap(() => firstValueFrom(f.store.subscribeToStream('a', { live: false }).pipe(toArray())), 'a', [[1, 5]], 'versions 1..5');
+      expect((await f.store.readStream('a', { fromVersion: 6 })).events.map((e) => e.meta.streamVersion)).to.deep.equal(
+        [6],
+      );
+      await expectGap(
+        () => firstValueFrom(f.store.subscribeToStream('a', { live: false }).pipe(toArray())),
+        'a',
+        [[1, 5]],
+        'versions 1..5',
+      );
       // Reading from a position on promises nothing about what came before it.
-      expect((await f.store.readStream('a', { fromPosition: 5 })).events.map((e) => e.meta.streamVersion)).to.deep.equal([6]);
+      expect(
+        (await f.store.readStream('a', { fromPosition: 5 })).events.map((e) => e.meta.streamVersion),
+      ).to.deep.equal([6]);
     });
 
     it('a read from a position with a version finds the versions it skips behind the position, and names one destroyed at it', async () => {
@@ -95,9 +131,13 @@ export function historyContract(factory: StoreFactory): void {
       const subscribed = (options: { fromVersion: number; fromPosition: number }) =>
         firstValueFrom(f.store.subscribeToStream('a', { ...options, live: false }).pipe(toArray()));
       // Versions 1..3 of a lie before position 3: not a gap, whatever fromVersion says.
-      expect(versions((await f.store.readStream('a', { fromVersion: 1, fromPosition: 3 })).events)).to.deep.equal([4, 5, 6]);
+      expect(versions((await f.store.readStream('a', { fromVersion: 1, fromPosition: 3 })).events)).to.deep.equal([
+        4, 5, 6,
+      ]);
       expect(versions(await subscribed({ fromVersion: 1, fromPosition: 3 }))).to.deep.equal([4, 5, 6]);
-      expect(versions((await f.store.readStream('a', { fromVersion: 1, fromPosition: 3, maxCount: 1 })).events)).to.deep.equal([4]);
+      expect(
+        versions((await f.store.readStream('a', { fromVersion: 1, fromPosition: 3, maxCount: 1 })).events),
+      ).to.deep.equal([4]);
       await destroy([3]);
       await expectGap(() => f.store.readStream('a', { fromVersion: 1, fromPosition: 3 }), 'a', [[4, 4]], 'version 4');
       await expectGap(() => subscribed({ fromVersion: 1, fromPosition: 3 }), 'a', [[4, 4]], 'version 4');

@@ -29,7 +29,10 @@ export function readContract(factory: StoreFactory): void {
       await fill();
       const all = await f.store.readStream('a');
       expect(all.events.map((e) => e.meta.streamVersion)).to.deep.equal([1, 2, 3, 4]);
-      expect((await f.store.readStream('a', { fromVersion: 3 })).events.map((e) => e.type)).to.deep.equal(['Deposited', 'Withdrawn']);
+      expect((await f.store.readStream('a', { fromVersion: 3 })).events.map((e) => e.type)).to.deep.equal([
+        'Deposited',
+        'Withdrawn',
+      ]);
       const limited = await f.store.readStream('a', { maxCount: 2 });
       expect(limited.events).to.have.length(2);
       expect(limited.version).to.equal(4);
@@ -42,7 +45,11 @@ export function readContract(factory: StoreFactory): void {
     it('reads the whole log from a global position, $all style', async () => {
       await fill();
       const first = await f.store.readAll({ maxCount: 3 });
-      expect(first.events.map((e) => `${e.meta.streamId}@${e.meta.streamVersion}`)).to.deep.equal(['a@1', 'a@2', 'b@1']);
+      expect(first.events.map((e) => `${e.meta.streamId}@${e.meta.streamVersion}`)).to.deep.equal([
+        'a@1',
+        'a@2',
+        'b@1',
+      ]);
       const rest = await f.store.readAll({ fromPosition: first.nextPosition });
       expect(rest.events.map((e) => `${e.meta.streamId}@${e.meta.streamVersion}`)).to.deep.equal(['a@3', 'a@4']);
       expect((await f.store.readAll({ fromPosition: rest.nextPosition })).events).to.deep.equal([]);
@@ -53,7 +60,14 @@ export function readContract(factory: StoreFactory): void {
       const all = firstValueFrom(f.store.subscribeToAll().pipe(take(6), toArray()));
       const stream = firstValueFrom(f.store.subscribeToStream('a', { fromVersion: 2 }).pipe(take(4), toArray()));
       await f.store.appendToStream('a', Deposited({ amount: 9, currency: 'EUR' }));
-      expect((await all).map((e) => `${e.meta.streamId}@${e.meta.streamVersion}`)).to.deep.equal(['a@1', 'a@2', 'b@1', 'a@3', 'a@4', 'a@5']);
+      expect((await all).map((e) => `${e.meta.streamId}@${e.meta.streamVersion}`)).to.deep.equal([
+        'a@1',
+        'a@2',
+        'b@1',
+        'a@3',
+        'a@4',
+        'a@5',
+      ]);
       expect((await stream).map((e) => e.meta.streamVersion)).to.deep.equal([2, 3, 4, 5]);
       const tail = await firstValueFrom(f.store.subscribeToAll({ fromPosition: 4, live: false }).pipe(toArray()));
       expect(tail.map((e) => e.meta.position)).to.deep.equal([4, 5]);
@@ -70,28 +84,49 @@ export function readContract(factory: StoreFactory): void {
       const live = await firstValueFrom(f.store.subscribeToStream('old', { live: false }).pipe(toArray()));
       expect(live[1]!.data).to.deep.equal(expected);
       // Appends write the current version, which needs no upcasting.
-      const appended = await f.store.appendToStream('old', Deposited({ amount: 1, currency: 'USD' }), { expectedVersion: 2 });
+      const appended = await f.store.appendToStream('old', Deposited({ amount: 1, currency: 'USD' }), {
+        expectedVersion: 2,
+      });
       expect((await f.store.readStream('old', { fromVersion: 3 })).events).to.deep.equal(appended.events);
     });
 
     it('fails reading an invalid stored event with an error naming offset, type and path', async () => {
       await f.store.appendToStream('s', AccountOpened({ owner: 'x' }));
-      await f.store.log.publish([{ key: 's', value: JSON.stringify(envelope('Deposited', 2, { amount: 'ten', currency: 'EUR' }, 2)) }]);
+      await f.store.log.publish([
+        { key: 's', value: JSON.stringify(envelope('Deposited', 2, { amount: 'ten', currency: 'EUR' }, 2)) },
+      ]);
       // Written behind the store's back (it must be its log's only writer): a restart sees it.
       await f.reopen();
       const err = await f.store.readStream('s').catch((e: unknown) => e);
-      expect(err).to.be.instanceOf(InvalidEventError).and.include({ offset: 1, eventType: 'Deposited', path: 'data.amount' });
+      expect(err)
+        .to.be.instanceOf(InvalidEventError)
+        .and.include({ offset: 1, eventType: 'Deposited', path: 'data.amount' });
       expect((err as Error).message).to.match(/offset 1 .*type "Deposited".*path "data\.amount"/);
-      const viaAll = await firstValueFrom(f.store.subscribeToAll({ live: false }).pipe(toArray())).catch((e: unknown) => e);
+      const viaAll = await firstValueFrom(f.store.subscribeToAll({ live: false }).pipe(toArray())).catch(
+        (e: unknown) => e,
+      );
       expect(viaAll).to.be.instanceOf(InvalidEventError).and.include({ offset: 1 });
     });
 
     it('names what is wrong with an envelope it cannot use', async () => {
       const cases: Array<[string | null, string, RegExp]> = [
         ['not json', '', /not JSON/],
-        [JSON.stringify({ ...envelope('Deposited', 3, { amount: 1, currency: 'EUR' }, 1) }), 'schemaVersion', /newer than this code/],
+        [
+          JSON.stringify({ ...envelope('Deposited', 3, { amount: 1, currency: 'EUR' }, 1) }),
+          'schemaVersion',
+          /newer than this code/,
+        ],
         [JSON.stringify(envelope('Closed', 1, {}, 1)), 'type', /unknown event type/],
-        [JSON.stringify({ type: 'Withdrawn', schemaVersion: 1, data: { amount: 1 }, meta: { eventId: 'x', recordedAt: 'now' } }), 'meta.streamVersion', /integer/],
+        [
+          JSON.stringify({
+            type: 'Withdrawn',
+            schemaVersion: 1,
+            data: { amount: 1 },
+            meta: { eventId: 'x', recordedAt: 'now' },
+          }),
+          'meta.streamVersion',
+          /integer/,
+        ],
         [null, '', /tombstone/],
       ];
       for (const [i, [value, path, reason]] of cases.entries()) {

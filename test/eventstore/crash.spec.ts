@@ -17,7 +17,8 @@ const ROUNDS = Number(process.env.KLEVDB_COMMAND_CRASH_ROUNDS ?? 4);
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'crash-child.js');
 
-const open = (dir: string) => openEventStore(path.join(dir, 'events'), { events: accountEvents, log: { recover: true } });
+const open = (dir: string) =>
+  openEventStore(path.join(dir, 'events'), { events: accountEvents, log: { recover: true } });
 
 async function waitForFile(file: string, alive: () => boolean, ms = 60_000): Promise<string> {
   for (const deadline = Date.now() + ms; Date.now() < deadline && alive(); await new Promise((r) => setTimeout(r, 5))) {
@@ -28,7 +29,11 @@ async function waitForFile(file: string, alive: () => boolean, ms = 60_000): Pro
 }
 
 /** Runs the child until `when` resolves, then SIGKILLs it; a child that dies on its own fails with its stderr. */
-async function killChild(dir: string, mode: 'pause' | 'loop', when: (alive: () => boolean) => Promise<unknown>): Promise<void> {
+async function killChild(
+  dir: string,
+  mode: 'pause' | 'loop',
+  when: (alive: () => boolean) => Promise<unknown>,
+): Promise<void> {
   const child = fork(CHILD, [dir, mode], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -87,7 +92,8 @@ describe('crash between decide and append', function () {
         const { events, version } = await store.readStream('acc');
         expect(events.map((e) => e.meta.streamVersion)).to.deep.equal(Array.from({ length: version }, (_, i) => i + 1));
         const perCommand = new Map<string, number>();
-        for (const e of events.slice(1)) perCommand.set(e.meta.commandId!, (perCommand.get(e.meta.commandId!) ?? 0) + 1);
+        for (const e of events.slice(1))
+          perCommand.set(e.meta.commandId!, (perCommand.get(e.meta.commandId!) ?? 0) + 1);
         for (const [id, count] of perCommand) expect(count, id).to.equal(3);
         return perCommand;
       };
@@ -98,7 +104,11 @@ describe('crash between decide and append', function () {
       expect(retry.alreadyApplied).to.equal(true);
       expect(retry.events).to.have.length(3);
       await check();
-      reportFigure('crash', 'SIGKILLs of a process running commands, every command left whole and applied once', ROUNDS);
+      reportFigure(
+        'crash',
+        'SIGKILLs of a process running commands, every command left whole and applied once',
+        ROUNDS,
+      );
     } finally {
       await store.close();
     }

@@ -1,13 +1,27 @@
 // tsyringe wiring: an @injectable command handler resolved from an app
 // container over log directories, and from test containers in memory.
-import { createContainer, createTestContainer, eventStoreToken, inject, injectable, Tokens } from '../../src/di/index.js';
+import {
+  createContainer,
+  createTestContainer,
+  eventStoreToken,
+  inject,
+  injectable,
+  Tokens,
+} from '../../src/di/index.js';
 import { expect } from 'chai';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { commandHandler, type CommandHandler, type SnapshotStore } from '../../src/aggregates/index.js';
 import type { EventStore } from '../../src/eventstore/index.js';
-import { account, accountEvents, AccountOpened, type AccountCommand, type AccountEvent, type AccountState } from './fixtures/account.js';
+import {
+  account,
+  accountEvents,
+  AccountOpened,
+  type AccountCommand,
+  type AccountEvent,
+  type AccountState,
+} from './fixtures/account.js';
 
 @injectable()
 class AccountService {

@@ -10,25 +10,56 @@ describe('envelope encoding', () => {
   it('writes the documented layout, and reads back the JSON view of the data', () => {
     const id = fc.option(fc.string({ minLength: 1 }), { nil: undefined });
     fc.assert(
-      fc.property(fc.string({ minLength: 1 }), fc.jsonValue(), fc.uuid(), fc.nat(), id, id, id, (type, data, eventId, n, correlationId, causationId, commandId) => {
-        const recordedAt = new Date().toISOString();
-        const ids = { correlationId, causationId, commandId };
-        const value = encodeEnvelope({ type, schemaVersion: 2, data, eventId, streamVersion: n + 1 }, recordedAt, ids);
-        const present = Object.fromEntries(Object.entries(ids).filter(([, v]) => v !== undefined));
-        expect(value).to.equal(JSON.stringify({ type, schemaVersion: 2, data, meta: { eventId, ...present, recordedAt, streamVersion: n + 1 } }));
-        const read = parseEnvelope({ offset: 7, time: new Date(), timeMicros: 0, key: Buffer.from('s'), value: Buffer.from(value) });
-        expect(read).to.deep.equal(storedEnvelope(value, 's', 7));
-        expect(toRecorded(read, read.data).data).to.deep.equal(JSON.parse(JSON.stringify(data)));
-      }),
+      fc.property(
+        fc.string({ minLength: 1 }),
+        fc.jsonValue(),
+        fc.uuid(),
+        fc.nat(),
+        id,
+        id,
+        id,
+        (type, data, eventId, n, correlationId, causationId, commandId) => {
+          const recordedAt = new Date().toISOString();
+          const ids = { correlationId, causationId, commandId };
+          const value = encodeEnvelope(
+            { type, schemaVersion: 2, data, eventId, streamVersion: n + 1 },
+            recordedAt,
+            ids,
+          );
+          const present = Object.fromEntries(Object.entries(ids).filter(([, v]) => v !== undefined));
+          expect(value).to.equal(
+            JSON.stringify({
+              type,
+              schemaVersion: 2,
+              data,
+              meta: { eventId, ...present, recordedAt, streamVersion: n + 1 },
+            }),
+          );
+          const read = parseEnvelope({
+            offset: 7,
+            time: new Date(),
+            timeMicros: 0,
+            key: Buffer.from('s'),
+            value: Buffer.from(value),
+          });
+          expect(read).to.deep.equal(storedEnvelope(value, 's', 7));
+          expect(toRecorded(read, read.data).data).to.deep.equal(JSON.parse(JSON.stringify(data)));
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('gives appends the data a read gives, where JSON changes it', async () => {
     const store = inMemoryEventStore();
-    const { events } = await store.appendToStream('s', { type: 'T', data: { zero: -0, gone: undefined, list: [undefined] } });
+    const { events } = await store.appendToStream('s', {
+      type: 'T',
+      data: { zero: -0, gone: undefined, list: [undefined] },
+    });
     const read = await storedData(store.log, 's');
-    expect(events[0]!.data).to.deep.equal({ zero: 0, list: [null] }).and.deep.equal(read);
+    expect(events[0]!.data)
+      .to.deep.equal({ zero: 0, list: [null] })
+      .and.deep.equal(read);
     await store.close();
   });
 });

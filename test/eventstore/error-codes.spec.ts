@@ -2,7 +2,13 @@
 // handler or a log line that only sees a plain error can still tell which one it was.
 import { expect } from 'chai';
 import { z } from 'zod';
-import { ConcurrencyError, defineEvent, inMemoryEventStore, InvalidEventError, PartialAppendError } from '../../src/eventstore/index.js';
+import {
+  ConcurrencyError,
+  defineEvent,
+  inMemoryEventStore,
+  InvalidEventError,
+  PartialAppendError,
+} from '../../src/eventstore/index.js';
 import { ProjectionFailedError, ProjectionNotReadyError, ProjectionRunner } from '../../src/projections/index.js';
 
 const Added = defineEvent('Added', z.object({ n: z.number().int() }));
@@ -40,8 +46,12 @@ describe('eventstore and projections: error codes', () => {
     const store = inMemoryEventStore({ events: [Added] });
     const runner = new ProjectionRunner();
     const sums = runner.add({
-      name: 'sums', source: store, handles: [Added], key: (e) => e.meta.streamId,
-      initialState: () => 0, apply: (s, e) => s + e.data.n,
+      name: 'sums',
+      source: store,
+      handles: [Added],
+      key: (e) => e.meta.streamId,
+      initialState: () => 0,
+      apply: (s, e) => s + e.data.n,
     });
     await runner.start();
     const err = await failure(() => sums.get('s', { upTo: 1000, timeoutMs: 50 }));

@@ -4,8 +4,15 @@ import { expect } from 'chai';
 import { z } from 'zod';
 import { KLEVDB_ERROR_CODES } from '../../src/index.js';
 import {
-  CommandIdReusedError, ConcurrencyError, InvalidEventError, KlevdbError, PartialAppendError, StreamGapError,
-  defineEvent, inMemoryEventStore, isKlevdbError,
+  CommandIdReusedError,
+  ConcurrencyError,
+  InvalidEventError,
+  KlevdbError,
+  PartialAppendError,
+  StreamGapError,
+  defineEvent,
+  inMemoryEventStore,
+  isKlevdbError,
 } from '../../src/eventstore/index.js';
 import type { EventStoreErrorCode, EventsOf } from '../../src/eventstore/index.js';
 import { caught, expectModuleErrors } from '../helpers/errors.js';
@@ -60,7 +67,12 @@ describe('eventstore: errors', () => {
             outcomes.push(`unexpected ${err.code}: ${err.message}`);
         }
       }
-      expect(outcomes).to.deep.equal(['reload and decide again', 'use a new command id', 'fix the event', 'fix the argument']);
+      expect(outcomes).to.deep.equal([
+        'reload and decide again',
+        'use a new command id',
+        'fix the event',
+        'fix the argument',
+      ]);
       expect((await store.readStream('acc-1')).events).to.have.length(1);
     } finally {
       await store.close();

@@ -20,7 +20,8 @@ async function run(stores: ProcessStores, commands: AccountCommand[], every: num
   for (const command of commands) await handle('acc', command).catch(() => undefined);
 }
 
-const deposits = (n: number): AccountCommand[] => Array.from({ length: n }, (_, i) => ({ type: 'Deposit', amount: i + 1 }));
+const deposits = (n: number): AccountCommand[] =>
+  Array.from({ length: n }, (_, i) => ({ type: 'Deposit', amount: i + 1 }));
 
 /** Opens the fixture's snapshots as the tests use them: compacted in the background every 5 saves. */
 async function storesOf(f: StoreFixture): Promise<ProcessStores> {
@@ -57,27 +58,44 @@ export function snapshotsSuite(factory: StoreFactory): void {
         stateVersion: 2,
         initialState: () => ({ cents: 0 }),
         evolve: (s, e) => (e.type === 'Deposited' ? { cents: s.cents + e.data.amount * 100 } : s),
-        decide: (c) => (c.type === 'Deposit' ? [{ type: 'Deposited', data: { amount: c.amount, currency: 'EUR' } }] : []),
+        decide: (c) =>
+          c.type === 'Deposit' ? [{ type: 'Deposited', data: { amount: c.amount, currency: 'EUR' } }] : [],
       };
       const counted = counting(inCents);
       const loaded = await aggregateStream(stores.store, 'acc', counted, { snapshots: { store: stores.snapshots } });
       expect(loaded.state).to.deep.equal({ cents: 4500 });
       expect(counted.evolved).to.equal(10);
-      await commandHandler(inCents, stores.store, { snapshots: { store: stores.snapshots, every: 5 } })('acc', { type: 'Deposit', amount: 1 });
-      expect(await stores.snapshots.load('acc')).to.deep.include({ stateVersion: 2, streamVersion: 11, state: { cents: 4600 } });
+      await commandHandler(inCents, stores.store, { snapshots: { store: stores.snapshots, every: 5 } })('acc', {
+        type: 'Deposit',
+        amount: 1,
+      });
+      expect(await stores.snapshots.load('acc')).to.deep.include({
+        stateVersion: 2,
+        streamVersion: 11,
+        state: { cents: 4600 },
+      });
     });
 
     it('that cannot be used are ignored: ahead of the stream, or rejected by fromJSON', async () => {
       await run(stores, [{ type: 'Open', owner: 'ann' }, ...deposits(3)], 100);
-      await stores.snapshots.save('acc', { stateVersion: 1, streamVersion: 99, position: 500, state: { status: 'none' } });
+      await stores.snapshots.save('acc', {
+        stateVersion: 1,
+        streamVersion: 99,
+        position: 500,
+        state: { status: 'none' },
+      });
       const full = await aggregateStream(stores.store, 'acc', account);
-      expect((await aggregateStream(stores.store, 'acc', account, { snapshots: { store: stores.snapshots } })).state).to.deep.equal(full.state);
+      expect(
+        (await aggregateStream(stores.store, 'acc', account, { snapshots: { store: stores.snapshots } })).state,
+      ).to.deep.equal(full.state);
       await stores.snapshots.save('acc', { stateVersion: 1, streamVersion: 2, position: 1, state: 'garbage' });
       const fromJSON = (json: unknown): AccountState => {
         if (typeof json !== 'object') throw new Error('not a state');
         return json as AccountState;
       };
-      const loaded = await aggregateStream(stores.store, 'acc', account, { snapshots: { store: stores.snapshots, fromJSON } });
+      const loaded = await aggregateStream(stores.store, 'acc', account, {
+        snapshots: { store: stores.snapshots, fromJSON },
+      });
       expect(loaded).to.deep.include({ state: full.state, snapshotVersion: 0 });
     });
 
@@ -86,14 +104,27 @@ export function snapshotsSuite(factory: StoreFactory): void {
       const byType: Decider<Seen, AccountCommand, AccountEvent> = {
         initialState: () => new Map(),
         evolve: (s, e) => new Map(s).set(e.type, (s.get(e.type) ?? 0) + 1),
-        decide: (c, s) => account.decide(c, s.has('AccountOpened') ? { status: 'open', owner: 'x', balance: 1e9, movements: 0 } : { status: 'none' }),
+        decide: (c, s) =>
+          account.decide(
+            c,
+            s.has('AccountOpened') ? { status: 'open', owner: 'x', balance: 1e9, movements: 0 } : { status: 'none' },
+          ),
       };
-      const snapshots = { store: stores.snapshots, every: 2, toJSON: (s: Seen) => [...s], fromJSON: (j: unknown) => new Map(j as [string, number][]) };
+      const snapshots = {
+        store: stores.snapshots,
+        every: 2,
+        toJSON: (s: Seen) => [...s],
+        fromJSON: (j: unknown) => new Map(j as [string, number][]),
+      };
       const handle = commandHandler(byType, stores.store, { snapshots });
-      for (const command of [{ type: 'Open', owner: 'a' }, ...deposits(4)] as AccountCommand[]) await handle('acc', command);
+      for (const command of [{ type: 'Open', owner: 'a' }, ...deposits(4)] as AccountCommand[])
+        await handle('acc', command);
       const loaded = await aggregateStream(stores.store, 'acc', byType, { snapshots });
       expect(loaded.snapshotVersion).to.equal(4);
-      expect([...loaded.state]).to.deep.equal([['AccountOpened', 1], ['Deposited', 4]]);
+      expect([...loaded.state]).to.deep.equal([
+        ['AccountOpened', 1],
+        ['Deposited', 4],
+      ]);
     });
 
     it('are compacted to the newest per stream', async () => {
@@ -111,47 +142,56 @@ export function snapshotsSuite(factory: StoreFactory): void {
         fc.record({ type: fc.constant('Withdraw' as const), amount: fc.integer({ min: 1, max: 150 }) }),
       );
       await fc.assert(
-        fc.asyncProperty(fc.array(command, { maxLength: 60 }), fc.integer({ min: 1, max: 12 }), async (commands, every) => {
-          const g = await factory.create();
-          try {
-            const s = await storesOf(g);
-            await run(s, commands, every);
-            const withSnapshot = await aggregateStream(s.store, 'acc', account, { snapshots: { store: s.snapshots } });
-            const replayed = await aggregateStream(s.store, 'acc', account);
-            expect(withSnapshot.state).to.deep.equal(replayed.state);
-            expect(withSnapshot.version).to.equal(replayed.version);
-            // The handler decided on the same states a replay gives: the pure fold agrees.
-            const events = (await s.store.readStream('acc')).events;
-            expect(events.reduce(account.evolve, account.initialState())).to.deep.equal(replayed.state);
-          } finally {
-            await g.cleanup();
-          }
-        }),
+        fc.asyncProperty(
+          fc.array(command, { maxLength: 60 }),
+          fc.integer({ min: 1, max: 12 }),
+          async (commands, every) => {
+            const g = await factory.create();
+            try {
+              const s = await storesOf(g);
+              await run(s, commands, every);
+              const withSnapshot = await aggregateStream(s.store, 'acc', account, {
+                snapshots: { store: s.snapshots },
+              });
+              const replayed = await aggregateStream(s.store, 'acc', account);
+              expect(withSnapshot.state).to.deep.equal(replayed.state);
+              expect(withSnapshot.version).to.equal(replayed.version);
+              // The handler decided on the same states a replay gives: the pure fold agrees.
+              const events = (await s.store.readStream('acc')).events;
+              expect(events.reduce(account.evolve, account.initialState())).to.deep.equal(replayed.state);
+            } finally {
+              await g.cleanup();
+            }
+          },
+        ),
         // Each run opens fresh logs: as many runs as each backend opens quickly.
         { numRuns: { memory: 60, disk: 8, server: 20 }[factory.kind] },
       );
     });
   });
 
-  if (factory.multiWriter) describe(`snapshots shared by two processes (${factory.name})`, () => {
-    const shared = useSharedFixture(factory);
+  if (factory.multiWriter)
+    describe(`snapshots shared by two processes (${factory.name})`, () => {
+      const shared = useSharedFixture(factory);
 
-    it('are taken by handlers in both; a load in either, or in a third process, equals a full replay', async () => {
-      const f = shared();
-      const here: ProcessStores = { store: f.store, snapshots: await f.snapshots() };
-      const there = await f.another({ cachedStreams: 0 });
-      const [first, second] = [here, there].map((p) => commandHandler(account, p.store, { retries: 100, snapshots: { store: p.snapshots, every: 3 } }));
-      await first('acc', { type: 'Open', owner: 'ann' });
-      await Promise.all(deposits(30).map((command, i) => (i % 2 ? second : first)('acc', command)));
-      const full = await aggregateStream(here.store, 'acc', account);
-      expect(full.version).to.equal(31);
-      for (const p of [here, there, await f.another({ cachedStreams: 0 })]) {
-        const decider = counting(account);
-        const loaded = await aggregateStream(p.store, 'acc', decider, { snapshots: { store: p.snapshots } });
-        expect(loaded).to.deep.include({ state: full.state, version: 31, position: full.position });
-        expect(loaded.snapshotVersion).to.be.greaterThan(0);
-        expect(decider.evolved).to.equal(31 - loaded.snapshotVersion);
-      }
+      it('are taken by handlers in both; a load in either, or in a third process, equals a full replay', async () => {
+        const f = shared();
+        const here: ProcessStores = { store: f.store, snapshots: await f.snapshots() };
+        const there = await f.another({ cachedStreams: 0 });
+        const [first, second] = [here, there].map((p) =>
+          commandHandler(account, p.store, { retries: 100, snapshots: { store: p.snapshots, every: 3 } }),
+        );
+        await first('acc', { type: 'Open', owner: 'ann' });
+        await Promise.all(deposits(30).map((command, i) => (i % 2 ? second : first)('acc', command)));
+        const full = await aggregateStream(here.store, 'acc', account);
+        expect(full.version).to.equal(31);
+        for (const p of [here, there, await f.another({ cachedStreams: 0 })]) {
+          const decider = counting(account);
+          const loaded = await aggregateStream(p.store, 'acc', decider, { snapshots: { store: p.snapshots } });
+          expect(loaded).to.deep.include({ state: full.state, version: 31, position: full.position });
+          expect(loaded.snapshotVersion).to.be.greaterThan(0);
+          expect(decider.evolved).to.equal(31 - loaded.snapshotVersion);
+        }
+      });
     });
-  });
 }

@@ -6,12 +6,25 @@
 import { expect } from 'chai';
 import { aggregateStream, commandHandler, type Decider } from '../../src/aggregates/index.js';
 import type { EventStore } from '../../src/eventstore/index.js';
-import { account, AccountOpened, Deposited, InsufficientFunds, Withdrawn, type AccountCommand, type AccountEvent, type AccountState } from './fixtures/account.js';
+import {
+  account,
+  AccountOpened,
+  Deposited,
+  InsufficientFunds,
+  Withdrawn,
+  type AccountCommand,
+  type AccountEvent,
+  type AccountState,
+} from './fixtures/account.js';
 import { useSharedFixture, type SharedFixture, type StoreFactory, type StoreFixture } from './fixtures/stores.js';
 
 /** Counts evolve calls: how many events a command folded. */
 function counting(decider: Decider<AccountState, AccountCommand, AccountEvent> = account) {
-  const counted = { ...decider, evolved: 0, evolve: (s: AccountState, e: AccountEvent) => (counted.evolved++, decider.evolve(s, e)) };
+  const counted = {
+    ...decider,
+    evolved: 0,
+    evolve: (s: AccountState, e: AccountEvent) => (counted.evolved++, decider.evolve(s, e)),
+  };
   return counted;
 }
 
@@ -31,7 +44,10 @@ export function stateCacheSuite(factory: StoreFactory): void {
 
     it('folds only the events appended since, also on a stream longer than the store keeps decoded', async () => {
       const events = 1_200;
-      await f.store.appendToStream('a', [AccountOpened({ owner: 'ann' }), ...Array.from({ length: events - 1 }, () => Deposited({ amount: 1, currency: 'EUR' }))]);
+      await f.store.appendToStream('a', [
+        AccountOpened({ owner: 'ann' }),
+        ...Array.from({ length: events - 1 }, () => Deposited({ amount: 1, currency: 'EUR' })),
+      ]);
       const decider = counting();
       const handle = commandHandler(decider, f.store);
       await handle('a', deposit(1));
@@ -52,7 +68,9 @@ export function stateCacheSuite(factory: StoreFactory): void {
       await f.store.appendToStream('a', Deposited({ amount: 5, currency: 'EUR' }));
       await other('a', deposit(7));
       const result = await handle('a', { type: 'Withdraw', amount: 22 });
-      expect(result.state).to.include({ balance: 0, movements: 4 }).and.deep.equal((await replayed(f.store, 'a')).state);
+      expect(result.state)
+        .to.include({ balance: 0, movements: 4 })
+        .and.deep.equal((await replayed(f.store, 'a')).state);
       // Another writer gets in between this handler's load and its append: the retry folds its event in.
       let sneak = 0;
       const raced: Decider<AccountState, AccountCommand, AccountEvent> = {
@@ -74,7 +92,9 @@ export function stateCacheSuite(factory: StoreFactory): void {
       const handle = commandHandler(account, f.store, { retries: 100 });
       await handle('a', { type: 'Open', owner: 'ann' });
       const other = commandHandler(account, f.store, { retries: 100 });
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 3 ? handle : other)('a', deposit(i + 1))));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 3 ? handle : other)('a', deposit(i + 1))),
+      );
       const { events } = await f.store.readStream('a');
       for (const r of results) {
         // Each state is the fold of exactly the events up to its own version.
@@ -89,16 +109,25 @@ export function stateCacheSuite(factory: StoreFactory): void {
       const snapshots = await f.snapshots();
       await commandHandler(account, f.store)('a', { type: 'Open', owner: 'ann' });
       // Saved by older code: its state has another shape, and it claims a wrong balance.
-      await snapshots.save('a', { stateVersion: 1, streamVersion: 1, position: 0, state: { status: 'open', owner: 'ann', balance: 1000 } });
+      await snapshots.save('a', {
+        stateVersion: 1,
+        streamVersion: 1,
+        position: 0,
+        state: { status: 'open', owner: 'ann', balance: 1000 },
+      });
       const v2 = counting({ ...account, stateVersion: 2 });
       const handle = commandHandler(v2, f.store, { snapshots: { store: snapshots, every: 2 } });
       for (let i = 0; i < 5; i++) await handle('a', deposit(1));
       const result = await handle('a', { type: 'Withdraw', amount: 5 });
-      expect(result.state).to.include({ balance: 0, movements: 6 }).and.deep.equal((await replayed(f.store, 'a')).state);
+      expect(result.state)
+        .to.include({ balance: 0, movements: 6 })
+        .and.deep.equal((await replayed(f.store, 'a')).state);
       expect(v2.evolved).to.equal(1 + 6); // one full load, then only each command's own event
       expect(await snapshots.load('a')).to.include({ stateVersion: 2, streamVersion: 6 }); // every 2 from the full load at 1
       // A fresh handler starts from the snapshot of its shape and gets the same state.
-      expect((await commandHandler(v2, f.store, { snapshots: { store: snapshots } })('a', deposit(2))).state).to.include({ balance: 2, movements: 7 });
+      expect(
+        (await commandHandler(v2, f.store, { snapshots: { store: snapshots } })('a', deposit(2))).state,
+      ).to.include({ balance: 2, movements: 7 });
     });
 
     it('with cachedStates 0 folds the whole stream for every command', async () => {
@@ -111,24 +140,27 @@ export function stateCacheSuite(factory: StoreFactory): void {
     });
   });
 
-  if (factory.multiWriter) describe(`commandHandler state cache, another process appends (${factory.name})`, () => {
-    const shared = useSharedFixture(factory);
-    let f: SharedFixture;
-    beforeEach(() => (f = shared()));
+  if (factory.multiWriter)
+    describe(`commandHandler state cache, another process appends (${factory.name})`, () => {
+      const shared = useSharedFixture(factory);
+      let f: SharedFixture;
+      beforeEach(() => (f = shared()));
 
-    it('decides on the events the other process appended since the state was cached', async () => {
-      const other = (await f.another()).store;
-      const handle = commandHandler(account, f.store);
-      const there = commandHandler(account, other);
-      await handle('a', { type: 'Open', owner: 'ann' });
-      await handle('a', deposit(10));
-      await there('a', deposit(5));
-      await other.appendToStream('a', Deposited({ amount: 1, currency: 'EUR' }));
-      const result = await handle('a', { type: 'Withdraw', amount: 16 });
-      expect(result.state).to.include({ balance: 0, movements: 4 });
-      expect(result.nextExpectedVersion).to.equal(5);
-      expect((await there('a', deposit(2))).state).to.include({ balance: 2, movements: 5 });
-      expect((await handle('a', deposit(3))).state).to.include({ balance: 5, movements: 6 }).and.deep.equal((await replayed(other, 'a')).state);
+      it('decides on the events the other process appended since the state was cached', async () => {
+        const other = (await f.another()).store;
+        const handle = commandHandler(account, f.store);
+        const there = commandHandler(account, other);
+        await handle('a', { type: 'Open', owner: 'ann' });
+        await handle('a', deposit(10));
+        await there('a', deposit(5));
+        await other.appendToStream('a', Deposited({ amount: 1, currency: 'EUR' }));
+        const result = await handle('a', { type: 'Withdraw', amount: 16 });
+        expect(result.state).to.include({ balance: 0, movements: 4 });
+        expect(result.nextExpectedVersion).to.equal(5);
+        expect((await there('a', deposit(2))).state).to.include({ balance: 2, movements: 5 });
+        expect((await handle('a', deposit(3))).state)
+          .to.include({ balance: 5, movements: 6 })
+          .and.deep.equal((await replayed(other, 'a')).state);
+      });
     });
-  });
 }

@@ -15,10 +15,21 @@ type Op =
 
 const stream = fc.constantFrom('a', 'b');
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('append' as const), stream, count: fc.integer({ min: 1, max: 3 }), expected: fc.constantFrom('any' as const, 'right' as const, 'wrong' as const) }),
+  fc.record({
+    kind: fc.constant('append' as const),
+    stream,
+    count: fc.integer({ min: 1, max: 3 }),
+    expected: fc.constantFrom('any' as const, 'right' as const, 'wrong' as const),
+  }),
   fc.record({ kind: fc.constant('concurrent' as const), stream, count: fc.integer({ min: 1, max: 3 }) }),
   fc.record(
-    { kind: fc.constant('read' as const), stream, fromVersion: fc.integer({ min: 1, max: 12 }), fromPosition: fc.integer({ min: 0, max: 40 }), maxCount: fc.integer({ min: 1, max: 6 }) },
+    {
+      kind: fc.constant('read' as const),
+      stream,
+      fromVersion: fc.integer({ min: 1, max: 12 }),
+      fromPosition: fc.integer({ min: 0, max: 40 }),
+      maxCount: fc.integer({ min: 1, max: 6 }),
+    },
     { requiredKeys: ['kind', 'stream'] },
   ),
   fc.constant({ kind: 'restart' as const }),
@@ -29,11 +40,18 @@ export function streamCacheSuite(factory: StoreFactory): void {
     it('serves a full read from the log when only the newest events are cached (after a restart)', async () => {
       const f = await factory.create();
       try {
-        await f.store.appendToStream('a', [Deposited({ amount: 1, currency: 'EUR' }), Deposited({ amount: 2, currency: 'EUR' })]);
+        await f.store.appendToStream('a', [
+          Deposited({ amount: 1, currency: 'EUR' }),
+          Deposited({ amount: 2, currency: 'EUR' }),
+        ]);
         const store = await f.reopen();
         await store.appendToStream('a', Deposited({ amount: 3, currency: 'EUR' }));
-        expect((await store.readStream('a')).events.map((e) => (e.data as { amount: number }).amount)).to.deep.equal([1, 2, 3]);
-        expect((await store.readStream('a', { fromVersion: 3 })).events.map((e) => (e.data as { amount: number }).amount)).to.deep.equal([3]);
+        expect((await store.readStream('a')).events.map((e) => (e.data as { amount: number }).amount)).to.deep.equal([
+          1, 2, 3,
+        ]);
+        expect(
+          (await store.readStream('a', { fromVersion: 3 })).events.map((e) => (e.data as { amount: number }).amount),
+        ).to.deep.equal([3]);
       } finally {
         await f.cleanup();
       }
@@ -45,16 +63,24 @@ export function streamCacheSuite(factory: StoreFactory): void {
       try {
         const uncached = new LogEventStore<AccountEvent>(f.store.log, { events: accountEvents, cachedStreams: 0 });
         let amount = 1;
-        await f.store.appendToStream('a', Array.from({ length: 1_200 }, () => Deposited({ amount: amount++, currency: 'EUR' })));
+        await f.store.appendToStream(
+          'a',
+          Array.from({ length: 1_200 }, () => Deposited({ amount: amount++, currency: 'EUR' })),
+        );
         for (let i = 0; i < 300; i++) {
           await f.store.appendToStream('a', Deposited({ amount: amount++, currency: 'EUR' }));
-          if (i % 60 === 0) for (const fromVersion of [1, 700, 1_100 + i, 1_201 + i]) {
-            expect(await f.store.readStream('a', { fromVersion })).to.deep.equal(await uncached.readStream('a', { fromVersion }));
-          }
+          if (i % 60 === 0)
+            for (const fromVersion of [1, 700, 1_100 + i, 1_201 + i]) {
+              expect(await f.store.readStream('a', { fromVersion })).to.deep.equal(
+                await uncached.readStream('a', { fromVersion }),
+              );
+            }
         }
         const { events, version } = await f.store.readStream('a');
         expect(version).to.equal(1_500);
-        expect(events.map((e) => (e.data as { amount: number }).amount)).to.deep.equal(Array.from({ length: 1_500 }, (_, i) => i + 1));
+        expect(events.map((e) => (e.data as { amount: number }).amount)).to.deep.equal(
+          Array.from({ length: 1_500 }, (_, i) => i + 1),
+        );
       } finally {
         await f.cleanup();
       }
@@ -62,37 +88,45 @@ export function streamCacheSuite(factory: StoreFactory): void {
 
     it('reads what an uncached store reads from the same log', async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(op, { maxLength: 40 }), fc.constantFrom<CacheOptions>({}, { cachedStreams: 2, cachedEvents: 4 }), async (ops, caches) => {
-          // Tiny caches too, so that evictions and streams too long to cache happen.
-          const f = await factory.create(caches);
-          try {
-            const uncached = () => new LogEventStore<AccountEvent>(f.store.log, { events: accountEvents, cachedStreams: 0 });
-            let amount = 1;
-            const events = (n: number) => Array.from({ length: n }, () => Deposited({ amount: amount++, currency: 'EUR' }));
-            for (const o of ops) {
-              const s = f.store;
-              if (o.kind === 'restart') {
-                await f.reopen();
-              } else if (o.kind === 'append') {
-                const version = await uncached().streamVersion(o.stream);
-                const expectedVersion = o.expected === 'any' ? 'any' : o.expected === 'right' ? version : version + 1;
-                await s.appendToStream(o.stream, events(o.count), { expectedVersion }).catch(() => undefined);
-              } else if (o.kind === 'concurrent') {
-                const version = await s.streamVersion(o.stream);
-                const tries = [1, 2].map(() => s.appendToStream(o.stream, events(o.count), { expectedVersion: version }));
-                const outcomes = await Promise.allSettled(tries);
-                expect(outcomes.filter((x) => x.status === 'fulfilled')).to.have.length(1);
-              } else {
-                const { kind: _, stream: id, ...options } = o;
-                const got = await s.readStream(id, options);
-                expect(got).to.deep.equal(await uncached().readStream(id, options));
-                expect(await s.readStream(id)).to.deep.equal(await uncached().readStream(id));
+        fc.asyncProperty(
+          fc.array(op, { maxLength: 40 }),
+          fc.constantFrom<CacheOptions>({}, { cachedStreams: 2, cachedEvents: 4 }),
+          async (ops, caches) => {
+            // Tiny caches too, so that evictions and streams too long to cache happen.
+            const f = await factory.create(caches);
+            try {
+              const uncached = () =>
+                new LogEventStore<AccountEvent>(f.store.log, { events: accountEvents, cachedStreams: 0 });
+              let amount = 1;
+              const events = (n: number) =>
+                Array.from({ length: n }, () => Deposited({ amount: amount++, currency: 'EUR' }));
+              for (const o of ops) {
+                const s = f.store;
+                if (o.kind === 'restart') {
+                  await f.reopen();
+                } else if (o.kind === 'append') {
+                  const version = await uncached().streamVersion(o.stream);
+                  const expectedVersion = o.expected === 'any' ? 'any' : o.expected === 'right' ? version : version + 1;
+                  await s.appendToStream(o.stream, events(o.count), { expectedVersion }).catch(() => undefined);
+                } else if (o.kind === 'concurrent') {
+                  const version = await s.streamVersion(o.stream);
+                  const tries = [1, 2].map(() =>
+                    s.appendToStream(o.stream, events(o.count), { expectedVersion: version }),
+                  );
+                  const outcomes = await Promise.allSettled(tries);
+                  expect(outcomes.filter((x) => x.status === 'fulfilled')).to.have.length(1);
+                } else {
+                  const { kind: _, stream: id, ...options } = o;
+                  const got = await s.readStream(id, options);
+                  expect(got).to.deep.equal(await uncached().readStream(id, options));
+                  expect(await s.readStream(id)).to.deep.equal(await uncached().readStream(id));
+                }
               }
+            } finally {
+              await f.cleanup();
             }
-          } finally {
-            await f.cleanup();
-          }
-        }),
+          },
+        ),
         { numRuns: { memory: 200, disk: 40, server: 40 }[factory.kind] },
       );
     });

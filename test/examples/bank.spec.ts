@@ -12,8 +12,13 @@ import { PER_RUN } from '../../examples/bank/scenario.js';
 import { capture, useTempDir } from './helpers.js';
 
 /** Balances in cents after `runs` runs of the scenario. */
-const balancesAfter = (runs: number) => ({ alice: PER_RUN.alice * runs, bob: PER_RUN.bob * runs, carol: PER_RUN.carol * runs });
-const balancesOf = (result: BankResult) => Object.fromEntries(Object.entries(result.balances).map(([id, b]) => [id, b.balance]));
+const balancesAfter = (runs: number) => ({
+  alice: PER_RUN.alice * runs,
+  bob: PER_RUN.bob * runs,
+  carol: PER_RUN.carol * runs,
+});
+const balancesOf = (result: BankResult) =>
+  Object.fromEntries(Object.entries(result.balances).map(([id, b]) => [id, b.balance]));
 const sum = (result: BankResult, field: 'deposited' | 'withdrawn' | 'transferred' | 'count') =>
   Object.values(result.daily).reduce((total, day) => total + day[field], 0);
 
@@ -34,7 +39,8 @@ describe('examples/bank', () => {
     expect(sum(result, 'withdrawn')).to.equal(95_00);
     expect(sum(result, 'transferred')).to.equal(40_00);
     expect(result.events.messages).to.equal(EVENTS_FIRST_RUN);
-    for (const status of result.status) expect(status).to.include({ state: 'running', checkpoint: EVENTS_FIRST_RUN, lagEvents: 0 });
+    for (const status of result.status)
+      expect(status).to.include({ state: 'running', checkpoint: EVENTS_FIRST_RUN, lagEvents: 0 });
     const text = out.text();
     expect(text).to.match(/~ alice: concurrency conflict \(expected v\d+, found v\d+\), retrying/);
     expect(text).to.match(/~ carol: concurrency conflict \(expected v3, found v4\), retrying/);
@@ -84,14 +90,22 @@ describe('examples/bank', () => {
 
     it('never lets a balance go below zero', () => {
       given(opened).when({ type: 'Withdraw', amount: 10_01 }).thenThrows(InsufficientFunds);
-      given(opened).when({ type: 'SendTransfer', transferId: 't', to: 'bob', amount: 10_01 }).thenThrows(InsufficientFunds);
-      given(opened).when({ type: 'Withdraw', amount: 10_00 }).then(Withdrawn({ amount: 10_00 }));
+      given(opened)
+        .when({ type: 'SendTransfer', transferId: 't', to: 'bob', amount: 10_01 })
+        .thenThrows(InsufficientFunds);
+      given(opened)
+        .when({ type: 'Withdraw', amount: 10_00 })
+        .then(Withdrawn({ amount: 10_00 }));
       given(opened).when({ type: 'Withdraw', amount: 10_00 }).thenState({ status: 'open', owner: 'Ann', balance: 0 });
     });
 
     it('refuses commands on an account that is not open, and a second opening', () => {
-      given().when({ type: 'Deposit', amount: 1 }).thenThrows(/not open/);
-      given(opened).when({ type: 'Open', owner: 'Ann' }).thenThrows(/already open/);
+      given()
+        .when({ type: 'Deposit', amount: 1 })
+        .thenThrows(/not open/);
+      given(opened)
+        .when({ type: 'Open', owner: 'Ann' })
+        .thenThrows(/already open/);
     });
   });
 

@@ -21,7 +21,8 @@ describe('examples/http', () => {
     service = undefined;
   });
 
-  const start = async (print: (line: string) => void = () => undefined) => (service = await run({ dataDir: dataDir(), port: 0, print }));
+  const start = async (print: (line: string) => void = () => undefined) =>
+    (service = await run({ dataDir: dataDir(), port: 0, print }));
   const call = async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<Reply> => {
     const res = await fetch(service!.url + path, {
       method,
@@ -63,16 +64,26 @@ describe('examples/http', () => {
     expect(transfer.body.to.balance).to.equal(30_00);
 
     const after = transfer.body.position as number;
-    expect(await get(`/accounts/bob?after=${after}`)).to.deep.equal({ status: 200, body: { account: 'bob', owner: 'Bob', balance: 30_00, movements: 1 } });
+    expect(await get(`/accounts/bob?after=${after}`)).to.deep.equal({
+      status: 200,
+      body: { account: 'bob', owner: 'Bob', balance: 30_00, movements: 1 },
+    });
     expect((await get(`/accounts?after=${after}`)).body).to.deep.equal({
       alice: { owner: 'Alice', balance: 70_00, movements: 2 },
       bob: { owner: 'Bob', balance: 30_00, movements: 1 },
     });
     const today = new Date().toISOString().slice(0, 10);
-    expect((await get(`/totals/${today}?after=${after}`)).body).to.deep.equal({ day: today, deposited: 100_00, withdrawn: 0, transferred: 30_00, count: 2 });
+    expect((await get(`/totals/${today}?after=${after}`)).body).to.deep.equal({
+      day: today,
+      deposited: 100_00,
+      withdrawn: 0,
+      transferred: 30_00,
+      count: 2,
+    });
     const status = await get('/status');
     expect(status.body.eventLog.messages).to.equal(after + 1);
-    for (const p of status.body.projections) expect(p).to.include({ state: 'running', checkpoint: after + 1, lagEvents: 0 });
+    for (const p of status.body.projections)
+      expect(p).to.include({ state: 'running', checkpoint: after + 1, lagEvents: 0 });
   });
 
   it('answers bad requests with a status code and a one-line error', async () => {
@@ -80,9 +91,18 @@ describe('examples/http', () => {
     await post('/accounts', { id: 'alice', owner: 'Alice' });
     expect(await post('/accounts/alice/deposits', { amount: -5 })).to.deep.include({ status: 400 });
     expect(await post('/accounts/alice/deposits', { amount: 1.5 })).to.deep.include({ status: 400 });
-    expect(await post('/accounts/alice/deposits', '{not json')).to.deep.equal({ status: 400, body: { error: 'the body is not JSON' } });
-    expect(await post('/accounts/nobody/deposits', { amount: 5 })).to.deep.equal({ status: 404, body: { error: 'the account is not open' } });
-    expect(await post('/transfers', { from: 'alice', to: 'nobody', amount: 5 })).to.deep.equal({ status: 404, body: { error: 'account nobody is not open' } });
+    expect(await post('/accounts/alice/deposits', '{not json')).to.deep.equal({
+      status: 400,
+      body: { error: 'the body is not JSON' },
+    });
+    expect(await post('/accounts/nobody/deposits', { amount: 5 })).to.deep.equal({
+      status: 404,
+      body: { error: 'the account is not open' },
+    });
+    expect(await post('/transfers', { from: 'alice', to: 'nobody', amount: 5 })).to.deep.equal({
+      status: 404,
+      body: { error: 'account nobody is not open' },
+    });
     expect((await get('/accounts/nobody')).status).to.equal(404);
     expect((await get('/nowhere')).status).to.equal(404);
     expect((await get('/transfers')).status).to.equal(405);
@@ -99,7 +119,9 @@ describe('examples/http', () => {
     await start();
     await post('/accounts', { id: 'carol', owner: 'Carol' });
     await post('/accounts/carol/deposits', { amount: 50_00 });
-    const replies = await Promise.all(Array.from({ length: 8 }, () => post('/accounts/carol/withdrawals', { amount: 50_00 })));
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, () => post('/accounts/carol/withdrawals', { amount: 50_00 })),
+    );
     expect(replies.filter((r) => r.status === 200)).to.have.length(1);
     expect(replies.filter((r) => r.status === 422)).to.have.length(7);
     const last = replies.find((r) => r.status === 200)!.body.position as number;
@@ -116,7 +138,12 @@ describe('examples/http', () => {
       const [event] = await feed.take(1);
       expect(event.id).to.equal(String(deposit.body.position));
       expect(event.event).to.equal('Deposited');
-      expect(JSON.parse(event.data)).to.deep.include({ type: 'Deposited', data: { amount: 12_34 }, streamId: 'account-dave', version: 2 });
+      expect(JSON.parse(event.data)).to.deep.include({
+        type: 'Deposited',
+        data: { amount: 12_34 },
+        streamId: 'account-dave',
+        version: 2,
+      });
     } finally {
       feed.close();
     }
@@ -131,7 +158,14 @@ describe('examples/http', () => {
     try {
       await post('/accounts/erin/withdrawals', { amount: 10 });
       expect((await resumed.take(3)).map((e) => e.id)).to.deep.equal(['3', '4', '5']);
-      expect((await replay.take(6)).map((e) => e.event)).to.deep.equal(['AccountOpened', 'Deposited', 'Deposited', 'Deposited', 'Deposited', 'Withdrawn']);
+      expect((await replay.take(6)).map((e) => e.event)).to.deep.equal([
+        'AccountOpened',
+        'Deposited',
+        'Deposited',
+        'Deposited',
+        'Deposited',
+        'Withdrawn',
+      ]);
     } finally {
       resumed.close();
       replay.close();
@@ -145,6 +179,10 @@ describe('examples/http', () => {
     await service!.close();
     await start();
     expect((await get('/accounts/fay')).body).to.deep.include({ balance: 7_00 });
-    expect((await post('/accounts/fay/deposits', { amount: 1_00 })).body).to.include({ balance: 8_00, version: 3, position: 2 });
+    expect((await post('/accounts/fay/deposits', { amount: 1_00 })).body).to.include({
+      balance: 8_00,
+      version: 3,
+      position: 2,
+    });
   });
 });

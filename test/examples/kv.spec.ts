@@ -14,7 +14,10 @@ describe('examples/kv', () => {
     const result = await run({ dataDir: dataDir(), print: out.print });
     expect(result.keysAtStart).to.equal(0);
     expect(result.user1).to.deep.equal({ name: 'user 1', visits: 16 });
-    expect(result.config).to.deep.equal([['config:lang', 'en'], ['config:theme', 'dark']]);
+    expect(result.config).to.deep.equal([
+      ['config:lang', 'en'],
+      ['config:theme', 'dark'],
+    ]);
     expect(result.keys).to.have.length(32);
     expect(result.keys).to.not.include('user:40');
     expect(result.before.messages).to.equal(40 * 16 + 4 + 10);
@@ -53,7 +56,10 @@ describe('examples/kv', () => {
     store = await KvStore.open<number>(dir);
     try {
       expect(store.size).to.equal(2);
-      expect(await store.list()).to.deep.equal([['a:1', 10], ['b:1', 3]]);
+      expect(await store.list()).to.deep.equal([
+        ['a:1', 10],
+        ['b:1', 3],
+      ]);
       expect(await store.get('a:2')).to.equal(undefined);
     } finally {
       await store.close();

@@ -61,7 +61,8 @@ export function sse(url: string, headers: Record<string, string> = {}): SseClien
       const deadline = Date.now() + ms;
       while (events.length < n) {
         const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`only ${events.length} of ${n} events within ${ms} ms: ${JSON.stringify(events)}`);
+        if (left <= 0)
+          throw new Error(`only ${events.length} of ${n} events within ${ms} ms: ${JSON.stringify(events)}`);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, left);
           waiters.push(() => (clearTimeout(timer), resolve()));

@@ -50,7 +50,12 @@ describe('examples/subscribers', () => {
     await run({ dataDir: dataDir(), print: () => undefined, count: 60 });
     // As if the consumer had died after handling offset 36 of the first run.
     const log = await openBlocking(path.join(dataDir(), 'readings'), { keyIndex: true });
-    const offsets = await openSubscription(log, { name: 'resumable', offsets: path.join(dataDir(), 'offsets'), start: { offset: 37 }, reset: true });
+    const offsets = await openSubscription(log, {
+      name: 'resumable',
+      offsets: path.join(dataDir(), 'offsets'),
+      start: { offset: 37 },
+      reset: true,
+    });
     await offsets.close();
     await log.close();
     const second = await run({ dataDir: dataDir(), print: () => undefined, count: 60 });

@@ -26,15 +26,19 @@ export class ChildLog {
       this.inbox.push(m);
       for (const w of this.waiters.splice(0)) w();
     });
-    this.exited = new Promise((resolve) => proc.on('exit', (code, signal) => {
-      resolve({ code, signal });
-      for (const w of this.waiters.splice(0)) w();
-    }));
+    this.exited = new Promise((resolve) =>
+      proc.on('exit', (code, signal) => {
+        resolve({ code, signal });
+        for (const w of this.waiters.splice(0)) w();
+      }),
+    );
   }
 
   /** Forks a child that opens `dir` with `opts`; resolves with its first report. */
   static async start(dir: string, opts: Options): Promise<{ child: ChildLog; first: ChildMessage }> {
-    const child = new ChildLog(fork(CHILD, [dir, JSON.stringify(opts)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    const child = new ChildLog(
+      fork(CHILD, [dir, JSON.stringify(opts)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    );
     return { child, first: await child.next() };
   }
 

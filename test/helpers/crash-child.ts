@@ -39,7 +39,13 @@ async function publish(log: Log, rand: () => number): Promise<void> {
  * Deletes some messages of one segment; false when it picked nothing. Without
  * `allowNewest`, the newest message of the log goes only with its whole head.
  */
-async function deleteInSegment(log: Log, dir: string, rand: () => number, newest: boolean, allowNewest: boolean): Promise<boolean> {
+async function deleteInSegment(
+  log: Log,
+  dir: string,
+  rand: () => number,
+  newest: boolean,
+  allowNewest: boolean,
+): Promise<boolean> {
   const bases = segmentBases(dir);
   const newestOffset = (await log.nextOffset()) - 1;
   let offsets: number[];
@@ -113,6 +119,8 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (err: unknown) => {
-  await report({ t: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }, true).catch(() => undefined);
+  await report({ t: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }, true).catch(
+    () => undefined,
+  );
   process.exit(1);
 });

@@ -45,7 +45,8 @@ export class Expectation {
         break;
       case 'deleting':
         this.pending = r;
-        for (const o of r.exact ? r.offsets : []) expect(this.present.has(o), `${where}: deleting ${o}, which is not held`).to.equal(true);
+        for (const o of r.exact ? r.offsets : [])
+          expect(this.present.has(o), `${where}: deleting ${o}, which is not held`).to.equal(true);
         break;
       case 'deleted':
         for (const o of r.offsets) {
@@ -71,9 +72,13 @@ export class Expectation {
       const all = await consumeAll(log, 100);
       const offsets = all.map((m) => m.offset);
       for (let i = 1; i < offsets.length; i++) {
-        expect(offsets[i], `${where}: offsets strictly increasing (no segment twice)`).to.be.greaterThan(offsets[i - 1]);
+        expect(offsets[i], `${where}: offsets strictly increasing (no segment twice)`).to.be.greaterThan(
+          offsets[i - 1],
+        );
       }
-      expect(views(all), `${where}: every message byte-identical`).to.deep.equal(offsets.map((o) => expectedView(crashMessage(o), o)));
+      expect(views(all), `${where}: every message byte-identical`).to.deep.equal(
+        offsets.map((o) => expectedView(crashMessage(o), o)),
+      );
       got = new Set(offsets);
       const pending = new Set(this.pending?.offsets ?? []);
       for (const o of this.present) {
@@ -81,17 +86,28 @@ export class Expectation {
       }
       for (const o of this.deleted) expect(got.has(o), `${where}: deleted offset ${o} is back`).to.equal(false);
       for (const o of got) {
-        expect(this.present.has(o) || pending.has(o) || o > this.maxAssigned, `${where}: offset ${o} neither held nor new`).to.equal(true);
+        expect(
+          this.present.has(o) || pending.has(o) || o > this.maxAssigned,
+          `${where}: offset ${o} neither held nor new`,
+        ).to.equal(true);
       }
       if (this.pending) {
         const kept = this.pending.offsets.filter((o) => got.has(o)).length;
         if (this.pending.exact) {
-          expect([0, this.pending.offsets.length], `${where}: an interrupted delete of ${this.pending.how} [${this.pending.offsets.join()}] kept ${kept}`).to.include(kept);
+          expect(
+            [0, this.pending.offsets.length],
+            `${where}: an interrupted delete of ${this.pending.how} [${this.pending.offsets.join()}] kept ${kept}`,
+          ).to.include(kept);
         }
         this.interrupted.push({ how: this.pending.how, applied: kept === 0 });
       }
-      const interrupted = this.pending ? ` (the kill interrupted a delete of ${this.pending.how} [${this.pending.offsets.join()}])` : '';
-      expect(await log.nextOffset(), `${where}: next offset after everything acknowledged${interrupted}`).to.be.greaterThan(this.maxAssigned);
+      const interrupted = this.pending
+        ? ` (the kill interrupted a delete of ${this.pending.how} [${this.pending.offsets.join()}])`
+        : '';
+      expect(
+        await log.nextOffset(),
+        `${where}: next offset after everything acknowledged${interrupted}`,
+      ).to.be.greaterThan(this.maxAssigned);
       expect((await log.stat()).messages, `${where}: stat`).to.equal(all.length);
     } finally {
       await log.close();
@@ -100,7 +116,10 @@ export class Expectation {
     expect(await leftoverFiles(dir), `${where}: temporary files after a reopen`).to.deep.equal([]);
 
     for (const o of this.pending?.offsets ?? []) if (!got.has(o)) this.deleted.add(o);
-    if (VERBOSE) console.log(`${where}: ${got.size} held, ${this.deleted.size} deleted, max ${this.maxAssigned}, interrupted ${JSON.stringify(this.interrupted.at(-1))}`);
+    if (VERBOSE)
+      console.log(
+        `${where}: ${got.size} held, ${this.deleted.size} deleted, max ${this.maxAssigned}, interrupted ${JSON.stringify(this.interrupted.at(-1))}`,
+      );
     this.pending = null;
     this.present.clear();
     for (const o of got) {
@@ -113,14 +132,22 @@ export class Expectation {
 export type KillPlan = { afterMs: number } | { onDeleting: number; delayMs: number };
 
 /** Runs the child until the plan kills it; feeds every report it sent to `model`. */
-export async function runChild(dir: string, config: CrashConfig, plan: KillPlan, model: Expectation, where: string): Promise<void> {
+export async function runChild(
+  dir: string,
+  config: CrashConfig,
+  plan: KillPlan,
+  model: Expectation,
+  where: string,
+): Promise<void> {
   const child = fork(CHILD, [dir, JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const reports: CrashReport[] = [];
   let deletings = 0;
   const kill = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(signal ?? code)),
+  );
   const disconnected = new Promise<void>((resolve) => child.on('disconnect', resolve));
   const guard = setTimeout(kill, 15_000);
   child.on('message', (r: CrashReport) => {
@@ -144,7 +171,11 @@ export async function runChild(dir: string, config: CrashConfig, plan: KillPlan,
 export async function seedLog(dir: string, config: CrashConfig, count: number, model: Expectation): Promise<void> {
   const log = await open(dir, crashOptions(config));
   try {
-    await publishBatched(log, Array.from({ length: count }, (_, i) => crashMessage(i)), 3);
+    await publishBatched(
+      log,
+      Array.from({ length: count }, (_, i) => crashMessage(i)),
+      3,
+    );
   } finally {
     await log.close();
   }

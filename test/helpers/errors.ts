@@ -40,7 +40,10 @@ export async function expectLogError(
  * class name, and the codes to be exactly `moduleCodes` (the module's row of
  * KLEVDB_ERROR_CODES): a class missing from the table, or a code nothing uses, fails.
  */
-export function expectModuleErrors(errors: [KlevdbError, KlevdbErrorCode, string][], moduleCodes: readonly KlevdbErrorCode[]): void {
+export function expectModuleErrors(
+  errors: [KlevdbError, KlevdbErrorCode, string][],
+  moduleCodes: readonly KlevdbErrorCode[],
+): void {
   for (const [err, code, name] of errors) {
     expect(err, name).to.be.instanceOf(KlevdbError).and.instanceOf(Error).and.not.instanceOf(LogError);
     expect(err).to.include({ code, name });

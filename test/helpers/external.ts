@@ -22,14 +22,34 @@ export interface ExternalPiece {
   install: string;
 }
 
-export const CHROMIUM: ExternalPiece = { key: 'chromium', what: 'Chromium', install: 'apt-get install chromium (or set CHROMIUM to a Chromium or Chrome binary)' };
-export const NATS_SERVER: ExternalPiece = { key: 'nats-server', what: 'nats-server', install: 'apt-get install nats-server, or run .ci/nats.sh (or set NATS_SERVER)' };
-export const GO: ExternalPiece = { key: 'go', what: 'Go', install: 'install Go 1.26 or later (go.dev/dl; interop/go.mod asks for 1.26) with the Go module proxy reachable (or set GO)' };
+export const CHROMIUM: ExternalPiece = {
+  key: 'chromium',
+  what: 'Chromium',
+  install: 'apt-get install chromium (or set CHROMIUM to a Chromium or Chrome binary)',
+};
+export const NATS_SERVER: ExternalPiece = {
+  key: 'nats-server',
+  what: 'nats-server',
+  install: 'apt-get install nats-server, or run .ci/nats.sh (or set NATS_SERVER)',
+};
+export const GO: ExternalPiece = {
+  key: 'go',
+  what: 'Go',
+  install:
+    'install Go 1.26 or later (go.dev/dl; interop/go.mod asks for 1.26) with the Go module proxy reachable (or set GO)',
+};
 export const FLOCK: ExternalPiece = { key: 'flock', what: 'flock(1)', install: 'apt-get install util-linux' };
-export const ROOT: ExternalPiece = { key: 'root', what: 'root (to mount a tmpfs)', install: 'run the tests as root, as CI does' };
+export const ROOT: ExternalPiece = {
+  key: 'root',
+  what: 'root (to mount a tmpfs)',
+  install: 'run the tests as root, as CI does',
+};
 
 function withheld(piece: ExternalPiece): boolean {
-  return (process.env.KLEVDB_TEST_WITHOUT ?? '').split(',').map((s) => s.trim()).includes(piece.key);
+  return (process.env.KLEVDB_TEST_WITHOUT ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .includes(piece.key);
 }
 
 const told = new Set<string>();
@@ -55,7 +75,10 @@ export function requireExternal<T>(ctx: Mocha.Context, piece: ExternalPiece, fou
 export function findExecutable(envVar: string, candidates: readonly string[]): string | null {
   const fromEnv = process.env[envVar];
   const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
-  const tries = [...(fromEnv ? [fromEnv] : []), ...candidates.flatMap((c) => (path.isAbsolute(c) ? [c] : dirs.map((d) => path.join(d, c))))];
+  const tries = [
+    ...(fromEnv ? [fromEnv] : []),
+    ...candidates.flatMap((c) => (path.isAbsolute(c) ? [c] : dirs.map((d) => path.join(d, c)))),
+  ];
   for (const file of tries) {
     try {
       fs.accessSync(file, fs.constants.X_OK);
@@ -69,12 +92,27 @@ export function findExecutable(envVar: string, candidates: readonly string[]): s
 
 /** Debian's chromium (or $CHROMIUM), for the inspector's browser test. */
 export function requireChromium(ctx: Mocha.Context): string {
-  return requireExternal(ctx, CHROMIUM, findExecutable('CHROMIUM', ['chromium', 'chromium-browser', '/usr/bin/chromium', 'google-chrome', 'google-chrome-stable']));
+  return requireExternal(
+    ctx,
+    CHROMIUM,
+    findExecutable('CHROMIUM', [
+      'chromium',
+      'chromium-browser',
+      '/usr/bin/chromium',
+      'google-chrome',
+      'google-chrome-stable',
+    ]),
+  );
 }
 
 /** The nats-server binary: $NATS_SERVER, on PATH, or where the Debian package puts it; null when none. */
 export function natsServerBinary(): string | null {
-  return findExecutable('NATS_SERVER', ['nats-server', '/usr/sbin/nats-server', '/usr/local/bin/nats-server', '/usr/bin/nats-server']);
+  return findExecutable('NATS_SERVER', [
+    'nats-server',
+    '/usr/sbin/nats-server',
+    '/usr/local/bin/nats-server',
+    '/usr/bin/nats-server',
+  ]);
 }
 
 /** nats-server, for the JetStream backend's tests. */

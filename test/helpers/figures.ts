@@ -16,6 +16,7 @@ export function reportFigure(area: string, what: string, value: number): void {
 
 /** Reports how many tests of `suite` (and the suites in it) passed, from its `after` hook. */
 export function reportPassedTests(suite: Mocha.Suite, area: string, what: string): void {
-  const passed = (s: Mocha.Suite): number => s.tests.filter((t) => t.state === 'passed').length + s.suites.reduce((n, c) => n + passed(c), 0);
+  const passed = (s: Mocha.Suite): number =>
+    s.tests.filter((t) => t.state === 'passed').length + s.suites.reduce((n, c) => n + passed(c), 0);
   reportFigure(area, what, passed(suite));
 }

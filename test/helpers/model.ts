@@ -80,7 +80,10 @@ export class LogModel {
     const seg = offset === OffsetOldest ? this.segments[0] : this.segmentFor(offset);
     if (seg.messages.length === 0) return { ok: { nextOffset: this.nextOffset, offsets: [] } };
     const start = offset === OffsetOldest ? seg.base : offset;
-    const offsets = seg.messages.filter((m) => m.offset >= start).slice(0, maxCount).map((m) => m.offset);
+    const offsets = seg.messages
+      .filter((m) => m.offset >= start)
+      .slice(0, maxCount)
+      .map((m) => m.offset);
     return { ok: { nextOffset: offsets[offsets.length - 1] + 1, offsets } };
   }
 

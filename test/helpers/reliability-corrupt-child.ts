@@ -6,7 +6,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CorruptCase, Outcome, Transcript, Violation } from './reliability-corrupt.js';
-import { caseName, checkReference, classify, compareTranscript, describeByte, lastRecordStart, restore, targetFiles, transcript, writePristine } from './reliability-corrupt.js';
+import {
+  caseName,
+  checkReference,
+  classify,
+  compareTranscript,
+  describeByte,
+  lastRecordStart,
+  restore,
+  targetFiles,
+  transcript,
+  writePristine,
+} from './reliability-corrupt.js';
 import { sendReport } from './reliability-fork.js';
 
 /** What the child reports. */
@@ -117,20 +128,43 @@ function headViolations(c: CorruptCase, got: Transcript, d: Damage): Violation[]
   const outcome = (call: string): Outcome | null => got.find(([n]) => n === call)?.[1] ?? null;
   const out: Violation[] = [];
   const checked = outcome('check');
-  if (!checked || !('code' in checked) || checked.code !== 'ERR_CORRUPTED') out.push({ call: 'check', outcome: checked, text: `check of the damaged head: ${JSON.stringify(checked)}, not ERR_CORRUPTED` });
+  if (!checked || !('code' in checked) || checked.code !== 'ERR_CORRUPTED')
+    out.push({
+      call: 'check',
+      outcome: checked,
+      text: `check of the damaged head: ${JSON.stringify(checked)}, not ERR_CORRUPTED`,
+    });
   const opened = outcome('recover: open');
   if (!opened || !('ok' in opened)) {
-    if (!d.headerDamage) out.push({ call: 'recover: open', outcome: opened, text: `recover: open failed: ${JSON.stringify(opened)} (only a damaged file header may stop recover)` });
+    if (!d.headerDamage)
+      out.push({
+        call: 'recover: open',
+        outcome: opened,
+        text: `recover: open failed: ${JSON.stringify(opened)} (only a damaged file header may stop recover)`,
+      });
     return out;
   }
   const all = outcome('recover: consume all, 100 at a time');
-  if (!all || !('ok' in all)) return [...out, { call: 'recover: consume all, 100 at a time', outcome: all, text: `consume all after a recover: ${JSON.stringify(all)}` }];
+  if (!all || !('ok' in all))
+    return [
+      ...out,
+      {
+        call: 'recover: consume all, 100 at a time',
+        outcome: all,
+        text: `consume all after a recover: ${JSON.stringify(all)}`,
+      },
+    ];
   const offsets = (all.ok as { offset: number }[]).map((m) => m.offset);
   if (!offsets.every((o, i) => o === i) || offsets.length < d.mustKeep) {
-    out.push({ call: 'recover: consume all, 100 at a time', outcome: all, text: `recover kept offsets [${offsets.join()}], must keep a prefix of at least ${d.mustKeep}` });
+    out.push({
+      call: 'recover: consume all, 100 at a time',
+      outcome: all,
+      text: `recover kept offsets [${offsets.join()}], must keep a prefix of at least ${d.mustKeep}`,
+    });
   }
   const after = outcome('check after recover');
-  if (!after || !('ok' in after)) out.push({ call: 'check after recover', outcome: after, text: `check after recover: ${JSON.stringify(after)}` });
+  if (!after || !('ok' in after))
+    out.push({ call: 'check after recover', outcome: after, text: `check after recover: ${JSON.stringify(after)}` });
   return out;
 }
 
@@ -151,8 +185,17 @@ async function main(): Promise<void> {
     await sendReport<CorruptReport>({ t: 'tick', n, what: d.what });
     const got = await transcript(dir, c);
     calls += got.length;
-    const { unknown, known } = classify(c, d.what, [...compareTranscript(c, reference, got), ...headViolations(c, got, d)]);
-    if (unknown.length || known.length) await sendReport<CorruptReport>({ t: 'violations', what: `${caseName(c)}: ${d.what}`, violations: unknown, known });
+    const { unknown, known } = classify(c, d.what, [
+      ...compareTranscript(c, reference, got),
+      ...headViolations(c, got, d),
+    ]);
+    if (unknown.length || known.length)
+      await sendReport<CorruptReport>({
+        t: 'violations',
+        what: `${caseName(c)}: ${d.what}`,
+        violations: unknown,
+        known,
+      });
   }
   global.gc?.();
   await sendReport<CorruptReport>({
@@ -168,7 +211,10 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   async (err: unknown) => {
-    await sendReport<CorruptReport>({ t: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }).catch(() => undefined);
+    await sendReport<CorruptReport>({
+      t: 'failed',
+      message: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    }).catch(() => undefined);
     process.exit(1);
   },
 );

@@ -24,7 +24,8 @@ export interface CorruptCase {
   damage: 'flip' | 'cut';
 }
 
-export const caseName = (c: CorruptCase): string => `${c.version}, ${c.indexes === 'both' ? 'key+time index' : 'no index'}, ${c.target} segment`;
+export const caseName = (c: CorruptCase): string =>
+  `${c.version}, ${c.indexes === 'both' ? 'key+time index' : 'no index'}, ${c.target} segment`;
 
 /** The messages of the damaged segment: repeated, empty and absent keys, equal and decreasing times. */
 export const TARGET_MESSAGES: PublishMessage[] = [
@@ -46,7 +47,8 @@ export function caseOptions(c: CorruptCase, extra: Options = {}): Options {
   return { keyIndex: both, timeIndex: both, version: { newSegmentsVersion: c.version === 'V1' ? V1 : V2 }, ...extra };
 }
 
-export const published = (c: CorruptCase): PublishMessage[] => (c.target === 'sealed' ? [...TARGET_MESSAGES, ...TAIL_MESSAGES] : TARGET_MESSAGES);
+export const published = (c: CorruptCase): PublishMessage[] =>
+  c.target === 'sealed' ? [...TARGET_MESSAGES, ...TAIL_MESSAGES] : TARGET_MESSAGES;
 
 /** Writes the log of a case into the empty `dir` and returns its files (name -> bytes). */
 export async function writePristine(dir: string, c: CorruptCase): Promise<Map<string, Buffer>> {
@@ -60,16 +62,19 @@ export async function writePristine(dir: string, c: CorruptCase): Promise<Map<st
   }
   await log.close();
   const files = new Map<string, Buffer>();
-  for (const name of fs.readdirSync(dir).sort()) if (name !== '.lock') files.set(name, fs.readFileSync(path.join(dir, name)));
+  for (const name of fs.readdirSync(dir).sort())
+    if (name !== '.lock') files.set(name, fs.readFileSync(path.join(dir, name)));
   const want = c.target === 'sealed' ? [0, 6] : [0];
   const names = want.flatMap((o) => [segmentFile(o, 'index'), segmentFile(o, 'log')]).sort();
-  if ([...files.keys()].join() !== names.join()) throw new Error(`${caseName(c)}: expected files ${names.join()}, got ${[...files.keys()].join()}`);
+  if ([...files.keys()].join() !== names.join())
+    throw new Error(`${caseName(c)}: expected files ${names.join()}, got ${[...files.keys()].join()}`);
   return files;
 }
 
 /** Puts the directory back to exactly `files` (and .lock). */
 export function restore(dir: string, files: Map<string, Buffer>): void {
-  for (const name of fs.readdirSync(dir)) if (name !== '.lock' && !files.has(name)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  for (const name of fs.readdirSync(dir))
+    if (name !== '.lock' && !files.has(name)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
   for (const [name, data] of files) fs.writeFileSync(path.join(dir, name), data);
 }
 
@@ -80,8 +85,20 @@ export function describeByte(c: CorruptCase, kind: 'log' | 'index', data: Buffer
     if (at < header) return `file header byte ${at}`;
     const fields: [string, number][] =
       c.version === 'V2'
-        ? [['crc', 4], ['offset', 8], ['time', 8], ['key length', 4], ['value length', 4]]
-        : [['offset', 8], ['time', 8], ['key length', 4], ['value length', 4], ['crc', 4]];
+        ? [
+            ['crc', 4],
+            ['offset', 8],
+            ['time', 8],
+            ['key length', 4],
+            ['value length', 4],
+          ]
+        : [
+            ['offset', 8],
+            ['time', 8],
+            ['key length', 4],
+            ['value length', 4],
+            ['crc', 4],
+          ];
     let pos = header;
     for (let r = 0; pos < data.length; r++) {
       const lenAt = pos + (c.version === 'V2' ? 20 : 16);
@@ -107,7 +124,16 @@ export function describeByte(c: CorruptCase, kind: 'log' | 'index', data: Buffer
   }
   const header = c.version === 'V2' ? 8 : 0;
   if (at < header) return `index header byte ${at}`;
-  const fields: [string, number][] = [['offset', 8], ['position', 8], ...(c.indexes === 'both' ? ([['time', 8], ['key hash', 8]] as [string, number][]) : [])];
+  const fields: [string, number][] = [
+    ['offset', 8],
+    ['position', 8],
+    ...(c.indexes === 'both'
+      ? ([
+          ['time', 8],
+          ['key hash', 8],
+        ] as [string, number][])
+      : []),
+  ];
   const itemSize = fields.reduce((s, [, n]) => s + n, 0);
   const item = Math.floor((at - header) / itemSize);
   let rel = (at - header) % itemSize;
@@ -121,11 +147,7 @@ export function describeByte(c: CorruptCase, kind: 'log' | 'index', data: Buffer
 // --- calls and their outcomes -----------------------------------------------
 
 /** A call's outcome as plain data: a value, a LogError, another error, or no answer in time. */
-export type Outcome =
-  | { ok: unknown }
-  | { code: string; message: string }
-  | { thrown: string }
-  | { hang: number };
+export type Outcome = { ok: unknown } | { code: string; message: string } | { thrown: string } | { hang: number };
 
 const CALL_TIMEOUT_MS = 5_000;
 
@@ -197,7 +219,10 @@ export function readCalls(c: CorruptCase): [string, (log: Log) => Promise<unknow
       for (const d of [-1, 0, 1]) msTimes.add(ms + d);
     }
     for (const ms of [...msTimes].sort((a, b) => a - b)) {
-      calls.push([`getByTime(${ms - GEN_BASE_MICROS / 1000} ms after base)`, async (log) => view(await log.getByTime(new Date(ms)))]);
+      calls.push([
+        `getByTime(${ms - GEN_BASE_MICROS / 1000} ms after base)`,
+        async (log) => view(await log.getByTime(new Date(ms))),
+      ]);
     }
   }
   return calls;
@@ -241,7 +266,8 @@ export function checkReference(c: CorruptCase, ref: Transcript): string[] {
   const want = (name: string, value: unknown): void => {
     const got = ref.find(([n]) => n === name);
     if (!got) return void problems.push(`reference has no call ${name}`);
-    if (JSON.stringify(got[1]) !== JSON.stringify({ ok: value })) problems.push(`reference ${name}: got ${JSON.stringify(got[1])}, want ${JSON.stringify(value)}`);
+    if (JSON.stringify(got[1]) !== JSON.stringify({ ok: value }))
+      problems.push(`reference ${name}: got ${JSON.stringify(got[1])}, want ${JSON.stringify(value)}`);
   };
   const newest = (k: string): MessageView => {
     const bytes = k === '' ? null : Buffer.from(k).toString('hex');
@@ -254,12 +280,18 @@ export function checkReference(c: CorruptCase, ref: Transcript): string[] {
     want(`${prefix}consume all, 2 at a time`, views);
     views.forEach((v, i) => want(`${prefix}get(${i})`, v));
     if (c.indexes === 'both') {
-      for (const k of c.target === 'sealed' ? ['a', 'b', 'c', 'd'] : ['a', 'b', 'c']) want(`${prefix}getByKey(${JSON.stringify(k)})`, newest(k));
+      for (const k of c.target === 'sealed' ? ['a', 'b', 'c', 'd'] : ['a', 'b', 'c'])
+        want(`${prefix}getByKey(${JSON.stringify(k)})`, newest(k));
       want(`${prefix}getByKey("")`, newest(''));
-      want(`${prefix}consumeByKey("a") all`, views.filter((v) => v.key === Buffer.from('a').toString('hex')));
+      want(
+        `${prefix}consumeByKey("a") all`,
+        views.filter((v) => v.key === Buffer.from('a').toString('hex')),
+      );
     }
   }
-  for (const [name, o] of ref) if (!('ok' in o) && !/getByKey\("(zz|d)"\)|getByTime/.test(name)) problems.push(`reference ${name}: ${JSON.stringify(o)}`);
+  for (const [name, o] of ref)
+    if (!('ok' in o) && !/getByKey\("(zz|d)"\)|getByTime/.test(name))
+      problems.push(`reference ${name}: ${JSON.stringify(o)}`);
   want('check', undefined);
   return problems;
 }
@@ -282,7 +314,8 @@ export interface Violation {
 export function compareTranscript(c: CorruptCase, ref: Transcript, got: Transcript): Violation[] {
   const refMap = new Map(ref);
   const violations: Violation[] = [];
-  const add = (call: string, outcome: Outcome, text: string): void => void violations.push({ call, outcome, text: `${call}: ${text}` });
+  const add = (call: string, outcome: Outcome, text: string): void =>
+    void violations.push({ call, outcome, text: `${call}: ${text}` });
   for (const [name, o] of got) {
     const r = refMap.get(name);
     const undamaged = JSON.stringify(r && 'ok' in r ? r.ok : r);
@@ -298,7 +331,8 @@ export function compareTranscript(c: CorruptCase, ref: Transcript, got: Transcri
     } else if (JSON.stringify(o) !== JSON.stringify(r)) {
       if (afterRecover(name)) {
         const wrong = wrongMessages(c, o.ok);
-        if (/nextOffset/.test(name) ? typeof o.ok === 'number' && o.ok <= published(c).length : wrong.length === 0) continue;
+        if (/nextOffset/.test(name) ? typeof o.ok === 'number' && o.ok <= published(c).length : wrong.length === 0)
+          continue;
         add(name, o, `${JSON.stringify(o.ok)}; wrong: ${wrong.join('; ')}`);
       } else {
         add(name, o, `${JSON.stringify(o.ok)}; undamaged: ${undamaged}`);
@@ -333,7 +367,9 @@ function sameButTime(c: CorruptCase, value: unknown): boolean {
 
 /** Offsets of the messages in an outcome's value. */
 const offsetsIn = (value: unknown): number[] =>
-  (Array.isArray(value) ? value : [value]).filter((m) => m !== null && typeof m === 'object' && 'offset' in m).map((m) => (m as MessageView).offset);
+  (Array.isArray(value) ? value : [value])
+    .filter((m) => m !== null && typeof m === 'object' && 'offset' in m)
+    .map((m) => (m as MessageView).offset);
 
 // --- documented limits ------------------------------------------------------
 
@@ -358,20 +394,30 @@ const realWithout = (c: CorruptCase, o: Outcome | null, lost: number): boolean =
 export const DOCUMENTED_LIMITS: DocumentedLimit[] = [
   {
     id: 'readonly-unindexed-tail',
-    title: 'a readonly open reads a head up to its last indexed record: bytes after it may be an append in progress, so it answers without them (the writer open says ERR_CORRUPTED)',
-    applies: (c, d, call) => c.target === 'head' && /index cut to \d+ bytes \(0 of the last item/.test(d) && call.startsWith('readonly: '),
-    tolerates: (c, o) => realWithout(c, o, 5) || hasCode(o, 'ERR_NOT_FOUND', 'ERR_INVALID_OFFSET') || (o !== null && 'ok' in o && o.ok === 5),
+    title:
+      'a readonly open reads a head up to its last indexed record: bytes after it may be an append in progress, so it answers without them (the writer open says ERR_CORRUPTED)',
+    applies: (c, d, call) =>
+      c.target === 'head' && /index cut to \d+ bytes \(0 of the last item/.test(d) && call.startsWith('readonly: '),
+    tolerates: (c, o) =>
+      realWithout(c, o, 5) ||
+      hasCode(o, 'ERR_NOT_FOUND', 'ERR_INVALID_OFFSET') ||
+      (o !== null && 'ok' in o && o.ok === 5),
   },
   {
     id: 'v1-time-unchecked',
-    title: "V1's CRC covers only key and value: a record time flipped to a value its index item cannot contradict (no time index, or one the time chain hides) reads back as that time",
+    title:
+      "V1's CRC covers only key and value: a record time flipped to a value its index item cannot contradict (no time index, or one the time chain hides) reads back as that time",
     applies: (c, d) => c.version === 'V1' && /record \d+ \(offset \d+\) time byte /.test(d),
     tolerates: (c, o) => o !== null && 'ok' in o && sameButTime(c, o.ok),
   },
 ];
 
 /** Splits violations into unknown ones and the ids of the documented limits that explain the rest. */
-export function classify(c: CorruptCase, damage: string, violations: Violation[]): { unknown: string[]; known: string[] } {
+export function classify(
+  c: CorruptCase,
+  damage: string,
+  violations: Violation[],
+): { unknown: string[]; known: string[] } {
   const unknown: string[] = [];
   const known = new Set<string>();
   for (const v of violations) {

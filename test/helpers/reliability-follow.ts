@@ -27,8 +27,14 @@ export function followMessage(i: number): PublishMessage {
 /** What reading offset i must give, as a comparable view. */
 export function followView(i: number): MessageView {
   const m = followMessage(i);
-  const hex = (b: unknown): string | null => (b === null || b === undefined ? null : Buffer.from(b as Buffer).toString('hex'));
-  return { offset: i, timeMicros: m.timeMicros as number, key: m.key === null ? null : Buffer.from(m.key as string).toString('hex'), value: hex(m.value) };
+  const hex = (b: unknown): string | null =>
+    b === null || b === undefined ? null : Buffer.from(b as Buffer).toString('hex');
+  return {
+    offset: i,
+    timeMicros: m.timeMicros as number,
+    key: m.key === null ? null : Buffer.from(m.key as string).toString('hex'),
+    value: hex(m.value),
+  };
 }
 
 /** The modes of the follower children. */

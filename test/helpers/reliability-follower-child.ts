@@ -42,7 +42,11 @@ async function expectPublished(m: Message, what: string): Promise<void> {
   highest = Math.max(highest, m.offset);
   const got = JSON.stringify(view(m));
   const want = JSON.stringify(followView(m.offset));
-  if (got !== want) await violation(`${what}: offset ${m.offset} read as ${got.slice(0, 300)}, published ${want.slice(0, 300)}`, 'message');
+  if (got !== want)
+    await violation(
+      `${what}: offset ${m.offset} read as ${got.slice(0, 300)}, published ${want.slice(0, 300)}`,
+      'message',
+    );
 }
 
 /** Runs a call; a LogError with one of `allowed` codes is counted, any other failure reported. */
@@ -55,7 +59,10 @@ async function call<T>(what: string, fn: () => Promise<T>, allowed: string[]): P
       allowedErrors++;
       return null;
     }
-    await violation(`${what}: ${err instanceof LogError ? `${err.code} ${err.message}` : `non-LogError ${err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err)}`}`, 'error');
+    await violation(
+      `${what}: ${err instanceof LogError ? `${err.code} ${err.message}` : `non-LogError ${err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err)}`}`,
+      'error',
+    );
     return null;
   }
 }
@@ -76,8 +83,10 @@ async function tail(log: Log, rand: () => number): Promise<void> {
       last = m.offset;
       await expectPublished(m, `consume(${offset}, ${max})`);
     }
-    if (r.messages.length > 0 && r.nextOffset !== last + 1) await violation(`consume(${offset}, ${max}): nextOffset ${r.nextOffset} after offset ${last}`);
-    if (offset >= 0 && r.nextOffset < offset) await violation(`consume(${offset}, ${max}): nextOffset ${r.nextOffset} went back`);
+    if (r.messages.length > 0 && r.nextOffset !== last + 1)
+      await violation(`consume(${offset}, ${max}): nextOffset ${r.nextOffset} after offset ${last}`);
+    if (offset >= 0 && r.nextOffset < offset)
+      await violation(`consume(${offset}, ${max}): nextOffset ${r.nextOffset} went back`);
     if (r.messages.length === 0 && r.nextOffset === offset) await sleep(1 + Math.floor(rand() * 3));
     offset = r.nextOffset;
     await progress();
@@ -103,14 +112,19 @@ async function lookups(log: Log, rand: () => number): Promise<void> {
     const key = `k${Math.floor(rand() * 17)}`;
     const byKey = await call(`getByKey(${key})`, () => log.getByKey(key), ['ERR_NOT_FOUND']);
     if (byKey) {
-      if (byKey.key?.toString() !== key) await violation(`getByKey(${key}) answered key ${byKey.key?.toString()}`, 'message');
+      if (byKey.key?.toString() !== key)
+        await violation(`getByKey(${key}) answered key ${byKey.key?.toString()}`, 'message');
       await expectPublished(byKey, `getByKey(${key})`);
     }
     const ms = GEN_BASE_MICROS / 1000 + Math.floor(rand() * (next + 5));
     // An empty head (its newest message was deleted) answers ERR_INVALID_OFFSET, as in klevdb.
-    const byTime = await call(`getByTime(${ms})`, () => log.getByTime(new Date(ms)), ['ERR_NOT_FOUND', 'ERR_INVALID_OFFSET']);
+    const byTime = await call(`getByTime(${ms})`, () => log.getByTime(new Date(ms)), [
+      'ERR_NOT_FOUND',
+      'ERR_INVALID_OFFSET',
+    ]);
     if (byTime) {
-      if (byTime.timeMicros < ms * 1000) await violation(`getByTime(${ms} ms) answered a message of ${byTime.timeMicros} µs, before it`, 'message');
+      if (byTime.timeMicros < ms * 1000)
+        await violation(`getByTime(${ms} ms) answered a message of ${byTime.timeMicros} µs, before it`, 'message');
       await expectPublished(byTime, `getByTime(${ms})`);
     }
     await progress();
@@ -165,7 +179,9 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   async (err: unknown) => {
-    await report({ t: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }).catch(() => undefined);
+    await report({ t: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }).catch(
+      () => undefined,
+    );
     process.exit(1);
   },
 );

@@ -42,7 +42,12 @@ export interface RunningChild<R> {
  * A child that sends nothing for `silenceMs` is SIGKILLed. `as` runs it as
  * another user (root only).
  */
-export function startChild<R>(script: string, args: string[], silenceMs: number, as: { uid?: number; gid?: number } = {}): RunningChild<R> {
+export function startChild<R>(
+  script: string,
+  args: string[],
+  silenceMs: number,
+  as: { uid?: number; gid?: number } = {},
+): RunningChild<R> {
   const proc = fork(path.join(HERE, script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...as });
   const reports: R[] = [];
   const listeners = new Set<() => void>();
@@ -80,8 +85,12 @@ export function startChild<R>(script: string, args: string[], silenceMs: number,
           const r = reports[seen++]!;
           if (match(r)) return r;
         }
-        if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`child ${script} exited (${proc.exitCode ?? proc.signalCode}) while awaited; reports: ${JSON.stringify(reports.slice(-3))}`);
-        if (Date.now() > deadline) throw new Error(`no awaited report from ${script} in ${ms} ms; last: ${JSON.stringify(reports.slice(-3))}`);
+        if (proc.exitCode !== null || proc.signalCode !== null)
+          throw new Error(
+            `child ${script} exited (${proc.exitCode ?? proc.signalCode}) while awaited; reports: ${JSON.stringify(reports.slice(-3))}`,
+          );
+        if (Date.now() > deadline)
+          throw new Error(`no awaited report from ${script} in ${ms} ms; last: ${JSON.stringify(reports.slice(-3))}`);
         await new Promise<void>((resolve) => {
           const t = setTimeout(done, Math.max(1, deadline - Date.now()));
           function done(): void {
@@ -149,7 +158,9 @@ export function fastTmp(): string {
 export function unprivilegedUser(): { uid: number; gid: number } | null {
   if (process.getuid?.() !== 0) return null;
   try {
-    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('nobody:'));
+    const line = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('nobody:'));
     if (!line) return null;
     const [, , uid, gid] = line.split(':');
     return { uid: Number(uid), gid: Number(gid) };

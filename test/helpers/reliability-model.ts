@@ -18,7 +18,8 @@ export const view = (m: Message): MessageView => ({
   value: m.value === null ? null : m.value.toString('hex'),
 });
 
-const hex = (s: string | null): string | null => (s === null || s === '' ? null : Buffer.from(s, 'utf8').toString('hex'));
+const hex = (s: string | null): string | null =>
+  s === null || s === '' ? null : Buffer.from(s, 'utf8').toString('hex');
 
 /** The time of the n-th message ever published: strictly growing, some on whole milliseconds. */
 export const timeOf = (n: number): number => GEN_BASE_MICROS + n * 1500 + (n % 3 === 0 ? 0 : 250);
@@ -88,23 +89,35 @@ const codeOf = (g: Got): string | null => ('code' in g ? g.code : null);
 export function checkConsume(s: StoreModel, offset: number, max: number, g: Got): string[] {
   const what = `consume(${offset}, ${max})`;
   if (offset !== OffsetNewest && offset !== OffsetOldest && offset > s.next) {
-    return codeOf(g) === 'ERR_INVALID_OFFSET' ? [] : [`${what}: past the end, want ERR_INVALID_OFFSET, got ${JSON.stringify(g)}`];
+    return codeOf(g) === 'ERR_INVALID_OFFSET'
+      ? []
+      : [`${what}: past the end, want ERR_INVALID_OFFSET, got ${JSON.stringify(g)}`];
   }
   if (!('ok' in g)) return [`${what}: ${g.code} ${g.message}`];
   const r = g.ok as ConsumeResult;
   const got = r.messages.map(view);
   if (offset === OffsetNewest || offset === s.next) {
-    return r.nextOffset === s.next && got.length === 0 ? [] : [`${what}: want {nextOffset: ${s.next}, no messages}, got ${r.nextOffset} and [${got.map((m) => m.offset)}]`];
+    return r.nextOffset === s.next && got.length === 0
+      ? []
+      : [`${what}: want {nextOffset: ${s.next}, no messages}, got ${r.nextOffset} and [${got.map((m) => m.offset)}]`];
   }
   const start = offset === OffsetOldest ? -Infinity : offset;
   const problems: string[] = [];
   if (got.length > max) problems.push(`${what}: ${got.length} messages`);
   if (r.nextOffset > s.next) problems.push(`${what}: nextOffset ${r.nextOffset} past the end ${s.next}`);
-  if (got.length === 0 && !(r.nextOffset > start)) problems.push(`${what}: no messages and no progress (nextOffset ${r.nextOffset})`);
-  if (got.length > 0 && r.nextOffset !== got[got.length - 1]!.offset + 1) problems.push(`${what}: nextOffset ${r.nextOffset} after [${got.map((m) => m.offset)}]`);
+  if (got.length === 0 && !(r.nextOffset > start))
+    problems.push(`${what}: no messages and no progress (nextOffset ${r.nextOffset})`);
+  if (got.length > 0 && r.nextOffset !== got[got.length - 1]!.offset + 1)
+    problems.push(`${what}: nextOffset ${r.nextOffset} after [${got.map((m) => m.offset)}]`);
   // Exactly the stored messages in [start, nextOffset): none skipped, none invented, none deleted.
-  const want = s.offsets().filter((o) => o >= start && o < r.nextOffset).map((o) => s.published[o]!);
-  if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)} (stored below nextOffset ${r.nextOffset})`);
+  const want = s
+    .offsets()
+    .filter((o) => o >= start && o < r.nextOffset)
+    .map((o) => s.published[o]!);
+  if (JSON.stringify(got) !== JSON.stringify(want))
+    problems.push(
+      `${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)} (stored below nextOffset ${r.nextOffset})`,
+    );
   return problems;
 }
 
@@ -113,11 +126,14 @@ export function checkGet(s: StoreModel, offset: number, g: Got): string[] {
   const list = s.offsets();
   const answer = (m: MessageView | undefined, orCodes: string[] = []): string[] => {
     if ('ok' in g) {
-      return m && JSON.stringify(view(g.ok as Message)) === JSON.stringify(m) ? [] : [`${what}: got ${JSON.stringify(view(g.ok as Message))}, want ${JSON.stringify(m ?? orCodes)}`];
+      return m && JSON.stringify(view(g.ok as Message)) === JSON.stringify(m)
+        ? []
+        : [`${what}: got ${JSON.stringify(view(g.ok as Message))}, want ${JSON.stringify(m ?? orCodes)}`];
     }
     return orCodes.includes(g.code) ? [] : [`${what}: ${g.code} (${g.message}), want ${JSON.stringify(m ?? orCodes)}`];
   };
-  if (offset === OffsetOldest) return list.length ? answer(s.published[list[0]!]) : answer(undefined, ['ERR_INVALID_OFFSET']);
+  if (offset === OffsetOldest)
+    return list.length ? answer(s.published[list[0]!]) : answer(undefined, ['ERR_INVALID_OFFSET']);
   if (offset === OffsetNewest) {
     // The newest stored message, also when the head is empty (klevdb: ERR_INVALID_OFFSET from an emptied head).
     return list.length ? answer(s.published[list[list.length - 1]!]) : answer(undefined, ['ERR_INVALID_OFFSET']);
@@ -130,8 +146,13 @@ export function checkGet(s: StoreModel, offset: number, g: Got): string[] {
 export function checkGetByKey(s: StoreModel, key: string, g: Got): string[] {
   const m = s.newestWithKey(hex(key));
   const what = `getByKey(${JSON.stringify(key)})`;
-  if (!m) return codeOf(g) === 'ERR_NOT_FOUND' ? [] : [`${what}: want ERR_NOT_FOUND, got ${JSON.stringify('ok' in g ? view(g.ok as Message) : g)}`];
-  return 'ok' in g && JSON.stringify(view(g.ok as Message)) === JSON.stringify(m) ? [] : [`${what}: want ${JSON.stringify(m)}, got ${JSON.stringify('ok' in g ? view(g.ok as Message) : g)}`];
+  if (!m)
+    return codeOf(g) === 'ERR_NOT_FOUND'
+      ? []
+      : [`${what}: want ERR_NOT_FOUND, got ${JSON.stringify('ok' in g ? view(g.ok as Message) : g)}`];
+  return 'ok' in g && JSON.stringify(view(g.ok as Message)) === JSON.stringify(m)
+    ? []
+    : [`${what}: want ${JSON.stringify(m)}, got ${JSON.stringify('ok' in g ? view(g.ok as Message) : g)}`];
 }
 
 /** klevdb's GetByTime with growing times: the first stored message at or after; empty segments are skipped (klevdb fails on an empty head). */
@@ -143,7 +164,9 @@ export function checkGetByTime(s: StoreModel, ms: number, g: Got): string[] {
   const allowed = list.length === 0 ? ['ERR_INVALID_OFFSET'] : [];
   if ('ok' in g) {
     const got = view(g.ok as Message);
-    return first && JSON.stringify(got) === JSON.stringify(first) ? [] : [`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(first ?? 'an error')}`];
+    return first && JSON.stringify(got) === JSON.stringify(first)
+      ? []
+      : [`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(first ?? 'an error')}`];
   }
   if (allowed.includes(g.code)) return [];
   if (!first && list.length > 0 && g.code === 'ERR_NOT_FOUND') return [];
@@ -171,10 +194,14 @@ export function checkDelete(s: StoreModel, asked: number[], g: Got): { problems:
   for (const m of got) {
     if (!asked.includes(m.offset)) problems.push(`${what}: deleted ${m.offset}, not asked for`);
     else if (!s.stored.has(m.offset)) problems.push(`${what}: deleted ${m.offset}, which was not stored`);
-    else if (JSON.stringify(m) !== JSON.stringify(s.published[m.offset])) problems.push(`${what}: deleted ${JSON.stringify(m)}, stored ${JSON.stringify(s.published[m.offset])}`);
+    else if (JSON.stringify(m) !== JSON.stringify(s.published[m.offset]))
+      problems.push(`${what}: deleted ${JSON.stringify(m)}, stored ${JSON.stringify(s.published[m.offset])}`);
   }
-  if (deleted.some((o, i) => i > 0 && o <= deleted[i - 1]!)) problems.push(`${what}: deleted out of order [${deleted}]`);
-  if (s.stored.has(lowest) && !deleted.includes(lowest)) problems.push(`${what}: kept ${lowest}, the lowest offset asked for`);
-  if ((r.deletedSize > 0) !== (deleted.length > 0)) problems.push(`${what}: deletedSize ${r.deletedSize} for ${deleted.length} messages`);
+  if (deleted.some((o, i) => i > 0 && o <= deleted[i - 1]!))
+    problems.push(`${what}: deleted out of order [${deleted}]`);
+  if (s.stored.has(lowest) && !deleted.includes(lowest))
+    problems.push(`${what}: kept ${lowest}, the lowest offset asked for`);
+  if (r.deletedSize > 0 !== deleted.length > 0)
+    problems.push(`${what}: deletedSize ${r.deletedSize} for ${deleted.length} messages`);
   return { problems, deleted };
 }

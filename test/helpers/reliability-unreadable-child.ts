@@ -60,7 +60,15 @@ async function main(): Promise<void> {
       outcomes.push({ call, ok: r ?? [] });
     } catch (err) {
       const e = err as Error & { code?: string };
-      outcomes.push({ call, error: { name: e?.constructor?.name ?? typeof e, code: e?.code, logError: e?.name === 'LogError', message: String(e?.message) } });
+      outcomes.push({
+        call,
+        error: {
+          name: e?.constructor?.name ?? typeof e,
+          code: e?.code,
+          logError: e?.name === 'LogError',
+          message: String(e?.message),
+        },
+      });
     }
   }
   await sendReport<UnreadableReport>({ uid: process.getuid?.() ?? -1, outcomes });

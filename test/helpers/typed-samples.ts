@@ -29,7 +29,7 @@ function readV2Records(file: string): { offset: number; key: Buffer | null; valu
   const data = readFileSync(file);
   expect(data.subarray(0, 8).toString('hex'), `${file} header`).to.equal('ff6b6c6576730100');
   const records = [];
-  for (let pos = 8; pos < data.length; ) {
+  for (let pos = 8; pos < data.length;) {
     const keyLength = data.readUInt32BE(pos + 20);
     const valueLength = data.readUInt32BE(pos + 24);
     const body = pos + 28;

@@ -85,11 +85,26 @@ describe('inspector API', function () {
     it('gives an overview: counts, offsets, segments with versions and indexes, messages over time', async () => {
       const o = await getJson<Json>(url('/api/overview'));
       const total = special.next + LAG;
-      expect(o).to.include({ messages: total, firstOffset: 0, nextOffset: total, keyIndex: true, timeIndex: true, indexFrom: 'header' });
+      expect(o).to.include({
+        messages: total,
+        firstOffset: 0,
+        nextOffset: total,
+        keyIndex: true,
+        timeIndex: true,
+        indexFrom: 'header',
+      });
       expect(o.segments).to.be.greaterThan(2);
       expect(o.segmentFiles).to.have.length(o.segments);
-      expect(o.segmentFiles[0]).to.include({ offset: 0, file: '00000000000000000000.log', logVersion: 'V2', indexVersion: 'V2', head: false });
-      expect(o.segmentFiles.map((f: Json) => f.indexFlags)).to.deep.equal(o.segmentFiles.map(() => ({ keys: true, times: true })));
+      expect(o.segmentFiles[0]).to.include({
+        offset: 0,
+        file: '00000000000000000000.log',
+        logVersion: 'V2',
+        indexVersion: 'V2',
+        head: false,
+      });
+      expect(o.segmentFiles.map((f: Json) => f.indexFlags)).to.deep.equal(
+        o.segmentFiles.map(() => ({ keys: true, times: true })),
+      );
       expect(o.segmentFiles[0].lastOffset).to.equal(o.segmentFiles[1].offset - 1);
       expect(o.segmentFiles.at(-1)).to.include({ head: true });
       expect(o.size).to.equal(o.segmentFiles.reduce((s: number, f: Json) => s + f.logSize + f.indexSize, 0));
@@ -103,12 +118,20 @@ describe('inspector API', function () {
     it('pages through messages by offset, from the oldest, the newest, or any offset', async () => {
       const first = await getJson<Json>(url('/api/messages?limit=100'));
       expect(first.messages.map((m: Json) => m.offset)).to.deep.equal([...Array(100).keys()]);
-      expect(first).to.include({ from: 0, nextOffset: 100, prevOffset: null, firstOffset: 0, endOffset: special.next + LAG });
+      expect(first).to.include({
+        from: 0,
+        nextOffset: 100,
+        prevOffset: null,
+        firstOffset: 0,
+        endOffset: special.next + LAG,
+      });
       const second = await getJson<Json>(url(`/api/messages?from=${first.nextOffset}&limit=100`));
       expect(second.messages[0].offset).to.equal(100);
       expect(second.prevOffset).to.equal(0);
       const last = await getJson<Json>(url('/api/messages?from=newest&limit=10'));
-      expect(last.messages.map((m: Json) => m.offset)).to.deep.equal([...Array(10).keys()].map((i) => special.next + LAG - 10 + i));
+      expect(last.messages.map((m: Json) => m.offset)).to.deep.equal(
+        [...Array(10).keys()].map((i) => special.next + LAG - 10 + i),
+      );
       expect(last.nextOffset).to.equal(last.endOffset);
       const m = first.messages[3];
       expect(m.key).to.deep.equal({ kind: 'text', text: 'user-3', bytes: 6 });
@@ -135,7 +158,10 @@ describe('inspector API', function () {
       const r = await getJson<Json>(url('/api/key?k=user-2&limit=10'));
       const offsets = [...Array(EVENTS).keys()].filter((i) => i % USERS === 2);
       // The LAG events published after the fixture continue the same keys.
-      const latest = Math.max(...[...Array(LAG).keys()].filter((i) => (EVENTS + i) % USERS === 2).map((i) => special.next + i), ...offsets);
+      const latest = Math.max(
+        ...[...Array(LAG).keys()].filter((i) => (EVENTS + i) % USERS === 2).map((i) => special.next + i),
+        ...offsets,
+      );
       expect(r.indexed).to.equal(true);
       expect(r.latest.offset).to.equal(latest);
       expect(r.messages.map((m: Json) => m.offset)).to.deep.equal(offsets.slice(0, 10));
@@ -164,7 +190,10 @@ describe('inspector API', function () {
     it('finds by time, pages and counts after compaction emptied the head (issue 14)', async () => {
       const dir = path.join(root, 'compacted');
       const log = await open(dir, { createDirs: true, keyIndex: true, timeIndex: true });
-      await log.publish([{ key: 'a', value: 'A', timeMicros: timeOf(0) }, { key: 'b', value: 'B', timeMicros: timeOf(1) }]);
+      await log.publish([
+        { key: 'a', value: 'A', timeMicros: timeOf(0) },
+        { key: 'b', value: 'B', timeMicros: timeOf(1) },
+      ]);
       await log.publish([{ key: 'b', value: null, timeMicros: timeOf(2) }]);
       await compact(log, 0);
       await log.close();
@@ -172,7 +201,9 @@ describe('inspector API', function () {
       const byTime = await getJson<Json>(url(`/api/time?t=${encodeURIComponent('2000-01-01T00:00:00Z')}`, i));
       expect(byTime).to.include({ indexed: true, done: true });
       expect(byTime.found).to.include({ offset: 0 });
-      expect((await getJson<Json>(url(`/api/time?t=${encodeURIComponent(formatTimeMicros(timeOf(1)))}`, i))).found).to.equal(null);
+      expect(
+        (await getJson<Json>(url(`/api/time?t=${encodeURIComponent(formatTimeMicros(timeOf(1)))}`, i))).found,
+      ).to.equal(null);
       expect(await getJson<Json>(url('/api/overview', i))).to.include({ messages: 1, firstOffset: 0, nextOffset: 3 });
       expect((await getJson<Json>(url('/api/messages', i))).messages.map((m: Json) => m.offset)).to.deep.equal([0]);
     });
@@ -184,7 +215,9 @@ describe('inspector API', function () {
       expect(o.segmentFiles[0].indexFlags).to.deep.equal({ keys: false, times: false });
       const byKey = await getJson<Json>(url('/api/key?k=user-4&limit=500', i));
       expect(byKey.indexed).to.equal(false);
-      expect(byKey.messages.map((m: Json) => m.offset)).to.deep.equal([...Array(EVENTS).keys()].filter((n) => n % USERS === 4));
+      expect(byKey.messages.map((m: Json) => m.offset)).to.deep.equal(
+        [...Array(EVENTS).keys()].filter((n) => n % USERS === 4),
+      );
       const byTime = await getJson<Json>(url(`/api/time?t=${encodeURIComponent(formatTimeMicros(timeOf(61) - 5))}`, i));
       expect(byTime).to.include({ indexed: false });
       expect(byTime.found.offset).to.equal(61);
@@ -219,7 +252,15 @@ describe('inspector API', function () {
     });
 
     it('answers what is not there with 404 and a JSON error', async () => {
-      for (const p of ['/api/message?offset=100000', '/api/messages?from=100000', '/api/overview?log=nope', '/api/projection?name=nope', '/api/nothing', '/etc/passwd', '/../../etc/passwd']) {
+      for (const p of [
+        '/api/message?offset=100000',
+        '/api/messages?from=100000',
+        '/api/overview?log=nope',
+        '/api/projection?name=nope',
+        '/api/nothing',
+        '/etc/passwd',
+        '/../../etc/passwd',
+      ]) {
         const r = await request<Json>(url(p));
         expect(r.status, p).to.equal(404);
         expect(r.body.error, p).to.be.a('string');
@@ -258,7 +299,10 @@ describe('inspector API', function () {
       expect(first.id).to.equal(String(next));
       expect((first.data as Json).key.text).to.equal('live');
       expect(JSON.parse((first.data as Json).value.text)).to.deep.equal({ hello: 'tail' });
-      await writer.publish([{ key: 'live', value: 'second' }, { key: 'live', value: 'third' }]);
+      await writer.publish([
+        { key: 'live', value: 'second' },
+        { key: 'live', value: 'third' },
+      ]);
       const third = await sse.nth('message', 3);
       expect((third.data as Json).offset).to.equal(next + 2);
       expect(sse.status).to.equal(200);
@@ -267,7 +311,10 @@ describe('inspector API', function () {
     it('resumes after Last-Event-ID, so a reconnecting page misses nothing', async () => {
       writer ??= await openWriter(eventsDir);
       const end = await writer.nextOffset();
-      await writer.publish([{ key: 'a', value: '1' }, { key: 'b', value: '2' }]);
+      await writer.publish([
+        { key: 'a', value: '1' },
+        { key: 'b', value: '2' },
+      ]);
       const sse = new SseClient(url('/api/events'), { 'Last-Event-ID': String(end - 1) });
       clients.push(sse);
       expect(((await sse.nth('message', 1)).data as Json).offset).to.equal(end);
@@ -291,7 +338,15 @@ describe('inspector API', function () {
       const { projections } = await getJson<Json>(url('/api/projections'));
       expect(projections).to.have.length(1);
       const p = projections[0];
-      expect(p).to.include({ name: 'totals', generation: 1, keys: USERS, deadLetters: 0, uncommitted: 0, stateLog: 'state:totals', sourceLog: 'main' });
+      expect(p).to.include({
+        name: 'totals',
+        generation: 1,
+        keys: USERS,
+        deadLetters: 0,
+        uncommitted: 0,
+        stateLog: 'state:totals',
+        sourceLog: 'main',
+      });
       expect(p.checkpoint).to.include({ projection: 'totals', version: 1, next: special.next });
       // LAG events were published after the projection stopped (and the live tail tests added more).
       expect(p.lag).to.include({ sourceHead: head, events: head - special.next });
@@ -308,7 +363,9 @@ describe('inspector API', function () {
       for (const s of all.states) {
         expect(s.state.kind).to.equal('json');
         expect(JSON.parse(s.state.text)).to.deep.equal(expected.get(s.key));
-        expect(s.sourceOffset).to.equal(Math.max(...[...Array(EVENTS).keys()].filter((i) => `user-${i % USERS}` === s.key)));
+        expect(s.sourceOffset).to.equal(
+          Math.max(...[...Array(EVENTS).keys()].filter((i) => `user-${i % USERS}` === s.key)),
+        );
       }
       const one = await getJson<Json>(url('/api/projection?name=totals&q=USER-3'));
       expect(one.matched).to.equal(1);
@@ -342,7 +399,12 @@ describe('inspector API', function () {
       const [before] = (await getJson<Json>(url('/api/projections'))).projections;
       expect(before.generation).to.equal(1);
       // The source is written by this suite's writer (which holds its lock): the projection reads it as a follower.
-      const source = await openBlocking(eventsDir, { readonly: true, followWriter: true, keyIndex: true, timeIndex: true });
+      const source = await openBlocking(eventsDir, {
+        readonly: true,
+        followWriter: true,
+        keyIndex: true,
+        timeIndex: true,
+      });
       const runner = new ProjectionRunner({ dir: stateDir });
       try {
         const projection = runner.add(totalsProjection(source));
@@ -391,12 +453,14 @@ describe('inspector API', function () {
         const r = await request(url(p));
         expect(r.status, p).to.equal(200);
         expect(r.headers['content-type'], p).to.equal('text/javascript; charset=utf-8');
-        for (const [, spec] of r.text.matchAll(/^import [^'"]*['"]([^'"]+)['"];$/gm)) queue.push(new URL(spec!, `http://x${p}`).pathname);
+        for (const [, spec] of r.text.matchAll(/^import [^'"]*['"]([^'"]+)['"];$/gm))
+          queue.push(new URL(spec!, `http://x${p}`).pathname);
       }
       expect([...seen]).to.include.members(['/js/app.js', '/js/dom.js', '/js/messages.js', '/js/live.js']);
       const page = await request(url('/'));
       expect(page.text).to.include('<script type="module" src="/js/app.js"></script>');
-      for (const p of ['/js/nope.js', '/js/../server.js', '/js/app.ts', '/js/', '/app.js']) expect((await request(url(p))).status, p).to.equal(404);
+      for (const p of ['/js/nope.js', '/js/../server.js', '/js/app.ts', '/js/', '/app.js'])
+        expect((await request(url(p))).status, p).to.equal(404);
     });
 
     it('is read-only: anything but GET and HEAD is refused', async () => {
@@ -414,7 +478,9 @@ describe('inspector API', function () {
     it('answers only requests for its own address (no DNS rebinding) and not cross-site API calls', async () => {
       const r = await request<Json>(url('/api/info'), { headers: { Host: 'evil.example:80' } });
       expect(r.status).to.equal(421);
-      expect((await request(url('/api/info'), { headers: { Host: `localhost:${inspector.port}` } })).status).to.equal(200);
+      expect((await request(url('/api/info'), { headers: { Host: `localhost:${inspector.port}` } })).status).to.equal(
+        200,
+      );
       const cross = await request<Json>(url('/api/info'), { headers: { 'Sec-Fetch-Site': 'cross-site' } });
       expect(cross.status).to.equal(403);
       expect(cross.headers['access-control-allow-origin']).to.equal(undefined);

@@ -14,11 +14,31 @@ import type { Inspector } from '../../src/inspector/index.js';
 import type { Log } from '../../src/index.js';
 import { formatTimeMicros } from '../../src/log-tools/index.js';
 import { requireChromium } from '../helpers/external.js';
-import { EVENTS, HOSTILE, USERS, expectedTotals, getJson, openWriter, tempDir, timeOf, writeFixtureLog, writeProjectionState } from './helpers.js';
+import {
+  EVENTS,
+  HOSTILE,
+  USERS,
+  expectedTotals,
+  getJson,
+  openWriter,
+  tempDir,
+  timeOf,
+  writeFixtureLog,
+  writeProjectionState,
+} from './helpers.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SCREENSHOT = path.join(REPO, 'test-output', 'inspector-overview.png');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 // Response bodies: each test knows the shape it asked for.
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -38,7 +58,8 @@ describe('inspector in a browser', function () {
   const problems: string[] = [];
 
   const rows = (table: string) => page.locator(`${table} tbody tr[data-offset]`);
-  const offsets = async (table: string) => (await rows(table).evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-offset')))));
+  const offsets = async (table: string) =>
+    await rows(table).evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-offset'))));
 
   before(async function () {
     const executablePath = requireChromium(this);
@@ -51,7 +72,8 @@ describe('inspector in a browser', function () {
     page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     await page.addInitScript({
-      content: "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));",
+      content:
+        "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));",
     });
     await page.goto(inspector.url);
   });
@@ -65,15 +87,22 @@ describe('inspector in a browser', function () {
 
   it('loads the overview of a real log: counts, segments, a chart of messages over time', async () => {
     const o = await getJson<Json>(new URL('/api/overview', inspector!.url).toString());
-    await page.locator('#ov-segments tbody tr').nth(o.segments - 1).waitFor();
+    await page
+      .locator('#ov-segments tbody tr')
+      .nth(o.segments - 1)
+      .waitFor();
     expect(await page.locator('#ov-segments tbody tr').count()).to.equal(o.segments);
     const cards = await page.locator('#ov-cards .card').allInnerTexts();
     expect(cards.join('\n')).to.include(`MESSAGES\n${o.messages}`);
     expect(cards.join('\n')).to.include('key + time');
-    expect(await page.locator('#ov-segments tbody tr').first().innerText()).to.match(/00000000000000000000\.log\s+0 … \d+\s+V2\s+[\d.]+ KiB\s+V2\s+keys \+ times/);
+    expect(await page.locator('#ov-segments tbody tr').first().innerText()).to.match(
+      /00000000000000000000\.log\s+0 … \d+\s+V2\s+[\d.]+ KiB\s+V2\s+keys \+ times/,
+    );
     const bars = page.locator('#ov-chart svg rect.bar');
     expect(await bars.count()).to.equal(60);
-    const counted = await bars.evaluateAll((rs) => rs.reduce((sum, r) => sum + Number(r.getAttribute('data-count')), 0));
+    const counted = await bars.evaluateAll((rs) =>
+      rs.reduce((sum, r) => sum + Number(r.getAttribute('data-count')), 0),
+    );
     expect(counted).to.equal(o.messages);
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
@@ -121,7 +150,9 @@ describe('inspector in a browser', function () {
     expect(new Set(keys)).to.deep.equal(new Set(['user-3']));
     expect(await page.isVisible('#m-more')).to.equal(true);
     await page.click('#m-more');
-    const all = [...Array(special.next + LAG).keys()].filter((i) => i < EVENTS ? i % USERS === 3 : i >= special.next && (EVENTS + i - special.next) % USERS === 3);
+    const all = [...Array(special.next + LAG).keys()].filter((i) =>
+      i < EVENTS ? i % USERS === 3 : i >= special.next && (EVENTS + i - special.next) % USERS === 3,
+    );
     await page.locator(`#m-table tbody tr[data-offset="${all.at(-1)}"]`).waitFor();
     expect(await offsets('#m-table')).to.deep.equal(all);
     expect(await page.locator('#m-table tbody tr.highlight').getAttribute('data-offset')).to.equal(String(all.at(-1)));
@@ -132,7 +163,9 @@ describe('inspector in a browser', function () {
     await page.click('#m-time-form button[type=submit]');
     await page.locator('#m-table tbody tr.highlight[data-offset="77"]').waitFor();
     expect((await offsets('#m-table'))[0]).to.equal(77);
-    expect(await page.locator('#m-table tbody tr.highlight td.time').innerText()).to.equal(formatTimeMicros(timeOf(77)).replace('T', ' '));
+    expect(await page.locator('#m-table tbody tr.highlight td.time').innerText()).to.equal(
+      formatTimeMicros(timeOf(77)).replace('T', ' '),
+    );
   });
 
   it('shows a value holding <script> (and other HTML) as text: nothing runs', async () => {
@@ -148,8 +181,12 @@ describe('inspector in a browser', function () {
     expect(await page.locator('main img, main script').count()).to.equal(0);
     expect(await page.locator('script').count()).to.equal(1);
     // Binary keys and values as hex, a tombstone as such.
-    expect(await page.locator(`#m-table tbody tr[data-offset="${special.binary}"] td.key`).innerText()).to.match(/hex\s*0001fe/i);
-    expect(await page.locator(`#m-table tbody tr[data-offset="${special.tombstone}"] td.value`).innerText()).to.equal('(tombstone)');
+    expect(await page.locator(`#m-table tbody tr[data-offset="${special.binary}"] td.key`).innerText()).to.match(
+      /hex\s*0001fe/i,
+    );
+    expect(await page.locator(`#m-table tbody tr[data-offset="${special.tombstone}"] td.value`).innerText()).to.equal(
+      '(tombstone)',
+    );
   });
 
   it('shows messages published during the test in the live tail, hostile ones as text', async () => {
@@ -163,8 +200,12 @@ describe('inspector in a browser', function () {
     ]);
     await page.locator(`#l-table tbody tr[data-offset="${next + 1}"]`).waitFor({ timeout: 15_000 });
     expect(await offsets('#l-table')).to.deep.equal([next + 1, next]);
-    expect(await page.locator(`#l-table tbody tr[data-offset="${next}"] td.value`).innerText()).to.include('"hello":"from the test"');
-    expect(await page.locator(`#l-table tbody tr[data-offset="${next + 1}"] td.key`).innerText()).to.equal('<b>bold key</b>');
+    expect(await page.locator(`#l-table tbody tr[data-offset="${next}"] td.value`).innerText()).to.include(
+      '"hello":"from the test"',
+    );
+    expect(await page.locator(`#l-table tbody tr[data-offset="${next + 1}"] td.key`).innerText()).to.equal(
+      '<b>bold key</b>',
+    );
     expect(await page.locator(`#l-table tbody tr[data-offset="${next + 1}"] td.value pre`).innerText()).to.equal(evil);
     expect(await page.locator('#l-table b, #l-table img, #l-table script').count()).to.equal(0);
     expect(await page.evaluate('window.__pwned')).to.equal(undefined);
@@ -173,9 +214,14 @@ describe('inspector in a browser', function () {
 
   it("shows a projection's states, searchable, with its checkpoint and lag", async () => {
     await page.click('[data-tab=projections]');
-    await page.locator('#p-table tbody tr[data-key]').nth(USERS - 1).waitFor();
+    await page
+      .locator('#p-table tbody tr[data-key]')
+      .nth(USERS - 1)
+      .waitFor();
     const expected = expectedTotals(EVENTS);
-    const keys = await page.locator('#p-table tbody tr[data-key]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-key')));
+    const keys = await page
+      .locator('#p-table tbody tr[data-key]')
+      .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-key')));
     expect(keys).to.deep.equal([...expected.keys()].sort());
     const state = await page.locator('#p-table tbody tr[data-key="user-4"] td.value pre').innerText();
     expect(JSON.parse(state)).to.deep.equal(expected.get('user-4'));
@@ -192,7 +238,11 @@ describe('inspector in a browser', function () {
     await page.check('#p-values');
     await page.press('#p-q', 'Enter');
     await page.locator('#p-caption', { hasText: 'states found containing' }).waitFor();
-    expect(await page.locator('#p-table tbody tr[data-key]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-key')))).to.include('user-2');
+    expect(
+      await page
+        .locator('#p-table tbody tr[data-key]')
+        .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-key'))),
+    ).to.include('user-2');
   });
 
   it('ran without console errors, script errors or CSP violations', () => {

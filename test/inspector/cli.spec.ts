@@ -28,7 +28,9 @@ function run(args: string[]): Running {
     child.on('close', () => reject(new Error(`klevdb ui ended before printing; stderr: ${stderr}`)));
   });
   firstLine.catch(() => undefined);
-  const exit = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+  const exit = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stderr })),
+  );
   return { child, firstLine, exit };
 }
 
@@ -65,7 +67,9 @@ describe('klevdb ui (the command)', function () {
     const r = run(['ui', dir, '--port', '0']);
     children.push(r.child);
     const line = await r.firstLine;
-    expect(line).to.match(/^klevdb ui: inspecting .*events at http:\/\/127\.0\.0\.1:\d+\/ \(read-only; Ctrl-C stops\)$/);
+    expect(line).to.match(
+      /^klevdb ui: inspecting .*events at http:\/\/127\.0\.0\.1:\d+\/ \(read-only; Ctrl-C stops\)$/,
+    );
     r.child.kill('SIGTERM');
     expect((await r.exit).code).to.equal(0);
   });

@@ -30,7 +30,11 @@ export function tempDir(prefix: string): string {
 
 /** The i-th event of the fixture: a JSON counter event for user-(i % USERS). */
 export function event(i: number): PublishMessage {
-  return { key: `user-${i % USERS}`, value: JSON.stringify({ type: 'add', user: `user-${i % USERS}`, n: i }), timeMicros: timeOf(i) };
+  return {
+    key: `user-${i % USERS}`,
+    value: JSON.stringify({ type: 'add', user: `user-${i % USERS}`, n: i }),
+    timeMicros: timeOf(i),
+  };
 }
 
 /**
@@ -38,8 +42,16 @@ export function event(i: number): PublishMessage {
  * so several segments), then a hostile value, a binary key and value, plain
  * text and a tombstone. Returns the offsets of the special messages.
  */
-export async function writeFixtureLog(dir: string, opts: { keyIndex?: boolean; timeIndex?: boolean } = {}): Promise<{ hostile: number; binary: number; text: number; tombstone: number; next: number }> {
-  const log = await open(dir, { createDirs: true, keyIndex: opts.keyIndex ?? true, timeIndex: opts.timeIndex ?? true, rollover: 2048 });
+export async function writeFixtureLog(
+  dir: string,
+  opts: { keyIndex?: boolean; timeIndex?: boolean } = {},
+): Promise<{ hostile: number; binary: number; text: number; tombstone: number; next: number }> {
+  const log = await open(dir, {
+    createDirs: true,
+    keyIndex: opts.keyIndex ?? true,
+    timeIndex: opts.timeIndex ?? true,
+    rollover: 2048,
+  });
   try {
     for (let i = 0; i < EVENTS; i += 40) {
       await log.publish(Array.from({ length: 40 }, (_, j) => event(i + j)));
@@ -51,7 +63,13 @@ export async function writeFixtureLog(dir: string, opts: { keyIndex?: boolean; t
       { key: 'note', value: 'plain text, not JSON', timeMicros: at(2) },
       { key: 'gone', value: null, timeMicros: at(3) },
     ]);
-    return { hostile: EVENTS, binary: EVENTS + 1, text: EVENTS + 2, tombstone: EVENTS + 3, next: await log.nextOffset() };
+    return {
+      hostile: EVENTS,
+      binary: EVENTS + 1,
+      text: EVENTS + 2,
+      tombstone: EVENTS + 3,
+      next: await log.nextOffset(),
+    };
   } finally {
     await log.close();
   }
@@ -113,7 +131,9 @@ export async function writeProjectionState(source: string, stateDir: string, ext
       await runner.close();
     }
     // Published after the projection stopped: its lag.
-    await log.publish(Array.from({ length: extra }, (_, i) => ({ ...event(EVENTS + i), timeMicros: timeOf(EVENTS + 4 + i) })));
+    await log.publish(
+      Array.from({ length: extra }, (_, i) => ({ ...event(EVENTS + i), timeMicros: timeOf(EVENTS + 4 + i) })),
+    );
   } finally {
     await log.close();
   }
@@ -127,7 +147,10 @@ export interface Reply<T = Record<string, unknown>> {
 }
 
 /** A GET (or other method) with real HTTP; `headers` may set Host and the like, which fetch does not allow. */
-export function request<T = Record<string, unknown>>(url: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply<T>> {
+export function request<T = Record<string, unknown>>(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string> } = {},
+): Promise<Reply<T>> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
       let text = '';
@@ -189,7 +212,11 @@ export class SseClient {
         else if (field === 'data') e.lines.push(value);
       }
       if (e.lines.length === 0) continue;
-      this.events.push({ event: e.event ?? 'message', ...(e.id !== undefined && { id: e.id }), data: JSON.parse(e.lines.join('\n')) });
+      this.events.push({
+        event: e.event ?? 'message',
+        ...(e.id !== undefined && { id: e.id }),
+        data: JSON.parse(e.lines.join('\n')),
+      });
     }
     for (const w of this.waiters.splice(0)) w();
   }

@@ -10,7 +10,11 @@ import { tempDir, timeOf, writeFixtureLog } from './helpers.js';
 describe('inspector views', () => {
   describe('showing bytes', () => {
     it('JSON objects, arrays and strings as JSON; numbers and words as text', () => {
-      expect(showBytes(Buffer.from('{"a":[1,2]}'))).to.deep.equal({ kind: 'json', text: '{\n  "a": [\n    1,\n    2\n  ]\n}', bytes: 11 });
+      expect(showBytes(Buffer.from('{"a":[1,2]}'))).to.deep.equal({
+        kind: 'json',
+        text: '{\n  "a": [\n    1,\n    2\n  ]\n}',
+        bytes: 11,
+      });
       expect(showBytes(Buffer.from('{"a":[1,2]}'), Infinity, false).text).to.equal('{"a":[1,2]}');
       expect(showBytes(Buffer.from('"quoted"')).kind).to.equal('json');
       expect(showBytes(Buffer.from('42'))).to.deep.equal({ kind: 'text', text: '42', bytes: 2 });
@@ -21,7 +25,10 @@ describe('inspector views', () => {
 
     it('text with invisible or direction-changing characters as hex; inside JSON, escaped', () => {
       expect(showBytes(Buffer.from('line one\nline two\ttab'))).to.include({ kind: 'text' });
-      expect(showBytes(Buffer.from('evil\u202Etxt.exe'))).to.include({ kind: 'hex', text: Buffer.from('evil\u202Etxt.exe').toString('hex') });
+      expect(showBytes(Buffer.from('evil\u202Etxt.exe'))).to.include({
+        kind: 'hex',
+        text: Buffer.from('evil\u202Etxt.exe').toString('hex'),
+      });
       expect(showBytes(Buffer.from('bell\u0007'))).to.include({ kind: 'hex' });
       const json = showBytes(Buffer.from(JSON.stringify({ name: 'evil\u202Etxt.exe', zw: 'a\u200Bb' })));
       expect(json.kind).to.equal('json');
@@ -32,7 +39,12 @@ describe('inspector views', () => {
 
     it('binary as hex; previews cut short and say so, never inside a surrogate pair', () => {
       expect(showBytes(Buffer.from([0xff, 0x00]))).to.deep.equal({ kind: 'hex', text: 'ff00', bytes: 2 });
-      expect(showBytes(Buffer.alloc(100, 0xff), 10)).to.deep.equal({ kind: 'hex', text: 'ff'.repeat(5), bytes: 100, truncated: true });
+      expect(showBytes(Buffer.alloc(100, 0xff), 10)).to.deep.equal({
+        kind: 'hex',
+        text: 'ff'.repeat(5),
+        bytes: 100,
+        truncated: true,
+      });
       const long = showBytes(Buffer.from('x'.repeat(50)), 10);
       expect(long).to.deep.equal({ kind: 'text', text: 'x'.repeat(10), bytes: 50, truncated: true });
       const emoji = showBytes(Buffer.from('abcdefghi😀😀'), 10);

@@ -50,7 +50,11 @@ export interface Backend {
 }
 
 /** Registers afterEach cleanups; returns the helpers shared by both backends. */
-function cleanups(): { track: (log: BlockingLog) => BlockingLog; later: (fn: () => Promise<void>) => void; tempDir: () => Promise<string> } {
+function cleanups(): {
+  track: (log: BlockingLog) => BlockingLog;
+  later: (fn: () => Promise<void>) => void;
+  tempDir: () => Promise<string>;
+} {
   const logs: BlockingLog[] = [];
   const after: Array<() => Promise<void>> = [];
   afterEach(async function () {

@@ -56,7 +56,7 @@ describe('jetstream cluster: 3 nodes, 3 replicas, a node killed mid-publish', fu
     let stop = false;
     let failures = 0;
     const writer = (async () => {
-      for (let i = 0; !stop; ) {
+      for (let i = 0; !stop;) {
         const batch = Array.from({ length: 10 }, () => ({ key: `p${i % 7}`, value: `m${i++}` }));
         try {
           await log.publish(batch);
@@ -98,7 +98,8 @@ describe('jetstream cluster: 3 nodes, 3 replicas, a node killed mid-publish', fu
     try {
       await until(
         'the restarted replica is current',
-        async () => (await log.info()).cluster?.replicas?.some((r) => r.name === victim.spec.name && r.current) ?? false,
+        async () =>
+          (await log.info()).cluster?.replicas?.some((r) => r.name === victim.spec.name && r.current) ?? false,
         30_000,
       );
       for (let tries = 0; (await leaderOf()) !== victim.spec.name; tries++) {

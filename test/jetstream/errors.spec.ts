@@ -55,7 +55,8 @@ describe('jetstream: errors', function () {
       const s = server();
       s.proc!.kill('SIGSTOP');
       try {
-        while (!/^\d+ \(.*\) T/.test(await readFile(`/proc/${s.pid}/stat`, 'utf8'))) await new Promise((r) => setTimeout(r, 5));
+        while (!/^\d+ \(.*\) T/.test(await readFile(`/proc/${s.pid}/stat`, 'utf8')))
+          await new Promise((r) => setTimeout(r, 5));
         const err = await caught(() => log!.publish([{ value: 'b' }]));
         expect(outcome(err)).to.equal('may or may not have happened: retry with the same message ids');
         expect(err).to.be.instanceOf(JetStreamError).and.include({ stored: 0 });

@@ -24,10 +24,19 @@ describe('event store on JetStream', function () {
   it('appends, reads and checks versions as on a local log; another process reads the same streams', async function () {
     const store = new LogEventStore(await open('ES1'));
     stores.push(store);
-    const r = await store.appendToStream('order-1', [{ type: 'Created', data: { id: 1 } }, { type: 'Paid', data: { amount: 5 } }], { expectedVersion: 'no-stream' });
+    const r = await store.appendToStream(
+      'order-1',
+      [
+        { type: 'Created', data: { id: 1 } },
+        { type: 'Paid', data: { amount: 5 } },
+      ],
+      { expectedVersion: 'no-stream' },
+    );
     expect(r.nextExpectedVersion).to.equal(2);
     let failed: unknown;
-    await store.appendToStream('order-1', { type: 'Paid', data: { amount: 5 } }, { expectedVersion: 1 }).catch((e: unknown) => (failed = e));
+    await store
+      .appendToStream('order-1', { type: 'Paid', data: { amount: 5 } }, { expectedVersion: 1 })
+      .catch((e: unknown) => (failed = e));
     expect(failed).to.be.instanceOf(ConcurrencyError);
     await store.appendToStream('order-2', { type: 'Created', data: { id: 2 } });
 
@@ -81,13 +90,24 @@ describe('event store on JetStream', function () {
     stores.push(a, b);
     await a.appendToStream('acct-1', { type: 'Opened', data: {} });
     const appends = Array.from({ length: 40 }, (_, i) =>
-      (i % 2 ? b : a).appendToStream('acct-1', { type: 'Deposited', data: { i } }, { expectedVersion: i % 4 < 2 ? 'any' : 'stream-exists' }),
+      (i % 2 ? b : a).appendToStream(
+        'acct-1',
+        { type: 'Deposited', data: { i } },
+        { expectedVersion: i % 4 < 2 ? 'any' : 'stream-exists' },
+      ),
     );
     const results = await Promise.all(appends);
-    expect(results.map((r) => r.events[0]!.meta.streamVersion).sort((x, y) => x - y)).to.deep.equal(Array.from({ length: 40 }, (_, i) => i + 2));
+    expect(results.map((r) => r.events[0]!.meta.streamVersion).sort((x, y) => x - y)).to.deep.equal(
+      Array.from({ length: 40 }, (_, i) => i + 2),
+    );
     const read = await a.readStream('acct-1');
     expect(read.events.map((e) => e.meta.streamVersion)).to.deep.equal(Array.from({ length: 41 }, (_, i) => i + 1));
-    expect(read.events.slice(1).map((e) => (e.data as { i: number }).i).sort((x, y) => x - y)).to.deep.equal(Array.from({ length: 40 }, (_, i) => i));
+    expect(
+      read.events
+        .slice(1)
+        .map((e) => (e.data as { i: number }).i)
+        .sort((x, y) => x - y),
+    ).to.deep.equal(Array.from({ length: 40 }, (_, i) => i));
   });
 
   it('an append another process cuts in the middle (no atomic batch before nats-server 2.12) is a PartialAppendError, not a conflict to retry', async function () {
@@ -108,6 +128,9 @@ describe('event store on JetStream', function () {
     const err = await a.appendToStream('acct-1', batch, { commandId: 'c1' }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(PartialAppendError).and.include({ streamId: 'acct-1', stored: 1, total: 3 });
     const read = await b.readStream('acct-1');
-    expect(read.events.map((e) => [e.type, e.meta.streamVersion])).to.deep.equal([['Deposited', 1], ['Noted', 2]]);
+    expect(read.events.map((e) => [e.type, e.meta.streamVersion])).to.deep.equal([
+      ['Deposited', 1],
+      ['Noted', 2],
+    ]);
   });
 });

@@ -72,7 +72,8 @@ export class NatsServer {
     proc.stderr.on('data', keep);
     const deadline = Date.now() + 10_000;
     while (!/Server is ready/.test(this.output)) {
-      if (proc.exitCode !== null) throw new Error(`nats-server ${spec.name} exited with ${proc.exitCode}:\n${this.output}`);
+      if (proc.exitCode !== null)
+        throw new Error(`nats-server ${spec.name} exited with ${proc.exitCode}:\n${this.output}`);
       if (Date.now() > deadline) throw new Error(`nats-server ${spec.name} not ready within 10 s:\n${this.output}`);
       await sleep(20);
     }

@@ -5,7 +5,13 @@ import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { JetStreamError, JetStreamLog, mirror, openJetStream, type JetStreamOptions } from '../../src/jetstream/index.js';
+import {
+  JetStreamError,
+  JetStreamLog,
+  mirror,
+  openJetStream,
+  type JetStreamOptions,
+} from '../../src/jetstream/index.js';
 import { compactUpdatesMulti } from '../../src/storage/compact.js';
 import { LogError } from '../../src/storage/errors.js';
 import { OffsetNewest, OffsetOldest, type Log, type Progress } from '../../src/storage/types.js';
@@ -82,7 +88,11 @@ describe('jetstream backend', function () {
       const log = await openLog({ maxKeyBytes: 64 });
       await expectLogError(() => log.publish([{ key: 'k'.repeat(65) }]), 'ERR_INVALID_ARGUMENT', 'maxKeyBytes');
       await expectLogError(() => log.getByKey('k'.repeat(65)), 'ERR_INVALID_ARGUMENT');
-      await expectLogError(() => log.publish([{ value: Buffer.alloc(2 * 1024 * 1024) }]), 'ERR_INVALID_ARGUMENT', 'max_payload');
+      await expectLogError(
+        () => log.publish([{ value: Buffer.alloc(2 * 1024 * 1024) }]),
+        'ERR_INVALID_ARGUMENT',
+        'max_payload',
+      );
       expect(await log.nextOffset()).to.equal(0);
       await log.publish([{ key: 'k'.repeat(64) }]);
       expect(await log.offsetByKey('k'.repeat(64))).to.equal(0);
@@ -101,7 +111,10 @@ describe('jetstream backend', function () {
         await writer.publish([{ key: `k${i % 3}`, value: `v${i}` }]);
         const got = await Promise.all(offsets.map((o) => log.consume(o, 10)));
         got.forEach((r, j) => {
-          expect(r.messages.map((m) => m.value?.toString()), `round ${i}, reader ${j}`).to.deep.equal([`v${i}`]);
+          expect(
+            r.messages.map((m) => m.value?.toString()),
+            `round ${i}, reader ${j}`,
+          ).to.deep.equal([`v${i}`]);
           offsets[j] = r.nextOffset;
         });
         const byKey = await log.consumeByKey(`k${i % 3}`, i, 10);
@@ -113,14 +126,35 @@ describe('jetstream backend', function () {
   describe('optimistic concurrency (publishExpecting)', function () {
     it('appends only when the key is where the caller expects it', async function () {
       const log = await openLog();
-      expect(await log.publishExpecting('order-1', null, [{ value: 'created' }, { value: 'paid' }])).to.deep.equal({ ok: true, firstOffset: 0, nextOffset: 2 });
+      expect(await log.publishExpecting('order-1', null, [{ value: 'created' }, { value: 'paid' }])).to.deep.equal({
+        ok: true,
+        firstOffset: 0,
+        nextOffset: 2,
+      });
       await log.publish([{ key: 'other', value: '-' }]);
-      expect(await log.publishExpecting('order-1', null, [{ value: 'again' }])).to.deep.equal({ ok: false, stored: 0, actualLastOffset: 1 });
-      expect(await log.publishExpecting('order-1', 0, [{ value: 'stale' }])).to.deep.equal({ ok: false, stored: 0, actualLastOffset: 1 });
-      expect(await log.publishExpecting('order-1', 1, [{ value: 'shipped' }])).to.deep.equal({ ok: true, firstOffset: 3, nextOffset: 4 });
-      expect((await log.consumeByKey('order-1', OffsetOldest, 10)).messages.map((m) => m.value?.toString())).to.deep.equal(['created', 'paid', 'shipped']);
+      expect(await log.publishExpecting('order-1', null, [{ value: 'again' }])).to.deep.equal({
+        ok: false,
+        stored: 0,
+        actualLastOffset: 1,
+      });
+      expect(await log.publishExpecting('order-1', 0, [{ value: 'stale' }])).to.deep.equal({
+        ok: false,
+        stored: 0,
+        actualLastOffset: 1,
+      });
+      expect(await log.publishExpecting('order-1', 1, [{ value: 'shipped' }])).to.deep.equal({
+        ok: true,
+        firstOffset: 3,
+        nextOffset: 4,
+      });
+      expect(
+        (await log.consumeByKey('order-1', OffsetOldest, 10)).messages.map((m) => m.value?.toString()),
+      ).to.deep.equal(['created', 'paid', 'shipped']);
       await expectLogError(() => log.publishExpecting('order-1', -1, [{ value: 'x' }]), 'ERR_INVALID_ARGUMENT');
-      await expectLogError(() => log.publishExpecting('order-1', 3, [{ key: 'other', value: 'x' }]), 'ERR_INVALID_ARGUMENT');
+      await expectLogError(
+        () => log.publishExpecting('order-1', 3, [{ key: 'other', value: 'x' }]),
+        'ERR_INVALID_ARGUMENT',
+      );
     });
 
     it('two writers on two connections never both append after the same version', async function () {
@@ -145,12 +179,28 @@ describe('jetstream backend', function () {
 
     it('still checks a key after its newest message was deleted (nats-server 2.9 loses that subject state)', async function () {
       const log = await openLog();
-      await log.publish([{ key: 'k', value: '1' }, { key: 'x', value: '-' }, { key: 'k', value: '2' }]);
+      await log.publish([
+        { key: 'k', value: '1' },
+        { key: 'x', value: '-' },
+        { key: 'k', value: '2' },
+      ]);
       await log.delete([2]);
       expect(await log.offsetByKey('k')).to.equal(0);
-      expect(await log.publishExpecting('k', 2, [{ value: 'no' }])).to.deep.equal({ ok: false, stored: 0, actualLastOffset: 0 });
-      expect(await log.publishExpecting('k', 0, [{ value: '3' }])).to.deep.equal({ ok: true, firstOffset: 3, nextOffset: 4 });
-      expect(await log.publishExpecting('k', 3, [{ value: '4' }])).to.deep.equal({ ok: true, firstOffset: 4, nextOffset: 5 });
+      expect(await log.publishExpecting('k', 2, [{ value: 'no' }])).to.deep.equal({
+        ok: false,
+        stored: 0,
+        actualLastOffset: 0,
+      });
+      expect(await log.publishExpecting('k', 0, [{ value: '3' }])).to.deep.equal({
+        ok: true,
+        firstOffset: 3,
+        nextOffset: 4,
+      });
+      expect(await log.publishExpecting('k', 3, [{ value: '4' }])).to.deep.equal({
+        ok: true,
+        firstOffset: 4,
+        nextOffset: 5,
+      });
       expect((await log.get(OffsetNewest)).offset).to.equal(4);
       await log.delete([4]);
       expect((await log.get(OffsetNewest)).offset, 'the newest remaining message').to.equal(3);
@@ -178,7 +228,11 @@ describe('jetstream backend', function () {
     });
 
     it('compactUpdates keeps the newest message per key with one purge per key, as the generic one does', async function () {
-      const msgs = Array.from({ length: 60 }, (_, i) => ({ key: `k${i % 7}`, value: `v${i}`, timeMicros: 1_000_000 * (i + 1) }));
+      const msgs = Array.from({ length: 60 }, (_, i) => ({
+        key: `k${i % 7}`,
+        value: `v${i}`,
+        timeMicros: 1_000_000 * (i + 1),
+      }));
       const before = new Date(40_000);
       const js = await openLog();
       const loc = await local.fresh();
@@ -197,7 +251,11 @@ describe('jetstream backend', function () {
     it('setLimits hands retention to the server (at most one message per key)', async function () {
       const log = await openLog();
       await log.setLimits({ maxMessagesPerKey: 1 });
-      await log.publish([{ key: 'a', value: '1' }, { key: 'b', value: '1' }, { key: 'a', value: '2' }]);
+      await log.publish([
+        { key: 'a', value: '1' },
+        { key: 'b', value: '1' },
+        { key: 'a', value: '2' },
+      ]);
       expect((await consumeAll(log)).map((m) => m.offset)).to.deep.equal([1, 2]);
       expect((await jsm.streams.info(log.stream)).config.max_msgs_per_subject).to.equal(1);
     });
@@ -238,11 +296,16 @@ describe('jetstream backend', function () {
 
   describe('when the server is away', function () {
     it('reads and publishes fail with JetStreamError (not a LogError) instead of hanging; close still works', async function () {
-      const log = await openLog({ timeoutMs: 300, retryForMs: 600, connectOptions: { maxReconnectAttempts: -1, reconnectTimeWait: 100 } });
+      const log = await openLog({
+        timeoutMs: 300,
+        retryForMs: 600,
+        connectOptions: { maxReconnectAttempts: -1, reconnectTimeWait: 100 },
+      });
       await log.publish([{ value: 'a' }]);
       const s = server();
       s.proc!.kill('SIGSTOP');
-      while (!/^\d+ \(.*\) T/.test(await readFile(`/proc/${s.pid}/stat`, 'utf8'))) await new Promise((r) => setTimeout(r, 5));
+      while (!/^\d+ \(.*\) T/.test(await readFile(`/proc/${s.pid}/stat`, 'utf8')))
+        await new Promise((r) => setTimeout(r, 5));
       try {
         const started = Date.now();
         const err = await log.publish([{ value: 'b' }, { value: 'c' }]).then(
@@ -253,7 +316,12 @@ describe('jetstream backend', function () {
         expect(err).not.to.be.instanceOf(LogError);
         expect((err as JetStreamError).stored).to.equal(0);
         expect(Date.now() - started).to.be.below(5000);
-        expect(await log.get(0).then(() => null, (e: unknown) => e)).to.be.instanceOf(JetStreamError);
+        expect(
+          await log.get(0).then(
+            () => null,
+            (e: unknown) => e,
+          ),
+        ).to.be.instanceOf(JetStreamError);
       } finally {
         s.proc!.kill('SIGCONT');
       }
@@ -268,7 +336,11 @@ describe('jetstream backend', function () {
     it('a publish survives a server restart: resent with the same ids, stored once', async function () {
       // SIGTERM: a single server may lose what it acknowledged just before a SIGKILL
       // (it writes to disk in the background); surviving that is the cluster's job.
-      const log = await openLog({ timeoutMs: 500, retryForMs: 20_000, connectOptions: { maxReconnectAttempts: -1, reconnectTimeWait: 50 } });
+      const log = await openLog({
+        timeoutMs: 500,
+        retryForMs: 20_000,
+        connectOptions: { maxReconnectAttempts: -1, reconnectTimeWait: 50 },
+      });
       await log.publish(gen(10));
       const s = server();
       const publishing = log.publish(gen(2000, 10));
@@ -284,7 +356,13 @@ describe('jetstream backend', function () {
   describe('mirror', function () {
     async function sourceWithGaps(): Promise<Log> {
       const src = await local.fresh();
-      await src.publish(Array.from({ length: 50 }, (_, i) => ({ key: i % 4 === 0 ? null : `k${i % 9}`, value: i % 5 === 0 ? null : `v${i}`, timeMicros: 1_000_000 * i + (i % 3) })));
+      await src.publish(
+        Array.from({ length: 50 }, (_, i) => ({
+          key: i % 4 === 0 ? null : `k${i % 9}`,
+          value: i % 5 === 0 ? null : `v${i}`,
+          timeMicros: 1_000_000 * i + (i % 3),
+        })),
+      );
       await src.delete([0, 1, 2, 3, 4]); // a trimmed head
       await src.delete([20, 21, 33]); // holes
       await src.delete([49]); // the newest
@@ -303,7 +381,11 @@ describe('jetstream backend', function () {
       expect((await js.getByKey('k1')).offset).to.equal((await src.getByKey('k1')).offset);
       expect(progress.at(-1)).to.deep.equal({ operation: 'mirror', done: 50, total: 50, unit: 'messages' });
       expect(progress.every((p, i) => i === 0 || p.done >= progress[i - 1]!.done)).to.equal(true);
-      expect(Object.keys((await jsm.streams.info(js.stream, { subjects_filter: '>' })).state.subjects ?? {}).some((s) => s.endsWith('~gap'))).to.equal(false);
+      expect(
+        Object.keys((await jsm.streams.info(js.stream, { subjects_filter: '>' })).state.subjects ?? {}).some((s) =>
+          s.endsWith('~gap'),
+        ),
+      ).to.equal(false);
 
       const back = await local.fresh();
       expect((await mirror(js, back)).nextOffset).to.equal(50);
@@ -329,7 +411,12 @@ describe('jetstream backend', function () {
       const js = await openLog();
       const controller = new AbortController();
       await expectLogError(
-        () => mirror(src, js, { batchSize: 10, signal: controller.signal, onProgress: (p) => p.done >= 20 && controller.abort() }),
+        () =>
+          mirror(src, js, {
+            batchSize: 10,
+            signal: controller.signal,
+            onProgress: (p) => p.done >= 20 && controller.abort(),
+          }),
         'ERR_ABORTED',
       );
       const partial = await js.nextOffset();

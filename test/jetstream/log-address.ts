@@ -22,7 +22,19 @@ export function openAt(address: LogAddress, opts: LogOptions = {}): Promise<Bloc
   const keyIndex = opts.keyIndex ?? true;
   const timeIndex = opts.timeIndex ?? true;
   if ('dir' in address) {
-    return openBlocking(address.dir, { keyIndex, timeIndex, readonly: opts.readonly, rollover: opts.rollover, followWriter: opts.follow });
+    return openBlocking(address.dir, {
+      keyIndex,
+      timeIndex,
+      readonly: opts.readonly,
+      rollover: opts.rollover,
+      followWriter: opts.follow,
+    });
   }
-  return openJetStream({ servers: address.servers, stream: address.stream, keyIndex, timeIndex, readonly: opts.readonly });
+  return openJetStream({
+    servers: address.servers,
+    stream: address.stream,
+    keyIndex,
+    timeIndex,
+    readonly: opts.readonly,
+  });
 }

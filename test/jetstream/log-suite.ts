@@ -15,7 +15,16 @@ import { trimByCountMulti, trimByOffsetMulti } from '../../src/storage/trim.js';
 import { OffsetInvalid, OffsetNewest, OffsetOldest } from '../../src/storage/types.js';
 import type { BlockingLog, Log, PublishMessage } from '../../src/storage/types.js';
 import { expectLogError } from '../helpers/errors.js';
-import { consumeAll, expectedView, expectedViews, gen, GEN_V2_SIZE, publishBatched, view, views } from '../helpers/messages.js';
+import {
+  consumeAll,
+  expectedView,
+  expectedViews,
+  gen,
+  GEN_V2_SIZE,
+  publishBatched,
+  view,
+  views,
+} from '../helpers/messages.js';
 import type { Backend } from './backends.js';
 
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 30));
@@ -103,7 +112,9 @@ export function logSuite(backend: Backend): void {
       await expectLogError(() => log.consume(7, 10), 'ERR_INVALID_OFFSET');
 
       await log.gc(0);
-      expect(views((await log.consume(0, 3)).messages), 'readable after gc').to.deep.equal(expectedViews(msgs.slice(0, 3)));
+      expect(views((await log.consume(0, 3)).messages), 'readable after gc').to.deep.equal(
+        expectedViews(msgs.slice(0, 3)),
+      );
       expect(views(await consumeAll(log))).to.deep.equal(expectedViews(msgs));
     });
 
@@ -140,9 +151,11 @@ export function logSuite(backend: Backend): void {
     it('gets by absolute and relative offsets, ERR_INVALID_OFFSET outside the log', async function () {
       const msgs = gen(4);
       const log = await fresh({ rollover: 2 * GEN_V2_SIZE });
-      for (const offset of [OffsetOldest, OffsetNewest, 0, 3]) await expectLogError(() => log.get(offset), 'ERR_INVALID_OFFSET');
+      for (const offset of [OffsetOldest, OffsetNewest, 0, 3])
+        await expectLogError(() => log.get(offset), 'ERR_INVALID_OFFSET');
       await publishBatched(log, msgs, 1);
-      for (let i = 0; i < msgs.length; i++) expect(view(await log.get(i)), `get(${i})`).to.deep.equal(expectedView(msgs[i]!, i));
+      for (let i = 0; i < msgs.length; i++)
+        expect(view(await log.get(i)), `get(${i})`).to.deep.equal(expectedView(msgs[i]!, i));
       // klevdb: ErrInvalidOffset; the contract also lets bad offsets be ERR_INVALID_ARGUMENT
       await expectLogError(() => log.get(OffsetInvalid), ['ERR_INVALID_OFFSET', 'ERR_INVALID_ARGUMENT']);
       expect(view(await log.get(OffsetOldest))).to.deep.equal(expectedView(msgs[0]!, 0));
@@ -234,13 +247,20 @@ export function logSuite(backend: Backend): void {
         expect(views(r.messages)).to.deep.equal([expectedView(msgs[i]!, i)]);
         expect(await log.consumeByKey(key(i), r.nextOffset, 32)).to.deep.equal({ nextOffset: 4, messages: [] });
       }
-      expect(await log.consumeByKey(key(0), 1, 32), 'after the only message of the key').to.deep.equal({ nextOffset: 4, messages: [] });
+      expect(await log.consumeByKey(key(0), 1, 32), 'after the only message of the key').to.deep.equal({
+        nextOffset: 4,
+        messages: [],
+      });
       await expectLogError(() => log.getByKey('key'), 'ERR_NOT_FOUND');
       await expectLogError(() => log.offsetByKey('key'), 'ERR_NOT_FOUND');
       expect(await log.consumeByKey('key', OffsetOldest, 32)).to.deep.equal({ nextOffset: 4, messages: [] });
 
       // updates: the newest message of a key wins
-      const updates: PublishMessage[] = msgs.map((m) => ({ key: m.key, timeMicros: (m.timeMicros as number) + 3_600_000_000, value: `${m.value as string}world` }));
+      const updates: PublishMessage[] = msgs.map((m) => ({
+        key: m.key,
+        timeMicros: (m.timeMicros as number) + 3_600_000_000,
+        value: `${m.value as string}world`,
+      }));
       await publishBatched(log, updates, 1);
       for (let i = 0; i < msgs.length; i++) {
         const both = [expectedView(msgs[i]!, i), expectedView(updates[i]!, 4 + i)];
@@ -262,7 +282,13 @@ export function logSuite(backend: Backend): void {
 
     it('consumeByKey honours maxCount and the start offset', async function () {
       const log = await fresh();
-      await log.publish(Array.from({ length: 12 }, (_, i) => ({ key: i % 3 === 0 ? 'x' : `y${i}`, value: `v${i}`, timeMicros: 1_000_000 + i })));
+      await log.publish(
+        Array.from({ length: 12 }, (_, i) => ({
+          key: i % 3 === 0 ? 'x' : `y${i}`,
+          value: `v${i}`,
+          timeMicros: 1_000_000 + i,
+        })),
+      );
       let r = await log.consumeByKey('x', OffsetOldest, 2);
       expect(r.messages.map((m) => m.offset)).to.deep.equal([0, 3]);
       expect(r.nextOffset).to.equal(4);
@@ -277,7 +303,24 @@ export function logSuite(backend: Backend): void {
       const log = await fresh({ rollover: 4096 });
       const keys: Array<string | Buffer> = [];
       for (let i = 0; i < 1500; i++) keys.push(`k${i}`);
-      const special = ['a', 'a\0', '\0a', 'aa', 'ä', 'a\u0308', 'a.b', '*', '>', 'a b', '~', '_', '-', 'a.*.>', Buffer.from([0xff, 0x00, 0xfe]), Buffer.from([0xff])];
+      const special = [
+        'a',
+        'a\0',
+        '\0a',
+        'aa',
+        'ä',
+        'a\u0308',
+        'a.b',
+        '*',
+        '>',
+        'a b',
+        '~',
+        '_',
+        '-',
+        'a.*.>',
+        Buffer.from([0xff, 0x00, 0xfe]),
+        Buffer.from([0xff]),
+      ];
       keys.push(...special);
       const msgs = keys.map((k, i) => ({ key: k, value: `value of ${i}`, timeMicros: 1_000_000 * i }));
       for (let i = 0; i < msgs.length; i += 100) await log.publish(msgs.slice(i, i + 100));
@@ -374,7 +417,19 @@ export function logSuite(backend: Backend): void {
   describe('times, keys and values', function () {
     it('round-trips sub-millisecond, pre-epoch and extreme times exactly; time is the floor in ms', async function () {
       const log = await fresh();
-      const times = [1672531200000123, 1672531200000999, 1, 0, -1, -1500, -2_000_000, 8_000_000_000_000_000, -8_000_000_000_000_000, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
+      const times = [
+        1672531200000123,
+        1672531200000999,
+        1,
+        0,
+        -1,
+        -1500,
+        -2_000_000,
+        8_000_000_000_000_000,
+        -8_000_000_000_000_000,
+        Number.MIN_SAFE_INTEGER,
+        Number.MAX_SAFE_INTEGER,
+      ];
       await log.publish(times.map((t) => ({ value: String(t), timeMicros: t })));
       const got = await consumeAll(log);
       expect(got.map((m) => m.timeMicros)).to.deep.equal(times);
@@ -437,7 +492,12 @@ export function logSuite(backend: Backend): void {
       const consumed = (await log.consume(0, 1)).messages[0]!;
       (consumed.value as Buffer).fill(0x2a);
       (consumed.key as Buffer).fill(0x2a);
-      const again = [await log.get(0), await log.getByKey(Buffer.from('3456')), (await log.consume(OffsetOldest, 1)).messages[0]!, (await log.consumeByKey('3456', OffsetOldest, 1)).messages[0]!];
+      const again = [
+        await log.get(0),
+        await log.getByKey(Buffer.from('3456')),
+        (await log.consume(OffsetOldest, 1)).messages[0]!,
+        (await log.consumeByKey('3456', OffsetOldest, 1)).messages[0]!,
+      ];
       for (const m of again) {
         expect(m.key?.toString()).to.equal('3456');
         expect(m.value?.toString()).to.equal('abc');
@@ -462,7 +522,16 @@ export function logSuite(backend: Backend): void {
   describe('stat, size, sync', function () {
     it('stat counts messages; size(m) of every stored message adds up to stat().size and grows with the value', async function () {
       const log = await fresh();
-      await publishBatched(log, [...gen(3), { key: null, value: null, timeMicros: 1 }, { key: 'k', value: null, timeMicros: 2 }, { key: null, value: 'v'.repeat(1000), timeMicros: 3 }], 2);
+      await publishBatched(
+        log,
+        [
+          ...gen(3),
+          { key: null, value: null, timeMicros: 1 },
+          { key: 'k', value: null, timeMicros: 2 },
+          { key: null, value: 'v'.repeat(1000), timeMicros: 3 },
+        ],
+        2,
+      );
       await expectStat(log, 6, 1);
       expect(log.size(await log.get(5))).to.equal(log.size(await log.get(3)) + 1000);
     });
@@ -487,11 +556,16 @@ export function logSuite(backend: Backend): void {
       const b = await place.open({ rollover: 2 * GEN_V2_SIZE });
       expect(await b.nextOffset()).to.equal(4);
       expect(views(await consumeAll(b))).to.deep.equal(expectedViews(msgs.slice(0, 4)));
-      expect((await b.consume(OffsetOldest, 4)).nextOffset, 'local: the end of the first segment').to.equal(segments ? 2 : 4);
+      expect((await b.consume(OffsetOldest, 4)).nextOffset, 'local: the end of the first segment').to.equal(
+        segments ? 2 : 4,
+      );
       for (let i = 0; i < 4; i++) expect((await b.getByKey(msgs[i]!.key as string)).offset).to.equal(i);
       expect(await b.publish(msgs.slice(4))).to.equal(6);
       expect(views(await consumeAll(b))).to.deep.equal(expectedViews(msgs));
-      expect((await b.getByTime(timeOf(msgs[3]!, 1))).offset, 'time lookups cross from the old messages to the new').to.equal(4);
+      expect(
+        (await b.getByTime(timeOf(msgs[3]!, 1))).offset,
+        'time lookups cross from the old messages to the new',
+      ).to.equal(4);
     });
   });
 
@@ -508,7 +582,8 @@ export function logSuite(backend: Backend): void {
       expect(await log.consume(OffsetNewest, 1)).to.deep.equal({ nextOffset: 0, messages: [] });
       expect(await log.consume(0, 1)).to.deep.equal({ nextOffset: 0, messages: [] });
       await expectLogError(() => log.consume(1, 1), 'ERR_INVALID_OFFSET');
-      for (const offset of [OffsetOldest, OffsetNewest, 0, 1]) await expectLogError(() => log.get(offset), 'ERR_INVALID_OFFSET');
+      for (const offset of [OffsetOldest, OffsetNewest, 0, 1])
+        await expectLogError(() => log.get(offset), 'ERR_INVALID_OFFSET');
       await expectLogError(() => log.getByKey('abc'), 'ERR_NOT_FOUND');
       await expectLogError(() => log.getByTime(new Date()), 'ERR_INVALID_OFFSET');
       await expectStat(log, 0, 0);
@@ -590,7 +665,11 @@ export function logSuite(backend: Backend): void {
     });
 
     it('a backup taken while the log is written holds a prefix of it', async function () {
-      const msgs = Array.from({ length: 400 }, (_, i) => ({ key: `k${i % 17}`, value: `value-${i}`.repeat(i % 9), timeMicros: 1_000_000 + i }));
+      const msgs = Array.from({ length: 400 }, (_, i) => ({
+        key: `k${i % 17}`,
+        value: `value-${i}`.repeat(i % 9),
+        timeMicros: 1_000_000 + i,
+      }));
       const log = await fresh({ rollover: 2048 });
       await log.publish(msgs.slice(0, 50));
       const dirs = [await backend.tempDir(), await backend.tempDir(), await backend.tempDir()];
@@ -611,7 +690,12 @@ export function logSuite(backend: Backend): void {
           const n = await copy.nextOffset();
           expect(n).to.be.at.least(50).and.at.most(msgs.length);
           expect(views(await consumeAll(copy))).to.deep.equal(expectedViews(msgs.slice(0, n)));
-          expect(await copy.offsetByKey('k3')).to.equal(msgs.slice(0, n).map((m) => m.key).lastIndexOf('k3'));
+          expect(await copy.offsetByKey('k3')).to.equal(
+            msgs
+              .slice(0, n)
+              .map((m) => m.key)
+              .lastIndexOf('k3'),
+          );
         } finally {
           await copy.close();
         }
@@ -622,7 +706,9 @@ export function logSuite(backend: Backend): void {
   describe('retention helpers over the Log interface', function () {
     it('trimByOffsetMulti, trimByCountMulti and compactUpdatesMulti remove the same offsets', async function () {
       const log = await fresh();
-      await log.publish(Array.from({ length: 30 }, (_, i) => ({ key: `k${i % 5}`, value: `v${i}`, timeMicros: 1_000_000 + i })));
+      await log.publish(
+        Array.from({ length: 30 }, (_, i) => ({ key: `k${i % 5}`, value: `v${i}`, timeMicros: 1_000_000 + i })),
+      );
       const trimmed = await trimByOffsetMulti(log, 4);
       expect([...trimmed.deleted].map((m) => m.offset).sort((a, b) => a - b)).to.deep.equal([0, 1, 2, 3]);
       await expectLogError(() => log.get(3), 'ERR_NOT_FOUND');
@@ -796,12 +882,18 @@ export function logSuite(backend: Backend): void {
 
     it('closing while calls are in flight lets them finish or fail with ERR_CLOSED', async function () {
       const log = await fresh();
-      const pending = [log.publish(gen(5)), log.consume(OffsetOldest, 10), log.publish(gen(5, 5)), log.getByKey('x').catch(() => null)];
+      const pending = [
+        log.publish(gen(5)),
+        log.consume(OffsetOldest, 10),
+        log.publish(gen(5, 5)),
+        log.getByKey('x').catch(() => null),
+      ];
       const closing = log.close();
       const results = await Promise.allSettled(pending);
       await closing;
       for (const r of results) {
-        if (r.status === 'rejected') expect((r.reason as { code?: string }).code, String(r.reason)).to.equal('ERR_CLOSED');
+        if (r.status === 'rejected')
+          expect((r.reason as { code?: string }).code, String(r.reason)).to.equal('ERR_CLOSED');
       }
     });
   });

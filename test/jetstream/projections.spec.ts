@@ -22,7 +22,9 @@ describe('projections: JetStream source and state', function () {
     it('hands a projection whose runner died (its connection gone, nothing released) to the next runner at once', async () => {
       const source = await h.source(300, { keys: 5 });
       const connection = await connect({ servers: h.servers() });
-      const dying = new ProjectionRunner({ store: jetStreamProjectionStore({ connection, prefix: h.store().names.prefix }) });
+      const dying = new ProjectionRunner({
+        store: jetStreamProjectionStore({ connection, prefix: h.store().names.prefix }),
+      });
       h.defer(() => dying.close());
       dying.add(counterProjection(source));
       await dying.start();
@@ -64,7 +66,10 @@ describe('projections: JetStream source and state', function () {
       await catalog.publish([{ key: h.store().names.pointerKey('counters'), value: '9' }]);
       const refused = await caught(() => projection.rebuild());
       expect(isLogError(refused, 'ERR_LOCKED'), String(refused)).to.equal(true);
-      expect(await h.stored('counters'), "the other runner's pointer stays; the rebuilt generation is gone").to.deep.equal({ current: 9, generations: [1] });
+      expect(
+        await h.stored('counters'),
+        "the other runner's pointer stays; the rebuilt generation is gone",
+      ).to.deep.equal({ current: 9, generations: [1] });
       expect(projection.state, 'no longer following the source, it answers no query').to.equal('failed');
       expect(await caught(() => projection.get('c1'))).to.include({ state: 'failed' });
     });
@@ -75,7 +80,10 @@ describe('projections: JetStream source and state', function () {
       await projection.start();
       await projection.whenRunning();
       expect(await h.store().describe('with.dot')).to.deep.equal({ current: 1, generations: [1] });
-      expect(await h.store().describe('counters'), 'a projection it never held').to.deep.equal({ current: undefined, generations: [] });
+      expect(await h.store().describe('counters'), 'a projection it never held').to.deep.equal({
+        current: undefined,
+        generations: [],
+      });
       const { state, deadLetter } = h.store().streams('with.dot', 1);
       expect(state.stream).to.equal(`${h.store().names.prefix}-with~dot-g1-state`);
       expect(deadLetter.subjectPrefix).to.equal(`${h.store().names.prefix}.gen.with~dot.g1.dead-letter`);
@@ -97,7 +105,11 @@ describe('projections: JetStream source and state', function () {
       await expectLogError(() => store({ storage: 'disk' }), 'ERR_INVALID_ARGUMENT', 'options.storage');
       await expectLogError(() => store({ timeoutMs: 1.5 }), 'ERR_INVALID_ARGUMENT', 'options.timeoutMs');
       await expectLogError(() => store({ connection: 'nats://x' }), 'ERR_INVALID_ARGUMENT', 'options.connection');
-      await expectLogError(() => h.store().streams('counters', 0), 'ERR_INVALID_ARGUMENT', 'id must be a generation number');
+      await expectLogError(
+        () => h.store().streams('counters', 0),
+        'ERR_INVALID_ARGUMENT',
+        'id must be a generation number',
+      );
       await expectLogError(() => h.store().describe('a~b'), 'ERR_INVALID_ARGUMENT', 'name must be a projection name');
     });
   });

@@ -15,10 +15,23 @@ describe('JetStream log with singleWriter', function () {
     const fenced = await openJetStream(place);
     const other = await openJetStream({ ...place, singleWriter: false });
     try {
-      expect(await fenced.publish([{ key: 'a', value: '1' }, { key: 'b', value: '2' }])).to.equal(2);
+      expect(
+        await fenced.publish([
+          { key: 'a', value: '1' },
+          { key: 'b', value: '2' },
+        ]),
+      ).to.equal(2);
       expect(await fenced.publish([{ key: 'a', value: '3' }])).to.equal(3);
       await other.publish([{ key: 'x', value: 'other' }]);
-      await expectLogError(() => fenced.publish([{ key: 'a', value: '4' }, { key: 'b', value: '5' }]), 'ERR_LOCKED', 'another writer');
+      await expectLogError(
+        () =>
+          fenced.publish([
+            { key: 'a', value: '4' },
+            { key: 'b', value: '5' },
+          ]),
+        'ERR_LOCKED',
+        'another writer',
+      );
       expect(await other.nextOffset(), 'nothing of the refused publish').to.equal(4);
       // A log opened now starts from the stream as it is.
       const reopened = await openJetStream(place);
@@ -30,6 +43,10 @@ describe('JetStream log with singleWriter', function () {
   });
 
   it('rejects a singleWriter that is not a boolean', async () => {
-    await expectLogError(() => openJetStream({ stream: 'S', singleWriter: 'yes' as unknown as boolean }), 'ERR_INVALID_ARGUMENT', 'options.singleWriter');
+    await expectLogError(
+      () => openJetStream({ stream: 'S', singleWriter: 'yes' as unknown as boolean }),
+      'ERR_INVALID_ARGUMENT',
+      'options.singleWriter',
+    );
   });
 });

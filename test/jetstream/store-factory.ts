@@ -23,8 +23,10 @@ export function useJetStreamStores(): StoreFactory {
       const open = (name: string) => openJetStream({ servers: server().url, stream: name });
       return placeFixture(
         {
-          openStore: async (cache) => new LogEventStore<AccountEvent>(await open(stream), { ...cache, events: accountEvents }),
-          openSnapshots: async (snapshotOptions) => new SnapshotStore(await open(`${stream}_SNAPSHOTS`), snapshotOptions),
+          openStore: async (cache) =>
+            new LogEventStore<AccountEvent>(await open(stream), { ...cache, events: accountEvents }),
+          openSnapshots: async (snapshotOptions) =>
+            new SnapshotStore(await open(`${stream}_SNAPSHOTS`), snapshotOptions),
           shared: true,
         },
         options,

@@ -5,14 +5,28 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { concat, finalize, firstValueFrom, from, lastValueFrom, type Observable, Subject, type Subscription, throwError, toArray } from 'rxjs';
+import {
+  concat,
+  finalize,
+  firstValueFrom,
+  from,
+  lastValueFrom,
+  type Observable,
+  Subject,
+  type Subscription,
+  throwError,
+  toArray,
+} from 'rxjs';
 import { LogError } from '../../src/storage/errors.js';
 import { OffsetNewest, type BlockingLog, type Message, type PublishMessage } from '../../src/storage/types.js';
 import { fromLog, fromLogBatches, fromLogWithStatus, toLog, type StreamEvent } from '../../src/streams/index.js';
 import { errorOf, messages, override, range, sleep, takeN, until, valueOf } from '../streams/helpers.js';
 import type { Backend } from './backends.js';
 
-const unsubscribeChild = path.join(path.dirname(fileURLToPath(import.meta.url)), '../streams/fixtures/unsubscribe-child.js');
+const unsubscribeChild = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../streams/fixtures/unsubscribe-child.js',
+);
 
 export function streamsSuite(backend: Backend): void {
   describe('streams', function () {
@@ -32,7 +46,8 @@ export function streamsSuite(backend: Backend): void {
       return got;
     }
 
-    const stored = async (): Promise<string[]> => (await firstValueFrom(fromLog(log, { live: false }).pipe(toArray()))).map(valueOf);
+    const stored = async (): Promise<string[]> =>
+      (await firstValueFrom(fromLog(log, { live: false }).pipe(toArray()))).map(valueOf);
 
     describe('fromLog', function () {
       it('catches up on what is stored, then follows new messages live', async () => {
@@ -114,7 +129,12 @@ export function streamsSuite(backend: Backend): void {
         const seen: number[] = [];
         let resumeAt = 0;
         // Stop and restart at odd points; some parts wait for messages published meanwhile.
-        for (const [n, extra] of [[7, 0], [13, 5], [1, 0], [29, 5]] as const) {
+        for (const [n, extra] of [
+          [7, 0],
+          [13, 5],
+          [1, 0],
+          [29, 5],
+        ] as const) {
           const taking = takeN(fromLog(log, { offset: resumeAt, batchSize: 4 }), n);
           if (extra > 0) await log.publish(messages(await log.nextOffset(), extra));
           const part = await taking;
@@ -130,7 +150,10 @@ export function streamsSuite(backend: Backend): void {
         const first = await takeN(fromLogWithStatus(log, { key: 'k', batchSize: 3 }), 4);
         const last = first.at(-1)!;
         const rest = await takeN(fromLog(log, { key: 'k', offset: last.nextOffset }), 6);
-        const offsets = [...first.map((e) => (e.kind === 'message' ? e.message.offset : -1)), ...rest.map((m) => m.offset)];
+        const offsets = [
+          ...first.map((e) => (e.kind === 'message' ? e.message.offset : -1)),
+          ...rest.map((m) => m.offset),
+        ];
         expect(offsets).to.deep.equal(range(0, 40).filter((i) => i % 4 === 0));
       });
 
@@ -159,7 +182,9 @@ export function streamsSuite(backend: Backend): void {
       });
 
       it('publishes in batches of maxCount, emits every offset in order, flushes on complete', async () => {
-        const offsets = await lastValueFrom(from(messages(0, 2500)).pipe(toLog(spied, { maxCount: 1000, maxWait: 60000 }), toArray()));
+        const offsets = await lastValueFrom(
+          from(messages(0, 2500)).pipe(toLog(spied, { maxCount: 1000, maxWait: 60000 }), toArray()),
+        );
         expect(sizes).to.deep.equal([1000, 1000, 500]);
         expect(offsets).to.deep.equal(range(0, 2500));
         expect(await stored()).to.deep.equal(range(0, 2500).map((i) => `v${i}`));
@@ -212,7 +237,12 @@ export function streamsSuite(backend: Backend): void {
         let stopped = false;
         const failing = override(log, { publish: () => Promise.reject(readonly) });
         const source = new Subject<PublishMessage>();
-        const failed = errorOf(source.pipe(finalize(() => (stopped = true)), toLog(failing, { maxCount: 2 })));
+        const failed = errorOf(
+          source.pipe(
+            finalize(() => (stopped = true)),
+            toLog(failing, { maxCount: 2 }),
+          ),
+        );
         source.next({ value: 'a' });
         source.next({ value: 'b' });
         expect(await failed).to.equal(readonly);
@@ -228,7 +258,12 @@ export function streamsSuite(backend: Backend): void {
 
       it('passes a source error on', async () => {
         const boom = new Error('source failed');
-        const err = await errorOf(concat(from(messages(0, 2)), throwError(() => boom)).pipe(toLog(spied)));
+        const err = await errorOf(
+          concat(
+            from(messages(0, 2)),
+            throwError(() => boom),
+          ).pipe(toLog(spied)),
+        );
         expect(err).to.equal(boom);
       });
     });
@@ -238,7 +273,9 @@ export function streamsSuite(backend: Backend): void {
         this.timeout(20_000);
         const place = await backend.place();
         const started = Date.now();
-        const child = spawn(process.execPath, [unsubscribeChild, JSON.stringify(place.address)], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [unsubscribeChild, JSON.stringify(place.address)], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let out = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
         child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -15,7 +15,9 @@ const COMPILERS = [
 
 /** The entries a user can import: "klevdb" and "klevdb/<subpath>" for each key of package.json "exports". */
 function entries(): string[] {
-  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+    exports: Record<string, unknown>;
+  };
   return Object.keys(pkg.exports).map((k) => (k === '.' ? 'klevdb' : `klevdb/${k.slice(2)}`));
 }
 
@@ -69,7 +71,15 @@ describe('the published declarations in a strict NodeNext project with types: []
   after(() => removeConsumer(consumer));
 
   it('imports every entry of package.json "exports"', () => {
-    expect(entries()).to.include.members(['klevdb', 'klevdb/streams', 'klevdb/jetstream', 'klevdb/eventstore', 'klevdb/aggregates', 'klevdb/di', 'klevdb/projections']);
+    expect(entries()).to.include.members([
+      'klevdb',
+      'klevdb/streams',
+      'klevdb/jetstream',
+      'klevdb/eventstore',
+      'klevdb/aggregates',
+      'klevdb/di',
+      'klevdb/projections',
+    ]);
   });
 
   for (const { name, tsc, major } of COMPILERS) {

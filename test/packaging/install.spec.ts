@@ -6,7 +6,15 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { admits, type Consumer, enginesRefusingThisNode, installConsumer, reinstallConsumer, removeConsumer, runScript } from './packed.js';
+import {
+  admits,
+  type Consumer,
+  enginesRefusingThisNode,
+  installConsumer,
+  reinstallConsumer,
+  removeConsumer,
+  runScript,
+} from './packed.js';
 
 describe('the packed package, installed into a clean project', function () {
   this.timeout(120_000);
@@ -90,7 +98,12 @@ await import('klevdb/jetstream').then(
     );
     expect(r.status, r.output).to.equal(0);
     const e = JSON.parse(r.stdout) as Record<string, string | boolean>;
-    expect(e).to.include({ name: 'MissingPeerError', code: 'ERR_MISSING_PEER', install: 'npm install @nats-io/transport-node@~3.3.1', klevdb: true });
+    expect(e).to.include({
+      name: 'MissingPeerError',
+      code: 'ERR_MISSING_PEER',
+      install: 'npm install @nats-io/transport-node@~3.3.1',
+      klevdb: true,
+    });
     expect(e.message).to.equal(
       'klevdb/jetstream needs @nats-io/transport-node, an optional peer dependency that is not installed; install it with: npm install @nats-io/transport-node@~3.3.1 (3.3 runs on Node 20; 3.4 and later need Node 22)',
     );
@@ -100,9 +113,15 @@ await import('klevdb/jetstream').then(
     const c = consumer!;
     reinstallConsumer(c, ['@nats-io/transport-node']);
     expect(c.installOutput).to.not.match(/EBADENGINE|ERESOLVE/);
-    expect(JSON.parse(fs.readFileSync(path.join(c.dir, 'node_modules/@nats-io/transport-node/package.json'), 'utf8')).version).to.match(/^3\.3\./);
+    expect(
+      JSON.parse(fs.readFileSync(path.join(c.dir, 'node_modules/@nats-io/transport-node/package.json'), 'utf8'))
+        .version,
+    ).to.match(/^3\.3\./);
     expect(enginesRefusingThisNode(c)).to.deep.equal([]);
-    const r = runScript(c, `const js = await import('klevdb/jetstream'); console.log(typeof js.openJetStream, typeof js.jetStreamProjectionStore);`);
+    const r = runScript(
+      c,
+      `const js = await import('klevdb/jetstream'); console.log(typeof js.openJetStream, typeof js.jetStreamProjectionStore);`,
+    );
     expect(r.status, r.output).to.equal(0);
     expect(r.stdout.trim()).to.equal('function function');
   });

@@ -8,7 +8,9 @@ import { expect } from 'chai';
 
 const DIST_TEST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MOCHA = fileURLToPath(import.meta.resolve('mocha/bin/mocha.js'));
-const SPECS = ['inspector/browser.spec.js', 'jetstream/single-writer.spec.js', 'packaging/fixtures/needs-go.js'].map((s) => path.join(DIST_TEST, s));
+const SPECS = ['inspector/browser.spec.js', 'jetstream/single-writer.spec.js', 'packaging/fixtures/needs-go.js'].map(
+  (s) => path.join(DIST_TEST, s),
+);
 const REASONS = [
   'skipping the tests that need Chromium: Chromium not found; apt-get install chromium',
   'skipping the tests that need nats-server: nats-server not found; apt-get install nats-server',
@@ -19,7 +21,11 @@ function runWithout(ci: boolean) {
   const env: NodeJS.ProcessEnv = { ...process.env, KLEVDB_TEST_WITHOUT: 'chromium,nats-server,go' };
   delete env.CI;
   if (ci) env.CI = 'true';
-  const r = spawnSync(process.execPath, [MOCHA, '--no-config', '--timeout', '30000', '--reporter', 'dot', ...SPECS], { env, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [MOCHA, '--no-config', '--timeout', '30000', '--reporter', 'dot', ...SPECS], {
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -31,7 +37,11 @@ describe('tests that need something npm does not install', function () {
     expect(status, out + err).to.equal(0);
     const lines = err.split('\n').filter((l) => l.includes('skipping the tests that need'));
     expect(lines, err).to.have.length(3);
-    for (const reason of REASONS) expect(lines.some((l) => l.includes(reason)), `${reason}\n${err}`).to.equal(true);
+    for (const reason of REASONS)
+      expect(
+        lines.some((l) => l.includes(reason)),
+        `${reason}\n${err}`,
+      ).to.equal(true);
     expect(out).to.match(/0 passing/);
     expect(out).to.match(/\d+ pending/);
   });

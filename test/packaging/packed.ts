@@ -14,7 +14,11 @@ const KEPT_NPM_VARS = new Set(['npm_config_cache', 'npm_config_registry', 'npm_c
 
 /** The environment without what `npm test` passes down (its prefix, package, lifecycle), which would steer the child npm; the cache stays. */
 function npmEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_') || KEPT_NPM_VARS.has(k.toLowerCase())));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !k.toLowerCase().startsWith('npm_') || KEPT_NPM_VARS.has(k.toLowerCase()),
+    ),
+  );
 }
 
 export interface Run {
@@ -44,7 +48,8 @@ let tarball: string | null = null;
 /** The tarball of this repository's package (packed once per process). */
 export function packed(): string {
   if (tarball && fs.existsSync(tarball)) return tarball;
-  if (!fs.existsSync(path.join(REPO, 'dist/src/index.d.ts'))) throw new Error('dist/src is not built: run npm run build (npm test does)');
+  if (!fs.existsSync(path.join(REPO, 'dist/src/index.d.ts')))
+    throw new Error('dist/src is not built: run npm run build (npm test does)');
   const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'klevdb-pack-'));
   const out = npm(['pack', '--json', '--pack-destination', dest], REPO);
   const [{ filename }] = JSON.parse(out.stdout) as { filename: string }[];
@@ -79,7 +84,12 @@ function lockClosure(packages: LockPackages, roots: string[]): LockPackages {
       const key = `${dir ? `${dir}/` : ''}node_modules/${name}`;
       if (packages[key]) {
         if (out[key]) return;
-        const { dev: _dev, devOptional: _devOptional, peer: _peer, ...entry } = packages[key] as LockEntry & { dev?: boolean; devOptional?: boolean; peer?: boolean };
+        const {
+          dev: _dev,
+          devOptional: _devOptional,
+          peer: _peer,
+          ...entry
+        } = packages[key] as LockEntry & { dev?: boolean; devOptional?: boolean; peer?: boolean };
         out[key] = entry;
         for (const dep of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) visit(key, dep);
         return;
@@ -111,20 +121,49 @@ export function installConsumer(extra: string[] = []): Consumer {
 
 /** Installs the consumer again with these `extra` packages (npm ci: what was there before goes). */
 export function reinstallConsumer(c: Consumer, extra: string[]): void {
-  const ours = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as LockEntry & { version: string; [field: string]: unknown };
+  const ours = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as LockEntry & {
+    version: string;
+    [field: string]: unknown;
+  };
   const lock = JSON.parse(fs.readFileSync(path.join(REPO, 'package-lock.json'), 'utf8')) as { packages: LockPackages };
   const tgz = 'klevdb.tgz';
   fs.copyFileSync(packed(), path.join(c.dir, tgz));
-  const integrity = `sha512-${createHash('sha512').update(fs.readFileSync(path.join(c.dir, tgz))).digest('base64')}`;
+  const integrity = `sha512-${createHash('sha512')
+    .update(fs.readFileSync(path.join(c.dir, tgz)))
+    .digest('base64')}`;
   const wanted = Object.fromEntries(extra.map((name) => [name, lock.packages[`node_modules/${name}`]?.version ?? '*']));
   const dependencies = { klevdb: `file:${tgz}`, ...wanted };
   const deps = lockClosure(lock.packages, [...Object.keys(ours.dependencies ?? {}), ...extra]);
   const pkg = { name: 'klevdb-consumer', version: '1.0.0', private: true, type: 'module', dependencies };
-  const klevdb = { version: ours.version, resolved: `file:${tgz}`, integrity, license: ours.license, dependencies: ours.dependencies, peerDependencies: ours.peerDependencies, peerDependenciesMeta: ours.peerDependenciesMeta, engines: ours.engines, bin: ours.bin };
+  const klevdb = {
+    version: ours.version,
+    resolved: `file:${tgz}`,
+    integrity,
+    license: ours.license,
+    dependencies: ours.dependencies,
+    peerDependencies: ours.peerDependencies,
+    peerDependenciesMeta: ours.peerDependenciesMeta,
+    engines: ours.engines,
+    bin: ours.bin,
+  };
   fs.writeFileSync(path.join(c.dir, 'package.json'), JSON.stringify(pkg, null, 2));
   fs.writeFileSync(
     path.join(c.dir, 'package-lock.json'),
-    JSON.stringify({ name: pkg.name, version: pkg.version, lockfileVersion: 3, requires: true, packages: { '': { name: pkg.name, version: pkg.version, dependencies }, 'node_modules/klevdb': klevdb, ...deps } }, null, 2),
+    JSON.stringify(
+      {
+        name: pkg.name,
+        version: pkg.version,
+        lockfileVersion: 3,
+        requires: true,
+        packages: {
+          '': { name: pkg.name, version: pkg.version, dependencies },
+          'node_modules/klevdb': klevdb,
+          ...deps,
+        },
+      },
+      null,
+      2,
+    ),
   );
   c.installOutput = npm(['ci', ...OFFLINE], c.dir).output;
 }
@@ -148,14 +187,21 @@ export function enginesRefusingThisNode(c: Consumer): string[] {
     if (!fs.existsSync(nm)) return;
     for (const entry of fs.readdirSync(nm)) {
       if (entry.startsWith('.')) continue;
-      const dirs = entry.startsWith('@') ? fs.readdirSync(path.join(nm, entry)).map((s) => path.join(nm, entry, s)) : [path.join(nm, entry)];
+      const dirs = entry.startsWith('@')
+        ? fs.readdirSync(path.join(nm, entry)).map((s) => path.join(nm, entry, s))
+        : [path.join(nm, entry)];
       for (const d of dirs) {
         const file = path.join(d, 'package.json');
         if (!fs.existsSync(file) || seen.has(d)) continue;
         seen.add(d);
-        const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name: string; version: string; engines?: { node?: string } };
+        const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+          name: string;
+          version: string;
+          engines?: { node?: string };
+        };
         const range = pkg.engines?.node;
-        if (range && !admits(range, process.versions.node)) refusing.push(`${pkg.name}@${pkg.version} requires node ${range}`);
+        if (range && !admits(range, process.versions.node))
+          refusing.push(`${pkg.name}@${pkg.version} requires node ${range}`);
         walk(path.join(d, 'node_modules'));
       }
     }
@@ -178,7 +224,11 @@ function cmp(a: number[], b: number[]): number {
 export function admits(range: string, version: string): boolean {
   const v = parts(version);
   return range.split('||').some((alt) => {
-    const comparators = alt.trim().replace(/([<>=^~]+)\s+/g, '$1').split(/\s+/).filter(Boolean);
+    const comparators = alt
+      .trim()
+      .replace(/([<>=^~]+)\s+/g, '$1')
+      .split(/\s+/)
+      .filter(Boolean);
     return comparators.every((c) => {
       const m = /^([<>=^~]*)v?([\dx*]+(?:\.[\dx*]+){0,2})/.exec(c);
       if (!m) return true;

@@ -1,5 +1,10 @@
 // Bad input to every public call: LogError ERR_INVALID_ARGUMENT, naming the argument.
-import { ProjectionRunner, eventStoreSource, logSource, type ProjectionDefinition } from '../../src/projections/index.js';
+import {
+  ProjectionRunner,
+  eventStoreSource,
+  logSource,
+  type ProjectionDefinition,
+} from '../../src/projections/index.js';
 import { MemoryLog } from '../../src/eventstore/index.js';
 import { expectLogError } from '../helpers/errors.js';
 import type { Counter, CounterEvent } from './fixtures/counter.js';
@@ -20,7 +25,11 @@ describe('projections: bad input', () => {
     ['an empty name', { ...good(), name: '' }, 'definition.name'],
     ['no key function', { ...good(), key: 'id' }, 'definition.key must be a function'],
     ['no apply', { ...good(), apply: undefined }, 'definition.apply must be a function'],
-    ['an initial state that is not a function', { ...good(), initialState: { count: 0 } }, 'definition.initialState must be a function'],
+    [
+      'an initial state that is not a function',
+      { ...good(), initialState: { count: 0 } },
+      'definition.initialState must be a function',
+    ],
     ['a fromJSON that is not a function', { ...good(), fromJSON: 1 }, 'definition.fromJSON'],
     ['version 0', { ...good(), version: 0 }, 'definition.version must be an integer >= 1'],
     ['handles that is not an array', { ...good(), handles: 'add' }, 'definition.handles must be an array'],
@@ -29,7 +38,8 @@ describe('projections: bad input', () => {
     ['a source that is no log', { ...good(), source: { consume: 1 } }, 'definition.source must be a Log'],
   ];
   for (const [what, definition, mentions] of definitions) {
-    it(`add: rejects a definition with ${what}`, () => expectLogError(() => add(definition), 'ERR_INVALID_ARGUMENT', mentions));
+    it(`add: rejects a definition with ${what}`, () =>
+      expectLogError(() => add(definition), 'ERR_INVALID_ARGUMENT', mentions));
   }
 
   const options: Array<[string, Loose, string]> = [
@@ -54,26 +64,62 @@ describe('projections: bad input', () => {
   it('add: rejects a second projection of the same name', async () => {
     const runner = new ProjectionRunner();
     runner.add(good());
-    await expectLogError(() => runner.add(good()), 'ERR_INVALID_ARGUMENT', 'definition.name "counters" is already registered');
+    await expectLogError(
+      () => runner.add(good()),
+      'ERR_INVALID_ARGUMENT',
+      'definition.name "counters" is already registered',
+    );
   });
 
   it('the runner rejects a bad dir, store and defaults, and get() an unknown name', async () => {
     await expectLogError(() => new ProjectionRunner({ dir: '' }), 'ERR_INVALID_ARGUMENT', 'options.dir');
-    await expectLogError(() => new ProjectionRunner({ store: {} as Loose }), 'ERR_INVALID_ARGUMENT', 'options.store must be a projection store');
+    await expectLogError(
+      () => new ProjectionRunner({ store: {} as Loose }),
+      'ERR_INVALID_ARGUMENT',
+      'options.store must be a projection store',
+    );
     const store = { open: () => Promise.reject(new Error('not opened in this test')) };
-    await expectLogError(() => new ProjectionRunner({ dir: 'state', store }), 'ERR_INVALID_ARGUMENT', 'options.dir or options.store, not both');
-    await expectLogError(() => new ProjectionRunner({ defaults: { batchSize: -1 } }), 'ERR_INVALID_ARGUMENT', 'options.defaults.batchSize');
-    await expectLogError(() => new ProjectionRunner().get('nope'), 'ERR_INVALID_ARGUMENT', 'no projection named "nope"');
+    await expectLogError(
+      () => new ProjectionRunner({ dir: 'state', store }),
+      'ERR_INVALID_ARGUMENT',
+      'options.dir or options.store, not both',
+    );
+    await expectLogError(
+      () => new ProjectionRunner({ defaults: { batchSize: -1 } }),
+      'ERR_INVALID_ARGUMENT',
+      'options.defaults.batchSize',
+    );
+    await expectLogError(
+      () => new ProjectionRunner().get('nope'),
+      'ERR_INVALID_ARGUMENT',
+      'no projection named "nope"',
+    );
   });
 
   it('queries reject bad keys and options before anything else', async () => {
     const projection = new ProjectionRunner().add(good());
     await expectLogError(() => projection.get(''), 'ERR_INVALID_ARGUMENT', 'get: key must be a non-empty string');
     await expectLogError(() => projection.get(5 as Loose), 'ERR_INVALID_ARGUMENT', 'get: key');
-    await expectLogError(() => projection.get('k', { whileRestoring: 'never' } as Loose), 'ERR_INVALID_ARGUMENT', 'get: options.whileRestoring');
-    await expectLogError(() => projection.get('k', { timeoutMs: -1 }), 'ERR_INVALID_ARGUMENT', 'get: options.timeoutMs');
-    await expectLogError(() => projection.get('k', { signal: 'stop' } as Loose), 'ERR_INVALID_ARGUMENT', 'get: options.signal');
-    await expectLogError(() => projection.getMany('k' as Loose), 'ERR_INVALID_ARGUMENT', 'getMany: keys must be an array');
+    await expectLogError(
+      () => projection.get('k', { whileRestoring: 'never' } as Loose),
+      'ERR_INVALID_ARGUMENT',
+      'get: options.whileRestoring',
+    );
+    await expectLogError(
+      () => projection.get('k', { timeoutMs: -1 }),
+      'ERR_INVALID_ARGUMENT',
+      'get: options.timeoutMs',
+    );
+    await expectLogError(
+      () => projection.get('k', { signal: 'stop' } as Loose),
+      'ERR_INVALID_ARGUMENT',
+      'get: options.signal',
+    );
+    await expectLogError(
+      () => projection.getMany('k' as Loose),
+      'ERR_INVALID_ARGUMENT',
+      'getMany: keys must be an array',
+    );
     await expectLogError(() => projection.getMany(['a', '']), 'ERR_INVALID_ARGUMENT', 'getMany: keys[1]');
     await expectLogError(() => projection.changes(7 as Loose), 'ERR_INVALID_ARGUMENT', 'changes: key');
     await expectLogError(() => projection.whenRunning({ timeoutMs: 1.5 }), 'ERR_INVALID_ARGUMENT', 'options.timeoutMs');
@@ -82,9 +128,17 @@ describe('projections: bad input', () => {
   it('the source helpers reject what is not a log or a store', async () => {
     await expectLogError(() => logSource({} as Loose), 'ERR_INVALID_ARGUMENT', 'logSource: log');
     await expectLogError(() => logSource(source, { pollMs: 0 }), 'ERR_INVALID_ARGUMENT', 'logSource: options.pollMs');
-    await expectLogError(() => logSource(source, { decode: 'json' } as Loose), 'ERR_INVALID_ARGUMENT', 'logSource: options.decode');
+    await expectLogError(
+      () => logSource(source, { decode: 'json' } as Loose),
+      'ERR_INVALID_ARGUMENT',
+      'logSource: options.decode',
+    );
     await expectLogError(() => eventStoreSource(source as Loose), 'ERR_INVALID_ARGUMENT', 'eventStoreSource: store');
     const storeWithoutLog = { readAll: () => undefined, subscribeToAll: () => undefined };
-    await expectLogError(() => eventStoreSource(storeWithoutLog as Loose), 'ERR_INVALID_ARGUMENT', 'the store has no log');
+    await expectLogError(
+      () => eventStoreSource(storeWithoutLog as Loose),
+      'ERR_INVALID_ARGUMENT',
+      'the store has no log',
+    );
   });
 });

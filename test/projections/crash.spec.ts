@@ -30,7 +30,9 @@ async function killChild(dir: string, mode: 'run' | 'rebuild', spanMs: number): 
   const child = fork(CHILD, [dir, mode], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? code)),
+  );
   let alive = 0;
   let caughtUpAfter: number | undefined;
   await new Promise<void>((resolve, reject) => {
@@ -48,7 +50,10 @@ async function killChild(dir: string, mode: 'run' | 'rebuild', spanMs: number): 
 }
 
 /** What the state directory holds after a crash, as a restart opens it (recovering it). */
-async function committed(stateDir: string, source: BlockingLog): Promise<{ next: number; states: Map<string, Counter> }> {
+async function committed(
+  stateDir: string,
+  source: BlockingLog,
+): Promise<{ next: number; states: Map<string, Counter> }> {
   const runner = new ProjectionRunner({ dir: stateDir });
   try {
     const projection = runner.add(counterProjection(source), options);
@@ -96,13 +101,21 @@ describe('projections: crash consistency', function () {
       if (trial % 2 === 1) continue;
       await readSource(async (source) => {
         const { next, states } = await committed(stateDir, source);
-        expect(states, `trial ${trial}: the state is the fold of the source before ${next}`).to.deep.equal(await foldCounters(source, next));
+        expect(states, `trial ${trial}: the state is the fold of the source before ${next}`).to.deep.equal(
+          await foldCounters(source, next),
+        );
         seen.push({ next, head: await source.nextOffset() });
       });
     }
     const report = seen.map((s) => `${s.next}/${s.head}`).join(', ');
-    expect(seen.some((s) => s.next > 0 && s.next < s.head), `kills landed mid catch-up (${report})`).to.equal(true);
-    expect(seen.some((s) => s.next > EVENTS), `children got past the first events (${report})`).to.equal(true);
+    expect(
+      seen.some((s) => s.next > 0 && s.next < s.head),
+      `kills landed mid catch-up (${report})`,
+    ).to.equal(true);
+    expect(
+      seen.some((s) => s.next > EVENTS),
+      `children got past the first events (${report})`,
+    ).to.equal(true);
 
     const source = await openBlocking(path.join(h.dir, 'source'), { readonly: true });
     h.defer(() => source.close());
@@ -118,6 +131,10 @@ describe('projections: crash consistency', function () {
     await clean.start();
     await clean.whenRunning();
     expect((await clean.snapshot()).states).to.deep.equal((await projection.snapshot()).states);
-    reportFigure('crash', 'SIGKILLs of a projection runner (catching up, committing, rebuilding, recovering), each restart checked against the fold', TRIALS);
+    reportFigure(
+      'crash',
+      'SIGKILLs of a projection runner (catching up, committing, rebuilding, recovering), each restart checked against the fold',
+      TRIALS,
+    );
   });
 });

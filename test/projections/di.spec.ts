@@ -6,7 +6,13 @@ import path from 'node:path';
 import type { EventStore, RecordedEvent } from '../../src/eventstore/index.js';
 import { ProjectionTokens, registerProjectionRunner, type ProjectionDefinition } from '../../src/projections/index.js';
 import { caught } from '../helpers/errors.js';
-import { AccountOpened, accountEvents, Deposited, Withdrawn, type AccountEvent } from '../eventstore/fixtures/account.js';
+import {
+  AccountOpened,
+  accountEvents,
+  Deposited,
+  Withdrawn,
+  type AccountEvent,
+} from '../eventstore/fixtures/account.js';
 import { eventually } from './fixtures/counter.js';
 import { useHarness } from './fixtures/harness.js';
 
@@ -63,7 +69,9 @@ describe('projections: tsyringe wiring', function () {
   it('keeps state on disk beside an app container, and picks it up again in the next one', async () => {
     const app = await createContainer({ dir: h.dir, events: accountEvents });
     const runner = registerProjectionRunner(app, { dir: path.join(h.dir, 'projections') });
-    await app.resolve(Tokens.EventStore).appendToStream('acc-9', [AccountOpened({ owner: 'bob' }), Deposited({ amount: 3, currency: 'EUR' })]);
+    await app
+      .resolve(Tokens.EventStore)
+      .appendToStream('acc-9', [AccountOpened({ owner: 'bob' }), Deposited({ amount: 3, currency: 'EUR' })]);
     runner.add(Balances);
     await runner.start();
     await runner.whenRunning();

@@ -4,7 +4,14 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { KLEVDB_ERROR_CODES, open } from '../../src/index.js';
 import type { Message } from '../../src/index.js';
-import { KlevdbError, ProjectionFailedError, ProjectionNotReadyError, ProjectionRunner, isKlevdbError, logSource } from '../../src/projections/index.js';
+import {
+  KlevdbError,
+  ProjectionFailedError,
+  ProjectionNotReadyError,
+  ProjectionRunner,
+  isKlevdbError,
+  logSource,
+} from '../../src/projections/index.js';
 import type { ProjectionErrorCode } from '../../src/projections/index.js';
 import { caught, expectModuleErrors } from '../helpers/errors.js';
 import { useTempDirs } from '../helpers/fs.js';
@@ -20,8 +27,16 @@ describe('projections: errors', () => {
 
   it('every projection error is a KlevdbError with its own code and name', () => {
     const errors: [KlevdbError, ProjectionErrorCode, string][] = [
-      [new ProjectionNotReadyError('sums', 'stopped', 'start it'), 'ERR_PROJECTION_NOT_READY', 'ProjectionNotReadyError'],
-      [new ProjectionFailedError('sums', 3, 'add', new Error('boom')), 'ERR_PROJECTION_FAILED', 'ProjectionFailedError'],
+      [
+        new ProjectionNotReadyError('sums', 'stopped', 'start it'),
+        'ERR_PROJECTION_NOT_READY',
+        'ProjectionNotReadyError',
+      ],
+      [
+        new ProjectionFailedError('sums', 3, 'add', new Error('boom')),
+        'ERR_PROJECTION_FAILED',
+        'ProjectionFailedError',
+      ],
     ];
     expectModuleErrors(errors, KLEVDB_ERROR_CODES.projections);
   });
@@ -48,7 +63,9 @@ describe('projections: errors', () => {
       switch (err.code) {
         case 'ERR_PROJECTION_NOT_READY': {
           const cause = (err as ProjectionNotReadyError).cause;
-          why = isKlevdbError(cause, 'ERR_PROJECTION_FAILED') ? `failed at offset ${(cause as ProjectionFailedError).offset}` : `not ready: ${err.message}`;
+          why = isKlevdbError(cause, 'ERR_PROJECTION_FAILED')
+            ? `failed at offset ${(cause as ProjectionFailedError).offset}`
+            : `not ready: ${err.message}`;
           break;
         }
         case 'ERR_PROJECTION_FAILED':

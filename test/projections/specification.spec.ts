@@ -2,9 +2,19 @@
 import { expect } from 'chai';
 import { AssertionError } from 'node:assert';
 import type { EventStore, RecordedEvent } from '../../src/eventstore/index.js';
-import { ProjectionFailedError, ProjectionSpecification, type ProjectionDefinition } from '../../src/projections/index.js';
+import {
+  ProjectionFailedError,
+  ProjectionSpecification,
+  type ProjectionDefinition,
+} from '../../src/projections/index.js';
 import { caught } from '../helpers/errors.js';
-import { AccountOpened, accountEvents, Deposited, Withdrawn, type AccountEvent } from '../eventstore/fixtures/account.js';
+import {
+  AccountOpened,
+  accountEvents,
+  Deposited,
+  Withdrawn,
+  type AccountEvent,
+} from '../eventstore/fixtures/account.js';
 
 type Balance = { balance: number };
 
@@ -34,7 +44,10 @@ describe('projections: ProjectionSpecification', () => {
   });
 
   it('fails with an assertion when a state differs or a key is missing or extra', async () => {
-    const two = given([['a', Deposited({ amount: 2, currency: 'EUR' })], ['b', Deposited({ amount: 3, currency: 'EUR' })]]);
+    const two = given([
+      ['a', Deposited({ amount: 2, currency: 'EUR' })],
+      ['b', Deposited({ amount: 3, currency: 'EUR' })],
+    ]);
     expect(await caught(() => two.then({ a: { balance: 2 } }))).to.be.instanceOf(AssertionError);
     expect(await caught(() => two.then({ a: { balance: 2 }, b: { balance: 4 } }))).to.be.instanceOf(AssertionError);
     expect(await caught(() => two.thenState('a', { balance: 1 }))).to.be.instanceOf(AssertionError);
@@ -46,8 +59,13 @@ describe('projections: ProjectionSpecification', () => {
     await overdrawn.thenFails(ProjectionFailedError);
     await overdrawn.thenFails(/failed at source offset 0.*overdrawn/);
     expect(await caught(() => overdrawn.then({}))).to.be.instanceOf(ProjectionFailedError);
-    const fromStore = ProjectionSpecification.for((store: EventStore<AccountEvent>) => ({ ...balances, name: 'made', source: store }), { events: accountEvents });
+    const fromStore = ProjectionSpecification.for(
+      (store: EventStore<AccountEvent>) => ({ ...balances, name: 'made', source: store }),
+      { events: accountEvents },
+    );
     await fromStore([['x', Deposited({ amount: 9, currency: 'EUR' })]]).then({ x: { balance: 9 } });
-    await ProjectionSpecification.for(balances, { events: accountEvents, projection: { onError: 'skip' } })([['a', Withdrawn({ amount: 1 })]]).then({});
+    await ProjectionSpecification.for(balances, { events: accountEvents, projection: { onError: 'skip' } })([
+      ['a', Withdrawn({ amount: 1 })],
+    ]).then({});
   });
 });

@@ -37,7 +37,15 @@ import {
   zodCodec,
 } from '../../src/index.js';
 import type { Codec, Log, LogErrorCode, TLog } from '../../src/index.js';
-import { fromLog, fromLogBatches, fromLogWithStatus, fromTypedLog, fromTypedLogBatches, fromTypedLogWithStatus, toLog } from '../../src/streams/index.js';
+import {
+  fromLog,
+  fromLogBatches,
+  fromLogWithStatus,
+  fromTypedLog,
+  fromTypedLogBatches,
+  fromTypedLogWithStatus,
+  toLog,
+} from '../../src/streams/index.js';
 import { backup, check, open, recover } from '../helpers/api.js';
 import { expectLogError } from '../helpers/errors.js';
 import { reportPassedTests } from '../helpers/figures.js';
@@ -51,13 +59,32 @@ const MAX_BODY = 64 * 1024 * 1024;
 const bad = <T = never>(v: unknown): T => v as T;
 
 /** Not a non-empty string, for the path arguments. */
-const NOT_PATHS: [string, unknown][] = [['null', null], ['undefined', undefined], ['a number', 7], ['an empty string', ''], ['an object', {}], ['an array', ['/tmp']]];
+const NOT_PATHS: [string, unknown][] = [
+  ['null', null],
+  ['undefined', undefined],
+  ['a number', 7],
+  ['an empty string', ''],
+  ['an object', {}],
+  ['an array', ['/tmp']],
+];
 /** Not an offset or count: NaN, fractions, infinities, unsafe integers, strings, bigints. */
-const NOT_INTEGERS: [string, unknown][] = [['NaN', NaN], ['1.5', 1.5], ['Infinity', Infinity], ['2^53', 2 ** 53], ['-(2^53)', -(2 ** 53)], ['"1"', '1'], ['1n', 1n]];
+const NOT_INTEGERS: [string, unknown][] = [
+  ['NaN', NaN],
+  ['1.5', 1.5],
+  ['Infinity', Infinity],
+  ['2^53', 2 ** 53],
+  ['-(2^53)', -(2 ** 53)],
+  ['"1"', '1'],
+  ['1n', 1n],
+];
 
 describe('bad input beyond the log methods', function () {
   after(function () {
-    reportPassedTests(this.test!.parent!, 'bad input', 'tests of paths, options, wrappers and streams (each over a table of wrong values)');
+    reportPassedTests(
+      this.test!.parent!,
+      'bad input',
+      'tests of paths, options, wrappers and streams (each over a table of wrong values)',
+    );
   });
   this.timeout(30_000);
   const logs: { close(): Promise<void> }[] = [];
@@ -70,7 +97,11 @@ describe('bad input beyond the log methods', function () {
   async function logDir(): Promise<string> {
     const dir = path.join(await tempDir(), 'log');
     const log = await open(dir, { createDirs: true, keyIndex: true, timeIndex: true });
-    await log.publish([{ key: 'a', value: '1' }, { key: 'b', value: '2' }, { key: 'a', value: '3' }]);
+    await log.publish([
+      { key: 'a', value: '1' },
+      { key: 'b', value: '2' },
+      { key: 'a', value: '3' },
+    ]);
     await log.close();
     return dir;
   }
@@ -80,7 +111,12 @@ describe('bad input beyond the log methods', function () {
     return log;
   }
   /** Expects a LogError of `code` naming the argument, and the log (if any) unchanged. */
-  async function rejects(log: Log | null, fn: () => unknown, mentions: RegExp, code: LogErrorCode | LogErrorCode[] = IA): Promise<void> {
+  async function rejects(
+    log: Log | null,
+    fn: () => unknown,
+    mentions: RegExp,
+    code: LogErrorCode | LogErrorCode[] = IA,
+  ): Promise<void> {
     const before = log ? await log.stat() : null;
     await expectLogError(fn, code, mentions);
     if (log) expect(await log.stat(), 'the log is unchanged').to.deep.equal(before);
@@ -123,7 +159,8 @@ describe('bad input beyond the log methods', function () {
         await rejects(null, () => recover(dir, bad(opts)), mentions);
         await rejects(null, () => migrate(dir, bad(opts), V1), mentions);
       }
-      for (const v of [null, undefined, 'V1', { name: 'V3' }, 1]) await rejects(null, () => migrate(dir, {}, bad(v)), /version/);
+      for (const v of [null, undefined, 'V1', { name: 'V3' }, 1])
+        await rejects(null, () => migrate(dir, {}, bad(v)), /version/);
       expect(await fingerprintDir(dir)).to.deep.equal(before);
     });
 
@@ -163,15 +200,26 @@ describe('bad input beyond the log methods', function () {
         // The child (maybe another user) must reach the directory and write a backup beside it.
         for (const p of [path.dirname(parent), parent, dir]) await chmod(p, 0o777);
         for (const name of await readdir(dir)) await chmod(path.join(dir, name), 0o666);
-        const target = what === 'the directory' ? dir : path.join(dir, `00000000000000000000.${what === 'the head log file' ? 'log' : 'index'}`);
+        const target =
+          what === 'the directory'
+            ? dir
+            : path.join(dir, `00000000000000000000.${what === 'the head log file' ? 'log' : 'index'}`);
         const before = await fingerprintDir(dir);
         await chmod(target, 0);
         const run = async (as: { uid: number; gid: number } | null): Promise<UnreadableReport | null> => {
-          const child = startChild<UnreadableReport>('reliability-unreadable-child.js', [dir, path.join(parent, 'copy')], 20_000, as ?? {});
+          const child = startChild<UnreadableReport>(
+            'reliability-unreadable-child.js',
+            [dir, path.join(parent, 'copy')],
+            20_000,
+            as ?? {},
+          );
           const done = await child.done;
           // Another user may not be allowed to read this checkout: then run as ourselves.
           if (as && done.reports.length === 0) return null;
-          expect({ code: done.code, signal: done.signal, reports: done.reports.length }, 'the child exits cleanly').to.deep.equal({ code: 0, signal: null, reports: 1 });
+          expect(
+            { code: done.code, signal: done.signal, reports: done.reports.length },
+            'the child exits cleanly',
+          ).to.deep.equal({ code: 0, signal: null, reports: 1 });
           return done.reports[0]!;
         };
         let report: UnreadableReport;
@@ -185,7 +233,10 @@ describe('bad input beyond the log methods', function () {
         }
         if (root && report.uid === 0) {
           // Root reads whatever the mode: what is true is that every call reads the log right.
-          expect(report.outcomes.filter((o) => !o.ok), 'calls that failed as root').to.deep.equal([]);
+          expect(
+            report.outcomes.filter((o) => !o.ok),
+            'calls that failed as root',
+          ).to.deep.equal([]);
           for (const o of report.outcomes) if (o.ok!.length) expect(o.ok, o.call).to.deep.equal([0, 1, 2]);
           return;
         }
@@ -219,13 +270,17 @@ describe('bad input beyond the log methods', function () {
         ['openTypedBlocking', (d, o, c = stringCodec) => openTypedBlocking(bad(d), bad(o ?? {}), bad(c), stringCodec)],
       ];
       for (const [name, fn] of opens) {
-        for (const [what, v] of NOT_PATHS) await expectLogError(() => fn(v), IA, /\bdir\b|keyCodec/).catch((e: Error) => expect.fail(`${name}(${what}): ${e.message}`));
+        for (const [what, v] of NOT_PATHS)
+          await expectLogError(() => fn(v), IA, /\bdir\b|keyCodec/).catch((e: Error) =>
+            expect.fail(`${name}(${what}): ${e.message}`),
+          );
         await expectLogError(() => fn(path.join(parent, 'missing')), IA, /missing/);
         await expectLogError(() => fn(file), IA, /a-file/);
         await expectLogError(() => fn(parent, { rollover: NaN }), IA, /rollover/);
         await expectLogError(() => fn(parent, { readonly: 1 }), IA, /readonly/);
         if (name !== 'openBlocking') {
-          for (const c of [null, {}, { encode: () => null }, stringCodec.encode]) await expectLogError(() => fn(parent, {}, c), IA, /keyCodec/);
+          for (const c of [null, {}, { encode: () => null }, stringCodec.encode])
+            await expectLogError(() => fn(parent, {}, c), IA, /keyCodec/);
         }
       }
       expect(await readdir(parent), 'nothing was created').to.deep.equal(['a-file']);
@@ -243,7 +298,10 @@ describe('bad input beyond the log methods', function () {
 
     for (const [name, call] of [
       ['wrapBlocking(log, null)', async (log: Log) => wrapBlocking(log, bad(null))],
-      ['wrapTypedBlocking(typed, null)', async (log: Log) => wrapTypedBlocking(wrapTyped(log, stringCodec, stringCodec), bad(null))],
+      [
+        'wrapTypedBlocking(typed, null)',
+        async (log: Log) => wrapTypedBlocking(wrapTyped(log, stringCodec, stringCodec), bad(null)),
+      ],
     ] as [string, (log: Log) => Promise<unknown>][]) {
       it(`${name}: ERR_INVALID_ARGUMENT naming options`, async function () {
         const log = await openLog();
@@ -257,7 +315,12 @@ describe('bad input beyond the log methods', function () {
       for (const [, v] of [...NOT_INTEGERS, ['-3', -3] as [string, unknown]]) {
         await rejects(raw, () => log.consume(bad(v), 1), /offset/, v === -3 ? [IA, 'ERR_INVALID_OFFSET'] : IA);
         await rejects(raw, () => log.consume(0, bad(v)), /maxCount/);
-        await rejects(raw, () => log.consumeByKey('a', false, bad(v), 1), /offset/, v === -3 ? [IA, 'ERR_INVALID_OFFSET'] : IA);
+        await rejects(
+          raw,
+          () => log.consumeByKey('a', false, bad(v), 1),
+          /offset/,
+          v === -3 ? [IA, 'ERR_INVALID_OFFSET'] : IA,
+        );
         await rejects(raw, () => log.consumeByKey('a', false, 0, bad(v)), /maxCount/);
         if (v !== -3) await rejects(raw, () => log.get(bad(v)), /offset/);
         await rejects(raw, () => log.delete([bad(v)]), /offset/, v === -3 ? [IA, 'ERR_INVALID_OFFSET'] : IA);
@@ -268,7 +331,12 @@ describe('bad input beyond the log methods', function () {
         await rejects(raw, () => log.offsetByTime(bad(v)), /start/);
         await rejects(raw, () => log.publish([{ key: 'k', value: 'v', time: bad(v) }]), /messages\[0\]\.time/);
       }
-      for (const v of [1.5, NaN, 2 ** 53, '5']) await rejects(raw, () => log.publish([{ key: 'k', value: 'v', timeMicros: bad(v) }]), /messages\[0\]\.timeMicros/);
+      for (const v of [1.5, NaN, 2 ** 53, '5'])
+        await rejects(
+          raw,
+          () => log.publish([{ key: 'k', value: 'v', timeMicros: bad(v) }]),
+          /messages\[0\]\.timeMicros/,
+        );
       for (const v of ['no', 1, null]) {
         await rejects(raw, () => log.getByKey('a', bad(v)), /empty/);
         await rejects(raw, () => log.consumeByKey('a', bad(v), 0, 1), /empty/);
@@ -285,7 +353,11 @@ describe('bad input beyond the log methods', function () {
       const log = wrapTyped(raw, stringCodec, stringCodec);
       await rejects(raw, () => log.publish([{ key: 'k', value: 'x'.repeat(MAX_BODY) }]), /messages\[0\].*64 MiB/);
       // A JSON value: its quotes take it over.
-      await rejects(raw, () => wrapTyped(raw, stringCodec, stringOptCodec).publish([{ key: '', value: 'y'.repeat(MAX_BODY - 1) }]), /messages\[0\].*64 MiB/);
+      await rejects(
+        raw,
+        () => wrapTyped(raw, stringCodec, stringOptCodec).publish([{ key: '', value: 'y'.repeat(MAX_BODY - 1) }]),
+        /messages\[0\].*64 MiB/,
+      );
       expect(await log.publish([{ key: 'kk', value: 'z'.repeat(MAX_BODY - 2) }])).to.equal(4);
       expect((await log.get(3)).value.length).to.equal(MAX_BODY - 2);
     });
@@ -293,8 +365,10 @@ describe('bad input beyond the log methods', function () {
     it('a typed blocking log refuses a bad key flag before waiting', async function () {
       const log = await wrapTypedBlocking(wrapTyped(await openLog(), stringCodec, stringCodec));
       logs.push(log);
-      for (const v of ['no', 0, undefined]) await expectLogError(() => log.consumeByKeyBlocking('a', bad(v), 10, 1), IA, /empty/);
-      for (const [, v] of NOT_INTEGERS) await expectLogError(() => log.consumeByKeyBlocking('a', false, bad(v), 1), IA, /offset/);
+      for (const v of ['no', 0, undefined])
+        await expectLogError(() => log.consumeByKeyBlocking('a', bad(v), 10, 1), IA, /empty/);
+      for (const [, v] of NOT_INTEGERS)
+        await expectLogError(() => log.consumeByKeyBlocking('a', false, bad(v), 1), IA, /offset/);
     });
   });
 
@@ -337,8 +411,14 @@ describe('bad input beyond the log methods', function () {
     ];
     for (const [name, codec] of codecs) {
       it(`${name}: decode of what is not a Buffer or null, and encode with an empty flag that is not a boolean, are ERR_INVALID_ARGUMENT naming the argument`, async function () {
-        for (const v of ['01', 1, new Uint8Array([1]), [1], {}, undefined]) await expectLogError(() => codec.decode(bad(v)), IA, new RegExp(`${name}\\.decode: b must be a Buffer`));
-        for (const v of ['no', 0, null, undefined]) await expectLogError(() => codec.encode(bad(undefined), bad(v)), IA, new RegExp(`${name}\\.encode: empty must be a boolean`));
+        for (const v of ['01', 1, new Uint8Array([1]), [1], {}, undefined])
+          await expectLogError(() => codec.decode(bad(v)), IA, new RegExp(`${name}\\.decode: b must be a Buffer`));
+        for (const v of ['no', 0, null, undefined])
+          await expectLogError(
+            () => codec.encode(bad(undefined), bad(v)),
+            IA,
+            new RegExp(`${name}\\.encode: empty must be a boolean`),
+          );
       });
     }
   });
@@ -363,19 +443,33 @@ describe('bad input beyond the log methods', function () {
       for (const [name, source] of [...Object.entries(sources), ...Object.entries(typedSources)]) {
         const target = name.startsWith('fromTyped') ? typed : log;
         for (const [what, opts, option] of badOptions) {
-          await expectLogError(() => (source as (l: unknown, o: unknown) => unknown)(target, opts), IA, new RegExp(option)).catch((e: Error) => expect.fail(`${name} ${what}: ${e.message}`));
+          await expectLogError(
+            () => (source as (l: unknown, o: unknown) => unknown)(target, opts),
+            IA,
+            new RegExp(option),
+          ).catch((e: Error) => expect.fail(`${name} ${what}: ${e.message}`));
         }
       }
-      for (const v of ['yes', 1, null]) await expectLogError(() => fromTypedLog(typed, { keyEmpty: bad(v) }), IA, /keyEmpty/);
+      for (const v of ['yes', 1, null])
+        await expectLogError(() => fromTypedLog(typed, { keyEmpty: bad(v) }), IA, /keyEmpty/);
       for (const v of [5, null, { k: 1 }]) await expectLogError(() => fromLog(log, { key: bad(v) }), IA, /key/);
     });
 
-    it('toLog refuses bad maxCount and maxWait with ERR_INVALID_ARGUMENT naming them; a publish over 64 MiB errors the stream with the log\'s ERR_INVALID_ARGUMENT', async function () {
+    it("toLog refuses bad maxCount and maxWait with ERR_INVALID_ARGUMENT naming them; a publish over 64 MiB errors the stream with the log's ERR_INVALID_ARGUMENT", async function () {
       const log = await openLog();
-      for (const v of [NaN, 1.5, 2 ** 53, Infinity, '10', -1]) await expectLogError(() => toLog(log, { maxCount: bad(v) }), IA, /maxCount/);
-      for (const v of [NaN, Infinity, '10', -1]) await expectLogError(() => toLog(log, { maxWait: bad(v) }), IA, /maxWait/);
+      for (const v of [NaN, 1.5, 2 ** 53, Infinity, '10', -1])
+        await expectLogError(() => toLog(log, { maxCount: bad(v) }), IA, /maxCount/);
+      for (const v of [NaN, Infinity, '10', -1])
+        await expectLogError(() => toLog(log, { maxWait: bad(v) }), IA, /maxWait/);
       const before = await log.stat();
-      await expectLogError(() => lastValueFrom(of({ value: 'ok' }, { value: Buffer.alloc(MAX_BODY + 1) }).pipe(toLog(log, { maxCount: 2 }), toArray())), IA, /messages\[1\].*64 MiB/);
+      await expectLogError(
+        () =>
+          lastValueFrom(
+            of({ value: 'ok' }, { value: Buffer.alloc(MAX_BODY + 1) }).pipe(toLog(log, { maxCount: 2 }), toArray()),
+          ),
+        IA,
+        /messages\[1\].*64 MiB/,
+      );
       await expectLogError(() => lastValueFrom(of({ value: bad(5) }).pipe(toLog(log))), IA, /messages\[0\]\.value/);
       expect(await log.stat(), 'nothing was published').to.deep.equal(before);
     });
@@ -391,7 +485,7 @@ describe('bad input beyond the log methods', function () {
       });
     }
 
-    it("toLog with options that are not an object, or a maxWait a timer cannot hold: ERR_INVALID_ARGUMENT naming them", async function () {
+    it('toLog with options that are not an object, or a maxWait a timer cannot hold: ERR_INVALID_ARGUMENT naming them', async function () {
       const log = await openLog();
       await expectLogError(() => toLog(log, bad('x')), IA, /options/);
       await expectLogError(() => toLog(log, { maxWait: 2 ** 31 }), IA, /maxWait/);

@@ -21,7 +21,17 @@ import type { DeleteResult, Log, Options } from '../../src/index.js';
 import { check, open } from '../helpers/api.js';
 import { consumeAll, GEN_BASE_MICROS } from '../helpers/messages.js';
 import { fastTmp } from '../helpers/reliability-fork.js';
-import { checkConsume, checkDelete, checkGet, checkGetByKey, checkGetByTime, settle, StoreModel, timeOf, view } from '../helpers/reliability-model.js';
+import {
+  checkConsume,
+  checkDelete,
+  checkGet,
+  checkGetByKey,
+  checkGetByTime,
+  settle,
+  StoreModel,
+  timeOf,
+  view,
+} from '../helpers/reliability-model.js';
 import type { Got } from '../helpers/reliability-model.js';
 
 const KEYS = ['a', 'b', 'c', '', null] as const;
@@ -38,16 +48,36 @@ const messageArb = fc.record({
 });
 
 const opArb = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ t: fc.constant('publish' as const), batch: fc.array(messageArb, { minLength: 1, maxLength: 5 }) }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('consume' as const), pick: fc.nat(), max: fc.integer({ min: 1, max: 7 }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      t: fc.constant('publish' as const),
+      batch: fc.array(messageArb, { minLength: 1, maxLength: 5 }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ t: fc.constant('consume' as const), pick: fc.nat(), max: fc.integer({ min: 1, max: 7 }) }),
+  },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('get' as const), pick: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('getByKey' as const), key: fc.constantFrom(...QUERY_KEYS) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('getByTime' as const), pick: fc.nat() }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('delete' as const), picks: fc.array(fc.nat(), { minLength: 1, maxLength: 4 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('delete' as const),
+      picks: fc.array(fc.nat(), { minLength: 1, maxLength: 4 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('trimByCount' as const), max: fc.integer({ min: 0, max: 12 }) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('trimByOffset' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('compactUpdates' as const) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constantFrom('sync' as const, 'gc' as const, 'stat' as const, 'nextOffset' as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constantFrom('sync' as const, 'gc' as const, 'stat' as const, 'nextOffset' as const),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('yield' as const) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('close' as const) }) },
 );
@@ -104,13 +134,16 @@ describe('model-based concurrency', function () {
               model = after;
               groupsRun++;
               callsChecked += fired.length;
-              const deletedSome = (i: number): boolean => 'ok' in results[i]! && (results[i]!.ok as DeleteResult).deleted.length > 0;
+              const deletedSome = (i: number): boolean =>
+                'ok' in results[i]! && (results[i]!.ok as DeleteResult).deleted.length > 0;
               seen.helperDeletes += fired.filter((f, i) => isHelper(f.op) && deletedSome(i)).length;
               seen.deletes += fired.filter((f, i) => f.op.t === 'delete' && deletedSome(i)).length;
               seen.closes += fired.filter((f) => f.op.t === 'close').length;
               seen.closedCalls += results.filter((r) => 'code' in r && r.code === 'ERR_CLOSED').length;
               seen.afterYield += group.ops.findIndex((op) => op.t === 'yield') >= 0 ? 1 : 0;
-              for (const r of results) if ('ok' in r && r.ok !== null && typeof r.ok === 'object' && 'segments' in r.ok) seen.maxSegments = Math.max(seen.maxSegments, (r.ok as { segments: number }).segments);
+              for (const r of results)
+                if ('ok' in r && r.ok !== null && typeof r.ok === 'object' && 'segments' in r.ok)
+                  seen.maxSegments = Math.max(seen.maxSegments, (r.ok as { segments: number }).segments);
               if (fired.some((f) => f.op.t === 'close')) log = await open(dir, options(group.reopen));
               await expectLogIs(log, model, `after group ${g}`);
             }
@@ -127,11 +160,16 @@ describe('model-based concurrency', function () {
       { numRuns: NUM_RUNS, seed: MODEL_SEED },
     );
     reportFigure('model-based concurrency', 'fast-check runs', NUM_RUNS);
-    reportFigure('model-based concurrency', 'groups of overlapping calls (interleavings) checked against the model', groupsRun);
+    reportFigure(
+      'model-based concurrency',
+      'groups of overlapping calls (interleavings) checked against the model',
+      groupsRun,
+    );
     reportFigure('model-based concurrency', 'call results checked', callsChecked);
     expect(groupsRun, 'groups run').to.be.greaterThan(NUM_RUNS * 4 - 1);
     expect(callsChecked, 'calls checked').to.be.greaterThan(groupsRun * 2);
-    for (const [what, n] of Object.entries(seen)) expect(n, `${what} over all runs`).to.be.greaterThan(what === 'maxSegments' ? 3 : 0);
+    for (const [what, n] of Object.entries(seen))
+      expect(n, `${what} over all runs`).to.be.greaterThan(what === 'maxSegments' ? 3 : 0);
   });
 });
 
@@ -224,10 +262,20 @@ function explain(model: StoreModel, fired: Fired[], results: Got[]): { model: St
     if (r.problems.length === 0) return r;
     if (!firstProblems.length) firstProblems = r.problems;
   }
-  return { model, problems: [`no placement of the retention helper's delete explains the answers; with it last:`, ...firstProblems] };
+  return {
+    model,
+    problems: [`no placement of the retention helper's delete explains the answers; with it last:`, ...firstProblems],
+  };
 }
 
-function replay(model: StoreModel, fired: Fired[], results: Got[], h: number, k: number, closeAt: number): { model: StoreModel; problems: string[] } {
+function replay(
+  model: StoreModel,
+  fired: Fired[],
+  results: Got[],
+  h: number,
+  k: number,
+  closeAt: number,
+): { model: StoreModel; problems: string[] } {
   const s = model.clone();
   const problems: string[] = [];
   const concurrentDeletes = fired.some((f) => f.op.t === 'delete');
@@ -235,7 +283,9 @@ function replay(model: StoreModel, fired: Fired[], results: Got[], h: number, k:
   const applyHelper = (): void => {
     const f = fired[h]!;
     const g = results[h]!;
-    problems.push(...checkHelper(f, g, atHelperCall!, s, concurrentDeletes, closeAt > h && (closeAt < k || k === fired.length)));
+    problems.push(
+      ...checkHelper(f, g, atHelperCall!, s, concurrentDeletes, closeAt > h && (closeAt < k || k === fired.length)),
+    );
     if ('ok' in g) s.remove((g.ok as DeleteResult).deleted.map((m) => m.offset));
   };
   for (let i = 0; i < fired.length; i++) {
@@ -245,13 +295,15 @@ function replay(model: StoreModel, fired: Fired[], results: Got[], h: number, k:
     const g = results[i]!;
     if (closeAt >= 0 && i > closeAt) {
       if (op.t === 'close') continue;
-      if (!('code' in g) || g.code !== 'ERR_CLOSED') problems.push(`${op.t} after close: ${JSON.stringify(g)}, want ERR_CLOSED`);
+      if (!('code' in g) || g.code !== 'ERR_CLOSED')
+        problems.push(`${op.t} after close: ${JSON.stringify(g)}, want ERR_CLOSED`);
       continue;
     }
     switch (op.t) {
       case 'publish': {
         const want = s.publish(op.batch);
-        if (!('ok' in g) || g.ok !== want) problems.push(`publish of ${op.batch.length}: ${JSON.stringify(g)}, want next offset ${want}`);
+        if (!('ok' in g) || g.ok !== want)
+          problems.push(`publish of ${op.batch.length}: ${JSON.stringify(g)}, want next offset ${want}`);
         break;
       }
       case 'consume':
@@ -278,7 +330,8 @@ function replay(model: StoreModel, fired: Fired[], results: Got[], h: number, k:
         break;
       case 'stat': {
         const st = 'ok' in g ? (g.ok as { messages: number; segments: number; size: number }) : null;
-        if (!st || st.messages !== s.stored.size || st.segments < 1) problems.push(`stat: ${JSON.stringify(g)}, want ${s.stored.size} messages`);
+        if (!st || st.messages !== s.stored.size || st.segments < 1)
+          problems.push(`stat: ${JSON.stringify(g)}, want ${s.stored.size} messages`);
         break;
       }
       case 'gc':
@@ -300,7 +353,14 @@ function replay(model: StoreModel, fired: Fired[], results: Got[], h: number, k:
  * the first on; replaced messages for compaction); with one, it only deletes
  * stored messages. Closed under it: ERR_CLOSED.
  */
-function checkHelper(f: Fired, g: Got, atCall: StoreModel, s: StoreModel, concurrentDeletes: boolean, closedBefore: boolean): string[] {
+function checkHelper(
+  f: Fired,
+  g: Got,
+  atCall: StoreModel,
+  s: StoreModel,
+  concurrentDeletes: boolean,
+  closedBefore: boolean,
+): string[] {
   const what = `${f.op.t}(${f.op.t === 'compactUpdates' ? 'far future' : f.arg})`;
   if ('code' in g) {
     if (g.code === 'ERR_CLOSED' && closedBefore) return [];
@@ -312,7 +372,8 @@ function checkHelper(f: Fired, g: Got, atCall: StoreModel, s: StoreModel, concur
   const problems: string[] = [];
   for (const m of got) {
     if (!s.stored.has(m.offset)) problems.push(`${what}: deleted ${m.offset}, which was not stored`);
-    else if (JSON.stringify(m) !== JSON.stringify(s.published[m.offset])) problems.push(`${what}: deleted ${JSON.stringify(m)}, stored ${JSON.stringify(s.published[m.offset])}`);
+    else if (JSON.stringify(m) !== JSON.stringify(s.published[m.offset]))
+      problems.push(`${what}: deleted ${JSON.stringify(m)}, stored ${JSON.stringify(s.published[m.offset])}`);
   }
   if (problems.length || concurrentDeletes) return problems;
   // Without a concurrent delete the rule is exact. Its scan may read a little
@@ -335,10 +396,12 @@ function checkHelper(f: Fired, g: Got, atCall: StoreModel, s: StoreModel, concur
     named = replaced(s, stored);
     mustDelete = replaced(atCall, atCallStored).length > 0;
   }
-  if (deleted.some((o) => !named.includes(o))) problems.push(`${what}: deleted [${deleted}], the rule names only [${named}]`);
+  if (deleted.some((o) => !named.includes(o)))
+    problems.push(`${what}: deleted [${deleted}], the rule names only [${named}]`);
   if (mustDelete && deleted.length === 0) problems.push(`${what}: deleted nothing, the rule names [${named}]`);
   // Trimming takes the oldest: one segment's share of them, from the first on.
-  if (f.op.t !== 'compactUpdates' && named.slice(0, deleted.length).join() !== deleted.join()) problems.push(`${what}: deleted [${deleted}], not the oldest of [${named}]`);
+  if (f.op.t !== 'compactUpdates' && named.slice(0, deleted.length).join() !== deleted.join())
+    problems.push(`${what}: deleted [${deleted}], not the oldest of [${named}]`);
   return problems;
 }
 

@@ -56,7 +56,8 @@ describe('torn and corrupt files', function () {
         const child = startChild<CorruptReport>('reliability-corrupt-child.js', [dir, JSON.stringify(c)], SILENCE_MS);
         const outcome = await child.done;
         results.set(c, { outcome, ms: Date.now() - started });
-        for (const x of outcome.reports) if (x.t === 'violations') for (const id of x.known) findings.get(id)!.push(x.what);
+        for (const x of outcome.reports)
+          if (x.t === 'violations') for (const id of x.known) findings.get(id)!.push(x.what);
       }),
       2,
     );
@@ -66,7 +67,10 @@ describe('torn and corrupt files', function () {
   });
 
   for (const c of CASES) {
-    const what = c.damage === 'flip' ? 'every byte of the log and the index flipped' : "the log cut at every byte of its last record, the index at every byte of its last item";
+    const what =
+      c.damage === 'flip'
+        ? 'every byte of the log and the index flipped'
+        : 'the log cut at every byte of its last record, the index at every byte of its last item';
     it(`${what}: ${caseName(c)}: ERR_CORRUPTED or the right answer, never a wrong message, a hang or a large allocation`, function () {
       const r = results.get(c);
       if (!r) expect.fail('the case did not run');
@@ -75,9 +79,14 @@ describe('torn and corrupt files', function () {
       if (failed && failed.t === 'failed') expect.fail(`the child failed: ${failed.message}`);
       if (silent) {
         const last = silent.last;
-        expect.fail(`a call hung: no answer for ${silent.afterMs} ms after ${last && last.t === 'tick' ? last.what : JSON.stringify(last)}`);
+        expect.fail(
+          `a call hung: no answer for ${silent.afterMs} ms after ${last && last.t === 'tick' ? last.what : JSON.stringify(last)}`,
+        );
       }
-      expect({ code, signal }, 'the child exits cleanly (no unhandled exception)').to.deep.equal({ code: 0, signal: null });
+      expect({ code, signal }, 'the child exits cleanly (no unhandled exception)').to.deep.equal({
+        code: 0,
+        signal: null,
+      });
 
       const reference = reports.find((x) => x.t === 'reference');
       if (!reference || reference.t !== 'reference') expect.fail('no reference transcript');
@@ -85,16 +94,26 @@ describe('torn and corrupt files', function () {
 
       const violations: string[] = [];
       for (const x of reports) {
-        if (x.t === 'violations' && x.violations.length) violations.push(`${x.what}:\n    ${x.violations.join('\n    ')}`);
+        if (x.t === 'violations' && x.violations.length)
+          violations.push(`${x.what}:\n    ${x.violations.join('\n    ')}`);
       }
-      expect(violations, `${violations.length} damages answered wrongly:\n${violations.slice(0, 10).join('\n')}`).to.deep.equal([]);
+      expect(
+        violations,
+        `${violations.length} damages answered wrongly:\n${violations.slice(0, 10).join('\n')}`,
+      ).to.deep.equal([]);
 
       const done = reports.find((x) => x.t === 'done');
       if (!done || done.t !== 'done') expect.fail('the child did not finish');
-      reportFigure('torn and corrupt files', `${c.damage === 'flip' ? 'bytes flipped' : 'cuts'} (${caseName(c)})`, done.damages);
+      reportFigure(
+        'torn and corrupt files',
+        `${c.damage === 'flip' ? 'bytes flipped' : 'cuts'} (${caseName(c)})`,
+        done.damages,
+      );
       reportFigure('torn and corrupt files', 'calls answered on damaged logs', done.calls);
       const ticks = reports.filter((x) => x.t === 'tick').length;
-      expect(done.damages, 'every damage was tried').to.equal(ticks).and.to.be.greaterThan(c.damage === 'flip' ? 100 : 30);
+      expect(done.damages, 'every damage was tried')
+        .to.equal(ticks)
+        .and.to.be.greaterThan(c.damage === 'flip' ? 100 : 30);
       expect(done.calls, 'calls made on damaged logs').to.be.greaterThan(done.damages * 10);
       // The files are a few hundred bytes: anything large was sized by a damaged length field.
       expect(done.largestBuffer, 'largest Buffer allocated while reading damaged files').to.be.below(64 * 1024);

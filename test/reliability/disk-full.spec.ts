@@ -57,7 +57,10 @@ async function fillAndRecover(disk: Disk, opened: (log: Log | null) => void): Pr
   const { acked, err } = await fill(log);
   expect(acked.length, 'messages that fit').to.be.greaterThan(30);
   expect(err.code, `error code (${err.message})`).to.equal('ENOSPC');
-  expect(err.message).to.match(/no space left/i).and.to.match(/free some space/i).and.to.contain(disk.dir);
+  expect(err.message)
+    .to.match(/no space left/i)
+    .and.to.match(/free some space/i)
+    .and.to.contain(disk.dir);
 
   // Full, and still readable and consistent.
   expect(await log.nextOffset()).to.equal(acked.length);
@@ -94,10 +97,20 @@ describe('disk full', function () {
     /** A disk with `budget` bytes left: part of a write lands and the next call fails, as on a disk that just filled up. */
     async function simulatedDisk(root: string, budget: number): Promise<Disk> {
       let left = budget;
-      fs.writeSync = function (fd: number, buffer: NodeJS.ArrayBufferView, offset?: number, length?: number, position?: number | null) {
+      fs.writeSync = function (
+        fd: number,
+        buffer: NodeJS.ArrayBufferView,
+        offset?: number,
+        length?: number,
+        position?: number | null,
+      ) {
         const want = length ?? buffer.byteLength - (offset ?? 0);
         if (left <= 0 && want > 0) {
-          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+            code: 'ENOSPC',
+            errno: -28,
+            syscall: 'write',
+          });
         }
         const n = Math.min(want, left);
         left -= n;
@@ -158,7 +171,10 @@ describe('disk full', function () {
       // A filler file to free later: the log gets what is left.
       const filler = path.join(mountPoint, 'filler');
       await writeFile(filler, Buffer.alloc(400 * 1024));
-      await fillAndRecover({ dir: path.join(mountPoint, 'log'), free: () => rm(filler, { force: true }) }, (l) => (log = l));
+      await fillAndRecover(
+        { dir: path.join(mountPoint, 'log'), free: () => rm(filler, { force: true }) },
+        (l) => (log = l),
+      );
       reportFigure('disk full', 'real tmpfs filled up', 1);
     });
   });

@@ -85,7 +85,9 @@ describe('followWriter readers in other processes', function () {
     }
 
     const finalOffsets = (await consumeAll(log, 500)).map((m) => m.offset);
-    expect(finalOffsets, 'the writer holds what it published and did not delete').to.deep.equal([...stored].sort((a, b) => a - b));
+    expect(finalOffsets, 'the writer holds what it published and did not delete').to.deep.equal(
+      [...stored].sort((a, b) => a - b),
+    );
     const stop: FollowStop = { cmd: 'stop', offsets: finalOffsets, next: await log.nextOffset() };
     for (const c of children) c.proc.send(stop);
     const finals = await Promise.all(children.map((c) => c.waitFor((r) => r.t === 'final', 40_000)));
@@ -102,14 +104,22 @@ describe('followWriter readers in other processes', function () {
     for (const [i, o] of outcomes.entries()) {
       const failed = o.reports.find((r) => r.t === 'failed');
       expect(failed, `reader ${i} failed`).to.equal(undefined);
-      expect({ code: o.code, signal: o.signal, silent: o.silent }, `reader ${i} exits cleanly`).to.deep.equal({ code: 0, signal: null, silent: null });
+      expect({ code: o.code, signal: o.signal, silent: o.silent }, `reader ${i} exits cleanly`).to.deep.equal({
+        code: 0,
+        signal: null,
+        silent: null,
+      });
     }
-    for (const [what, n] of Object.entries(counts)) reportFigure('followWriter readers in other processes', `writer: ${what}`, n);
+    for (const [what, n] of Object.entries(counts))
+      reportFigure('followWriter readers in other processes', `writer: ${what}`, n);
     for (const [i, f] of finals.entries()) {
       if (f.t !== 'final') continue;
       reportFigure('followWriter readers in other processes', 'messages the readers checked', f.checked);
       reportFigure('followWriter readers in other processes', 'reader calls', f.calls);
-      expect({ matched: f.matched, next: f.next }, `reader ${i} ends with the writer's log (it has [${f.offsets.slice(0, 20)}...])`).to.deep.equal({ matched: true, next: stop.next });
+      expect(
+        { matched: f.matched, next: f.next },
+        `reader ${i} ends with the writer's log (it has [${f.offsets.slice(0, 20)}...])`,
+      ).to.deep.equal({ matched: true, next: stop.next });
       expect(f.checked, `messages reader ${i} checked`).to.be.greaterThan(i < 2 ? counts.published / 2 : 100);
     }
     // The workload did what it is meant to.

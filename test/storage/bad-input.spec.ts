@@ -60,15 +60,32 @@ const notDates: [string, unknown][] = [
 
 function logCases(): Case[] {
   const cases: Case[] = [];
-  const add = (name: string, call: (log: Log) => unknown, mentions: RegExp, codes?: LogErrorCode | LogErrorCode[]): void => {
+  const add = (
+    name: string,
+    call: (log: Log) => unknown,
+    mentions: RegExp,
+    codes?: LogErrorCode | LogErrorCode[],
+  ): void => {
     cases.push({ name, call, mentions, codes });
   };
 
   // publish
-  for (const [what, v] of [['null', null], ['undefined', undefined], ['a string', 'x'], ['an object', {}], ['a number', 42], ['a Set', new Set([{ value: 'x' }])]] as [string, unknown][]) {
+  for (const [what, v] of [
+    ['null', null],
+    ['undefined', undefined],
+    ['a string', 'x'],
+    ['an object', {}],
+    ['a number', 42],
+    ['a Set', new Set([{ value: 'x' }])],
+  ] as [string, unknown][]) {
     add(`publish(${what})`, (log) => log.publish(bad(v)), /messages/i);
   }
-  for (const [what, v] of [['null', null], ['a number', 42], ['a string', 'm'], ['an array', []]] as [string, unknown][]) {
+  for (const [what, v] of [
+    ['null', null],
+    ['a number', 42],
+    ['a string', 'm'],
+    ['an array', []],
+  ] as [string, unknown][]) {
     add(`publish([${what}])`, (log) => log.publish([bad(v)]), /messages/i);
   }
   for (const [what, v] of notKeys.filter(([, x]) => x !== null && x !== undefined)) {
@@ -82,7 +99,11 @@ function logCases(): Case[] {
     add(`publish timeMicros ${what}`, (log) => log.publish([{ value: 'v', timeMicros: bad(v) }]), /timeMicros/);
   }
   add('publish timeMicros -(2^53)', (log) => log.publish([{ value: 'v', timeMicros: -(2 ** 53) }]), /timeMicros/);
-  add('publish a message of 64 MiB + 1 (value)', (log) => log.publish([{ value: Buffer.alloc(MAX_BODY + 1) }]), /messages|value|size|64/i);
+  add(
+    'publish a message of 64 MiB + 1 (value)',
+    (log) => log.publish([{ value: Buffer.alloc(MAX_BODY + 1) }]),
+    /messages|value|size|64/i,
+  );
   add(
     'publish a message of 64 MiB + 1 (key + value)',
     (log) => log.publish([{ key: Buffer.alloc(MAX_BODY / 2), value: Buffer.alloc(MAX_BODY / 2 + 1) }]),
@@ -95,7 +116,11 @@ function logCases(): Case[] {
   );
   add(
     'publish a good message then a bad time',
-    (log) => log.publish([{ value: 'fine', timeMicros: 1 }, { value: 'bad', timeMicros: 0.5 }]),
+    (log) =>
+      log.publish([
+        { value: 'fine', timeMicros: 1 },
+        { value: 'bad', timeMicros: 0.5 },
+      ]),
     /timeMicros/,
   );
 
@@ -133,7 +158,12 @@ function logCases(): Case[] {
   }
 
   // delete
-  for (const [what, v] of [['null', null], ['undefined', undefined], ['a number', 42], ['an object', {}]] as [string, unknown][]) {
+  for (const [what, v] of [
+    ['null', null],
+    ['undefined', undefined],
+    ['a number', 42],
+    ['an object', {}],
+  ] as [string, unknown][]) {
     add(`delete(${what})`, (log) => log.delete(bad(v)), /offsets/i);
   }
   for (const [what, v] of notNumbers.filter(([, x]) => x !== undefined)) {
@@ -143,15 +173,33 @@ function logCases(): Case[] {
   add('delete([-1]) (relative offsets)', (log) => log.delete([-1]), /offset/i, NEGATIVE);
 
   // size (synchronous)
-  for (const [what, v] of [['null', null], ['undefined', undefined], ['a number', 42], ['a string', 'm'], ['a message with a numeric key', { offset: 0, key: 5, value: null }]] as [string, unknown][]) {
+  for (const [what, v] of [
+    ['null', null],
+    ['undefined', undefined],
+    ['a number', 42],
+    ['a string', 'm'],
+    ['a message with a numeric key', { offset: 0, key: 5, value: null }],
+  ] as [string, unknown][]) {
     add(`size(${what})`, (log) => log.size(bad(v)), /m\b|message|key|size/i);
   }
 
   // backup, gc
-  for (const [what, v] of [['null', null], ['undefined', undefined], ['a number', 1], ['an empty string', ''], ['an object', {}]] as [string, unknown][]) {
+  for (const [what, v] of [
+    ['null', null],
+    ['undefined', undefined],
+    ['a number', 1],
+    ['an empty string', ''],
+    ['an object', {}],
+  ] as [string, unknown][]) {
     add(`backup(${what})`, (log) => log.backup(bad(v)), /dir/i);
   }
-  for (const [what, v] of [['-1', -1], ['NaN', NaN], ['a string', '5'], ['null', null], ['-Infinity', -Infinity]] as [string, unknown][]) {
+  for (const [what, v] of [
+    ['-1', -1],
+    ['NaN', NaN],
+    ['a string', '5'],
+    ['null', null],
+    ['-Infinity', -Infinity],
+  ] as [string, unknown][]) {
     add(`gc(${what})`, (log) => log.gc(bad(v)), /unused/i);
   }
   return cases;
@@ -159,7 +207,11 @@ function logCases(): Case[] {
 
 describe('bad input', function () {
   after(function () {
-    reportPassedTests(this.test!.parent!, 'bad input', 'tests of the Log methods and maintenance functions (each over a table of wrong values)');
+    reportPassedTests(
+      this.test!.parent!,
+      'bad input',
+      'tests of the Log methods and maintenance functions (each over a table of wrong values)',
+    );
   });
   this.timeout(20_000);
   const tempDir = useTempDirs('klevdb-bad-');
@@ -211,9 +263,9 @@ describe('bad input', function () {
       ['version a string', { version: 'V2' }, /version/],
       ['newSegmentsVersion unknown', { version: { newSegmentsVersion: { name: 'V3' } } }, /newSegmentsVersion/],
       ['newSegmentsVersion a string', { version: { newSegmentsVersion: 'V2' } }, /newSegmentsVersion/],
-      ...(['createDirs', 'readonly', 'keyIndex', 'timeIndex', 'autoSync', 'check', 'recover', 'followWriter'].map(
+      ...['createDirs', 'readonly', 'keyIndex', 'timeIndex', 'autoSync', 'check', 'recover', 'followWriter'].map(
         (name) => [`${name} a string`, { [name]: 'yes' }, new RegExp(name)] as [string, unknown, RegExp],
-      )),
+      ),
       ['keepRewriteVersion a number', { version: { keepRewriteVersion: 1 } }, /keepRewriteVersion/],
       ['eagerVersionMigrate a string', { version: { eagerVersionMigrate: 'true' } }, /eagerVersionMigrate/],
     ];
@@ -227,17 +279,34 @@ describe('bad input', function () {
       });
     }
 
-    for (const [what, v] of [['null', null], ['undefined', undefined], ['a number', 7], ['an object', {}], ['an empty string', '']] as [string, unknown][]) {
+    for (const [what, v] of [
+      ['null', null],
+      ['undefined', undefined],
+      ['a number', 7],
+      ['an object', {}],
+      ['an empty string', ''],
+    ] as [string, unknown][]) {
       it(`dir ${what}: ERR_INVALID_ARGUMENT naming dir`, async function () {
         await expectLogError(() => callExport('open', v, {}), IA, /dir/i);
       });
     }
 
     it('the message says what was passed in plain words (never "a Object" or "a undefined")', async function () {
-      const said: [unknown, string][] = [[undefined, 'got undefined'], [{}, 'got an object'], [new Map(), 'got a Map'], [true, 'got true'], [7, 'got 7']];
-      for (const [v, words] of said) await expectLogError(() => callExport('open', v, {}), IA, new RegExp(`dir must be .*${words}$`));
+      const said: [unknown, string][] = [
+        [undefined, 'got undefined'],
+        [{}, 'got an object'],
+        [new Map(), 'got a Map'],
+        [true, 'got true'],
+        [7, 'got 7'],
+      ];
+      for (const [v, words] of said)
+        await expectLogError(() => callExport('open', v, {}), IA, new RegExp(`dir must be .*${words}$`));
       const dir = await tempDir();
-      await expectLogError(() => open(dir, bad<Options>({ createDirs: 'yes' })), IA, /options\.createDirs must be a boolean, got a string/);
+      await expectLogError(
+        () => open(dir, bad<Options>({ createDirs: 'yes' })),
+        IA,
+        /options\.createDirs must be a boolean, got a string/,
+      );
     });
 
     it('a call on a closed log: ERR_CLOSED naming the log and saying to open it again', async function () {
@@ -245,7 +314,11 @@ describe('bad input', function () {
       const log = await open(dir, {});
       await log.close();
       await expectLogError(() => log.publish(gen(1)), 'ERR_CLOSED', /is closed; open it again/);
-      await expectLogError(() => log.consume(OffsetOldest, 1), 'ERR_CLOSED', new RegExp(`log ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is closed`));
+      await expectLogError(
+        () => log.consume(OffsetOldest, 1),
+        'ERR_CLOSED',
+        new RegExp(`log ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is closed`),
+      );
     });
 
     it('a dir that does not exist: ERR_INVALID_ARGUMENT naming it', async function () {

@@ -33,7 +33,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const distModule = (name: string): string => pathToFileURL(path.resolve(here, '../../src/storage', name)).href;
 
 /** Runs a script in a child node; resolves with its stdout once it exits by itself. */
-async function runChild(dir: string, body: string, limitMs: number): Promise<{ code: number | null; stdout: string; ms: number }> {
+async function runChild(
+  dir: string,
+  body: string,
+  limitMs: number,
+): Promise<{ code: number | null; stdout: string; ms: number }> {
   const script = path.join(dir, 'child.mjs');
   await writeFile(script, body);
   const started = Date.now();
@@ -80,7 +84,11 @@ describe('blocking consume', () => {
       await log.publish([{ key: 'k', value: -5 }]);
       expect((await wait).messages.map((m) => [m.key, m.value])).to.deep.equal([['k', -5]]);
       expect((await byKey).messages.map((m) => m.offset)).to.deep.equal([0]);
-      await expectLogError(() => log.consumeByKeyBlocking(1 as unknown as string, false, 1, 10), 'ERR_INVALID_ARGUMENT', 'key');
+      await expectLogError(
+        () => log.consumeByKeyBlocking(1 as unknown as string, false, 1, 10),
+        'ERR_INVALID_ARGUMENT',
+        'key',
+      );
       await expectLogError(() => log.consumeBlocking(1, 0), 'ERR_INVALID_ARGUMENT', 'maxCount');
     });
 

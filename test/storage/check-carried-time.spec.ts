@@ -23,7 +23,10 @@ describe('check: a time chain carried over a rollover', () => {
     const dir = await tempDir();
     const log = await open(dir, { ...opts, createDirs: true });
     await log.publish([{ key: 'a', value: 'x', timeMicros: 100 * S }]);
-    await log.publish([{ key: 'b', value: 'y', timeMicros: 50 * S }, { key: 'c', value: 'z', timeMicros: 60 * S }]);
+    await log.publish([
+      { key: 'b', value: 'y', timeMicros: 50 * S },
+      { key: 'c', value: 'z', timeMicros: 60 * S },
+    ]);
     await log.close();
     const index = await readFile(path.join(dir, segmentFile(1, 'index')));
     expect([0, 1].map((i) => Number(index.readBigInt64BE(itemAt(i) + 16)))).to.deep.equal([100 * S, 100 * S]);

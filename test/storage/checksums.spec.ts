@@ -37,7 +37,10 @@ describe('checksums and key hashes', function () {
   it('FNV-1a 64 of keys matches a BigInt reference, and the empty key hashes to the offset basis', function () {
     expect(keyHashHex(keyHash(null))).to.equal('cbf29ce484222325');
     expect(keyHashHex(keyHash(Buffer.alloc(0)))).to.equal('cbf29ce484222325');
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (key) => keyHashHex(keyHash(key)) === fnv1a64(key)), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (key) => keyHashHex(keyHash(key)) === fnv1a64(key)),
+      { numRuns: 1000 },
+    );
   });
 
   it("FNV-1a 64 gives the key hashes of the format samples' manifest", function () {

@@ -33,14 +33,24 @@ function checkAgainstGo<K, V>(
     const keyBytes = keyCodec.encode(published.key as K, published.keyEmpty);
     const valueBytes = valueCodec.encode(fromManifest(published.value), published.valueEmpty);
     // Zero bytes and null are the same on disk.
-    expect(keyBytes?.length ? keyBytes.toString('hex') : null, `${at} key bytes`).to.equal(r.key?.toString('hex') ?? null);
+    expect(keyBytes?.length ? keyBytes.toString('hex') : null, `${at} key bytes`).to.equal(
+      r.key?.toString('hex') ?? null,
+    );
     expect(valueBytes?.toString('hex') ?? null, `${at} value bytes`).to.equal(r.value?.toString('hex') ?? null);
   }
 }
 
 /** Go's encodeState.string with escapeHTML, written from its spec rune by rune. */
 function goQuote(s: string): string {
-  const short: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  const short: Record<string, string> = {
+    '"': '\\"',
+    '\\': '\\\\',
+    '\b': '\\b',
+    '\f': '\\f',
+    '\n': '\\n',
+    '\r': '\\r',
+    '\t': '\\t',
+  };
   let out = '"';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
@@ -114,20 +124,53 @@ describe('codecs', () => {
     });
 
     it('rejects a non-string or a non-boolean flag, naming the argument', async () => {
-      await expectLogError(() => stringCodec.encode(1 as unknown as string, false), 'ERR_INVALID_ARGUMENT', /\bt must be a string/);
-      await expectLogError(() => stringCodec.encode('x', 'no' as unknown as boolean), 'ERR_INVALID_ARGUMENT', /empty must be a boolean/);
-      await expectLogError(() => stringCodec.decode('x' as unknown as Buffer), 'ERR_INVALID_ARGUMENT', /b must be a Buffer/);
+      await expectLogError(
+        () => stringCodec.encode(1 as unknown as string, false),
+        'ERR_INVALID_ARGUMENT',
+        /\bt must be a string/,
+      );
+      await expectLogError(
+        () => stringCodec.encode('x', 'no' as unknown as boolean),
+        'ERR_INVALID_ARGUMENT',
+        /empty must be a boolean/,
+      );
+      await expectLogError(
+        () => stringCodec.decode('x' as unknown as Buffer),
+        'ERR_INVALID_ARGUMENT',
+        /b must be a Buffer/,
+      );
     });
   });
 
   describe('stringOptCodec', () => {
     it('writes json.Marshal bytes for any string, lone surrogates as U+FFFD', () => {
-      const tricky = fc.constantFrom('<', '>', '&', '\u2028', '\u2029', '\\', '"', 'u', 'd', '8', '\ud800', '\udc00', '\x00', '\x1f', '\x7f', 'é', '🔑');
+      const tricky = fc.constantFrom(
+        '<',
+        '>',
+        '&',
+        '\u2028',
+        '\u2029',
+        '\\',
+        '"',
+        'u',
+        'd',
+        '8',
+        '\ud800',
+        '\udc00',
+        '\x00',
+        '\x1f',
+        '\x7f',
+        'é',
+        '🔑',
+      );
       fc.assert(
         fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: tricky })), (s) => {
           const bytes = stringOptCodec.encode(s, false)!;
           expect(bytes.toString('utf8')).to.equal(goQuote(s));
-          expect(stringOptCodec.decode(bytes)).to.deep.equal({ value: s.replace(/[\ud800-\udfff]/gu, '\ufffd'), empty: false });
+          expect(stringOptCodec.decode(bytes)).to.deep.equal({
+            value: s.replace(/[\ud800-\udfff]/gu, '\ufffd'),
+            empty: false,
+          });
         }),
         { numRuns: 500 },
       );
@@ -145,7 +188,11 @@ describe('codecs', () => {
     it('rejects stored bytes that are not a JSON string as ERR_CORRUPTED', async () => {
       await expectLogError(() => stringOptCodec.decode(Buffer.from('12')), 'ERR_CORRUPTED', 'not a string');
       await expectLogError(() => stringOptCodec.decode(Buffer.from('"open')), 'ERR_CORRUPTED', 'not JSON');
-      await expectLogError(() => stringOptCodec.encode(null as unknown as string, false), 'ERR_INVALID_ARGUMENT', /\bt must/);
+      await expectLogError(
+        () => stringOptCodec.encode(null as unknown as string, false),
+        'ERR_INVALID_ARGUMENT',
+        /\bt must/,
+      );
     });
   });
 
@@ -160,19 +207,29 @@ describe('codecs', () => {
         }),
         { numRuns: 2000 },
       );
-      for (const n of [Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 30, -(2 ** 30), 2 ** 30 - 1, -(2 ** 30) + 1]) {
+      for (const n of [
+        Number.MAX_SAFE_INTEGER,
+        Number.MIN_SAFE_INTEGER,
+        2 ** 30,
+        -(2 ** 30),
+        2 ** 30 - 1,
+        -(2 ** 30) + 1,
+      ]) {
         expect(varintCodec.decode(varintCodec.encode(n, false)).value, String(n)).to.equal(n);
       }
     });
 
     it('varintBigCodec round-trips the whole int64 range', () => {
       fc.assert(
-        fc.property(fc.oneof(fc.bigInt({ min: INT64_MIN, max: INT64_MAX }), fc.constantFrom(INT64_MIN, INT64_MAX, -1n, 0n)), (v) => {
-          const bytes = varintBigCodec.encode(v, false)!;
-          expect(bytes.toString('hex')).to.equal(referenceVarint(v));
-          expect(bytes.length).to.be.within(1, 10);
-          expect(varintBigCodec.decode(bytes)).to.deep.equal({ value: v, empty: false });
-        }),
+        fc.property(
+          fc.oneof(fc.bigInt({ min: INT64_MIN, max: INT64_MAX }), fc.constantFrom(INT64_MIN, INT64_MAX, -1n, 0n)),
+          (v) => {
+            const bytes = varintBigCodec.encode(v, false)!;
+            expect(bytes.toString('hex')).to.equal(referenceVarint(v));
+            expect(bytes.length).to.be.within(1, 10);
+            expect(varintBigCodec.decode(bytes)).to.deep.equal({ value: v, empty: false });
+          },
+        ),
         { numRuns: 2000 },
       );
     });
@@ -186,17 +243,29 @@ describe('codecs', () => {
 
     it('reject what is not a safe integer / an int64 bigint, naming the argument', async () => {
       for (const bad of [1.5, NaN, Infinity, 2 ** 53, -(2 ** 53), '1', 1n, null]) {
-        await expectLogError(() => varintCodec.encode(bad as number, false), 'ERR_INVALID_ARGUMENT', /\bt must be a safe integer.*varintBigCodec/);
+        await expectLogError(
+          () => varintCodec.encode(bad as number, false),
+          'ERR_INVALID_ARGUMENT',
+          /\bt must be a safe integer.*varintBigCodec/,
+        );
       }
       for (const bad of [INT64_MAX + 1n, INT64_MIN - 1n, 1, '1']) {
-        await expectLogError(() => varintBigCodec.encode(bad as bigint, false), 'ERR_INVALID_ARGUMENT', /\bt must be a bigint within int64/);
+        await expectLogError(
+          () => varintBigCodec.encode(bad as bigint, false),
+          'ERR_INVALID_ARGUMENT',
+          /\bt must be a bigint within int64/,
+        );
       }
     });
 
     it('decode beyond the safe range as ERR_RANGE, suggesting varintBigCodec', async () => {
       const err = await expectLogError(() => varintCodec.decode(varintBigCodec.encode(2n ** 53n, false)), 'ERR_RANGE');
       expect(err.message).to.match(/9007199254740992.*varintBigCodec/);
-      await expectLogError(() => varintCodec.decode(varintBigCodec.encode(-(2n ** 53n), false)), 'ERR_RANGE', 'varintBigCodec');
+      await expectLogError(
+        () => varintCodec.decode(varintBigCodec.encode(-(2n ** 53n), false)),
+        'ERR_RANGE',
+        'varintBigCodec',
+      );
     });
 
     it('decode truncated or overlong bytes as ERR_CORRUPTED, and ignore trailing bytes as Go does', async () => {
@@ -204,7 +273,11 @@ describe('codecs', () => {
         await expectLogError(() => codec.decode(Buffer.from([0x80])), 'ERR_CORRUPTED', 'truncated');
         await expectLogError(() => codec.decode(Buffer.from([0xff, 0xff, 0xff])), 'ERR_CORRUPTED', 'truncated');
         await expectLogError(() => codec.decode(Buffer.alloc(11, 0xff)), 'ERR_CORRUPTED', 'overflow');
-        await expectLogError(() => codec.decode(Buffer.from([...Buffer.alloc(9, 0xff), 0x02])), 'ERR_CORRUPTED', 'overflow');
+        await expectLogError(
+          () => codec.decode(Buffer.from([...Buffer.alloc(9, 0xff), 0x02])),
+          'ERR_CORRUPTED',
+          'overflow',
+        );
       }
       expect(varintBigCodec.decode(Buffer.from([...Buffer.alloc(9, 0xff), 0x01])).value).to.equal(INT64_MIN);
       expect(varintCodec.decode(Buffer.from([0x02, 0xff])).value).to.equal(1);
@@ -240,8 +313,16 @@ describe('codecs', () => {
     });
 
     it('rejects values JSON cannot hold, naming the path', async () => {
-      await expectLogError(() => codec.encode({ a: [1, { b: NaN }] }, false), 'ERR_INVALID_ARGUMENT', 't.a[1].b is NaN');
-      await expectLogError(() => codec.encode({ 'x y': Infinity }, false), 'ERR_INVALID_ARGUMENT', 't["x y"] is Infinity');
+      await expectLogError(
+        () => codec.encode({ a: [1, { b: NaN }] }, false),
+        'ERR_INVALID_ARGUMENT',
+        't.a[1].b is NaN',
+      );
+      await expectLogError(
+        () => codec.encode({ 'x y': Infinity }, false),
+        'ERR_INVALID_ARGUMENT',
+        't["x y"] is Infinity',
+      );
       await expectLogError(() => codec.encode({ id: 1n }, false), 'ERR_INVALID_ARGUMENT', 't.id is a bigint');
       await expectLogError(() => codec.encode(undefined, false), 'ERR_INVALID_ARGUMENT', 'empty=true');
       const loop: Record<string, unknown> = {};
@@ -259,7 +340,9 @@ describe('codecs', () => {
     const event = { type: 'paid', id: 1, tags: ['x'], attrs: { amount: '10&5' }, ok: true };
 
     it('writes what jsonCodec writes for a valid value, without unknown keys', () => {
-      expect(codec.encode({ ...event, extra: 1 } as typeof event, false)).to.deep.equal(jsonCodec().encode(event, false));
+      expect(codec.encode({ ...event, extra: 1 } as typeof event, false)).to.deep.equal(
+        jsonCodec().encode(event, false),
+      );
       expect(codec.decode(codec.encode(event, false))).to.deep.equal({ value: event, empty: false });
       expect(codec.encode(event, true)).to.equal(null);
       expect(codec.decode(null)).to.deep.equal({ value: null, empty: true });

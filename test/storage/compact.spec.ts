@@ -39,7 +39,8 @@ const ONE_PER_SEGMENT = 20;
 
 /** What the log holds now, as views. */
 const remaining = async (log: Log): Promise<MessageView[]> => (await consumeAll(log)).map(view);
-const withValue = (pms: PublishMessage[], value: string | null): PublishMessage[] => pms.map((pm) => ({ ...pm, value }));
+const withValue = (pms: PublishMessage[], value: string | null): PublishMessage[] =>
+  pms.map((pm) => ({ ...pm, value }));
 const later = (pms: PublishMessage[], micros: number): PublishMessage[] =>
   pms.map((pm) => ({ ...pm, timeMicros: (pm.timeMicros as number) + micros }));
 
@@ -52,7 +53,10 @@ describe('compact', () => {
       const start = async (published: PublishMessage[], rollover?: number): Promise<Log> =>
         keep(await openWith(await tempDir(), options(v, { rollover }), published));
 
-      for (const [name, compaction] of [['compactDeletes', compactDeletes], ['compactUpdates', compactUpdates]] as const) {
+      for (const [name, compaction] of [
+        ['compactDeletes', compactDeletes],
+        ['compactUpdates', compactUpdates],
+      ] as const) {
         it(`${name}: Empty and None (no tombstones, every key once) change nothing`, async () => {
           const empty = await start([]);
           expect(await compaction(empty, new Date())).to.deep.equal({ deleted: [], deletedSize: 0 });
@@ -75,20 +79,30 @@ describe('compact', () => {
 
         it('keeps a tombstone that follows a value of its key, and one after `before`', async () => {
           const [a, b] = gen(2);
-          const log = await start([a, { ...a, value: null }, { ...b, value: '', timeMicros: GEN_BASE_MICROS + HOUR_MICROS }]);
+          const log = await start([
+            a,
+            { ...a, value: null },
+            { ...b, value: '', timeMicros: GEN_BASE_MICROS + HOUR_MICROS },
+          ]);
           expect(await findDeletes(log, new Date(GEN_BASE_MICROS / 1000 + 60_000))).to.deep.equal(new Set());
           // An empty value is a tombstone too: on disk it is the same as none.
           expect(sorted(await findDeletes(log, new Date()))).to.deep.equal([2]);
         });
 
         it('treats a null key as one key, as Go does', async () => {
-          const log = await start([{ ...msgs[0], key: null, value: null }, { ...msgs[1], key: null, value: null }]);
+          const log = await start([
+            { ...msgs[0], key: null, value: null },
+            { ...msgs[1], key: null, value: null },
+          ]);
           expect(sorted(await findDeletes(log, new Date()))).to.deep.equal([0]);
         });
       });
 
       describe('updates (TestUpdates)', () => {
-        for (const [name, which] of [['First', 0], ['Last', 4]] as const) {
+        for (const [name, which] of [
+          ['First', 0],
+          ['Last', 4],
+        ] as const) {
           it(`${name}: the replaced message goes, its replacement stays`, async () => {
             const update = { ...msgs[which], value: 'abc' };
             const log = await start([...msgs, update]);
@@ -98,7 +112,8 @@ describe('compact', () => {
             const left = await remaining(log);
             expect(left.at(-1)).to.deep.equal(expectedView(update, 5));
             expect(left.map((m) => m.offset)).to.deep.equal(range(0, 6).filter((o) => o !== which));
-            if (v.keyIndex) expect(view(await log.getByKey(msgs[which].key as string))).to.deep.equal(expectedView(update, 5));
+            if (v.keyIndex)
+              expect(view(await log.getByKey(msgs[which].key as string))).to.deep.equal(expectedView(update, 5));
           });
         }
 
@@ -117,7 +132,8 @@ describe('compact', () => {
           const res = await compactUpdates(log, before);
           expect(offsetsOf(res.deleted)).to.deep.equal([0, 1, 2]);
           expect(res.deletedSize).to.equal(log.size(res.deleted[0]) * 3);
-          if (v.keyIndex) expect(view(await log.getByKey(msgs[1].key as string))).to.deep.equal(expectedView(newer[1], 6));
+          if (v.keyIndex)
+            expect(view(await log.getByKey(msgs[1].key as string))).to.deep.equal(expectedView(newer[1], 6));
         });
 
         it('NilKey: messages without a key are all one key', async () => {
@@ -141,7 +157,10 @@ describe('compact', () => {
         });
 
         it('compactUpdatesMultiOffsets and compactDeletesMultiOffsets return offsets', async () => {
-          const log = await start([...withValue(msgs, null), ...msgs, ...withValue(msgs, 'new')], twoPerSegment(v.version));
+          const log = await start(
+            [...withValue(msgs, null), ...msgs, ...withValue(msgs, 'new')],
+            twoPerSegment(v.version),
+          );
           const updates = await compactUpdatesMultiOffsets(log, new Date());
           expect(sorted(updates.deleted)).to.deep.equal(range(0, 10));
           expect((await log.stat()).messages).to.equal(5);
@@ -159,7 +178,11 @@ describe('compact', () => {
 
       describe('compact()', () => {
         const nowMicros = Date.now() * 1000;
-        const at = (key: string, value: string | null, timeMicros: number): PublishMessage => ({ key, value, timeMicros });
+        const at = (key: string, value: string | null, timeMicros: number): PublishMessage => ({
+          key,
+          value,
+          timeMicros,
+        });
         const history: PublishMessage[] = [
           at('a', '1', GEN_BASE_MICROS), // replaced by offset 1
           at('a', '2', GEN_BASE_MICROS + 1),
@@ -209,7 +232,14 @@ describe('compact', () => {
       log = keep(await openWith(await tempDir(), {}, gen(3)));
     });
 
-    const finders = { findDeletes, findUpdates, compactDeletes, compactUpdates, compactDeletesMulti, compactUpdatesMulti };
+    const finders = {
+      findDeletes,
+      findUpdates,
+      compactDeletes,
+      compactUpdates,
+      compactDeletesMulti,
+      compactUpdatesMulti,
+    };
     for (const [name, fn] of Object.entries(finders)) {
       it(`${name} refuses a missing log and a bad before`, async () => {
         await expectLogError(() => fn(null as unknown as Log, new Date()), 'ERR_INVALID_ARGUMENT', /log/);
@@ -225,7 +255,11 @@ describe('compact', () => {
       }
       await expectLogError(() => compact(log, 0, 1 as never), 'ERR_INVALID_ARGUMENT', /backoff/);
       await expectLogError(() => compact(log, 0, undefined, 'stop' as never), 'ERR_INVALID_ARGUMENT', /signal/);
-      await expectLogError(() => compact(log, 0, undefined, undefined, null as never), 'ERR_INVALID_ARGUMENT', /options/);
+      await expectLogError(
+        () => compact(log, 0, undefined, undefined, null as never),
+        'ERR_INVALID_ARGUMENT',
+        /options/,
+      );
       await expectLogError(() => compact({ gc: () => 0 } as never, 0), 'ERR_INVALID_ARGUMENT', /log/);
       expect((await log.stat()).messages).to.equal(3);
     });
@@ -245,13 +279,30 @@ describe('compact', () => {
         const messages: Message[] = [];
         for (let i = from; i < to; i++) {
           const timeMicros = GEN_BASE_MICROS + i;
-          messages.push({ offset: i, time: new Date(timeMicros / 1000), timeMicros, key: Buffer.from(`key-${i % keys}`), value: Buffer.from(value) });
+          messages.push({
+            offset: i,
+            time: new Date(timeMicros / 1000),
+            timeMicros,
+            key: Buffer.from(`key-${i % keys}`),
+            value: Buffer.from(value),
+          });
         }
         return { nextOffset: to, messages };
       };
       return {
-        publish: fail, consumeByKey: fail, get: fail, getByKey: fail, offsetByKey: fail, getByTime: fail,
-        offsetByTime: fail, delete: fail, size: fail, backup: fail, sync: fail, gc: fail, close: fail,
+        publish: fail,
+        consumeByKey: fail,
+        get: fail,
+        getByKey: fail,
+        offsetByKey: fail,
+        getByTime: fail,
+        offsetByTime: fail,
+        delete: fail,
+        size: fail,
+        backup: fail,
+        sync: fail,
+        gc: fail,
+        close: fail,
         nextOffset: async () => count,
         stat: async () => ({ segments: 1, messages: count, size: count * 200 }),
         consume,

@@ -19,8 +19,16 @@ describe('crash safety (SIGKILL of a writer with autoSync)', function () {
   const tempDir = useTempDirs('klevdb-crash-');
 
   const mixed: { name: string; config: Omit<CrashConfig, 'seed'>; trials: number }[] = [
-    { name: 'V2, key+time index', config: { keyIndex: true, timeIndex: true, rollover: 1500, version: 'V2', mode: 'mixed', newest: true }, trials: 9 },
-    { name: 'V1, no index', config: { keyIndex: false, timeIndex: false, rollover: 1000, version: 'V1', mode: 'mixed', newest: true }, trials: 6 },
+    {
+      name: 'V2, key+time index',
+      config: { keyIndex: true, timeIndex: true, rollover: 1500, version: 'V2', mode: 'mixed', newest: true },
+      trials: 9,
+    },
+    {
+      name: 'V1, no index',
+      config: { keyIndex: false, timeIndex: false, rollover: 1000, version: 'V1', mode: 'mixed', newest: true },
+      trials: 6,
+    },
   ];
   for (const [c, chain] of mixed.entries()) {
     it(`random kills while publishing, deleting and compacting: ${chain.name} (${chain.trials * TRIALS} trials)`, async function () {
@@ -29,14 +37,26 @@ describe('crash safety (SIGKILL of a writer with autoSync)', function () {
       await runTrials(await tempDir(), chain.config, chain.trials * TRIALS, BASE_SEED + c, plan, model);
       expect(model.present.size + model.deleted.size, 'the children published').to.be.greaterThan(20);
       expect(model.deleted.size, 'the children deleted').to.be.greaterThan(0);
-      reportFigure('crash', `SIGKILL trials while publishing, deleting and compacting (${chain.name})`, chain.trials * TRIALS);
+      reportFigure(
+        'crash',
+        `SIGKILL trials while publishing, deleting and compacting (${chain.name})`,
+        chain.trials * TRIALS,
+      );
       reportFigure('crash', 'acknowledged offsets checked after the kills', model.present.size + model.deleted.size);
     });
   }
 
   const deletes: { name: string; config: Omit<CrashConfig, 'seed'>; trials: number }[] = [
-    { name: 'V2, key+time index', config: { keyIndex: true, timeIndex: true, rollover: 1500, version: 'V2', mode: 'deletes', newest: true }, trials: 10 },
-    { name: 'V1, key index', config: { keyIndex: true, timeIndex: false, rollover: 1000, version: 'V1', mode: 'deletes', newest: true }, trials: 6 },
+    {
+      name: 'V2, key+time index',
+      config: { keyIndex: true, timeIndex: true, rollover: 1500, version: 'V2', mode: 'deletes', newest: true },
+      trials: 10,
+    },
+    {
+      name: 'V1, key index',
+      config: { keyIndex: true, timeIndex: false, rollover: 1000, version: 'V1', mode: 'deletes', newest: true },
+      trials: 6,
+    },
   ];
   for (const [c, chain] of deletes.entries()) {
     it(`kills in the middle of a delete leave the old or the new segment, never both or neither: ${chain.name}`, async function () {
@@ -44,9 +64,14 @@ describe('crash safety (SIGKILL of a writer with autoSync)', function () {
       const model = new Expectation();
       await seedLog(dir, { ...chain.config, seed: 0 }, 60, model);
       // Right away, or a few ms later: a rewrite with its fsyncs takes milliseconds.
-      const plan = (rand: () => number): KillPlan => ({ onDeleting: 1 + Math.floor(rand() * 4), delayMs: rand() < 0.25 ? 0 : Math.floor(rand() * 15) });
+      const plan = (rand: () => number): KillPlan => ({
+        onDeleting: 1 + Math.floor(rand() * 4),
+        delayMs: rand() < 0.25 ? 0 : Math.floor(rand() * 15),
+      });
       await runTrials(dir, chain.config, chain.trials * TRIALS, BASE_SEED + 10 + c, plan, model);
-      expect(model.interrupted.length, 'kills landed while a delete was announced').to.be.greaterThan((chain.trials * TRIALS) / 4);
+      expect(model.interrupted.length, 'kills landed while a delete was announced').to.be.greaterThan(
+        (chain.trials * TRIALS) / 4,
+      );
       reportFigure('crash', `SIGKILL trials in the middle of a delete (${chain.name})`, chain.trials * TRIALS);
       reportFigure('crash', 'kills that landed while a delete was under way', model.interrupted.length);
     });

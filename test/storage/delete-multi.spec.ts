@@ -27,10 +27,14 @@ function trackTimers(): { pending(): number; stop(): void } {
   const { setTimeout: realSet, clearTimeout: realClear } = globalThis;
   const live = new Set<unknown>();
   globalThis.setTimeout = ((fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-    const handle = realSet((...a: unknown[]) => {
-      live.delete(handle);
-      fn(...a);
-    }, ms, ...args);
+    const handle = realSet(
+      (...a: unknown[]) => {
+        live.delete(handle);
+        fn(...a);
+      },
+      ms,
+      ...args,
+    );
     live.add(handle);
     return handle;
   }) as typeof setTimeout;
@@ -64,7 +68,9 @@ describe('deleteMulti', () => {
         const counted = countDeletes(log);
         const res = await deleteMulti(counted.log, new Set([0, 2, 3, 4]), deleteMultiWithWait(1));
 
-        expect(viewsByOffset(res.deleted)).to.deep.equal(expectedViews(msgs).filter((m) => [0, 2, 3, 4].includes(m.offset)));
+        expect(viewsByOffset(res.deleted)).to.deep.equal(
+          expectedViews(msgs).filter((m) => [0, 2, 3, 4].includes(m.offset)),
+        );
         expect(res.deletedSize).to.equal(log.size(one) * 4);
         expect(counted.rounds).to.deep.equal([[0], [2, 3], [4]]);
         const stats = await log.stat();
@@ -128,7 +134,9 @@ describe('deleteMulti', () => {
       expect(offsetsOf(res.deleted)).to.deep.equal([1, 3, 5, 9]);
       expect(seen).to.deep.equal([signal, signal, signal, signal]);
       expect(progress.map((p) => p.done)).to.deep.equal([1, 2, 3, 4]);
-      expect(progress.every((p) => p.total === 4 && p.unit === 'messages' && p.operation === 'deleteMulti')).to.equal(true);
+      expect(progress.every((p) => p.total === 4 && p.unit === 'messages' && p.operation === 'deleteMulti')).to.equal(
+        true,
+      );
     });
 
     it('stops with the backoff error and carries what it deleted before', async () => {
@@ -218,7 +226,11 @@ describe('deleteMulti', () => {
       ['a fractional offset', (l) => deleteMultiOffsets(l, [1.5]), /offsets/],
       ['a backoff that is not a function', (l) => deleteMulti(l, [0], 5 as unknown as DeleteMultiBackoff), /backoff/],
       ['a signal that is not an AbortSignal', (l) => deleteMulti(l, [0], undefined, {} as AbortSignal), /signal/],
-      ['a progress callback that is not a function', (l) => deleteMulti(l, [0], undefined, undefined, { onProgress: 1 as never }), /onProgress/],
+      [
+        'a progress callback that is not a function',
+        (l) => deleteMulti(l, [0], undefined, undefined, { onProgress: 1 as never }),
+        /onProgress/,
+      ],
     ];
     for (const [what, call, mentions] of bad) {
       it(`rejects ${what} with ERR_INVALID_ARGUMENT and deletes nothing`, async () => {

@@ -51,7 +51,11 @@ describe('Log.delete', function () {
       const perSegment = (n: number): number => (n > 0 ? n * recordSize - 1 : 0);
       const optsFor = (n: number, extra: Options = {}): Options => options(v, { rollover: perSegment(n), ...extra });
 
-      async function start(count: number, n: number, extra: Options = {}): Promise<{ dir: string; log: Log; o: Options }> {
+      async function start(
+        count: number,
+        n: number,
+        extra: Options = {},
+      ): Promise<{ dir: string; log: Log; o: Options }> {
         const dir = await tempDir();
         const o = optsFor(n, extra);
         const log = await openLog(dir, o);
@@ -212,7 +216,9 @@ describe('Log.delete', function () {
         expect(await segmentOffsets(dir)).to.deep.equal([0, 3, 6]);
         await deleteExpecting(log, [4], [4]);
         expect(await segmentOffsets(dir)).to.deep.equal([0, 3, 6]);
-        expect(await fileSize(path.join(dir, segmentFile(3, 'log')))).to.equal((v.version === V2 ? 8 : 0) + 2 * recordSize);
+        expect(await fileSize(path.join(dir, segmentFile(3, 'log')))).to.equal(
+          (v.version === V2 ? 8 : 0) + 2 * recordSize,
+        );
         await expectLogError(() => log.get(4), 'ERR_NOT_FOUND');
         expect(views((await log.consume(3, 32)).messages)).to.deep.equal(genViews([3, 5]));
         const from4 = await log.consume(4, 32);
@@ -232,7 +238,9 @@ describe('Log.delete', function () {
         expect(await segmentOffsets(dir)).to.deep.equal([0, 6]);
         await expectHolds(log, [0, 1, 2, 6, 7, 8], 2);
         const skip = await log.consume(3, 32);
-        expect(views(skip.messages), 'a consume in the gap goes on in the next segment').to.deep.equal(genViews([6, 7, 8]));
+        expect(views(skip.messages), 'a consume in the gap goes on in the next segment').to.deep.equal(
+          genViews([6, 7, 8]),
+        );
         expect(await leftoverFiles(dir)).to.deep.equal([]);
         await closeLog(log);
         await check(dir, o);
@@ -282,7 +290,8 @@ describe('Log.delete', function () {
         const files = await fingerprintDir(dir);
         const none = { deleted: [], deletedSize: 0 };
         const absent: Iterable<number>[] = [[], new Set<number>(), [6], [1_000_000], [3], [3, 3], new Set([3, 6])];
-        for (const offsets of absent) expect(await log.delete(offsets), JSON.stringify([...offsets])).to.deep.equal(none);
+        for (const offsets of absent)
+          expect(await log.delete(offsets), JSON.stringify([...offsets])).to.deep.equal(none);
         // Before the first segment (0 and 1 went with theirs): klevdb's segment.Get says
         // "offset before start", an ErrNotFound, and nothing is deleted.
         await expectLogError(() => log.delete([0]), 'ERR_NOT_FOUND');
@@ -430,7 +439,11 @@ describe('Log.delete', function () {
       const log = await openLog(dir, o);
       const ms = (s: number): number => GEN_BASE_MICROS + s * 1_000_000;
       // index times 3s, 3s (the 1s message is carried up), 5s
-      await log.publish([{ value: 'a', timeMicros: ms(3) }, { value: 'b', timeMicros: ms(1) }, { value: 'c', timeMicros: ms(5) }]);
+      await log.publish([
+        { value: 'a', timeMicros: ms(3) },
+        { value: 'b', timeMicros: ms(1) },
+        { value: 'c', timeMicros: ms(5) },
+      ]);
       const at = (s: number): Date => new Date(ms(s) / 1000);
       expect((await log.getByTime(at(2))).offset).to.equal(0);
       await log.delete([0]);
@@ -472,7 +485,10 @@ describe('Log.delete', function () {
 
     it('NewSegmentsV2Only: keepRewriteVersion keeps a rewritten V1 segment V1; new segments are V2', async function () {
       const dir = await writtenIn(V1, 2 * v1Size, 2);
-      const log = await openLog(dir, { rollover: 2 * v1Size, version: { newSegmentsVersion: V2, keepRewriteVersion: true } });
+      const log = await openLog(dir, {
+        rollover: 2 * v1Size,
+        version: { newSegmentsVersion: V2, keepRewriteVersion: true },
+      });
       await publishBatched(log, gen(2, 2), 1);
       expect(await logVersions(dir)).to.deep.equal(['V1', 'V2']);
       const res = await log.delete([1]);
@@ -524,7 +540,9 @@ describe('Log.delete', function () {
         const logFile = path.join(dir, segmentFile(0, 'log'));
         const before = await fileSize(logFile);
         await log.publish(gen(1, 4));
-        expect(await fileSize(logFile), 'the next record is written in the head\'s version').to.equal(before + (keep ? v1Size : v2Size));
+        expect(await fileSize(logFile), "the next record is written in the head's version").to.equal(
+          before + (keep ? v1Size : v2Size),
+        );
         expect(views(await consumeAll(log))).to.deep.equal(genViews([0, 2, 3, 4]));
         await closeLog(log);
         await check(dir, o);
@@ -682,7 +700,8 @@ describe('Log.delete', function () {
           expect(await follower.nextOffset(), `nextOffset after ${step}`).to.equal(next);
           expect(await follower.stat(), `stat after ${step}`).to.deep.equal(await writer.stat());
           for (let i = 0; i < next; i++) {
-            if (present.has(i)) expect(view(await follower.get(i)), `get(${i}) after ${step}`).to.deep.equal(genView(i));
+            if (present.has(i))
+              expect(view(await follower.get(i)), `get(${i}) after ${step}`).to.deep.equal(genView(i));
             else await expectLogError(() => follower.get(i), 'ERR_NOT_FOUND');
           }
           if (v.keyIndex) {
@@ -691,7 +710,10 @@ describe('Log.delete', function () {
         };
         const del = async (step: string, offsets: number[]): Promise<void> => {
           const res = await writer.delete(offsets);
-          expect(offsetsOfMessages(res.deleted).sort((a, b) => a - b), step).to.deep.equal(offsets);
+          expect(
+            offsetsOfMessages(res.deleted).sort((a, b) => a - b),
+            step,
+          ).to.deep.equal(offsets);
           for (const o2 of offsets) present.delete(o2);
           await same(step);
         };
@@ -719,7 +741,12 @@ describe('Log.delete', function () {
         await pub(4);
         // A consumer position inside what was deleted goes on after it.
         const r = await follower.consume(4, 100);
-        expect(offsetsOfMessages(r.messages)).to.deep.equal([...present].filter((o2) => o2 > 4).sort((a, b) => a - b).slice(0, r.messages.length));
+        expect(offsetsOfMessages(r.messages)).to.deep.equal(
+          [...present]
+            .filter((o2) => o2 > 4)
+            .sort((a, b) => a - b)
+            .slice(0, r.messages.length),
+        );
         expect(r.messages.length).to.be.greaterThan(0);
       });
     }

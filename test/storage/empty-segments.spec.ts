@@ -17,7 +17,11 @@ import { segmentOffsets } from '../helpers/segments.js';
 const T0 = Date.parse('2024-05-01T12:00:00Z') * 1000;
 const SECOND = 1_000_000;
 const at = (s: number): Date => new Date((T0 + s * SECOND) / 1000);
-const msg = (key: string, value: string | null, s: number): PublishMessage => ({ key, value, timeMicros: T0 + s * SECOND });
+const msg = (key: string, value: string | null, s: number): PublishMessage => ({
+  key,
+  value,
+  timeMicros: T0 + s * SECOND,
+});
 const offsets = (ms: Message[]): number[] => ms.map((m) => m.offset);
 
 for (const version of [V1, V2]) {
@@ -104,7 +108,8 @@ for (const version of [V1, V2]) {
       await log.publish([msg('k3', 'v3', 3), msg('k0', 'v4', 4)]);
       const dst = await tempDir();
       await backup(src, dst);
-      for (const ext of ['log', 'index'] as const) await copyFile(path.join(older, segmentFile(2, ext)), path.join(dst, segmentFile(2, ext)));
+      for (const ext of ['log', 'index'] as const)
+        await copyFile(path.join(older, segmentFile(2, ext)), path.join(dst, segmentFile(2, ext)));
       expect(await segmentOffsets(dst)).to.deep.equal([0, 2, 3]);
       return dst;
     }

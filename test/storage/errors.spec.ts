@@ -10,8 +10,16 @@ import { caught, expectLogError } from '../helpers/errors.js';
 import { useTempDirs } from '../helpers/fs.js';
 
 const LOG_CODES: LogErrorCode[] = [
-  'ERR_INVALID_OFFSET', 'ERR_NOT_FOUND', 'ERR_NO_INDEX', 'ERR_READONLY', 'ERR_CORRUPTED',
-  'ERR_LOCKED', 'ERR_CLOSED', 'ERR_ABORTED', 'ERR_INVALID_ARGUMENT', 'ERR_RANGE',
+  'ERR_INVALID_OFFSET',
+  'ERR_NOT_FOUND',
+  'ERR_NO_INDEX',
+  'ERR_READONLY',
+  'ERR_CORRUPTED',
+  'ERR_LOCKED',
+  'ERR_CLOSED',
+  'ERR_ABORTED',
+  'ERR_INVALID_ARGUMENT',
+  'ERR_RANGE',
 ];
 
 describe('errors: KlevdbError, the base of every klevdb error', () => {
@@ -80,9 +88,20 @@ describe('errors: KlevdbError, the base of every klevdb error', () => {
     const coded = Object.assign(new Error('a foreign error'), { code: 'ERR_NOT_FOUND' });
     const lookAlike = Object.assign(new Error('LogError-shaped'), { name: 'LogError', code: 'ERR_CORRUPTED' });
     const values: unknown[] = [
-      undefined, null, 0, 'ERR_NOT_FOUND', Symbol('x'), {}, [], () => undefined,
+      undefined,
+      null,
+      0,
+      'ERR_NOT_FOUND',
+      Symbol('x'),
+      {},
+      [],
+      () => undefined,
       { name: 'LogError', code: 'ERR_NOT_FOUND', message: 'a plain object' },
-      new Error('plain'), new TypeError('type'), enoent, coded, lookAlike,
+      new Error('plain'),
+      new TypeError('type'),
+      enoent,
+      coded,
+      lookAlike,
     ];
     for (const v of values) {
       expect(isKlevdbError(v), what(v)).to.equal(false);
@@ -91,15 +110,23 @@ describe('errors: KlevdbError, the base of every klevdb error', () => {
     }
   });
 
-  it('a code that is no klevdb code is the caller\'s mistake: ERR_INVALID_ARGUMENT naming code, not false forever', async () => {
+  it("a code that is no klevdb code is the caller's mistake: ERR_INVALID_ARGUMENT naming code, not false forever", async () => {
     const err = new LogError('ERR_NOT_FOUND', 'x');
     for (const bad of ['ERR_NOTFOUND', 'ENOENT', '', 42, null]) {
-      await expectLogError(() => isKlevdbError(err, bad as KlevdbErrorCode), 'ERR_INVALID_ARGUMENT', /code must be a klevdb error code/);
+      await expectLogError(
+        () => isKlevdbError(err, bad as KlevdbErrorCode),
+        'ERR_INVALID_ARGUMENT',
+        /code must be a klevdb error code/,
+      );
     }
     expect(isKlevdbError(err, undefined)).to.equal(true);
   });
 });
 
 function what(v: unknown): string {
-  return v instanceof Error ? `${v.name}: ${v.message}` : typeof v === 'symbol' ? 'a symbol' : JSON.stringify(v) ?? typeof v;
+  return v instanceof Error
+    ? `${v.name}: ${v.message}`
+    : typeof v === 'symbol'
+      ? 'a symbol'
+      : (JSON.stringify(v) ?? typeof v);
 }

@@ -34,7 +34,10 @@ describe('the directory lock is flock(2), as Go klevdb takes it', function () {
 
   /** Another process that takes flock(2) on the lock file and holds it until killed (--close: its shell child does not hold it too). */
   async function holdLock(dir: string, mode: '--exclusive' | '--shared'): Promise<ChildProcess> {
-    const holder = spawn(flock, [mode, '--close', path.join(dir, '.lock'), '-c', 'echo locked; exec sleep 60'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    const holder = spawn(flock, [mode, '--close', path.join(dir, '.lock'), '-c', 'echo locked; exec sleep 60'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
     holders.push(holder);
     await new Promise<void>((resolve, reject) => {
       holder.once('error', reject);

@@ -50,7 +50,9 @@ describe('format samples', function () {
   });
 
   describe('reading (readonly open of a copy)', function () {
-    for (const s of manifest.samples.filter((x) => !DAMAGED_SAMPLES.includes(x.name) || x.name === 'v2-missing-index')) {
+    for (const s of manifest.samples.filter(
+      (x) => !DAMAGED_SAMPLES.includes(x.name) || x.name === 'v2-missing-index',
+    )) {
       it(`${s.name}: every message, nextOffset, stat and size`, async function () {
         const dir = await tempDir();
         await copySample(s.name, dir);
@@ -121,7 +123,7 @@ describe('format samples', function () {
     }
   });
 
-  describe('byte-identical writing (replaying each sample\'s publish history)', function () {
+  describe("byte-identical writing (replaying each sample's publish history)", function () {
     for (const s of manifest.samples.filter((x) => !DAMAGED_SAMPLES.includes(x.name))) {
       it(`${s.name}: same files, sizes and sha256`, async function () {
         const dir = await tempDir();
@@ -173,9 +175,7 @@ describe('format samples', function () {
         expect(files).to.deep.equal(want);
         await withLog(dir, toOptions(s.options, { readonly: true }), async (log) => {
           expect(await log.nextOffset()).to.equal(rec.nextOffset);
-          expect(views(await consumeAll(log))).to.deep.equal(
-            s.messages.slice(0, rec.keptTotal).map(sampleView),
-          );
+          expect(views(await consumeAll(log))).to.deep.equal(s.messages.slice(0, rec.keptTotal).map(sampleView));
         });
       };
 

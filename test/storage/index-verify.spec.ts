@@ -24,9 +24,13 @@ const keyOf = (i: number): string => (i === 4 || i === 7 ? 'old' : `k${i % 3}`);
 
 async function writeLog(dir: string): Promise<number[]> {
   const log = await open(dir, OPTIONS);
-  for (let i = 0; i < 30; i++) await log.publish([{ key: keyOf(i), value: `value ${i}`, time: new Date(BASE_MS + i * 1000) }]);
+  for (let i = 0; i < 30; i++)
+    await log.publish([{ key: keyOf(i), value: `value ${i}`, time: new Date(BASE_MS + i * 1000) }]);
   await log.close();
-  return (await readdir(dir)).filter((n) => n.endsWith('.log')).map((n) => Number(n.slice(0, 20))).sort((a, b) => a - b);
+  return (await readdir(dir))
+    .filter((n) => n.endsWith('.log'))
+    .map((n) => Number(n.slice(0, 20)))
+    .sort((a, b) => a - b);
 }
 
 /** Adds `delta` to the 8-byte big-endian field at `field` of the index item of `offset`. */
@@ -94,7 +98,11 @@ describe('index items checked against their records', function () {
     // One microsecond earlier keeps the times in order; getByTime(t7) would answer 8.
     await nudgeItem(dir, segments, 7, TIME_AT, -1n);
     const log = await reopen(dir);
-    await expectLogError(() => log.getByTime(new Date(BASE_MS + 7000)), 'ERR_CORRUPTED', /index corrupted: item \d+ of .* time/);
+    await expectLogError(
+      () => log.getByTime(new Date(BASE_MS + 7000)),
+      'ERR_CORRUPTED',
+      /index corrupted: item \d+ of .* time/,
+    );
     expect((await log.getByTime(new Date(BASE_MS + 28_000))).offset, 'answered by the head').to.equal(28);
   });
 

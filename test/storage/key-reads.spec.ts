@@ -44,7 +44,9 @@ describe('consumeByKey reads', () => {
     await log.consumeByKey('a', 0, 1); // the first key read of an open checks the index against the log
     const { result, reads } = await countingReads(() => log!.consumeByKey('a', 0, 1000));
     expect(result.messages.map((m) => m.offset)).to.deep.equal(Array.from({ length: 1000 }, (_, i) => i * 3));
-    expect(result.messages.map((m) => m.value?.toString())).to.deep.equal(Array.from({ length: 1000 }, (_, i) => `value ${i * 3}`));
+    expect(result.messages.map((m) => m.value?.toString())).to.deep.equal(
+      Array.from({ length: 1000 }, (_, i) => `value ${i * 3}`),
+    );
     expect(result.nextOffset).to.equal(2998);
     expect(reads).to.be.below(10);
     const rest = await log.consumeByKey('a', 1501, 1000);

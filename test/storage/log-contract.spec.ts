@@ -5,7 +5,14 @@
 // without a time is stamped with microseconds from the same clock.
 import { expect } from 'chai';
 import {
-  LogError, OffsetNewest, OffsetOldest, open, openBlocking, type BlockingLog, type Log, type LogErrorCode,
+  LogError,
+  OffsetNewest,
+  OffsetOldest,
+  open,
+  openBlocking,
+  type BlockingLog,
+  type Log,
+  type LogErrorCode,
 } from '../../src/index.js';
 import { MemoryLog } from '../../src/eventstore/index.js';
 import { caught } from '../helpers/errors.js';
@@ -30,7 +37,11 @@ const BAD_CALLS: BadCall[] = [
   { call: 'publish([[]])', code: IA, run: (l) => l.publish(bad([[]])) },
   { call: 'publish([{ key: 5 }])', code: IA, run: (l) => l.publish([{ key: bad(5) }]) },
   { call: 'publish([{ value: {} }])', code: IA, run: (l) => l.publish([{ value: bad({}) }]) },
-  { call: 'publish([ok, { timeMicros: 1.5 }])', code: IA, run: (l) => l.publish([{ value: 'ok' }, { timeMicros: 1.5 }]) },
+  {
+    call: 'publish([ok, { timeMicros: 1.5 }])',
+    code: IA,
+    run: (l) => l.publish([{ value: 'ok' }, { timeMicros: 1.5 }]),
+  },
   { call: 'publish([{ time: Invalid Date }])', code: IA, run: (l) => l.publish([{ time: new Date(NaN) }]) },
   { call: "publish([{ time: 'today' }])", code: IA, run: (l) => l.publish([{ time: bad('today') }]) },
   { call: 'consume(-3, 1)', code: IA, run: (l) => l.consume(-3, 1) },
@@ -137,9 +148,13 @@ describe('every Log implementation checks its arguments alike', () => {
         // made before it in the same millisecond.
         const times: number[] = [];
         for (let i = 0; i < 50; i++) times.push(await stamp(disk), await stamp(memory));
-        for (let i = 1; i < times.length; i++) expect(times[i], `stamp ${i} after ${times[i - 1]}`).to.be.at.least(times[i - 1]!);
+        for (let i = 1; i < times.length; i++)
+          expect(times[i], `stamp ${i} after ${times[i - 1]}`).to.be.at.least(times[i - 1]!);
         const memoryTimes = times.filter((_, i) => i % 2 === 1);
-        expect(memoryTimes.some((t) => t % 1000 !== 0), 'sub-millisecond stamps').to.equal(true);
+        expect(
+          memoryTimes.some((t) => t % 1000 !== 0),
+          'sub-millisecond stamps',
+        ).to.equal(true);
       } finally {
         await disk.close();
         await memory.close();

@@ -13,7 +13,16 @@ import type { Log, Options, PublishMessage } from '../../src/index.js';
 import { expectLogError } from '../helpers/errors.js';
 import { listLogFiles, segmentFile, useTempDirs } from '../helpers/fs.js';
 import { useOpenLogs } from '../helpers/open-logs.js';
-import { consumeAll, expectedView, gen, GEN_V2_SIZE, indexItemSize, publishBatched, V2_HEADER, view } from '../helpers/messages.js';
+import {
+  consumeAll,
+  expectedView,
+  gen,
+  GEN_V2_SIZE,
+  indexItemSize,
+  publishBatched,
+  V2_HEADER,
+  view,
+} from '../helpers/messages.js';
 
 const BOTH: Options = { keyIndex: true, timeIndex: true };
 const HEADERS = 2 * V2_HEADER; // log + index file headers of one V2 segment
@@ -71,9 +80,14 @@ describe('log (klevdb log_test.go)', function () {
       log = await openLog(dir, { rollover: 10 });
       expect(await log.nextOffset()).to.equal(5);
       expect(await log.publish([{ value: 'm5', timeMicros: 5 }])).to.equal(6);
-      expect((await consumeAll(log)).map((m) => m.value?.toString())).to.deep.equal(
-        ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'],
-      );
+      expect((await consumeAll(log)).map((m) => m.value?.toString())).to.deep.equal([
+        'm0',
+        'm1',
+        'm2',
+        'm3',
+        'm4',
+        'm5',
+      ]);
       expect((await log.stat()).segments).to.equal(6);
     });
   });
@@ -183,4 +197,3 @@ describe('log (klevdb log_test.go)', function () {
     });
   });
 });
-

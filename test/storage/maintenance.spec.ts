@@ -13,9 +13,27 @@ import { migrate, OffsetOldest, V1, V2 } from '../../src/index.js';
 import type { Log, Options, PublishMessage, Version } from '../../src/index.js';
 import { backup, check, open, recover } from '../helpers/api.js';
 import { expectLogError } from '../helpers/errors.js';
-import { copyDir, fileSize, fingerprintDir, flipByte, listLogFiles, segmentFile, truncateFile, useTempDirs } from '../helpers/fs.js';
+import {
+  copyDir,
+  fileSize,
+  fingerprintDir,
+  flipByte,
+  listLogFiles,
+  segmentFile,
+  truncateFile,
+  useTempDirs,
+} from '../helpers/fs.js';
 import type { FileFingerprint } from '../helpers/fs.js';
-import { consumeAll, expectedViews, gen, GEN_BASE_MICROS, GEN_V2_SIZE, publishBatched, view, views } from '../helpers/messages.js';
+import {
+  consumeAll,
+  expectedViews,
+  gen,
+  GEN_BASE_MICROS,
+  GEN_V2_SIZE,
+  publishBatched,
+  view,
+  views,
+} from '../helpers/messages.js';
 import { useOpenLogs } from '../helpers/open-logs.js';
 import { copySample, FORMAT_DIR, sample, samplePath, sampleView, toOptions } from '../helpers/samples.js';
 import { leftoverFiles, segmentOffsets, segmentVersions } from '../helpers/segments.js';
@@ -25,7 +43,10 @@ const v = (version: Version, o: Options = {}): Options => ({ ...o, version: { ne
 
 /** The files recover must leave for a damaged sample: the sample's, with expected/<name>/ over them. */
 async function recoveredFingerprints(name: string): Promise<Record<string, FileFingerprint>> {
-  return { ...(await fingerprintDir(samplePath(name))), ...(await fingerprintDir(path.join(FORMAT_DIR, 'expected', name))) };
+  return {
+    ...(await fingerprintDir(samplePath(name))),
+    ...(await fingerprintDir(path.join(FORMAT_DIR, 'expected', name))),
+  };
 }
 
 const openFds = (): number => readdirSync('/proc/self/fd').length;
@@ -54,12 +75,16 @@ describe('maintenance: check, recover, backup, migrate, gc', function () {
         await copySample(name, dir);
         const bdir = await tempDir();
         await backup(dir, bdir);
-        expect(await fingerprintDir(bdir), 'a backup copies the damaged bytes as they are').to.deep.equal(await fingerprintDir(samplePath(name)));
+        expect(await fingerprintDir(bdir), 'a backup copies the damaged bytes as they are').to.deep.equal(
+          await fingerprintDir(samplePath(name)),
+        );
 
         const reader = await openLog(dir, { ...opts, readonly: true });
         await expectLogError(() => recover(dir, opts), 'ERR_LOCKED');
         await closeLog(reader);
-        expect(await fingerprintDir(dir), 'nothing changed while locked').to.deep.equal(await fingerprintDir(samplePath(name)));
+        expect(await fingerprintDir(dir), 'nothing changed while locked').to.deep.equal(
+          await fingerprintDir(samplePath(name)),
+        );
 
         const want = await recoveredFingerprints(name);
         await recover(dir, opts);
@@ -81,7 +106,9 @@ describe('maintenance: check, recover, backup, migrate, gc', function () {
         await recover(dir, opts);
         const recovered = await fingerprintDir(dir);
         await migrate(dir, opts, V1);
-        expect((await segmentVersions(dir)).map((x) => `${x.log}/${x.index}`)).to.deep.equal(s.segments.map(() => 'V1/V1'));
+        expect((await segmentVersions(dir)).map((x) => `${x.log}/${x.index}`)).to.deep.equal(
+          s.segments.map(() => 'V1/V1'),
+        );
         await check(dir, opts);
         expect(await readAll(dir, opts)).to.deep.equal(kept);
         await migrate(dir, opts, V2);
@@ -94,7 +121,9 @@ describe('maintenance: check, recover, backup, migrate, gc', function () {
         const head = s.segments[s.segments.length - 1];
         await expectLogError(() => migrate(dir, opts, V1), 'ERR_CORRUPTED');
         // Go's MigrateDir goes segment by segment: those before the head are migrated.
-        expect((await segmentVersions(dir)).map((x) => x.log)).to.deep.equal(s.segments.map((g) => (g === head ? 'V2' : 'V1')));
+        expect((await segmentVersions(dir)).map((x) => x.log)).to.deep.equal(
+          s.segments.map((g) => (g === head ? 'V2' : 'V1')),
+        );
         const files = await fingerprintDir(dir);
         const original = await fingerprintDir(samplePath(name));
         for (const f of [head.log, head.index as string]) expect(files[f], f).to.deep.equal(original[f]);
@@ -114,7 +143,9 @@ describe('maintenance: check, recover, backup, migrate, gc', function () {
       await migrate(dir, opts, V2);
       expect(await fingerprintDir(dir)).to.deep.equal(await fingerprintDir(samplePath('v2-keys-times')));
       await migrate(dir, opts, V2);
-      expect(await fingerprintDir(dir), 'migrating to the version it has is a no-op').to.deep.equal(await fingerprintDir(samplePath('v2-keys-times')));
+      expect(await fingerprintDir(dir), 'migrating to the version it has is a no-op').to.deep.equal(
+        await fingerprintDir(samplePath('v2-keys-times')),
+      );
       await migrate(dir, opts, V1);
       expect(await fingerprintDir(dir)).to.deep.equal(await fingerprintDir(samplePath('v1-keys-times')));
       expect(await readAll(dir, opts)).to.deep.equal(s1.messages.map(sampleView));
@@ -144,7 +175,10 @@ describe('maintenance: check, recover, backup, migrate, gc', function () {
       const s = sample('v2-multi-segment');
       const opts = toOptions(s.options);
       const carried = s.messages.filter((m) => m.indexTime !== m.unixMicro);
-      expect(carried.map((m) => m.offset), 'the sample carries the index time into segment 13').to.deep.equal([13]);
+      expect(
+        carried.map((m) => m.offset),
+        'the sample carries the index time into segment 13',
+      ).to.deep.equal([13]);
       const dir = await tempDir();
       await copySample(s.name, dir);
       await migrate(dir, opts, V1);
@@ -194,7 +228,10 @@ describe('maintenance: check, recover, backup, migrate, gc', function () {
       const msgs = gen(4);
       const v1dir = await tempDir();
       const v2dir = await tempDir();
-      for (const [dir, version] of [[v1dir, V1], [v2dir, V2]] as const) {
+      for (const [dir, version] of [
+        [v1dir, V1],
+        [v2dir, V2],
+      ] as const) {
         const log = await openLog(dir, v(version, BOTH));
         await publishBatched(log, msgs, 1);
         await closeLog(log);
@@ -253,7 +290,11 @@ describe('maintenance: check, recover, backup, migrate, gc', function () {
         expect((await segmentVersions(dir)).map((x) => x.log)).to.deep.equal(['V1', 'V1']);
         const files = await fingerprintDir(dir);
 
-        const ro = await openLog(dir, { rollover, readonly: true, version: { newSegmentsVersion: V2, eagerVersionMigrate: true } });
+        const ro = await openLog(dir, {
+          rollover,
+          readonly: true,
+          version: { newSegmentsVersion: V2, eagerVersionMigrate: true },
+        });
         expect(views(await consumeAll(ro))).to.deep.equal(expectedViews(gen(4)));
         await closeLog(ro);
         expect(await fingerprintDir(dir), 'readonly: no migration').to.deep.equal(files);
@@ -271,7 +312,10 @@ describe('maintenance: check, recover, backup, migrate, gc', function () {
         const s = sample('v1-keys-times');
         const dir = await tempDir();
         await copySample(s.name, dir);
-        const log = await openLog(dir, toOptions(s.options, { version: { newSegmentsVersion: V2, eagerVersionMigrate: true } }));
+        const log = await openLog(
+          dir,
+          toOptions(s.options, { version: { newSegmentsVersion: V2, eagerVersionMigrate: true } }),
+        );
         expect(views(await consumeAll(log))).to.deep.equal(s.messages.map(sampleView));
         await closeLog(log);
         expect(await fingerprintDir(dir)).to.deep.equal(await fingerprintDir(samplePath('v2-keys-times')));
@@ -296,7 +340,11 @@ describe('maintenance: check, recover, backup, migrate, gc', function () {
         const dir = await tempDir();
         const opts = v(version, { ...BOTH, rollover: 700 });
         const log = await openLog(dir, opts);
-        const msgs: PublishMessage[] = Array.from({ length: 300 }, (_, i) => ({ key: `k${i % 11}`, value: `value ${i} `.repeat(1 + (i % 5)), timeMicros: GEN_BASE_MICROS + i }));
+        const msgs: PublishMessage[] = Array.from({ length: 300 }, (_, i) => ({
+          key: `k${i % 11}`,
+          value: `value ${i} `.repeat(1 + (i % 5)),
+          timeMicros: GEN_BASE_MICROS + i,
+        }));
         await log.publish(msgs.slice(0, 20));
         const fresh = [await tempDir(), await tempDir(), await tempDir()];
         const same = await tempDir(); // backed up into again and again
@@ -321,7 +369,10 @@ describe('maintenance: check, recover, backup, migrate, gc', function () {
         })();
         await Promise.all([writer, backups]);
         expect(copies.length).to.be.greaterThan(4);
-        expect(copies.some((c) => c.next > 20 && c.next < msgs.length), 'a backup landed while the log was written').to.equal(true);
+        expect(
+          copies.some((c) => c.next > 20 && c.next < msgs.length),
+          'a backup landed while the log was written',
+        ).to.equal(true);
         let last = 0;
         for (const [k, c] of copies.entries()) {
           if (c.dir === same) {
@@ -337,7 +388,9 @@ describe('maintenance: check, recover, backup, migrate, gc', function () {
           await check(target, opts);
           const copy = await openLog(target, { ...opts, check: true });
           const n = await copy.nextOffset();
-          expect(views(await consumeAll(copy)), `${version.name} copy in ${target}`).to.deep.equal(expectedViews(msgs.slice(0, n)));
+          expect(views(await consumeAll(copy)), `${version.name} copy in ${target}`).to.deep.equal(
+            expectedViews(msgs.slice(0, n)),
+          );
           expect((await copy.getByKey('k3')).offset).to.equal([...Array(n).keys()].filter((i) => i % 11 === 3).pop());
           await closeLog(copy);
         }
@@ -402,7 +455,9 @@ describe('maintenance: check, recover, backup, migrate, gc', function () {
       expect(await segmentOffsets(after)).to.deep.equal(await segmentOffsets(dir));
       expect(await readAll(before, opts)).to.deep.equal(expectedViews(gen(9)));
       expect(await readAll(after, opts)).to.deep.equal(views(await consumeAll(log)));
-      expect(await readAll(after, opts)).to.deep.equal(expectedViews(gen(9)).filter((m) => ![0, 1, 7].includes(m.offset)));
+      expect(await readAll(after, opts)).to.deep.equal(
+        expectedViews(gen(9)).filter((m) => ![0, 1, 7].includes(m.offset)),
+      );
       for (const d of [before, after]) await check(d, opts);
     });
   });
@@ -470,15 +525,26 @@ describe('maintenance: check, recover, backup, migrate, gc', function () {
   });
 
   // A log of small records whose head (the third segment) holds `headCount` of them.
-  const small = (i: number): PublishMessage => ({ key: `k${i % 3}`, value: `value-${String(i).padStart(3, '0')}`, timeMicros: GEN_BASE_MICROS + i * 1000 });
+  const small = (i: number): PublishMessage => ({
+    key: `k${i % 3}`,
+    value: `value-${String(i).padStart(3, '0')}`,
+    timeMicros: GEN_BASE_MICROS + i * 1000,
+  });
   const SMALL_BODY = 2 + 9;
 
-  async function smallLog(version: Version, count: number): Promise<{ dir: string; opts: Options; headStart: number; recordSize: number }> {
+  async function smallLog(
+    version: Version,
+    count: number,
+  ): Promise<{ dir: string; opts: Options; headStart: number; recordSize: number }> {
     const recordSize = (version === V2 ? 36 : 28) + SMALL_BODY;
     const opts = v(version, { ...BOTH, rollover: 3 * recordSize - 1 });
     const dir = await tempDir();
     const log = await openLog(dir, opts);
-    await publishBatched(log, Array.from({ length: count }, (_, i) => small(i)), 1);
+    await publishBatched(
+      log,
+      Array.from({ length: count }, (_, i) => small(i)),
+      1,
+    );
     await closeLog(log);
     const segs = await segmentOffsets(dir);
     return { dir, opts, headStart: segs[segs.length - 1], recordSize };

@@ -23,11 +23,26 @@ const messageArb = fc.record({
 });
 
 const opArb = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ t: fc.constant('publish' as const), batch: fc.array(messageArb, { minLength: 1, maxLength: 4 }) }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('consume' as const), pick: fc.nat(), max: fc.integer({ min: 1, max: 6 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      t: fc.constant('publish' as const),
+      batch: fc.array(messageArb, { minLength: 1, maxLength: 4 }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ t: fc.constant('consume' as const), pick: fc.nat(), max: fc.integer({ min: 1, max: 6 }) }),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('get' as const), pick: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('getByKey' as const), key: fc.constantFrom(...QUERY_KEYS) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('getByTime' as const), ms: fc.integer({ min: BASE_MS - 50, max: BASE_MS + 10_050 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('getByTime' as const),
+      ms: fc.integer({ min: BASE_MS - 50, max: BASE_MS + 10_050 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('reopen' as const) }) },
 );
 
@@ -36,13 +51,19 @@ type Op = typeof opArb extends fc.Arbitrary<infer T> ? T : never;
 const toBytes = (s: string | null): Buffer | null => (s === null ? null : Buffer.from(s, 'utf8'));
 
 /** Compares a call's outcome to the model's: same value (via `same`) or the same LogError code. */
-async function expectOutcome<T, M>(what: string, call: Promise<T>, want: ModelResult<M>, same: (got: T, m: M) => void): Promise<void> {
+async function expectOutcome<T, M>(
+  what: string,
+  call: Promise<T>,
+  want: ModelResult<M>,
+  same: (got: T, m: M) => void,
+): Promise<void> {
   let got: T;
   try {
     got = await call;
   } catch (err) {
     if (!(err instanceof LogError)) throw err;
-    if (!('error' in want)) expect.fail(`${what}: expected ${JSON.stringify(want.ok)}, rejected with ${err.code}: ${err.message}`);
+    if (!('error' in want))
+      expect.fail(`${what}: expected ${JSON.stringify(want.ok)}, rejected with ${err.code}: ${err.message}`);
     expect(err.code, `${what} (${err.message})`).to.equal(want.error);
     return;
   }
@@ -69,18 +90,30 @@ describe('model-based properties', function () {
             const pickOffset = (n: number): number => (n % (model.nextOffset + 4)) - 2;
             switch (op.t) {
               case 'publish': {
-                const batch = op.batch.map((b) => ({ key: toBytes(b.key), value: toBytes(b.value), timeMicros: GEN_BASE_MICROS + b.dt }));
+                const batch = op.batch.map((b) => ({
+                  key: toBytes(b.key),
+                  value: toBytes(b.value),
+                  timeMicros: GEN_BASE_MICROS + b.dt,
+                }));
                 const want = model.publish(batch);
                 expect(await log.publish(batch)).to.equal(want);
                 break;
               }
               case 'consume': {
                 const offset = pickOffset(op.pick);
-                await expectOutcome(`consume(${offset}, ${op.max})`, log.consume(offset, op.max), model.consume(offset, op.max), (got, m) => {
-                  expect(got.nextOffset, `consume(${offset}, ${op.max}).nextOffset`).to.equal(m.nextOffset);
-                  expect(got.messages.map((x) => x.offset), `consume(${offset}, ${op.max}) offsets`).to.deep.equal(m.offsets);
-                  got.messages.forEach((x) => byOffset(x, x.offset));
-                });
+                await expectOutcome(
+                  `consume(${offset}, ${op.max})`,
+                  log.consume(offset, op.max),
+                  model.consume(offset, op.max),
+                  (got, m) => {
+                    expect(got.nextOffset, `consume(${offset}, ${op.max}).nextOffset`).to.equal(m.nextOffset);
+                    expect(
+                      got.messages.map((x) => x.offset),
+                      `consume(${offset}, ${op.max}) offsets`,
+                    ).to.deep.equal(m.offsets);
+                    got.messages.forEach((x) => byOffset(x, x.offset));
+                  },
+                );
                 break;
               }
               case 'get': {
@@ -90,11 +123,18 @@ describe('model-based properties', function () {
               }
               case 'getByKey': {
                 const hex = Buffer.from(op.key).toString('hex');
-                await expectOutcome(`getByKey(${op.key})`, log.getByKey(op.key), model.getByKey(hex), (got, m) => byOffset(got, m));
+                await expectOutcome(`getByKey(${op.key})`, log.getByKey(op.key), model.getByKey(hex), (got, m) =>
+                  byOffset(got, m),
+                );
                 break;
               }
               case 'getByTime': {
-                await expectOutcome(`getByTime(${op.ms})`, log.getByTime(new Date(op.ms)), model.getByTime(op.ms), (got, m) => byOffset(got, m));
+                await expectOutcome(
+                  `getByTime(${op.ms})`,
+                  log.getByTime(new Date(op.ms)),
+                  model.getByTime(op.ms),
+                  (got, m) => byOffset(got, m),
+                );
                 break;
               }
               case 'reopen': {
@@ -157,13 +197,17 @@ describe('model-based properties', function () {
           expect(publishResults, 'each publish resolves to the next offset in call order').to.deep.equal(expectedNext);
 
           const all = await consumeAll(log);
-          expect(all.map((m) => m.value?.toString())).to.deep.equal(Array.from({ length: published }, (_, i) => `v${i}`));
-          const isStored = (m: Message): boolean => all[m.offset] !== undefined && view(all[m.offset]).value === view(m).value;
+          expect(all.map((m) => m.value?.toString())).to.deep.equal(
+            Array.from({ length: published }, (_, i) => `v${i}`),
+          );
+          const isStored = (m: Message): boolean =>
+            all[m.offset] !== undefined && view(all[m.offset]).value === view(m).value;
 
           results.forEach((r, i) => {
             const c = calls[i];
             if (c.t === 'consume') {
-              for (const m of (r as { messages: Message[] }).messages) expect(isStored(m), `consume saw offset ${m.offset}`).to.equal(true);
+              for (const m of (r as { messages: Message[] }).messages)
+                expect(isStored(m), `consume saw offset ${m.offset}`).to.equal(true);
             } else if (c.t === 'get' || c.t === 'getByKey') {
               if (r instanceof LogError) {
                 expect(['ERR_INVALID_OFFSET', 'ERR_NOT_FOUND'], `${c.t}: ${r.message}`).to.include(r.code);
@@ -189,7 +233,10 @@ describe('model-based properties', function () {
   });
 });
 
-function modelView(model: LogModel, offset: number): { offset: number; timeMicros: number; key: string | null; value: string | null } {
+function modelView(
+  model: LogModel,
+  offset: number,
+): { offset: number; timeMicros: number; key: string | null; value: string | null } {
   const m = model.messages[offset];
   return { offset: m.offset, timeMicros: m.timeMicros, key: m.key, value: m.value };
 }

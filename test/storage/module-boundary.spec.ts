@@ -51,7 +51,10 @@ describe('storage module boundary', () => {
 
   it('is entered only through src/storage/index.ts and src/storage/backend-kit.ts', () => {
     const deep = intoStorage.filter((i) => !ENTRIES.has(i.to)).map((i) => `${rel(i.from)} imports ${rel(i.to)}`);
-    expect(deep, 'import storage through src/storage/index.js (public API) or src/storage/backend-kit.js instead').to.deep.equal([]);
+    expect(
+      deep,
+      'import storage through src/storage/index.js (public API) or src/storage/backend-kit.js instead',
+    ).to.deep.equal([]);
   });
 
   it('names only files that exist, so a moved entry cannot hide a deep import', () => {

@@ -181,7 +181,10 @@ describe('open options', function () {
       expect(await listLogFiles(dir)).to.deep.equal([]);
     });
 
-    for (const [name, opts] of [['missing', {}], ['0', { rollover: 0 }]] as [string, Options][]) {
+    for (const [name, opts] of [
+      ['missing', {}],
+      ['0', { rollover: 0 }],
+    ] as [string, Options][]) {
       it(`${name} means 1 MiB`, async function () {
         const dir = await tempDir();
         const log = await openLog(dir, opts);
@@ -404,7 +407,7 @@ describe('open options', function () {
       expect(await fingerprintDir(dir)).to.deep.equal(before);
     });
 
-    it('a missing index of a V1 log is rebuilt in the options\' version', async function () {
+    it("a missing index of a V1 log is rebuilt in the options' version", async function () {
       const dir = await writtenDir({ ...BOTH, version: { newSegmentsVersion: V1 } }, 3);
       await rm(path.join(dir, segmentFile(0, 'index')));
       const log = await openLog(dir, BOTH);

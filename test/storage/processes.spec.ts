@@ -23,7 +23,10 @@ describe('processes and locks', function () {
   const { openLog, closeLog } = useOpenLogs();
   // registered last: children are killed and logs closed before their dirs are removed
   const tempDir = useTempDirs('klevdb-proc-');
-  async function startChild(dir: string, opts: Options): Promise<{ child: ChildLog; first: Awaited<ReturnType<typeof ChildLog.start>>['first'] }> {
+  async function startChild(
+    dir: string,
+    opts: Options,
+  ): Promise<{ child: ChildLog; first: Awaited<ReturnType<typeof ChildLog.start>>['first'] }> {
     const started = await ChildLog.start(dir, opts);
     children.push(started.child);
     return started;
@@ -37,7 +40,11 @@ describe('processes and locks', function () {
   }
   async function expectChildLocked(dir: string, opts: Options): Promise<void> {
     const { first } = await startChild(dir, opts);
-    expect(first, `open(${JSON.stringify(opts)}) in a child`).to.deep.include({ type: 'error', name: 'LogError', code: 'ERR_LOCKED' });
+    expect(first, `open(${JSON.stringify(opts)}) in a child`).to.deep.include({
+      type: 'error',
+      name: 'LogError',
+      code: 'ERR_LOCKED',
+    });
   }
 
   describe('in the same process', function () {
@@ -169,7 +176,9 @@ describe('processes and locks', function () {
       expect(await follower.stat()).to.deep.equal(done.stat);
       const last = deterministic(total - 1);
       if (last.key !== null) expect((await follower.getByKey(last.key as string)).offset).to.equal(total - 1);
-      expect((await follower.getByTime(new Date(Math.floor((deterministic(700).timeMicros as number) / 1000)))).offset).to.equal(700);
+      expect(
+        (await follower.getByTime(new Date(Math.floor((deterministic(700).timeMicros as number) / 1000)))).offset,
+      ).to.equal(700);
       await expectLogError(() => follower.publish([{ value: 'x' }]), 'ERR_READONLY');
       await child.close();
     });

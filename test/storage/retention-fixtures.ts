@@ -57,8 +57,22 @@ export const range = (from: number, to: number): number[] => Array.from({ length
 export const viewsByOffset = (ms: Message[]): MessageView[] => ms.map(view).sort((a, b) => a.offset - b.offset);
 
 const LOG_METHODS = [
-  'publish', 'nextOffset', 'consume', 'consumeByKey', 'get', 'getByKey', 'offsetByKey', 'getByTime',
-  'offsetByTime', 'delete', 'size', 'stat', 'backup', 'sync', 'gc', 'close',
+  'publish',
+  'nextOffset',
+  'consume',
+  'consumeByKey',
+  'get',
+  'getByKey',
+  'offsetByKey',
+  'getByTime',
+  'offsetByTime',
+  'delete',
+  'size',
+  'stat',
+  'backup',
+  'sync',
+  'gc',
+  'close',
 ] as const;
 
 /** A Log that forwards to `log` except for the methods in `overrides`. */

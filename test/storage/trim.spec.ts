@@ -60,15 +60,43 @@ const sizeOfOne = async (log: Log): Promise<number> => log.size((await consumeAl
 
 // Erases each rule's argument type so one table drives every test.
 const RULES = [
-  { name: 'age', find: findByAge, one: trimByAge, multi: trimByAgeMulti, multiOffsets: trimByAgeMultiOffsets,
-    half: async () => new Date(genTime(10).getTime() - 1), bad: ['2023-01-01', 0, new Date(Number.NaN), null] },
-  { name: 'count', find: findByCount, one: trimByCount, multi: trimByCountMulti, multiOffsets: trimByCountMultiOffsets,
-    half: async () => 10, bad: [-1, 1.5, '10', Number.NaN, 2 ** 53] },
-  { name: 'offset', find: findByOffset, one: trimByOffset, multi: trimByOffsetMulti, multiOffsets: trimByOffsetMultiOffsets,
-    half: async () => 10, bad: [-3, 1.5, '10', null] },
-  { name: 'size', find: findBySize, one: trimBySize, multi: trimBySizeMulti, multiOffsets: trimBySizeMultiOffsets,
+  {
+    name: 'age',
+    find: findByAge,
+    one: trimByAge,
+    multi: trimByAgeMulti,
+    multiOffsets: trimByAgeMultiOffsets,
+    half: async () => new Date(genTime(10).getTime() - 1),
+    bad: ['2023-01-01', 0, new Date(Number.NaN), null],
+  },
+  {
+    name: 'count',
+    find: findByCount,
+    one: trimByCount,
+    multi: trimByCountMulti,
+    multiOffsets: trimByCountMultiOffsets,
+    half: async () => 10,
+    bad: [-1, 1.5, '10', Number.NaN, 2 ** 53],
+  },
+  {
+    name: 'offset',
+    find: findByOffset,
+    one: trimByOffset,
+    multi: trimByOffsetMulti,
+    multiOffsets: trimByOffsetMultiOffsets,
+    half: async () => 10,
+    bad: [-3, 1.5, '10', null],
+  },
+  {
+    name: 'size',
+    find: findBySize,
+    one: trimBySize,
+    multi: trimBySizeMulti,
+    multiOffsets: trimBySizeMultiOffsets,
     // As Go: trim until the log is smaller than 11 messages.
-    half: async (log: Log) => (await sizeOfOne(log)) * 11, bad: [-1, 0.5, '100', undefined] },
+    half: async (log: Log) => (await sizeOfOne(log)) * 11,
+    bad: [-1, 0.5, '100', undefined],
+  },
 ] as unknown as Rule[];
 
 describe('trim', () => {
@@ -239,7 +267,11 @@ describe('trim', () => {
       for (const arg of rule.bad) {
         it(`by ${rule.name}: refuses ${String(arg)} with ERR_INVALID_ARGUMENT`, async () => {
           for (const call of [rule.find, rule.one, rule.multi, rule.multiOffsets]) {
-            await expectLogError(() => call(log, arg as Arg), 'ERR_INVALID_ARGUMENT', rule.name === 'count' ? /max/ : rule.name === 'size' ? /size/ : /before/);
+            await expectLogError(
+              () => call(log, arg as Arg),
+              'ERR_INVALID_ARGUMENT',
+              rule.name === 'count' ? /max/ : rule.name === 'size' ? /size/ : /before/,
+            );
           }
           expect((await log.stat()).messages).to.equal(4);
         });
@@ -253,7 +285,11 @@ describe('trim', () => {
         const multi = rule.multi as unknown as (...a: unknown[]) => Promise<unknown>;
         await expectLogError(() => multi(log, arg, 'slow'), 'ERR_INVALID_ARGUMENT', /backoff/);
         await expectLogError(() => multi(log, arg, undefined, new AbortController()), 'ERR_INVALID_ARGUMENT', /signal/);
-        await expectLogError(() => multi(log, arg, undefined, undefined, { onProgress: 'x' }), 'ERR_INVALID_ARGUMENT', /onProgress/);
+        await expectLogError(
+          () => multi(log, arg, undefined, undefined, { onProgress: 'x' }),
+          'ERR_INVALID_ARGUMENT',
+          /onProgress/,
+        );
         expect((await log.stat()).messages).to.equal(4);
       });
     }

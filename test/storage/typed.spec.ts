@@ -5,7 +5,14 @@ import { z } from 'zod';
 import { OffsetOldest } from '../../src/storage/types.js';
 import type { Log, Options } from '../../src/storage/types.js';
 import { open } from '../../src/storage/log.js';
-import { jsonCodec, stringCodec, stringOptCodec, varintBigCodec, varintCodec, zodCodec } from '../../src/storage/codecs.js';
+import {
+  jsonCodec,
+  stringCodec,
+  stringOptCodec,
+  varintBigCodec,
+  varintCodec,
+  zodCodec,
+} from '../../src/storage/codecs.js';
 import type { Codec } from '../../src/storage/codecs.js';
 import { openTyped, wrapTyped, type TLog, type TMessage } from '../../src/storage/typed.js';
 import { LogError } from '../../src/storage/errors.js';
@@ -54,17 +61,26 @@ describe('typed logs', () => {
   it('reads the Go typed-string-varint sample (int64 values with varintBigCodec)', async () => {
     const dir = await tempDir();
     await copySample('typed-string-varint', dir);
-    const log = track(await openTyped(dir, toOptions(sample('typed-string-varint').options), stringCodec, varintBigCodec));
+    const log = track(
+      await openTyped(dir, toOptions(sample('typed-string-varint').options), stringCodec, varintBigCodec),
+    );
     const { messages } = await log.consume(OffsetOldest, 100);
     const expected = typedMessages('typed-string-varint');
     expect(messages.map(typedParts)).to.deep.equal(
-      expected.map(({ typed: t }) => ({ key: t.key, keyEmpty: t.keyEmpty, value: BigInt(t.value as string), valueEmpty: t.valueEmpty })),
+      expected.map(({ typed: t }) => ({
+        key: t.key,
+        keyEmpty: t.keyEmpty,
+        value: BigInt(t.value as string),
+        valueEmpty: t.valueEmpty,
+      })),
     );
     expect(messages.map((m) => m.timeMicros)).to.deep.equal(expected.map((m) => m.unixMicro));
     expect((await log.getByKey('max', false)).value).to.equal(2n ** 63n - 1n);
     expect(await log.offsetByKey('min', false)).to.equal(9);
     const byKey = await log.consumeByKey('gone', false, OffsetOldest, 10);
-    expect(byKey.messages.map(typedParts)).to.deep.equal([{ key: 'gone', keyEmpty: false, value: 0n, valueEmpty: true }]);
+    expect(byKey.messages.map(typedParts)).to.deep.equal([
+      { key: 'gone', keyEmpty: false, value: 0n, valueEmpty: true },
+    ]);
   });
 
   it('names the offset when a stored value does not fit the codec (varintCodec over int64 max)', async () => {
@@ -94,7 +110,10 @@ describe('typed logs', () => {
       expect(messages.map(typedParts)).to.deep.equal(typedMessages(name).map((m) => typedParts(m.typed)));
       await log.sync();
       const segment = s.segments[0]!;
-      expect(await fingerprint(path.join(dir, segment.log))).to.deep.equal({ size: segment.logSize, sha256: segment.logSha256 });
+      expect(await fingerprint(path.join(dir, segment.log))).to.deep.equal({
+        size: segment.logSize,
+        sha256: segment.logSha256,
+      });
     });
   }
 
@@ -102,14 +121,30 @@ describe('typed logs', () => {
     const log = await fresh(stringCodec, varintCodec);
     await log.publish([{ key: 'a', value: 1 }]);
     const err = await expectLogError(
-      () => log.publish([{ key: 'b', value: 2 }, { key: 'c', value: 1.5 }]),
+      () =>
+        log.publish([
+          { key: 'b', value: 2 },
+          { key: 'c', value: 1.5 },
+        ]),
       'ERR_INVALID_ARGUMENT',
       'messages[1].value',
     );
     expect(err.message).to.include('safe integer');
-    await expectLogError(() => log.publish([{ key: 7 as unknown as string }]), 'ERR_INVALID_ARGUMENT', 'messages[0].key');
-    await expectLogError(() => log.publish([{ key: 'a', keyEmpty: 1 as unknown as boolean }]), 'ERR_INVALID_ARGUMENT', 'messages[0].keyEmpty');
-    await expectLogError(() => log.publish([null as unknown as TMessage<string, number>]), 'ERR_INVALID_ARGUMENT', 'messages[0]');
+    await expectLogError(
+      () => log.publish([{ key: 7 as unknown as string }]),
+      'ERR_INVALID_ARGUMENT',
+      'messages[0].key',
+    );
+    await expectLogError(
+      () => log.publish([{ key: 'a', keyEmpty: 1 as unknown as boolean }]),
+      'ERR_INVALID_ARGUMENT',
+      'messages[0].keyEmpty',
+    );
+    await expectLogError(
+      () => log.publish([null as unknown as TMessage<string, number>]),
+      'ERR_INVALID_ARGUMENT',
+      'messages[0]',
+    );
     await expectLogError(() => log.publish('x' as unknown as []), 'ERR_INVALID_ARGUMENT', 'messages must be an array');
     expect(await log.nextOffset()).to.equal(1);
   });
@@ -117,7 +152,10 @@ describe('typed logs', () => {
   it('stores a missing key or value as no bytes, and passes times through', async () => {
     const log = await fresh(stringOptCodec, varintCodec, { timeIndex: true });
     const time = new Date(Date.UTC(2024, 1, 2, 3, 4, 5, 678));
-    await log.publish([{ value: 5, time }, { key: 'k', timeMicros: 1_710_000_000_000_001 }]);
+    await log.publish([
+      { value: 5, time },
+      { key: 'k', timeMicros: 1_710_000_000_000_001 },
+    ]);
     const raw = (await log.raw().consume(OffsetOldest, 10)).messages;
     expect(raw.map((m) => [m.key, m.value?.toString('hex') ?? null])).to.deep.equal([
       [null, '0a'],
@@ -150,12 +188,20 @@ describe('typed logs', () => {
     expect(nextOffset).to.equal(4);
     await expectLogError(() => log.getByKey('missing', false), 'ERR_NOT_FOUND');
     await expectLogError(() => log.getByKey('a', 'no' as unknown as boolean), 'ERR_INVALID_ARGUMENT', 'empty');
-    await expectLogError(() => log.offsetByKey(3 as unknown as string, false), 'ERR_INVALID_ARGUMENT', 'offsetByKey: key');
+    await expectLogError(
+      () => log.offsetByKey(3 as unknown as string, false),
+      'ERR_INVALID_ARGUMENT',
+      'offsetByKey: key',
+    );
   });
 
   it('names the offset and the part when stored bytes do not decode', async () => {
     const raw = track(await open(await tempDir(), {}));
-    await raw.publish([{ key: 'a', value: '{"n":1}' }, { key: 'b', value: '{"n":"x"}' }, { key: 'c', value: 'not json' }]);
+    await raw.publish([
+      { key: 'a', value: '{"n":1}' },
+      { key: 'b', value: '{"n":"x"}' },
+      { key: 'c', value: 'not json' },
+    ]);
     const zod = wrapTyped(raw, stringCodec, zodCodec(z.object({ n: z.number() })));
     expect((await zod.get(0)).value).to.deep.equal({ n: 1 });
     const range = await expectLogError(() => zod.get(1), 'ERR_RANGE', 'value at offset 1');
@@ -180,10 +226,15 @@ describe('typed logs', () => {
     const raw = track(await open(await tempDir(), {}));
     const log = wrapTyped(raw, stringCodec, varintCodec);
     expect(log.raw()).to.equal(raw);
-    await log.publish([{ key: 'a', value: 1 }, { key: 'b', value: -300 }]);
+    await log.publish([
+      { key: 'a', value: 1 },
+      { key: 'b', value: -300 },
+    ]);
     const second = await raw.get(1);
     // Go: record (36 + key + value) plus its 16-byte index item.
-    expect(log.size(second)).to.equal(raw.size(second)).and.to.equal(36 + 1 + 2 + 16);
+    expect(log.size(second))
+      .to.equal(raw.size(second))
+      .and.to.equal(36 + 1 + 2 + 16);
     const rawDelete = raw.delete.bind(raw);
     let rawDeletedSize = -1;
     raw.delete = async (offsets) => {
@@ -200,9 +251,21 @@ describe('typed logs', () => {
 
   it('rejects what is not a codec or a log, naming the argument', async () => {
     const dir = await tempDir();
-    await expectLogError(() => openTyped(dir, {}, {} as Codec<string>, stringCodec), 'ERR_INVALID_ARGUMENT', 'keyCodec');
+    await expectLogError(
+      () => openTyped(dir, {}, {} as Codec<string>, stringCodec),
+      'ERR_INVALID_ARGUMENT',
+      'keyCodec',
+    );
     const raw = track(await open(dir, {}));
-    await expectLogError(() => wrapTyped(raw, stringCodec, null as unknown as Codec<string>), 'ERR_INVALID_ARGUMENT', 'valueCodec');
-    await expectLogError(() => wrapTyped({} as Log, stringCodec, stringCodec), 'ERR_INVALID_ARGUMENT', 'log must be a Log');
+    await expectLogError(
+      () => wrapTyped(raw, stringCodec, null as unknown as Codec<string>),
+      'ERR_INVALID_ARGUMENT',
+      'valueCodec',
+    );
+    await expectLogError(
+      () => wrapTyped({} as Log, stringCodec, stringCodec),
+      'ERR_INVALID_ARGUMENT',
+      'log must be a Log',
+    );
   });
 });

@@ -108,7 +108,10 @@ describe('streams: durable subscriptions across processes', function () {
       expect(duplicates).to.be.at.most(6 * 50);
       expect(rest[0] ?? committed).to.equal(committed);
       const seenSet = new Set(seen);
-      expect(range(0, committed).filter((o) => !seenSet.has(o)), 'handled before the commit').to.deep.equal([]);
+      expect(
+        range(0, committed).filter((o) => !seenSet.has(o)),
+        'handled before the commit',
+      ).to.deep.equal([]);
     } finally {
       await log.close();
     }

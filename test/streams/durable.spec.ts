@@ -14,7 +14,8 @@ describe('streams: durable subscriptions', () => {
   let dir: string;
   let log: BlockingLog;
   let offsets: string;
-  const sub = (options: Partial<SubscriptionOptions> = {}) => openSubscription(log, { name: 'mailer', offsets, ...options });
+  const sub = (options: Partial<SubscriptionOptions> = {}) =>
+    openSubscription(log, { name: 'mailer', offsets, ...options });
   /** Runs once over what the log holds (live: false), collecting offsets. */
   const drain = async (options: Partial<SubscriptionOptions> = {}): Promise<number[]> => {
     const s = await sub(options);
@@ -137,7 +138,9 @@ describe('streams: durable subscriptions', () => {
       await log.publish(messages(10, 2));
       expect(await drain({ name: 'b' })).to.deep.equal([10, 11]); // newest was committed at open
       expect(await drain({ name: 'c', start: { offset: 7 } })).to.deep.equal(range(7, 12));
-      expect(await drain({ name: 'd', start: { time: new Date(Date.UTC(2026, 0, 1, 0, 4, 30)) } })).to.deep.equal(range(5, 12));
+      expect(await drain({ name: 'd', start: { time: new Date(Date.UTC(2026, 0, 1, 0, 4, 30)) } })).to.deep.equal(
+        range(5, 12),
+      );
       expect(await drain({ name: 'e', start: { time: new Date(Date.UTC(2030, 0, 1)) } })).to.deep.equal([]);
     });
 
@@ -150,7 +153,11 @@ describe('streams: durable subscriptions', () => {
     it('a time without the time index: ERR_NO_INDEX naming start.time; an offset past the end: ERR_INVALID_OFFSET', async () => {
       const plain = await openBlocking(path.join(dir, 'plain'), { createDirs: true });
       try {
-        await expectLogError(() => openSubscription(plain, { name: 'x', offsets, start: { time: new Date() } }), 'ERR_NO_INDEX', 'start.time');
+        await expectLogError(
+          () => openSubscription(plain, { name: 'x', offsets, start: { time: new Date() } }),
+          'ERR_NO_INDEX',
+          'start.time',
+        );
       } finally {
         await plain.close();
       }
@@ -163,7 +170,10 @@ describe('streams: durable subscriptions', () => {
   it('a committed position the source trimmed away: starts at the oldest and says so', async () => {
     await log.publish(messages(0, 10));
     const s = await sub({ commit: 'manual' });
-    await s.run(async (batch) => { await s.commit(batch.messages[2]!.offset + 1); s.stop(); });
+    await s.run(async (batch) => {
+      await s.commit(batch.messages[2]!.offset + 1);
+      s.stop();
+    });
     await s.close();
     await log.delete(range(0, 6));
     const skipped: SkippedInfo[] = [];
@@ -202,7 +212,10 @@ describe('streams: durable subscriptions', () => {
     try {
       await log.publish(messages(0, 5));
       const s = await openSubscription(log, { name: 'm', offsets: store, lockDir: path.join(dir, 'locks') });
-      await expectLogError(() => openSubscription(log, { name: 'm', offsets: store, lockDir: path.join(dir, 'locks') }), 'ERR_LOCKED');
+      await expectLogError(
+        () => openSubscription(log, { name: 'm', offsets: store, lockDir: path.join(dir, 'locks') }),
+        'ERR_LOCKED',
+      );
       await s.run(async () => undefined, { live: false });
       await s.close();
       expect(JSON.parse((await store.getByKey('m')).value!.toString())).to.include({ nextOffset: 5 });
@@ -213,7 +226,11 @@ describe('streams: durable subscriptions', () => {
 
   it('bad input: ERR_INVALID_ARGUMENT naming the argument', async () => {
     const bad = (options: Record<string, unknown>, mentions: string) =>
-      expectLogError(() => openSubscription(log, { name: 'n', offsets, ...options } as SubscriptionOptions), 'ERR_INVALID_ARGUMENT', mentions);
+      expectLogError(
+        () => openSubscription(log, { name: 'n', offsets, ...options } as SubscriptionOptions),
+        'ERR_INVALID_ARGUMENT',
+        mentions,
+      );
     await bad({ autoCommit: true }, '"autoCommit"');
     await bad({ name: 'a/b' }, 'name');
     await bad({ name: '..\\x' }, 'name');
@@ -225,7 +242,11 @@ describe('streams: durable subscriptions', () => {
     await bad({ start: { offset: -1 } }, 'start.offset');
     await bad({ wait: { timeout: 5 } }, '"timeout"');
     await bad({ lockDir: dir }, 'lockDir');
-    await expectLogError(() => openSubscription({} as BlockingLog, { name: 'n', offsets }), 'ERR_INVALID_ARGUMENT', 'source');
+    await expectLogError(
+      () => openSubscription({} as BlockingLog, { name: 'n', offsets }),
+      'ERR_INVALID_ARGUMENT',
+      'source',
+    );
 
     await log.publish(messages(0, 3));
     const s = await sub();
@@ -234,7 +255,11 @@ describe('streams: durable subscriptions', () => {
       expect(() => s.run(async () => undefined, { follow: true } as never)).to.throw(/"follow"/);
       // A handler that returns no promise could have work in flight: committing after it would lose it.
       await expectLogError(() => s.run((() => undefined) as never), 'ERR_INVALID_ARGUMENT', 'handler');
-      await expectLogError(() => lastValueFrom(s.stream({ handle: (() => 1) as never })), 'ERR_INVALID_ARGUMENT', 'handle');
+      await expectLogError(
+        () => lastValueFrom(s.stream({ handle: (() => 1) as never })),
+        'ERR_INVALID_ARGUMENT',
+        'handle',
+      );
       expect(s.committed).to.equal(0);
       // One consumption at a time.
       const running = s.run(async () => undefined);

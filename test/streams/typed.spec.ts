@@ -1,11 +1,6 @@
 import { expect } from 'chai';
 import { firstValueFrom, from, lastValueFrom, toArray, type Subscription } from 'rxjs';
-import {
-  fromTypedLog,
-  fromTypedLogBatches,
-  fromTypedLogWithStatus,
-  toLog,
-} from '../../src/streams/index.js';
+import { fromTypedLog, fromTypedLogBatches, fromTypedLogWithStatus, toLog } from '../../src/streams/index.js';
 import { jsonCodec, stringCodec } from '../../src/storage/codecs.js';
 import { openTypedBlocking, type TBlockingLog, type TMessage } from '../../src/storage/typed.js';
 import { range, removeDir, takeN, tempDir, until } from './helpers.js';

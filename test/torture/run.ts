@@ -12,7 +12,18 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { Figure } from '../helpers/figures.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const SPECS = ['storage/crash', 'eventstore/crash', 'projections/crash', 'reliability/corruption', 'reliability/concurrency', 'reliability/processes', 'storage/bad-input', 'reliability/bad-input', 'reliability/disk-full', 'interop/property'];
+const SPECS = [
+  'storage/crash',
+  'eventstore/crash',
+  'projections/crash',
+  'reliability/corruption',
+  'reliability/concurrency',
+  'reliability/processes',
+  'storage/bad-input',
+  'reliability/bad-input',
+  'reliability/disk-full',
+  'interop/property',
+];
 
 const positiveInt = (v: string): number => {
   const n = Number(v);
@@ -22,7 +33,7 @@ const positiveInt = (v: string): number => {
 const opts = new Command('torture')
   .description('the reliability tests, longer and seeded, with a table of what they covered')
   .option('--seed <n>', 'seed of the crash, model and follower runs', positiveInt, 20261125)
-  .option('--scale <n>', 'multiplies crash trials, model runs and the followers\' writing time', positiveInt, 10)
+  .option('--scale <n>', "multiplies crash trials, model runs and the followers' writing time", positiveInt, 10)
   .option('--json <file>', 'also write the figures to this file')
   .parse()
   .opts<{ seed: number; scale: number; json?: string }>();
@@ -44,11 +55,19 @@ const env = {
   // Random operations through this library and Go klevdb (needs Go): at least 200 runs.
   KLEVDB_INTEROP_RUNS: String(Math.max(200, 20 * opts.scale)),
 };
-console.log(`torture: seed ${opts.seed}, scale ${opts.scale}x (crash trials, model runs and follow time); replay with the same flags`);
+console.log(
+  `torture: seed ${opts.seed}, scale ${opts.scale}x (crash trials, model runs and follow time); replay with the same flags`,
+);
 const started = Date.now();
 const mocha = spawnSync(
   process.execPath,
-  [path.join(ROOT, 'node_modules/mocha/bin/mocha.js'), '--no-config', '--timeout', '0', ...SPECS.map((s) => path.join(ROOT, 'dist/test', `${s}.spec.js`))],
+  [
+    path.join(ROOT, 'node_modules/mocha/bin/mocha.js'),
+    '--no-config',
+    '--timeout',
+    '0',
+    ...SPECS.map((s) => path.join(ROOT, 'dist/test', `${s}.spec.js`)),
+  ],
   { env, stdio: 'inherit', cwd: ROOT },
 );
 
@@ -69,6 +88,12 @@ for (const r of rows) {
   console.log(`  ${r.what.padEnd(width)}  ${r.value.toLocaleString('en-US')}`);
 }
 const minutes = ((Date.now() - started) / 60000).toFixed(1);
-console.log(`\n${mocha.status === 0 ? 'all passed' : 'FAILED'} in ${minutes} min (seed ${opts.seed}, scale ${opts.scale}x)`);
-if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ seed: opts.seed, scale: opts.scale, passed: mocha.status === 0, minutes: Number(minutes), figures: rows }, null, 2)}\n`);
+console.log(
+  `\n${mocha.status === 0 ? 'all passed' : 'FAILED'} in ${minutes} min (seed ${opts.seed}, scale ${opts.scale}x)`,
+);
+if (opts.json)
+  writeFileSync(
+    opts.json,
+    `${JSON.stringify({ seed: opts.seed, scale: opts.scale, passed: mocha.status === 0, minutes: Number(minutes), figures: rows }, null, 2)}\n`,
+  );
 process.exit(mocha.status ?? 1);

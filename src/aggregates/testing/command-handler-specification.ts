@@ -14,7 +14,12 @@ import path from 'node:path';
 import type { AnyEventType, Event } from '../../eventstore/event-type.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import { openEventStore } from '../../eventstore/log-event-store.js';
-import { commandHandler, type CommandHandlerOptions, type CommandResult, type HandleOptions } from '../command-handler.js';
+import {
+  commandHandler,
+  type CommandHandlerOptions,
+  type CommandResult,
+  type HandleOptions,
+} from '../command-handler.js';
 import type { Decider } from '../decider.js';
 import { openSnapshotStore, type SnapshotStore } from '../snapshot-store.js';
 import { checkExpectedEvents, matchesError, type ExpectedError } from './expectations.js';
@@ -70,7 +75,9 @@ export interface HandlerWhen<State, Command, E extends Event> {
   when(command: Command, options?: HandleOptions): HandlerThen<State, E>;
 }
 
-export type HandlerGiven<State, Command, E extends Event> = (events?: E | readonly E[]) => HandlerWhen<State, Command, E>;
+export type HandlerGiven<State, Command, E extends Event> = (
+  events?: E | readonly E[],
+) => HandlerWhen<State, Command, E>;
 
 export const CommandHandlerSpecification = {
   for<State, Command, E extends Event>(
@@ -85,7 +92,8 @@ export const CommandHandlerSpecification = {
         const run = (): Promise<Outcome> =>
           withTemporaryEventStore<E, Outcome>(options.events, async ({ store, snapshots }) => {
             const givenEvents = Array.isArray(given) ? (given as readonly E[]) : [given as E];
-            if (givenEvents.length > 0) await store.appendToStream(streamId, givenEvents, { expectedVersion: 'no-stream' });
+            if (givenEvents.length > 0)
+              await store.appendToStream(streamId, givenEvents, { expectedVersion: 'no-stream' });
             const { snapshots: snapshotOptions, ...handlerOptions } = options.handler ?? {};
             const handle = commandHandler(decider, store, {
               ...handlerOptions,
@@ -111,11 +119,18 @@ export const CommandHandlerSpecification = {
             });
           },
           async thenNothingHappened() {
-            assert.deepStrictEqual(plain((await succeeded()).events), [], 'expected the command to be accepted with no events');
+            assert.deepStrictEqual(
+              plain((await succeeded()).events),
+              [],
+              'expected the command to be accepted with no events',
+            );
           },
           async thenThrows(expected) {
             const outcome = await run();
-            if (!outcome.failed) assert.fail(`expected the command to fail, but it appended ${JSON.stringify(plain(outcome.result.events))}`);
+            if (!outcome.failed)
+              assert.fail(
+                `expected the command to fail, but it appended ${JSON.stringify(plain(outcome.result.events))}`,
+              );
             matchesError(outcome.error, expected);
           },
           async thenState(expected) {

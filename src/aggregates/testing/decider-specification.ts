@@ -25,7 +25,9 @@ export interface DeciderWhen<State, Command, E extends Event> {
   when(command: Command): DeciderThen<State, E>;
 }
 
-export type DeciderGiven<State, Command, E extends Event> = (events?: E | readonly E[]) => DeciderWhen<State, Command, E>;
+export type DeciderGiven<State, Command, E extends Event> = (
+  events?: E | readonly E[],
+) => DeciderWhen<State, Command, E>;
 
 export const DeciderSpecification = {
   for<State, Command, E extends Event>(decider: Decider<State, Command, E>): DeciderGiven<State, Command, E> {
@@ -59,4 +61,5 @@ export const DeciderSpecification = {
   },
 };
 
-const asList = <E>(events: E | readonly E[]): E[] => (Array.isArray(events) ? [...(events as readonly E[])] : [events as E]);
+const asList = <E>(events: E | readonly E[]): E[] =>
+  Array.isArray(events) ? [...(events as readonly E[])] : [events as E];

@@ -27,7 +27,9 @@ export function matchesError(error: unknown, expected: ExpectedError | undefined
  */
 export function checkExpectedEvents<T>(expected: T): T {
   if (typeof expected === 'function') {
-    throw invalidArgument('then() takes the expected events; do not await the result of when(), await then([...]) instead');
+    throw invalidArgument(
+      'then() takes the expected events; do not await the result of when(), await then([...]) instead',
+    );
   }
   return expected;
 }

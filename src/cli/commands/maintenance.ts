@@ -46,7 +46,7 @@ interface CheckOptions extends MaintenanceOptions {
 
 /** The offset of the first message at or after `from` that cannot be read (one message at a time). */
 async function firstUnreadable(log: Log, from: number, end: number): Promise<number> {
-  for (let offset = from; offset < end; ) {
+  for (let offset = from; offset < end;) {
     try {
       const { nextOffset } = await log.consume(offset, 1);
       if (nextOffset <= offset) break;
@@ -62,7 +62,7 @@ async function firstUnreadable(log: Log, from: number, end: number): Promise<num
 async function readAll(log: Log, dir: string, bar: ProgressBar): Promise<void> {
   const end = await log.nextOffset();
   const first = (await log.consume(OffsetOldest, 1)).messages[0]?.offset ?? end;
-  for (let offset = first; offset < end; ) {
+  for (let offset = first; offset < end;) {
     let result;
     try {
       result = await log.consume(offset, 1000);
@@ -75,7 +75,12 @@ async function readAll(log: Log, dir: string, bar: ProgressBar): Promise<void> {
           'recover only repairs the head segment: restore the segment that holds it from a backup',
       );
     }
-    bar.update({ operation: 'check', done: Math.min(result.nextOffset, end) - first, total: end - first, unit: 'messages' });
+    bar.update({
+      operation: 'check',
+      done: Math.min(result.nextOffset, end) - first,
+      total: end - first,
+      unit: 'messages',
+    });
     if (result.messages.length === 0 && result.nextOffset <= offset) break;
     offset = result.nextOffset;
   }
@@ -89,7 +94,15 @@ async function checkLog(dir: string, o: CheckOptions): Promise<void> {
   const report = async (error: string | null): Promise<void> => {
     if (!o.json) return;
     const segments = result?.segments ?? listSegments(dir).length;
-    await writeJson({ ok: error === null, dir, checked: o.all ? 'all' : 'head', segments, besideWriter, head: result?.head ?? null, error });
+    await writeJson({
+      ok: error === null,
+      dir,
+      checked: o.all ? 'all' : 'head',
+      segments,
+      besideWriter,
+      head: result?.head ?? null,
+      error,
+    });
   };
   try {
     // Without a writer, under a shared lock (none can start meanwhile); beside one, the head up to a consistent point.
@@ -131,7 +144,8 @@ function checkSummary(result: HeadCheck | null, all: boolean, besideWriter: bool
   const live = besideWriter
     ? ` up to ${head.lastOffset === null ? 'its start' : `offset ${head.lastOffset}`} (${plural(head.messages, 'message')}, ${head.checkedBytes} of ${head.logBytes} bytes; a writer is appending, what it had not indexed yet was not checked)`
     : '';
-  if (all) return `every message of its ${segments} is readable${besideWriter ? `; head segment ${name} is intact${live}` : ''}`;
+  if (all)
+    return `every message of its ${segments} is readable${besideWriter ? `; head segment ${name} is intact${live}` : ''}`;
   return `head segment ${name} is intact${live} (of ${segments}; --all reads every segment)`;
 }
 
@@ -148,13 +162,24 @@ async function recoverLog(dir: string, o: MaintenanceOptions): Promise<void> {
   const after = await peek(dir, index);
   const dropped = before && after ? Math.max(0, before.messages - after.messages) : null;
   if (o.json) {
-    await writeJson({ dir, dropped, nextOffsetBefore: before?.nextOffset ?? null, nextOffset: after?.nextOffset ?? null, messages: after?.messages ?? null });
+    await writeJson({
+      dir,
+      dropped,
+      nextOffsetBefore: before?.nextOffset ?? null,
+      nextOffset: after?.nextOffset ?? null,
+      messages: after?.messages ?? null,
+    });
     return;
   }
   if (dropped === 0) {
-    await writeLines([`ok: ${dir}: nothing to recover, the head segment was intact (next offset ${after!.nextOffset})`]);
+    await writeLines([
+      `ok: ${dir}: nothing to recover, the head segment was intact (next offset ${after!.nextOffset})`,
+    ]);
   } else {
-    const what = dropped === null ? 'the unreadable tail of the head segment' : `${plural(dropped, 'unreadable message')} at the end of the head segment`;
+    const what =
+      dropped === null
+        ? 'the unreadable tail of the head segment'
+        : `${plural(dropped, 'unreadable message')} at the end of the head segment`;
     await writeLines([`recovered ${dir}: dropped ${what}${after ? `; next offset ${after.nextOffset}` : ''}`]);
   }
 }
@@ -179,7 +204,8 @@ async function backupLog(dir: string, dst: string, o: MaintenanceOptions): Promi
   const { index, bar } = prepare(dir, o);
   const src = path.resolve(dir);
   const target = path.resolve(dst);
-  if (target === src || target.startsWith(src + path.sep)) throw usageError(`back up ${dir} into a directory outside it, not ${dst}`);
+  if (target === src || target.startsWith(src + path.sep))
+    throw usageError(`back up ${dir} into a directory outside it, not ${dst}`);
   const opts: Options = { readonly: true, keyIndex: index.keyIndex, timeIndex: index.timeIndex };
   let log: Log;
   let besideWriter = false;
@@ -193,7 +219,16 @@ async function backupLog(dir: string, dst: string, o: MaintenanceOptions): Promi
   const files = listSegments(dir).flatMap((s) => [s.logPath, s.indexPath]);
   const total = files.reduce((n, f) => n + (fileSizeOrNull(f) ?? 0), 0);
   const startBytes = dirBytes(target);
-  const timer = setInterval(() => bar.update({ operation: 'backup', done: Math.min(total, Math.max(0, dirBytes(target) - startBytes)), total, unit: 'bytes' }), 100);
+  const timer = setInterval(
+    () =>
+      bar.update({
+        operation: 'backup',
+        done: Math.min(total, Math.max(0, dirBytes(target) - startBytes)),
+        total,
+        unit: 'bytes',
+      }),
+    100,
+  );
   let stats;
   try {
     bar.update({ operation: 'backup', done: 0, total, unit: 'bytes' });
@@ -216,13 +251,26 @@ async function backupLog(dir: string, dst: string, o: MaintenanceOptions): Promi
       repaired = true;
     }
   }
-  const copied = listSegments(target).flatMap((s) => [s.logPath, s.indexPath]).filter((f) => fs.existsSync(f));
+  const copied = listSegments(target)
+    .flatMap((s) => [s.logPath, s.indexPath])
+    .filter((f) => fs.existsSync(f));
   const bytes = copied.reduce((n, f) => n + (fileSizeOrNull(f) ?? 0), 0);
   if (o.json) {
-    await writeJson({ dir, to: dst, files: copied.length, bytes, messages: stats.messages, nextOffset: stats.nextOffset, besideWriter, repaired });
+    await writeJson({
+      dir,
+      to: dst,
+      files: copied.length,
+      bytes,
+      messages: stats.messages,
+      nextOffset: stats.nextOffset,
+      besideWriter,
+      repaired,
+    });
     return;
   }
-  const note = besideWriter ? ` (a writer was active: the copy holds what was published when it started${repaired ? '; a record cut short was dropped' : ''})` : '';
+  const note = besideWriter
+    ? ` (a writer was active: the copy holds what was published when it started${repaired ? '; a record cut short was dropped' : ''})`
+    : '';
   await writeLines([
     `backed up ${dir} to ${dst}: ${plural(copied.length, 'file')}, ${formatSize(bytes)}, ${plural(stats.messages, 'message')} (next offset ${stats.nextOffset})${note}`,
   ]);
@@ -239,9 +287,15 @@ async function migrateLog(dir: string, o: MigrateOptions): Promise<void> {
   if (name !== 'V1' && name !== 'V2') throw usageError(`--to must be V1 or V2, got '${o.to}'`);
   const { index, bar } = prepare(dir, o);
   const segments = listSegments(dir);
-  const rewritten = segments.filter((s) => fileVersion(s.logPath, 'log') !== name || fileVersion(s.indexPath, 'index') !== name).length;
+  const rewritten = segments.filter(
+    (s) => fileVersion(s.logPath, 'log') !== name || fileVersion(s.indexPath, 'index') !== name,
+  ).length;
   try {
-    await migrate(dir, { keyIndex: index.keyIndex, timeIndex: index.timeIndex, onProgress: bar.onProgress }, name === 'V1' ? V1 : V2);
+    await migrate(
+      dir,
+      { keyIndex: index.keyIndex, timeIndex: index.timeIndex, onProgress: bar.onProgress },
+      name === 'V1' ? V1 : V2,
+    );
   } finally {
     bar.stop();
   }
@@ -256,7 +310,9 @@ async function migrateLog(dir: string, o: MigrateOptions): Promise<void> {
 
 export function registerMaintenanceCommands(program: Command): void {
   withProgressOption(withLogOptions(program.command('check').argument('<dir>', 'log directory')))
-    .description("check the head segment: every record readable and the index matching (klevdb's Check); beside a writer, up to its last indexed message; exit 3 when corrupted")
+    .description(
+      "check the head segment: every record readable and the index matching (klevdb's Check); beside a writer, up to its last indexed message; exit 3 when corrupted",
+    )
     .option('--all', 'also read every message of every segment')
     .action(action(checkLog));
 
@@ -271,6 +327,8 @@ export function registerMaintenanceCommands(program: Command): void {
 
   withProgressOption(withLogOptions(program.command('migrate').argument('<dir>', 'log directory')))
     .requiredOption('--to <version>', 'format to rewrite every segment in: V1 or V2')
-    .description('rewrite the segments of a log in another format version (V2 has CRC-checked records and index headers)')
+    .description(
+      'rewrite the segments of a log in another format version (V2 has CRC-checked records and index headers)',
+    )
     .action(action(migrateLog));
 }

@@ -11,15 +11,7 @@ import { parseBytes, parseCount, parseOffset, parseStartOffset, parseTimeMicros 
 import { action, indexOptions, withLogOptions } from '../common.js';
 import type { CommonOptions } from '../common.js';
 import { notFoundError, usageError } from '../errors.js';
-import {
-  MESSAGE_ALIGN,
-  MESSAGE_HEADER,
-  fields,
-  jsonMessage,
-  messageRow,
-  showBytes,
-  table,
-} from '../format.js';
+import { MESSAGE_ALIGN, MESSAGE_HEADER, fields, jsonMessage, messageRow, showBytes, table } from '../format.js';
 import { fileSizeOrNull, fileVersion, formatSize, formatTimeMicros, listSegments } from '../../log-tools/index.js';
 import type { ResolvedIndex } from '../../log-tools/index.js';
 import { openFollower, openReader, withLog } from '../log-open.js';
@@ -44,7 +36,12 @@ function segmentInfo(dir: string) {
 
 function indexText(index: ResolvedIndex): string {
   const kinds = [index.keyIndex ? 'key' : '', index.timeIndex ? 'time' : ''].filter(Boolean).join(', ') || 'none';
-  const from = { options: 'as given', header: 'from the index header', inferred: 'inferred from V1 index items', default: 'default' }[index.source];
+  const from = {
+    options: 'as given',
+    header: 'from the index header',
+    inferred: 'inferred from V1 index items',
+    default: 'default',
+  }[index.source];
   return `${kinds} (${from})`;
 }
 
@@ -110,11 +107,18 @@ interface ConsumeOptions extends CommonOptions {
 }
 
 /** Where a consume goes next: the storage calls for the options, with a key filter when there is no key index. */
-function reader(log: Log | BlockingLog, index: ResolvedIndex, key: Buffer | undefined, follow: boolean, signal: AbortSignal) {
+function reader(
+  log: Log | BlockingLog,
+  index: ResolvedIndex,
+  key: Buffer | undefined,
+  follow: boolean,
+  signal: AbortSignal,
+) {
   const blocking = log as BlockingLog;
   const byIndex = key !== undefined && index.keyIndex;
   const read = (offset: number, max: number): Promise<ConsumeResult> => {
-    if (byIndex) return follow ? blocking.consumeByKeyBlocking(key, offset, max, signal) : log.consumeByKey(key, offset, max);
+    if (byIndex)
+      return follow ? blocking.consumeByKeyBlocking(key, offset, max, signal) : log.consumeByKey(key, offset, max);
     return follow ? blocking.consumeBlocking(offset, max, signal) : log.consume(offset, max);
   };
   const keep = (m: Message): boolean => key === undefined || byIndex || (m.key ?? Buffer.alloc(0)).equals(key);
@@ -187,7 +191,7 @@ interface GetOptions extends CommonOptions {
 /** Reads from `start` to the end; `pick` sees each message and says whether to stop. */
 async function scan(log: Log, pick: (m: Message) => boolean, start = OffsetOldest): Promise<void> {
   const end = await log.nextOffset();
-  for (let offset = start; offset < end; ) {
+  for (let offset = start; offset < end;) {
     const { nextOffset, messages } = await log.consume(offset, BATCH);
     for (const m of messages) if (pick(m)) return;
     if (messages.length === 0 && nextOffset <= offset) return;
@@ -248,9 +252,12 @@ async function get(dir: string, o: GetOptions): Promise<void> {
         m = await log.get(offset);
       } catch (err) {
         if (isLogError(err, 'ERR_INVALID_OFFSET')) {
-          throw notFoundError(`offset ${offset} is not in ${dir} (next offset ${await log.nextOffset()}); run \`klevdb stat ${dir}\` to see which offsets it holds`);
+          throw notFoundError(
+            `offset ${offset} is not in ${dir} (next offset ${await log.nextOffset()}); run \`klevdb stat ${dir}\` to see which offsets it holds`,
+          );
         }
-        if (isLogError(err, 'ERR_NOT_FOUND')) throw notFoundError(`offset ${offset} was deleted from ${dir} (by delete, trim or compact)`);
+        if (isLogError(err, 'ERR_NOT_FOUND'))
+          throw notFoundError(`offset ${offset} was deleted from ${dir} (by delete, trim or compact)`);
         throw err;
       }
     } else if (key !== undefined) {

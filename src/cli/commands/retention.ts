@@ -5,8 +5,18 @@
 import type { Command } from 'commander';
 import type { Log, Stats } from '../../storage/index.js';
 import {
-  findByAge, findByCount, findByOffset, findBySize, trimByAgeMultiOffsets, trimByCountMultiOffsets,
-  trimByOffsetMultiOffsets, trimBySizeMultiOffsets, compact, findDeletes, findUpdates, type MultiOptions,
+  findByAge,
+  findByCount,
+  findByOffset,
+  findBySize,
+  trimByAgeMultiOffsets,
+  trimByCountMultiOffsets,
+  trimByOffsetMultiOffsets,
+  trimBySizeMultiOffsets,
+  compact,
+  findDeletes,
+  findUpdates,
+  type MultiOptions,
 } from '../../storage/index.js';
 import { parseBefore, parseCount, parseDuration, parseOffset, parseSize } from '../args.js';
 import { action, indexOptions, withLogOptions, withProgressOption } from '../common.js';
@@ -101,7 +111,14 @@ async function trim(dir: string, o: TrimOptions): Promise<void> {
     }
     const after = await log.stat();
     if (o.json) {
-      await writeJson({ dryRun: o.dryRun === true, deleted: offsets.size, deletedSize, ...span(offsets), messages: after.messages, size: after.size });
+      await writeJson({
+        dryRun: o.dryRun === true,
+        deleted: offsets.size,
+        deletedSize,
+        ...span(offsets),
+        messages: after.messages,
+        size: after.size,
+      });
       return;
     }
     const what = offsets.size === 0 ? '' : `: offsets ${formatOffsets(offsets)}`;
@@ -139,7 +156,13 @@ async function compactLog(dir: string, o: CompactOptions): Promise<void> {
     const after = await log.stat();
     const removed = before.messages - after.messages;
     if (o.json) {
-      await writeJson({ removed, messagesBefore: before.messages, messages: after.messages, sizeBefore: before.size, size: after.size });
+      await writeJson({
+        removed,
+        messagesBefore: before.messages,
+        messages: after.messages,
+        sizeBefore: before.size,
+        size: after.size,
+      });
       return;
     }
     await writeLines([
@@ -161,8 +184,12 @@ export function registerRetentionCommands(program: Command): void {
     .option('--dry-run', 'only say what would be deleted');
   withForceOption(trimCommand).action(action(trim));
 
-  const compactCommand = withProgressOption(withLogOptions(program.command('compact').argument('<dir>', 'log directory')))
-    .description('keep the latest message of each key: remove replaced values older than --age, and tombstones older than twice that')
+  const compactCommand = withProgressOption(
+    withLogOptions(program.command('compact').argument('<dir>', 'log directory')),
+  )
+    .description(
+      'keep the latest message of each key: remove replaced values older than --age, and tombstones older than twice that',
+    )
     .option('--age <duration>', 'only compact messages older than this (30s, 15m, 2h, 7d, 1w)', '0');
   withForceOption(compactCommand).action(action(compactLog));
 }

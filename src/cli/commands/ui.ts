@@ -25,9 +25,18 @@ async function ui(dir: string, o: UiOptions): Promise<void> {
   requireDir(dir);
   if (o.source !== undefined) requireDir(o.source);
   if (o.projections !== undefined) requireDir(o.projections);
-  const inspector = await startInspector({ dir, index: indexOptions(o), source: o.source, projections: o.projections, host: o.host, port }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') throw new CliError(EXIT.FAILURE, `port ${port} on ${o.host} is in use; pass another --port (0 picks a free one)`);
-    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw usageError(`cannot listen on ${o.host}: ${err.message}; pass --host 127.0.0.1`);
+  const inspector = await startInspector({
+    dir,
+    index: indexOptions(o),
+    source: o.source,
+    projections: o.projections,
+    host: o.host,
+    port,
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE')
+      throw new CliError(EXIT.FAILURE, `port ${port} on ${o.host} is in use; pass another --port (0 picks a free one)`);
+    if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
+      throw usageError(`cannot listen on ${o.host}: ${err.message}; pass --host 127.0.0.1`);
     throw err;
   });
   const stopped = new Promise<void>((resolve) => {
@@ -40,11 +49,19 @@ async function ui(dir: string, o: UiOptions): Promise<void> {
     process.once('SIGTERM', stop);
   });
   if (o.json) {
-    await writeJson({ url: inspector.url, host: inspector.host, port: inspector.port, dir: inspector.catalog.dir, kind: inspector.catalog.kind });
+    await writeJson({
+      url: inspector.url,
+      host: inspector.host,
+      port: inspector.port,
+      dir: inspector.catalog.dir,
+      kind: inspector.catalog.kind,
+    });
   } else {
     const lines = [`klevdb ui: inspecting ${inspector.catalog.dir} at ${inspector.url} (read-only; Ctrl-C stops)`];
     if (!isLoopback(inspector.host)) {
-      lines.push(`klevdb ui: warning: listening on ${inspector.host}: anyone who can reach this address can read these logs`);
+      lines.push(
+        `klevdb ui: warning: listening on ${inspector.host}: anyone who can reach this address can read these logs`,
+      );
     }
     await writeLines(lines);
   }
@@ -52,10 +69,18 @@ async function ui(dir: string, o: UiOptions): Promise<void> {
 }
 
 export function registerUiCommand(program: Command): void {
-  withLogOptions(program.command('ui').argument('<dir>', 'log directory, or projection state (a projection runner directory)'))
-    .description('serve a read-only web inspector: overview, messages by offset, key and time, a live tail, projection state')
+  withLogOptions(
+    program.command('ui').argument('<dir>', 'log directory, or projection state (a projection runner directory)'),
+  )
+    .description(
+      'serve a read-only web inspector: overview, messages by offset, key and time, a live tail, projection state',
+    )
     .option('--port <n>', 'port to listen on (0: any free port)', '7272')
-    .option('--host <address>', 'address to listen on; other than loopback, anyone who reaches it can read the logs', '127.0.0.1')
+    .option(
+      '--host <address>',
+      'address to listen on; other than loopback, anyone who reaches it can read the logs',
+      '127.0.0.1',
+    )
     .option('--source <dir>', 'the log the projections read, to show their lag (default: <dir> when it is a log)')
     .option('--projections <dir>', 'projection state to show beside the log <dir> (a projection runner directory)')
     .action(action(ui));

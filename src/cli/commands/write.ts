@@ -52,7 +52,8 @@ export function parseLine(line: string, base64: boolean): PublishMessage {
   if (unknown.length > 0) throw usageError(`unknown field ${JSON.stringify(unknown[0])}`);
   const m: PublishMessage = { key: lineBytes(o.key, base64, 'key'), value: lineBytes(o.value, base64, 'value') };
   if (o.timeMicros !== undefined) {
-    if (typeof o.timeMicros !== 'number' || !Number.isSafeInteger(o.timeMicros)) throw usageError('"timeMicros" must be an integer');
+    if (typeof o.timeMicros !== 'number' || !Number.isSafeInteger(o.timeMicros))
+      throw usageError('"timeMicros" must be an integer');
     m.timeMicros = o.timeMicros;
   } else if (o.time !== undefined) {
     if (typeof o.time !== 'string') throw usageError('"time" must be an ISO 8601 string');
@@ -87,7 +88,10 @@ async function publishStdin(log: Log, base64: boolean, done: Published): Promise
       batch.push(parseLine(line, base64));
     } catch (err) {
       await publishBatch(log, batch, done);
-      const before = done.count === 0 ? 'nothing was published' : `the ${plural(done.count, 'message')} before it were published (offsets ${done.firstOffset}..${done.nextOffset - 1})`;
+      const before =
+        done.count === 0
+          ? 'nothing was published'
+          : `the ${plural(done.count, 'message')} before it were published (offsets ${done.firstOffset}..${done.nextOffset - 1})`;
       throw usageError(`stdin line ${lineNo}: ${(err as Error).message}; ${LINE_SHAPE}; ${before}`);
     }
     if (batch.length >= PUBLISH_BATCH) await publishBatch(log, batch, done);
@@ -95,11 +99,17 @@ async function publishStdin(log: Log, base64: boolean, done: Published): Promise
   await publishBatch(log, batch, done);
 }
 
-async function publish(dir: string, key: string | undefined, value: string | undefined, o: PublishOptions): Promise<void> {
+async function publish(
+  dir: string,
+  key: string | undefined,
+  value: string | undefined,
+  o: PublishOptions,
+): Promise<void> {
   const base64 = o.base64 === true;
   let single: PublishMessage | undefined;
   if (key !== undefined) {
-    if (value === undefined && !o.tombstone) throw usageError('give a value after the key, or --tombstone to publish the key with no value');
+    if (value === undefined && !o.tombstone)
+      throw usageError('give a value after the key, or --tombstone to publish the key with no value');
     if (value !== undefined && o.tombstone) throw usageError('--tombstone publishes no value: leave the value out');
     single = {
       key: parseBytes(key, base64, 'key'),
@@ -107,7 +117,8 @@ async function publish(dir: string, key: string | undefined, value: string | und
     };
     if (o.time !== undefined) single.timeMicros = parseTimeMicros(o.time, '--time');
   } else {
-    if (o.time !== undefined || o.tombstone) throw usageError('--time and --tombstone go with a key given as an argument; JSON lines carry their own "time"');
+    if (o.time !== undefined || o.tombstone)
+      throw usageError('--time and --tombstone go with a key given as an argument; JSON lines carry their own "time"');
     if (process.stdin.isTTY) throw usageError(`give <key> <value>, or pipe JSON lines on stdin (${LINE_SHAPE})`);
   }
   await withLog(openWriter(dir, indexOptions(o), true), async ({ log }) => {
@@ -119,7 +130,8 @@ async function publish(dir: string, key: string | undefined, value: string | und
     } else if (done.count === 0) {
       await writeLines([`published nothing to ${dir}: stdin had no messages (next offset ${done.nextOffset})`]);
     } else {
-      const at = done.count === 1 ? `at offset ${done.firstOffset}` : `at offsets ${done.firstOffset}..${done.nextOffset - 1}`;
+      const at =
+        done.count === 1 ? `at offset ${done.firstOffset}` : `at offsets ${done.firstOffset}..${done.nextOffset - 1}`;
       await writeLines([`published ${plural(done.count, 'message')} to ${dir} ${at} (next offset ${done.nextOffset})`]);
     }
   });
@@ -138,7 +150,9 @@ async function deleteOffsets(dir: string, offsetArgs: string[], o: DeleteOptions
     if (o.json) {
       await writeJson({ deleted: [...deleted].sort((a, b) => a - b), deletedSize, notFound: missing });
     } else if (deleted.size > 0) {
-      await writeLines([`deleted ${plural(deleted.size, 'message')} (${formatSize(deletedSize)}) from ${dir}: offsets ${formatOffsets(deleted)}`]);
+      await writeLines([
+        `deleted ${plural(deleted.size, 'message')} (${formatSize(deletedSize)}) from ${dir}: offsets ${formatOffsets(deleted)}`,
+      ]);
     }
     if (missing.length > 0) {
       throw new CliError(
@@ -156,7 +170,9 @@ export function registerWriteCommands(program: Command): void {
   withLogOptions(program.command('publish').argument('<dir>', 'log directory (created when missing)'))
     .argument('[key]', 'the key of one message ("" for none); leave key and value out to read JSON lines from stdin')
     .argument('[value]', 'its value')
-    .description('publish one message from the arguments, or JSON lines from stdin: {"key": ..., "value": ..., "time": ...}')
+    .description(
+      'publish one message from the arguments, or JSON lines from stdin: {"key": ..., "value": ..., "time": ...}',
+    )
     .option('--time <iso>', 'time of the message (default: now)')
     .option('--tombstone', 'publish the key with no value (a tombstone that compact removes)')
     .option('--base64', 'keys and values (arguments and JSON lines) are base64')

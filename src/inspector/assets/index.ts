@@ -38,9 +38,16 @@ function loadScripts(): Map<string, Asset> {
   }
   if (!files.includes('app.js')) {
     // A broken build of klevdb itself, not a condition a caller handles: a plain Error (a 500 naming the fix).
-    throw new Error(`the inspector's page script is missing from ${SCRIPT_DIR}; build the package with \`npm run build\` (it compiles tsconfig.browser.json)`);
+    throw new Error(
+      `the inspector's page script is missing from ${SCRIPT_DIR}; build the package with \`npm run build\` (it compiles tsconfig.browser.json)`,
+    );
   }
-  return new Map(files.map((f) => [`${SCRIPT_PATH}${f}`, { type: 'text/javascript; charset=utf-8', body: fs.readFileSync(`${SCRIPT_DIR}${f}`, 'utf8') }]));
+  return new Map(
+    files.map((f) => [
+      `${SCRIPT_PATH}${f}`,
+      { type: 'text/javascript; charset=utf-8', body: fs.readFileSync(`${SCRIPT_DIR}${f}`, 'utf8') },
+    ]),
+  );
 }
 
 /** The asset served at `pathname`, if there is one. */

@@ -130,7 +130,14 @@ export interface TimeResult {
  * last event applied (-1: none yet), `at` the record's own offset, `writes`
  * the state records the same publish wrote before it.
  */
-export type CheckpointView = { projection: string; version: number; next: number; last: number; at: number; writes: number };
+export type CheckpointView = {
+  projection: string;
+  version: number;
+  next: number;
+  last: number;
+  at: number;
+  writes: number;
+};
 
 export interface StateRow {
   key: string;

@@ -18,7 +18,8 @@ let overviewTimer: ReturnType<typeof setInterval> | undefined;
 function selectTab(wanted: string): void {
   const tab = document.getElementById(`tab-${wanted}`) ? wanted : 'overview';
   state.tab = tab;
-  for (const b of document.querySelectorAll('#tabs button')) b.setAttribute('aria-selected', b.getAttribute('data-tab') === tab ? 'true' : 'false');
+  for (const b of document.querySelectorAll('#tabs button'))
+    b.setAttribute('aria-selected', b.getAttribute('data-tab') === tab ? 'true' : 'false');
   for (const s of document.querySelectorAll<HTMLElement>('section.tab')) show(s, s.id === `tab-${tab}`);
   history.replaceState(null, '', `#${tab}`);
   clearInterval(overviewTimer);
@@ -49,7 +50,8 @@ function chooseLog(id: string | null): void {
 }
 
 function wire(): void {
-  for (const b of document.querySelectorAll('#tabs button')) b.addEventListener('click', () => selectTab(b.getAttribute('data-tab') ?? 'overview'));
+  for (const b of document.querySelectorAll('#tabs button'))
+    b.addEventListener('click', () => selectTab(b.getAttribute('data-tab') ?? 'overview'));
   select('log-select').addEventListener('change', () => chooseLog(select('log-select').value));
   button('ov-refresh').addEventListener('click', loadOverview);
   wireMessages();

@@ -11,11 +11,19 @@ const TOP = 12;
 const BOTTOM = 34;
 
 function isoSeconds(micros: number): string {
-  return new Date(micros / 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return new Date(micros / 1000)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 export function chart(t: Timeline): SVGElement {
-  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': 'messages over time' });
+  const root = svg('svg', {
+    viewBox: `0 0 ${W} ${H}`,
+    preserveAspectRatio: 'none',
+    role: 'img',
+    'aria-label': 'messages over time',
+  });
   if (!t.counts.length) {
     root.appendChild(svg('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'empty', text: 'no messages' }));
     return root;
@@ -36,7 +44,14 @@ export function chart(t: Timeline): SVGElement {
     root.appendChild(
       svg(
         'rect',
-        { class: 'bar', x: LEFT + i * bw + 1, y: TOP + plotH - h, width: Math.max(1, bw - 2), height: h, 'data-count': c },
+        {
+          class: 'bar',
+          x: LEFT + i * bw + 1,
+          y: TOP + plotH - h,
+          width: Math.max(1, bw - 2),
+          height: h,
+          'data-count': c,
+        },
         svg('title', { text: `${from} \u2013 ${to}: ${count(c)} messages` }),
       ),
     );

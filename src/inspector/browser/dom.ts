@@ -54,7 +54,11 @@ export function append(node: Node, ...children: Child[]): void {
 }
 
 /** An HTML element with attributes and children (strings become text nodes). */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs | null, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs | null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   setAttrs(node, attrs);
   append(node, ...children);

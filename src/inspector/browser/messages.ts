@@ -137,7 +137,9 @@ function openDetail(offset: number): void {
           el('dt', { text: 'key' }),
           el('dd', null, shown(m.key, '(no key)', true)),
           el('dt', { text: 'value' }),
-          el('dd', { text: m.value.kind === 'none' ? '(tombstone)' : `${m.value.kind}, ${count(m.value.bytes)} bytes` }),
+          el('dd', {
+            text: m.value.kind === 'none' ? '(tombstone)' : `${m.value.kind}, ${count(m.value.bytes)} bytes`,
+          }),
           el('dt', { text: 'size in log' }),
           el('dd', { text: `${count(m.size)} bytes` }),
         ),

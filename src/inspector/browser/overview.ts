@@ -35,10 +35,18 @@ function renderOverview(o: Overview): void {
     byId('ov-cards'),
     card('Messages', count(o.messages)),
     card('Size', size(o.size), `${count(o.size)} bytes`),
-    card('Offsets', o.firstOffset === null ? '\u2013' : `${count(o.firstOffset)} \u2026 ${count(o.nextOffset - 1)}`, `next offset ${count(o.nextOffset)}`),
+    card(
+      'Offsets',
+      o.firstOffset === null ? '\u2013' : `${count(o.firstOffset)} \u2026 ${count(o.nextOffset - 1)}`,
+      `next offset ${count(o.nextOffset)}`,
+    ),
     card('Segments', count(o.segments)),
     card('Indexes', indexText(o), `from ${o.indexFrom}`),
-    card('First message', t.firstTime ? t.firstTime.slice(0, 10) : '\u2013', t.firstTime ? t.firstTime.slice(11) : null),
+    card(
+      'First message',
+      t.firstTime ? t.firstTime.slice(0, 10) : '\u2013',
+      t.firstTime ? t.firstTime.slice(11) : null,
+    ),
     card('Last message', t.lastTime ? t.lastTime.slice(0, 10) : '\u2013', t.lastTime ? t.lastTime.slice(11) : null),
   );
   const time = input('m-time');
@@ -49,7 +57,9 @@ function renderOverview(o: Overview): void {
   fill(byId('ov-chart'), chart(t));
   const body = clear(tableBody('ov-segments'));
   for (const s of o.segmentFiles) {
-    const range = s.head ? `${count(s.offset)} \u2026 (head)` : `${count(s.offset)} \u2026 ${count(s.lastOffset ?? s.offset)}`;
+    const range = s.head
+      ? `${count(s.offset)} \u2026 (head)`
+      : `${count(s.offset)} \u2026 ${count(s.lastOffset ?? s.offset)}`;
     body.appendChild(
       el(
         'tr',

@@ -35,17 +35,32 @@ function cards(p: ProjectionStates): HTMLElement[] {
     : card('Lag', 'unknown', 'start the inspector with --source <events log>');
   return [
     card('Keys', count(p.keys)),
-    card('Checkpoint', c ? `next ${count(c.next)}` : 'none', c ? `last event ${count(c.last)}, version ${c.version}` : 'nothing committed yet'),
+    card(
+      'Checkpoint',
+      c ? `next ${count(c.next)}` : 'none',
+      c ? `last event ${count(c.last)}, version ${c.version}` : 'nothing committed yet',
+    ),
     lag,
-    card('Committed', p.committedAt ? ago(p.committedAgo) : '\u2013', p.committedAt ? p.committedAt.replace('T', ' ') : null),
-    card('Generation', p.generation === null ? '\u2013' : String(p.generation), p.uncommitted ? `${p.uncommitted} records after the checkpoint` : null),
+    card(
+      'Committed',
+      p.committedAt ? ago(p.committedAgo) : '\u2013',
+      p.committedAt ? p.committedAt.replace('T', ' ') : null,
+    ),
+    card(
+      'Generation',
+      p.generation === null ? '\u2013' : String(p.generation),
+      p.uncommitted ? `${p.uncommitted} records after the checkpoint` : null,
+    ),
     card('Dead letters', count(p.deadLetters)),
   ];
 }
 
 function caption(p: ProjectionStates, rows: number): string {
-  if (p.matched === null) return `${count(rows)} states found containing \u201c${p.query}\u201d${p.nextAfter ? ' so far' : ''}`;
-  const keys = p.query ? `${count(p.matched)} of ${count(p.keys)} keys match \u201c${p.query}\u201d` : `${count(p.keys)} keys`;
+  if (p.matched === null)
+    return `${count(rows)} states found containing \u201c${p.query}\u201d${p.nextAfter ? ' so far' : ''}`;
+  const keys = p.query
+    ? `${count(p.matched)} of ${count(p.keys)} keys match \u201c${p.query}\u201d`
+    : `${count(p.keys)} keys`;
   return `${keys}, ${count(rows)} shown`;
 }
 
@@ -68,7 +83,10 @@ function renderProjection(p: ProjectionStates, more: boolean): void {
       ),
     );
   }
-  if (!body.rows.length) body.appendChild(el('tr', null, el('td', { colspan: 4, class: 'muted', text: p.query ? 'no key matches' : 'no states' })));
+  if (!body.rows.length)
+    body.appendChild(
+      el('tr', null, el('td', { colspan: 4, class: 'muted', text: p.query ? 'no key matches' : 'no states' })),
+    );
   byId('p-caption').textContent = caption(p, body.querySelectorAll('tr[data-key]').length);
   after = p.nextAfter;
   show(button('p-more'), p.nextAfter !== null);

@@ -37,11 +37,13 @@ export interface ProjectionThen<S> {
 }
 
 type DefinitionFor<S, E extends Event> =
-  | ProjectionDefinition<S, RecordedEvent<E>>
-  | ((store: EventStore<E>) => ProjectionDefinition<S, RecordedEvent<E>>);
+  ProjectionDefinition<S, RecordedEvent<E>> | ((store: EventStore<E>) => ProjectionDefinition<S, RecordedEvent<E>>);
 
 /** The definition reading from `store`, whatever source it names (its prototype is kept, for class instances). */
-function over<S, E extends Event>(definition: DefinitionFor<S, E>, store: EventStore<E>): ProjectionDefinition<S, RecordedEvent<E>> {
+function over<S, E extends Event>(
+  definition: DefinitionFor<S, E>,
+  store: EventStore<E>,
+): ProjectionDefinition<S, RecordedEvent<E>> {
   if (typeof definition === 'function') return definition(store);
   return Object.create(definition, { source: { value: store } }) as ProjectionDefinition<S, RecordedEvent<E>>;
 }
@@ -50,7 +52,9 @@ export const ProjectionSpecification = {
   for<S, E extends Event>(definition: DefinitionFor<S, E>, options: ProjectionSpecificationOptions = {}) {
     return (given: GivenEvents<E> = []): ProjectionThen<S> => {
       /** Runs the projection over the given events until it has caught up (or failed), then hands it to `check`. */
-      const run = async (check: (outcome: { error?: Error; states?: Map<string, S> }) => void | Promise<void>): Promise<void> => {
+      const run = async (
+        check: (outcome: { error?: Error; states?: Map<string, S> }) => void | Promise<void>,
+      ): Promise<void> => {
         const store = inMemoryEventStore({ events: options.events }) as unknown as EventStore<E>;
         const runner = new ProjectionRunner();
         try {

@@ -37,7 +37,8 @@ export function indexFileHeader(version: FormatVersion, p: IndexParams): Buffer 
  */
 export function detectIndexVersion(head: Buffer, segmentOffset: number, p: IndexParams, file: string): FormatVersion {
   if (head.length === 0) return 'V1';
-  if (head.length < INDEX_HEADER_SIZE) throw corrupted(`index corrupted: ${file}: reading header: file of ${head.length} bytes is too short`);
+  if (head.length < INDEX_HEADER_SIZE)
+    throw corrupted(`index corrupted: ${file}: reading header: file of ${head.length} bytes is too short`);
   if (!head.subarray(0, 6).equals(MAGIC)) {
     if (head.readBigInt64BE(0) === BigInt(segmentOffset)) return 'V1';
     throw corrupted(`index corrupted: ${file}: magic prefix not found`);
@@ -46,10 +47,14 @@ export function detectIndexVersion(head: Buffer, segmentOffset: number, p: Index
   const flags = head[7]!;
   if (marker > 1) throw corrupted(`index corrupted: ${file}: unknown version ${marker}`);
   if (p.times !== ((flags & TIMES_BIT) !== 0)) {
-    throw corrupted(`index corrupted: ${file}: times index mismatch: the log was created with timeIndex ${!p.times}; open it with timeIndex: ${!p.times}`);
+    throw corrupted(
+      `index corrupted: ${file}: times index mismatch: the log was created with timeIndex ${!p.times}; open it with timeIndex: ${!p.times}`,
+    );
   }
   if (p.keys !== ((flags & KEYS_BIT) !== 0)) {
-    throw corrupted(`index corrupted: ${file}: keys index mismatch: the log was created with keyIndex ${!p.keys}; open it with keyIndex: ${!p.keys}`);
+    throw corrupted(
+      `index corrupted: ${file}: keys index mismatch: the log was created with keyIndex ${!p.keys}; open it with keyIndex: ${!p.keys}`,
+    );
   }
   if ((flags & 0xfc) !== 0) throw corrupted(`index corrupted: ${file}: invalid reserved data`);
   if (marker !== 1) throw corrupted(`index corrupted: ${file}: unknown version ${marker}`);

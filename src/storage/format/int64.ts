@@ -8,7 +8,10 @@ export function readInt64(buf: Buffer, at: number, what: string): number {
   const lo = buf.readUInt32BE(at + 4);
   const value = hi * TWO_32 + lo;
   if (!Number.isSafeInteger(value)) {
-    throw new LogError('ERR_RANGE', `${what} ${BigInt.asIntN(64, buf.readBigUInt64BE(at))} at byte ${at} is beyond JavaScript's safe integer range`);
+    throw new LogError(
+      'ERR_RANGE',
+      `${what} ${BigInt.asIntN(64, buf.readBigUInt64BE(at))} at byte ${at} is beyond JavaScript's safe integer range`,
+    );
   }
   return value;
 }

@@ -41,7 +41,8 @@ export const recordOverhead = (version: FormatVersion): number => (version === '
  */
 export function detectMessageVersion(head: Buffer, segmentOffset: number, file: string): FormatVersion {
   if (head.length === 0) return 'V1';
-  if (head.length < FILE_HEADER_SIZE) throw corrupted(`log corrupted: ${file}: reading header: file of ${head.length} bytes is too short`);
+  if (head.length < FILE_HEADER_SIZE)
+    throw corrupted(`log corrupted: ${file}: reading header: file of ${head.length} bytes is too short`);
   if (head.subarray(0, 6).equals(MAGIC)) {
     const marker = head[6]!;
     if (marker !== V2_MARKER) throw corrupted(`log corrupted: ${file}: unknown version ${marker}`);
@@ -144,7 +145,12 @@ export function recordSizeFromHeader(version: FormatVersion, buf: Buffer, at: nu
  * remain (klevdb treats that as a clean end), 'short' when the header is
  * whole but the body is cut.
  */
-export function decodeRecord(version: FormatVersion, buf: Buffer, at: number, place: RecordPlace): DecodedRecord | RecordProblem {
+export function decodeRecord(
+  version: FormatVersion,
+  buf: Buffer,
+  at: number,
+  place: RecordPlace,
+): DecodedRecord | RecordProblem {
   if (buf.length - at < RECORD_HEADER_SIZE) return 'eof';
   const size = recordSizeFromHeader(version, buf, at, place);
   if (buf.length - at < size) return 'short';
@@ -155,7 +161,8 @@ export function decodeRecord(version: FormatVersion, buf: Buffer, at: number, pl
   let keyLength: number;
   let valueLength: number;
   if (version === 'V2') {
-    if (crc32c(buf.subarray(at + 4, end)) !== buf.readUInt32BE(at)) throw corrupted(`log corrupted: crc failed ${describePlace(place, at)}`);
+    if (crc32c(buf.subarray(at + 4, end)) !== buf.readUInt32BE(at))
+      throw corrupted(`log corrupted: crc failed ${describePlace(place, at)}`);
     for (let i = 0; i < 8; i++) {
       if (buf[end - 8 + i] !== TRAILER[i]) throw corrupted(`log corrupted: bad trailer ${describePlace(place, at)}`);
     }
@@ -165,7 +172,8 @@ export function decodeRecord(version: FormatVersion, buf: Buffer, at: number, pl
     valueLength = buf.readUInt32BE(at + 24);
     keyStart = at + 28;
   } else {
-    if (crc32c(buf.subarray(at + 28, end)) !== buf.readUInt32BE(at + 24)) throw corrupted(`log corrupted: crc failed ${describePlace(place, at)}`);
+    if (crc32c(buf.subarray(at + 28, end)) !== buf.readUInt32BE(at + 24))
+      throw corrupted(`log corrupted: crc failed ${describePlace(place, at)}`);
     // V1's CRC leaves offset and time out, and no writer makes either this large: out of range means damaged.
     offset = readV1Int64(buf, at, 0, 'offset', place);
     timeMicros = readV1Int64(buf, at, 8, 'time', place);
@@ -187,7 +195,9 @@ function readV1Int64(buf: Buffer, at: number, field: number, what: string, place
   try {
     return readInt64(buf, at + field, what);
   } catch {
-    throw corrupted(`log corrupted: ${what} out of range in the record ${describePlace(place, at)} (V1 records do not checksum it)`);
+    throw corrupted(
+      `log corrupted: ${what} out of range in the record ${describePlace(place, at)} (V1 records do not checksum it)`,
+    );
   }
 }
 

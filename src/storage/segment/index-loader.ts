@@ -11,13 +11,26 @@ import {
   indexItemSize,
 } from '../format/index-format.js';
 import { keyHashInto } from '../format/key-hash.js';
-import { type DecodedRecord, type FormatVersion, RECORD_HEADER_SIZE, describePlace, initialPosition, recordSizeFromHeader } from '../format/message-format.js';
+import {
+  type DecodedRecord,
+  type FormatVersion,
+  RECORD_HEADER_SIZE,
+  describePlace,
+  initialPosition,
+  recordSizeFromHeader,
+} from '../format/message-format.js';
 import { type OpenedLog, type ScanEnd, openLogForRead, scanRecords } from './log-scanner.js';
 import { type SegmentFiles, fileSize, fsError, readAt, writeAll } from './segment-files.js';
 import { SegmentIndex } from './segment-index.js';
 
 /** Makes the index item of a record; the index time never goes back (Go: Params.NewItem). */
-export function newIndexItem(p: IndexParams, rec: { offset: number; timeMicros: number; key: Uint8Array | null }, position: number, prevTimestamp: number, out: IndexItem): IndexItem {
+export function newIndexItem(
+  p: IndexParams,
+  rec: { offset: number; timeMicros: number; key: Uint8Array | null },
+  position: number,
+  prevTimestamp: number,
+  out: IndexItem,
+): IndexItem {
   out.offset = rec.offset;
   out.position = position;
   out.timestamp = p.times ? Math.max(rec.timeMicros, prevTimestamp) : 0;
@@ -50,7 +63,10 @@ export function indexFromLog(
   let prev = chainFrom;
   const end = scanRecords(log, file, (rec, position) => {
     // Appends hand out increasing offsets: one that is not is damage (V1 does not checksum it), and it ends the readable prefix.
-    if (rec.offset < index.nextOffset) throw corrupted(`log corrupted: the record at byte ${position} of ${file} holds offset ${rec.offset}, not after ${index.nextOffset - 1}`);
+    if (rec.offset < index.nextOffset)
+      throw corrupted(
+        `log corrupted: the record at byte ${position} of ${file} holds offset ${rec.offset}, not after ${index.nextOffset - 1}`,
+      );
     accept?.(rec, position, index.count);
     newIndexItem(p, rec, position, prev, item);
     prev = item.timestamp;
@@ -84,7 +100,12 @@ export function writeIndexFile(file: string, version: FormatVersion, p: IndexPar
 }
 
 /** Decodes the items of an index file's bytes, checking header and alignment (Go: index.Read). */
-export function decodeIndexFile(data: Buffer, seg: SegmentFiles, p: IndexParams, into?: SegmentIndex): { version: FormatVersion; index: SegmentIndex } {
+export function decodeIndexFile(
+  data: Buffer,
+  seg: SegmentFiles,
+  p: IndexParams,
+  into?: SegmentIndex,
+): { version: FormatVersion; index: SegmentIndex } {
   const version = detectIndexVersion(data.subarray(0, INDEX_HEADER_SIZE), seg.offset, p, seg.indexPath);
   const start = version === 'V2' ? INDEX_HEADER_SIZE : 0;
   const size = indexItemSize(p);
@@ -96,7 +117,10 @@ export function decodeIndexFile(data: Buffer, seg: SegmentFiles, p: IndexParams,
 }
 
 /** Reads an index file; null when it does not exist. */
-export function readIndexFile(seg: SegmentFiles, p: IndexParams): { version: FormatVersion; index: SegmentIndex } | null {
+export function readIndexFile(
+  seg: SegmentFiles,
+  p: IndexParams,
+): { version: FormatVersion; index: SegmentIndex } | null {
   let data: Buffer;
   try {
     data = fs.readFileSync(seg.indexPath);
@@ -121,7 +145,9 @@ export function validateIndex(index: SegmentIndex, seg: SegmentFiles, firstPosit
     // Index times never go back within a segment (klevdb makes them monotonic), so a drop is damage.
     const timeDrop = index.times !== null && i > 0 && index.times[i]! < index.times[i - 1]!;
     if (o <= prevOffset || q <= prevPosition || q >= logSize || timeDrop) {
-      throw corrupted(`index corrupted: item ${i} of ${seg.indexPath} (offset ${o}, position ${q}) does not fit the log; open with recover: true or remove the index file to rebuild it`);
+      throw corrupted(
+        `index corrupted: item ${i} of ${seg.indexPath} (offset ${o}, position ${q}) does not fit the log; open with recover: true or remove the index file to rebuild it`,
+      );
     }
     prevOffset = o;
     prevPosition = q;
@@ -134,16 +160,26 @@ export function validateIndex(index: SegmentIndex, seg: SegmentFiles, firstPosit
  * interrupted write (klevdb would append after them and mix offsets) or an
  * index that lost items; fewer mean the index lists data that is not there.
  */
-export function checkLogTail(fd: number, seg: SegmentFiles, version: FormatVersion, index: SegmentIndex, logSize: number, remedy: string): void {
+export function checkLogTail(
+  fd: number,
+  seg: SegmentFiles,
+  version: FormatVersion,
+  index: SegmentIndex,
+  logSize: number,
+  remedy: string,
+): void {
   let end = initialPosition(version);
   if (index.count > 0) {
     const last = index.positionAt(index.count - 1);
     const header = readAt(fd, last, RECORD_HEADER_SIZE);
     const place = { file: seg.logPath, base: last };
-    if (header.length < RECORD_HEADER_SIZE) throw corrupted(`log corrupted: short header ${describePlace(place, 0)}; ${remedy}`);
+    if (header.length < RECORD_HEADER_SIZE)
+      throw corrupted(`log corrupted: short header ${describePlace(place, 0)}; ${remedy}`);
     end = last + recordSizeFromHeader(version, header, 0, place);
     if (header.readBigInt64BE(version === 'V2' ? 4 : 0) !== BigInt(index.lastOffset)) {
-      throw corrupted(`index corrupted: ${seg.indexPath} names offset ${index.lastOffset} for the record ${describePlace(place, 0)}, which holds another; ${remedy}`);
+      throw corrupted(
+        `index corrupted: ${seg.indexPath} names offset ${index.lastOffset} for the record ${describePlace(place, 0)}, which holds another; ${remedy}`,
+      );
     }
   }
   if (end !== logSize) {
@@ -163,7 +199,12 @@ export interface LoadIndexOptions {
 }
 
 /** Loads a segment's index (unsealed: the caller seals it unless it is the head), rebuilding it from the log when the file is missing or at most a header. */
-export function loadSegmentIndex(seg: SegmentFiles, p: IndexParams, opts: LoadIndexOptions, log?: OpenedLog): SegmentIndex {
+export function loadSegmentIndex(
+  seg: SegmentFiles,
+  p: IndexParams,
+  opts: LoadIndexOptions,
+  log?: OpenedLog,
+): SegmentIndex {
   const indexSize = fileSize(seg.indexPath);
   if (indexSize > INDEX_HEADER_SIZE) {
     const found = readIndexFile(seg, p);
@@ -179,4 +220,3 @@ export function loadSegmentIndex(seg: SegmentFiles, p: IndexParams, opts: LoadIn
     if (!log) fs.closeSync(opened.fd);
   }
 }
-

@@ -40,24 +40,35 @@ const TWO_32 = 0x100000000;
  * records (reads do that): a damaged record disagrees with its item just
  * the same. Throws ERR_CORRUPTED naming the first item that disagrees.
  */
-export function verifyItems(log: Pick<OpenedLog, 'fd' | 'version'>, logPath: string, indexPath: string, index: SegmentIndex, from: number, end: number): void {
+export function verifyItems(
+  log: Pick<OpenedLog, 'fd' | 'version'>,
+  logPath: string,
+  indexPath: string,
+  index: SegmentIndex,
+  from: number,
+  end: number,
+): void {
   // Offset, time and lengths follow V2's CRC; V1 starts with them. Keys start at byte 28 in both.
   const fieldsAt = log.version === 'V2' ? 4 : 0;
   let chunk: Buffer = Buffer.alloc(0);
   let chunkStart = 0;
   const fail = (i: number, problem: string): LogError =>
-    corrupted(`index corrupted: item ${i} of ${indexPath} has ${problem}; open with recover: true or remove the index file to rebuild it`);
+    corrupted(
+      `index corrupted: item ${i} of ${indexPath} has ${problem}; open with recover: true or remove the index file to rebuild it`,
+    );
   for (let i = from; i < index.count; i++) {
     const position = index.positionAt(i);
     if (position < chunkStart || position + RECORD_HEADER_SIZE > chunkStart + chunk.length) {
       chunk = readAt(log.fd, position, Math.max(Math.min(CHUNK, end - position), RECORD_HEADER_SIZE));
       chunkStart = position;
     }
-    if (chunk.length - (position - chunkStart) < RECORD_HEADER_SIZE) throw fail(i, `position ${position}, past the whole records of ${logPath}`);
+    if (chunk.length - (position - chunkStart) < RECORD_HEADER_SIZE)
+      throw fail(i, `position ${position}, past the whole records of ${logPath}`);
     const size = recordSizeFromHeader(log.version, chunk, position - chunkStart, { file: logPath, base: chunkStart });
     const recordEnd = position + size;
     const next = i + 1 < index.count ? index.positionAt(i + 1) : end;
-    if (recordEnd !== next) throw fail(i, `a record of ${size} bytes at ${position}, which does not end where the next one starts (${next})`);
+    if (recordEnd !== next)
+      throw fail(i, `a record of ${size} bytes at ${position}, which does not end where the next one starts (${next})`);
     if (recordEnd > chunkStart + chunk.length) {
       chunk = readAt(log.fd, position, Math.max(Math.min(CHUNK, end - position), size));
       chunkStart = position;
@@ -74,7 +85,8 @@ export function verifyItems(log: Pick<OpenedLog, 'fd' | 'version'>, logPath: str
       const keyLength = chunk.readUInt32BE(at + 16);
       const keyStart = position - chunkStart + RECORD_HEADER_SIZE;
       keyHashInto(keyLength > 0 ? chunk.subarray(keyStart, keyStart + keyLength) : null, scratch);
-      if (index.hashHi[i] !== scratch.hi || index.hashLo[i] !== scratch.lo) throw fail(i, 'a key hash that is not the record\'s key\'s');
+      if (index.hashHi[i] !== scratch.hi || index.hashLo[i] !== scratch.lo)
+        throw fail(i, "a key hash that is not the record's key's");
     }
   }
 }

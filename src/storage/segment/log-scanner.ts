@@ -89,7 +89,11 @@ export function scanRecords(
     if (chunk.length - at >= remaining) {
       // Everything left is in the chunk and it is not a whole record.
       if (decoded === 'eof') {
-        return { kind: 'torn-header', position, error: new LogError('ERR_CORRUPTED', `log corrupted: torn record header (${remaining} bytes) ${where}`) };
+        return {
+          kind: 'torn-header',
+          position,
+          error: new LogError('ERR_CORRUPTED', `log corrupted: torn record header (${remaining} bytes) ${where}`),
+        };
       }
       return { kind: 'corrupted', position, error: shortRecordError(log.version, where) };
     }
@@ -105,6 +109,11 @@ export function scanRecords(
     chunk = readAt(log.fd, position, want);
     chunkStart = position;
     // `size` promised bytes the file does not have (it shrank, or a damaged length pointed past its end).
-    if (chunk.length < want) return { kind: 'corrupted', position, error: shortRecordError(log.version, describePlace({ file, base: position }, 0)) };
+    if (chunk.length < want)
+      return {
+        kind: 'corrupted',
+        position,
+        error: shortRecordError(log.version, describePlace({ file, base: position }, 0)),
+      };
   }
 }

@@ -7,7 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { IndexParams } from '../format/index-format.js';
 import { indexItemSize } from '../format/index-format.js';
-import { type FormatVersion, encodeRecord, messageFileHeader, recordOverhead, recordSize } from '../format/message-format.js';
+import {
+  type FormatVersion,
+  encodeRecord,
+  messageFileHeader,
+  recordOverhead,
+  recordSize,
+} from '../format/message-format.js';
 import type { Message } from '../types.js';
 import { emptyItem, newIndexItem, writeIndexFile } from './index-loader.js';
 import { openLogForRead, scanRecords } from './log-scanner.js';
@@ -70,9 +76,13 @@ export function rewriteSegment(
     const end = scanRecords(src, seg.logPath, (rec, _position, raw) => {
       if (drop.has(rec.offset)) {
         // Copies: views would keep every 1 MiB read chunk of the segment alive with the result.
-        if (keepMessages) out.deleted.push(toMessage(rec.offset, rec.timeMicros, rec.key && Buffer.from(rec.key), rec.value && Buffer.from(rec.value)));
+        if (keepMessages)
+          out.deleted.push(
+            toMessage(rec.offset, rec.timeMicros, rec.key && Buffer.from(rec.key), rec.value && Buffer.from(rec.value)),
+          );
         out.deletedOffsets.push(rec.offset);
-        out.deletedSize += recordOverhead(src.version) + (rec.key?.length ?? 0) + (rec.value?.length ?? 0) + indexItemSize(params);
+        out.deletedSize +=
+          recordOverhead(src.version) + (rec.key?.length ?? 0) + (rec.value?.length ?? 0) + indexItemSize(params);
         return;
       }
       let buf = raw;

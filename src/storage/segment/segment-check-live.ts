@@ -51,10 +51,21 @@ export function checkSegmentPrefix(seg: SegmentFiles, params: IndexParams): Chec
       snap.logIno = st.ino;
       snap.logBytes = st.size;
       validateIndex(index, seg, initialPosition(log.version), log.size);
-      const end = index.count > 0 ? recordEnd(log.fd, log.version, index.positionAt(index.count - 1), seg.logPath) : initialPosition(log.version);
-      if (end > log.size) throw corrupted(`log corrupted: index of ${seg.logPath} lists data past the end of the file; open with recover: true`);
+      const end =
+        index.count > 0
+          ? recordEnd(log.fd, log.version, index.positionAt(index.count - 1), seg.logPath)
+          : initialPosition(log.version);
+      if (end > log.size)
+        throw corrupted(
+          `log corrupted: index of ${seg.logPath} lists data past the end of the file; open with recover: true`,
+        );
       compareWithRecords({ ...log, size: end }, seg, params, index);
-      return { messages: index.count, lastOffset: index.count > 0 ? index.lastOffset : null, checkedBytes: end, logBytes: log.size };
+      return {
+        messages: index.count,
+        lastOffset: index.count > 0 ? index.lastOffset : null,
+        checkedBytes: end,
+        logBytes: log.size,
+      };
     } finally {
       fs.closeSync(log.fd);
     }
@@ -72,7 +83,8 @@ function readWholeItems(seg: SegmentFiles, params: IndexParams, snap: Snapshot):
     fd = fs.openSync(seg.indexPath, 'r');
   } catch (err) {
     // A missing index passes, as in check: open rebuilds it.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && fs.existsSync(seg.logPath)) return decodeIndexFile(Buffer.alloc(0), seg, params).index;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && fs.existsSync(seg.logPath))
+      return decodeIndexFile(Buffer.alloc(0), seg, params).index;
     throw err;
   }
   try {
@@ -84,7 +96,10 @@ function readWholeItems(seg: SegmentFiles, params: IndexParams, snap: Snapshot):
   snap.indexBytes = data.length;
   // Fewer bytes than a header: the writer is creating the file.
   if (data.length < INDEX_HEADER_SIZE) return decodeIndexFile(Buffer.alloc(0), seg, params).index;
-  const start = detectIndexVersion(data.subarray(0, INDEX_HEADER_SIZE), seg.offset, params, seg.indexPath) === 'V2' ? INDEX_HEADER_SIZE : 0;
+  const start =
+    detectIndexVersion(data.subarray(0, INDEX_HEADER_SIZE), seg.offset, params, seg.indexPath) === 'V2'
+      ? INDEX_HEADER_SIZE
+      : 0;
   const size = indexItemSize(params);
   return decodeIndexFile(data.subarray(0, start + Math.floor((data.length - start) / size) * size), seg, params).index;
 }
@@ -92,7 +107,8 @@ function readWholeItems(seg: SegmentFiles, params: IndexParams, snap: Snapshot):
 function recordEnd(fd: number, version: 'V1' | 'V2', position: number, file: string): number {
   const header = readAt(fd, position, RECORD_HEADER_SIZE);
   const place = { file, base: position };
-  if (header.length < RECORD_HEADER_SIZE) throw corrupted(`log corrupted: short header ${describePlace(place, 0)}; open with recover: true`);
+  if (header.length < RECORD_HEADER_SIZE)
+    throw corrupted(`log corrupted: short header ${describePlace(place, 0)}; open with recover: true`);
   return position + recordSizeFromHeader(version, header, 0, place);
 }
 

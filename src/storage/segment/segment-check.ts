@@ -42,7 +42,12 @@ export function checkSegment(seg: SegmentFiles, params: IndexParams): CheckedSeg
   try {
     const found = readIndexFile(seg, params);
     const index = compareWithRecords(log, seg, params, found?.index ?? null);
-    return { messages: index.count, lastOffset: index.count > 0 ? index.lastOffset : null, checkedBytes: log.size, logBytes: log.size };
+    return {
+      messages: index.count,
+      lastOffset: index.count > 0 ? index.lastOffset : null,
+      checkedBytes: log.size,
+      logBytes: log.size,
+    };
   } finally {
     fs.closeSync(log.fd);
   }
@@ -56,12 +61,20 @@ export function checkSegment(seg: SegmentFiles, params: IndexParams): CheckedSeg
  * check flags that as damage): the rebuilt chain starts where it says.
  * Returns the rebuilt items.
  */
-export function compareWithRecords(log: OpenedLog, seg: SegmentFiles, params: IndexParams, found: SegmentIndex | null): SegmentIndex {
+export function compareWithRecords(
+  log: OpenedLog,
+  seg: SegmentFiles,
+  params: IndexParams,
+  found: SegmentIndex | null,
+): SegmentIndex {
   const chainFrom = found?.times && found.count > 0 && seg.offset > 0 ? found.times[0]! : 0;
   const { index, end } = indexFromLog(log, seg.logPath, params, seg.offset, undefined, chainFrom);
   if (end.kind !== 'eof') throw end.error;
   if (found && !sameItems(index, found)) {
-    throw new LogError('ERR_CORRUPTED', `index corrupted: ${seg.indexPath} does not match its log; open with recover: true to rebuild it`);
+    throw new LogError(
+      'ERR_CORRUPTED',
+      `index corrupted: ${seg.indexPath} does not match its log; open with recover: true to rebuild it`,
+    );
   }
   return index;
 }
@@ -82,11 +95,17 @@ function readableIndex(seg: SegmentFiles, params: IndexParams): ReturnType<typeo
  * position), an offset or time that disagrees with it ends the prefix
  * recover keeps, rather than being written into the new index as truth.
  */
-function v1RecordsAgreeWith(old: SegmentIndex, seg: SegmentFiles): (rec: DecodedRecord, position: number, item: number) => void {
+function v1RecordsAgreeWith(
+  old: SegmentIndex,
+  seg: SegmentFiles,
+): (rec: DecodedRecord, position: number, item: number) => void {
   let trusted = true;
   let expected = seg.offset;
   const disagree = (position: number, i: number, what: string): LogError =>
-    new LogError('ERR_CORRUPTED', `log corrupted: the V1 record at byte ${position} of ${seg.logPath} disagrees with item ${i} of its index about its ${what}`);
+    new LogError(
+      'ERR_CORRUPTED',
+      `log corrupted: the V1 record at byte ${position} of ${seg.logPath} disagrees with item ${i} of its index about its ${what}`,
+    );
   return (rec, position, i) => {
     const next = expected;
     expected = rec.offset + 1;
@@ -127,7 +146,8 @@ export function recoverSegment(seg: SegmentFiles, params: IndexParams): RecoverO
   let droppedBytes = 0;
   let rebuilt: SegmentIndex;
   try {
-    const accept = log.version === 'V1' && found && found !== 'unreadable' ? v1RecordsAgreeWith(found.index, seg) : undefined;
+    const accept =
+      log.version === 'V1' && found && found !== 'unreadable' ? v1RecordsAgreeWith(found.index, seg) : undefined;
     const { index, end } = indexFromLog(log, seg.logPath, params, seg.offset, accept);
     rebuilt = index;
     if (end.kind !== 'eof') {

@@ -33,7 +33,9 @@ export function findSegments(dir: string): SegmentFiles[] {
     if (!name.endsWith('.log')) continue;
     const stem = name.slice(0, -4);
     if (!/^\d+$/.test(stem) || !Number.isSafeInteger(Number(stem))) {
-      throw corrupted(`unexpected file ${name} in log directory ${dir}: segment files are named by a 20-digit offset; move it away`);
+      throw corrupted(
+        `unexpected file ${name} in log directory ${dir}: segment files are named by a 20-digit offset; move it away`,
+      );
     }
     offsets.push(Number(stem));
   }
@@ -106,11 +108,16 @@ export function fsError(err: unknown, doing: string): Error {
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'EACCES' || e?.code === 'EPERM' || e?.code === 'ENOTDIR' || e?.code === 'EISDIR') {
     // A path that is not a directory, or that we may not read, is the caller's to fix.
-    return new LogError('ERR_INVALID_ARGUMENT', `${doing}: ${e.message}; check the path and its permissions`, { cause: err });
+    return new LogError('ERR_INVALID_ARGUMENT', `${doing}: ${e.message}; check the path and its permissions`, {
+      cause: err,
+    });
   }
   const wrapped =
     e?.code === 'ENOSPC'
-      ? new Error(`${doing}: no space left on the device (ENOSPC); free some space and try again: what was written before this call is intact`, { cause: err })
+      ? new Error(
+          `${doing}: no space left on the device (ENOSPC); free some space and try again: what was written before this call is intact`,
+          { cause: err },
+        )
       : new Error(`${doing}: ${e?.message ?? String(err)}`, { cause: err });
   (wrapped as NodeJS.ErrnoException).code = e?.code;
   return wrapped;

@@ -70,9 +70,11 @@ export class SegmentIndex {
 
   append(it: IndexItem): void {
     const rel = it.offset - this.baseOffset;
-    if (rel < 0 || rel > MAX_U32) throw corrupted(`index corrupted: offset ${it.offset} does not belong to the segment at ${this.baseOffset}`);
+    if (rel < 0 || rel > MAX_U32)
+      throw corrupted(`index corrupted: offset ${it.offset} does not belong to the segment at ${this.baseOffset}`);
     if (this.count === this.relOffsets.length) this.grow(this.count * 2);
-    if (it.position > MAX_U32 && this.positions instanceof Uint32Array) this.positions = Float64Array.from(this.positions);
+    if (it.position > MAX_U32 && this.positions instanceof Uint32Array)
+      this.positions = Float64Array.from(this.positions);
     const i = this.count++;
     this.relOffsets[i] = rel;
     this.positions[i] = it.position;
@@ -112,8 +114,10 @@ export class SegmentIndex {
       const i = this.count;
       const rel = data.readInt32BE(at) * 0x100000000 + data.readUInt32BE(at + 4) - base;
       const position = data.readUInt32BE(at + 8) * 0x100000000 + data.readUInt32BE(at + 12);
-      if (rel < 0 || rel > MAX_U32) throw corrupted(`index corrupted: item ${k} does not belong to the segment at ${base}`);
-      if (position > MAX_U32 && this.positions instanceof Uint32Array) this.positions = Float64Array.from(this.positions);
+      if (rel < 0 || rel > MAX_U32)
+        throw corrupted(`index corrupted: item ${k} does not belong to the segment at ${base}`);
+      if (position > MAX_U32 && this.positions instanceof Uint32Array)
+        this.positions = Float64Array.from(this.positions);
       this.relOffsets[i] = rel;
       this.positions[i] = position;
       let q = at + 16;

@@ -2,7 +2,17 @@
 import fs from 'node:fs';
 import { corrupted } from '../errors.js';
 import { type IndexParams, INDEX_HEADER_SIZE, detectIndexVersion, indexItemSize } from '../format/index-format.js';
-import { type FormatVersion, FILE_HEADER_SIZE, describePlace, RECORD_HEADER_SIZE, decodeRecord, detectMessageVersion, initialPosition, recordSizeFromHeader, shortRecordError } from '../format/message-format.js';
+import {
+  type FormatVersion,
+  FILE_HEADER_SIZE,
+  describePlace,
+  RECORD_HEADER_SIZE,
+  decodeRecord,
+  detectMessageVersion,
+  initialPosition,
+  recordSizeFromHeader,
+  shortRecordError,
+} from '../format/message-format.js';
 import type { Message } from '../types.js';
 import { type LoadIndexOptions, checkLogTail, loadSegmentIndex, validateIndex } from './index-loader.js';
 import { itemTimeFits, verifyItems } from './index-verify.js';
@@ -73,7 +83,14 @@ export class SegmentReader {
     validateIndex(index, this.files, initialPosition(this.version!), this.dataEnd);
     if (!this.head) {
       // A sealed segment is complete: its index must cover its log exactly (the head may still be growing).
-      checkLogTail(this.fd!, this.files, this.version!, index, this.dataEnd, `remove ${this.files.indexPath} to rebuild it from the log`);
+      checkLogTail(
+        this.fd!,
+        this.files,
+        this.version!,
+        index,
+        this.dataEnd,
+        `remove ${this.files.indexPath} to rebuild it from the log`,
+      );
       index.seal();
     }
     // A readonly head is small and what nextOffset answers from: check all of it before it is used.
@@ -103,7 +120,8 @@ export class SegmentReader {
       const fd = this.openFd();
       const version = this.version!;
       const end = this.head ? this.recordEnd(fd, version, index.positionAt(index.count - 1)) : this.dataEnd;
-      if (end > this.dataEnd) throw shortRecordError(version, `at byte ${index.positionAt(index.count - 1)} of ${this.files.logPath}`);
+      if (end > this.dataEnd)
+        throw shortRecordError(version, `at byte ${index.positionAt(index.count - 1)} of ${this.files.logPath}`);
       verifyItems({ fd, version }, this.files.logPath, this.files.indexPath, index, index.verified, end);
       index.verified = index.count;
     }
@@ -147,7 +165,12 @@ export class SegmentReader {
         // missing index: load (and rebuild) it below
       }
       if (head && head.length >= INDEX_HEADER_SIZE + size) {
-        const version = detectIndexVersion(head.subarray(0, INDEX_HEADER_SIZE), this.files.offset, this.params, this.files.indexPath);
+        const version = detectIndexVersion(
+          head.subarray(0, INDEX_HEADER_SIZE),
+          this.files.offset,
+          this.params,
+          this.files.indexPath,
+        );
         const at = (version === 'V2' ? INDEX_HEADER_SIZE : 0) + 16;
         return head.readInt32BE(at) * 0x100000000 + head.readUInt32BE(at + 4);
       }
@@ -176,7 +199,9 @@ export class SegmentReader {
     let end = to < index.count ? index.positionAt(to) : this.dataEnd;
     if (to - from === 1 && end - start > 1 << 16) end = this.recordEnd(fd, version, start);
     if (end <= start) {
-      throw corrupted(`log corrupted: index of ${this.files.logPath} places offset ${index.offsetAt(from)} at byte ${start}, past the end of the data (${end}); open with recover: true`);
+      throw corrupted(
+        `log corrupted: index of ${this.files.logPath} places offset ${index.offsetAt(from)} at byte ${start}, past the end of the data (${end}); open with recover: true`,
+      );
     }
     const buf = readAt(fd, start, end - start);
     const out = new Array<Message>(to - from);
@@ -219,11 +244,14 @@ export class SegmentReader {
       }
       const end = lastItem + 1 < index.count ? index.positionAt(lastItem + 1) : this.dataEnd;
       if (end <= start) {
-        throw corrupted(`log corrupted: index of ${this.files.logPath} places offset ${index.offsetAt(lastItem)} at byte ${start}, past the end of the data (${end}); open with recover: true`);
+        throw corrupted(
+          `log corrupted: index of ${this.files.logPath} places offset ${index.offsetAt(lastItem)} at byte ${start}, past the end of the data (${end}); open with recover: true`,
+        );
       }
       const buf = readAt(fd, start, end - start);
       const place = { file: this.files.logPath, base: start };
-      for (let k = g; k <= last; k++) out.push(this.decodeItem(version, index, items[k]!, buf, index.positionAt(items[k]!) - start, place).message);
+      for (let k = g; k <= last; k++)
+        out.push(this.decodeItem(version, index, items[k]!, buf, index.positionAt(items[k]!) - start, place).message);
       g = last + 1;
     }
     return out;
@@ -241,11 +269,15 @@ export class SegmentReader {
     const rec = decodeRecord(version, buf, at, place);
     if (typeof rec === 'string') throw shortRecordError(version, describePlace(place, at));
     if (rec.offset !== index.offsetAt(i)) {
-      throw corrupted(`log corrupted: index of ${this.files.logPath} says offset ${index.offsetAt(i)} but the record ${describePlace(place, at)} holds ${rec.offset}; open with recover: true`);
+      throw corrupted(
+        `log corrupted: index of ${this.files.logPath} says offset ${index.offsetAt(i)} but the record ${describePlace(place, at)} holds ${rec.offset}; open with recover: true`,
+      );
     }
     // Free with the index in memory; the one check of a V1 record's time, which its CRC leaves out.
     if (index.times && !itemTimeFits(index, i, rec.timeMicros)) {
-      throw corrupted(`log corrupted: index of ${this.files.logPath} gives offset ${rec.offset} the time ${index.times[i]}, which the record's time ${rec.timeMicros} ${describePlace(place, at)} cannot have; open with recover: true`);
+      throw corrupted(
+        `log corrupted: index of ${this.files.logPath} gives offset ${rec.offset} the time ${index.times[i]}, which the record's time ${rec.timeMicros} ${describePlace(place, at)} cannot have; open with recover: true`,
+      );
     }
     return { message: toMessage(rec.offset, rec.timeMicros, rec.key, rec.value), end: rec.end };
   }

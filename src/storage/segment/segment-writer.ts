@@ -1,7 +1,23 @@
 /** Appends messages to the head segment (Go: log_writer.go). */
 import fs from 'node:fs';
-import { type IndexItem, type IndexParams, INDEX_HEADER_SIZE, detectIndexVersion, encodeIndexItem, indexFileHeader, indexItemSize } from '../format/index-format.js';
-import { type FormatVersion, FILE_HEADER_SIZE, detectMessageVersion, encodeRecord, initialPosition, messageFileHeader, recordSize } from '../format/message-format.js';
+import {
+  type IndexItem,
+  type IndexParams,
+  INDEX_HEADER_SIZE,
+  detectIndexVersion,
+  encodeIndexItem,
+  indexFileHeader,
+  indexItemSize,
+} from '../format/index-format.js';
+import {
+  type FormatVersion,
+  FILE_HEADER_SIZE,
+  detectMessageVersion,
+  encodeRecord,
+  initialPosition,
+  messageFileHeader,
+  recordSize,
+} from '../format/message-format.js';
 import { FileSyncer } from './file-syncer.js';
 import { checkLogTail, emptyItem, loadSegmentIndex, newIndexItem, validateIndex } from './index-loader.js';
 import { verifyItems } from './index-verify.js';
@@ -43,7 +59,13 @@ export class SegmentWriter {
    * one is written in `newVersion`. `nextTime` continues the previous
    * segment's index time chain after a rollover.
    */
-  static open(files: SegmentFiles, params: IndexParams, newVersion: FormatVersion, nextTime: number, reader: SegmentReader): SegmentWriter {
+  static open(
+    files: SegmentFiles,
+    params: IndexParams,
+    newVersion: FormatVersion,
+    nextTime: number,
+    reader: SegmentReader,
+  ): SegmentWriter {
     const opened: number[] = [];
     try {
       const log = openForAppend(files.logPath, 'a+', opened, newVersion, messageFileHeader, (fd) =>
@@ -67,8 +89,14 @@ export class SegmentWriter {
         index = new SegmentIndex(params, files.offset, nextTime);
       }
 
-      const ix = openForAppend(files.indexPath, 'a', opened, newVersion, (v) => indexFileHeader(v, params), () =>
-        detectIndexVersion(readFileHead(files.indexPath, INDEX_HEADER_SIZE), files.offset, params, files.indexPath),
+      const ix = openForAppend(
+        files.indexPath,
+        'a',
+        opened,
+        newVersion,
+        (v) => indexFileHeader(v, params),
+        () =>
+          detectIndexVersion(readFileHead(files.indexPath, INDEX_HEADER_SIZE), files.offset, params, files.indexPath),
       );
       const { fd: indexFd, version: indexVersion, size: indexSize } = ix;
       reader.head = true;
@@ -186,4 +214,3 @@ function openForAppend(
   }
   return { fd, version: newVersion, size: h.length };
 }
-

@@ -4,7 +4,12 @@
 // up with what its source held when it started; every error names the state
 // the projection is really in.
 import { expect } from 'chai';
-import { defineProjection, ProjectionFailedError, ProjectionNotReadyError, type QueryOptions } from '../../../src/projections/index.js';
+import {
+  defineProjection,
+  ProjectionFailedError,
+  ProjectionNotReadyError,
+  type QueryOptions,
+} from '../../../src/projections/index.js';
 import { caught, expectLogError } from '../../helpers/errors.js';
 import { accountEvents, AccountOpened, Deposited } from '../../eventstore/fixtures/account.js';
 import type { ProjectionBackend } from '../fixtures/backends.js';
@@ -40,7 +45,8 @@ export function catchUpQueriesSuite(h: ProjectionBackend): void {
           handles: [AccountOpened, Deposited],
           key: (e) => e.meta.streamId,
           initialState: () => ({ balance: 0, deposits: 0 }),
-          apply: (s, e) => (e.type === 'Deposited' ? { balance: s.balance + e.data.amount, deposits: s.deposits + 1 } : s),
+          apply: (s, e) =>
+            e.type === 'Deposited' ? { balance: s.balance + e.data.amount, deposits: s.deposits + 1 } : s,
         }),
       );
       await runner.start();
@@ -62,14 +68,25 @@ export function catchUpQueriesSuite(h: ProjectionBackend): void {
       expect(projection.state).to.equal('restoring');
       const firstHalf = await foldCounters(source, 1000);
       expect(await projection.get('c7', { upTo: 999 })).to.deep.equal(firstHalf.get('c7'));
-      expect(await projection.getMany(['c7', 'c8'], { upTo: 500 })).to.deep.equal(new Map([['c7', firstHalf.get('c7')], ['c8', firstHalf.get('c8')]]));
+      expect(await projection.getMany(['c7', 'c8'], { upTo: 500 })).to.deep.equal(
+        new Map([
+          ['c7', firstHalf.get('c7')],
+          ['c8', firstHalf.get('c8')],
+        ]),
+      );
 
       const notYet = await caught(() => projection.get('c7'));
-      expect(notYet).to.be.instanceOf(ProjectionNotReadyError).and.include({ projection: 'counters', state: 'restoring' });
-      expect((notYet as Error).message).to.match(/is restoring: still catching up; query with upTo: .* or whileRestoring: 'wait'.*\(committed through source offset 999, catching up to 1999\)$/);
+      expect(notYet)
+        .to.be.instanceOf(ProjectionNotReadyError)
+        .and.include({ projection: 'counters', state: 'restoring' });
+      expect((notYet as Error).message).to.match(
+        /is restoring: still catching up; query with upTo: .* or whileRestoring: 'wait'.*\(committed through source offset 999, catching up to 1999\)$/,
+      );
       const late = await caught(() => projection.waitFor(1500, { timeoutMs: 20 }));
       expect(late).to.be.instanceOf(ProjectionNotReadyError).and.include({ state: 'restoring' });
-      expect((late as Error).message).to.match(/is restoring: 20 ms passed before reaching source position 1500 \(committed through source offset 999, catching up to 1999\)$/);
+      expect((late as Error).message).to.match(
+        /is restoring: 20 ms passed before reaching source position 1500 \(committed through source offset 999, catching up to 1999\)$/,
+      );
       const slow = await caught(() => projection.get('c7', { whileRestoring: 'wait', timeoutMs: 20 }));
       expect(slow).to.include({ state: 'restoring' });
       expect((slow as Error).message).to.match(/not caught up within 20 ms/);
@@ -96,7 +113,9 @@ export function catchUpQueriesSuite(h: ProjectionBackend): void {
 
       const late = await caught(() => projection.get('c1', { upTo: 150, timeoutMs: 30 }));
       expect(late).to.be.instanceOf(ProjectionNotReadyError).and.include({ projection: 'counters', state: 'running' });
-      expect((late as Error).message).to.match(/is running: 30 ms passed before reaching source position 150 \(committed through source offset 99\)$/);
+      expect((late as Error).message).to.match(
+        /is running: 30 ms passed before reaching source position 150 \(committed through source offset 99\)$/,
+      );
       expect(await caught(() => projection.waitFor(150, { timeoutMs: 30 }))).to.include({ state: 'running' });
 
       const reason = new Error('the client went away');
@@ -107,7 +126,9 @@ export function catchUpQueriesSuite(h: ProjectionBackend): void {
       const waiting = caught(() => projection.getMany(['c1'], { upTo: 150, signal: controller.signal }));
       await pause(20);
       controller.abort(reason);
-      expect(await waiting).to.be.instanceOf(ProjectionNotReadyError).and.include({ state: 'running', cause: reason });
+      expect(await waiting)
+        .to.be.instanceOf(ProjectionNotReadyError)
+        .and.include({ state: 'running', cause: reason });
 
       // No limit: it answers once the source has got there and the projection has committed it.
       const answer = projection.get('c1', { upTo: 150 });
@@ -127,7 +148,9 @@ export function catchUpQueriesSuite(h: ProjectionBackend): void {
       expect(await failing.waitFor(1)).to.equal(undefined);
       const short = await caught(() => failing.get('c1', { upTo: 3, timeoutMs: 60_000 }));
       expect(short).to.be.instanceOf(ProjectionNotReadyError).and.include({ state: 'failed' });
-      expect((short as Error).message).to.match(/is failed: source position 3 is not committed \(committed through source offset 1\): .*failed at source offset 2/);
+      expect((short as Error).message).to.match(
+        /is failed: source position 3 is not committed \(committed through source offset 1\): .*failed at source offset 2/,
+      );
       expect((short as Error).cause).to.be.instanceOf(ProjectionFailedError);
       expect(await caught(() => failing.get('c1'))).to.include({ state: 'failed' });
 
@@ -144,12 +167,16 @@ export function catchUpQueriesSuite(h: ProjectionBackend): void {
       expect(await stopping.get('c1', { upTo: 99 })).to.deep.equal((await foldCounters(clean)).get('c1'));
       const past = await caught(() => stopping.get('c1', { upTo: 100, timeoutMs: 60_000 }));
       expect(past).to.be.instanceOf(ProjectionNotReadyError).and.include({ state: 'stopped' });
-      expect((past as Error).message).to.match(/is stopped: source position 100 is not committed \(committed through source offset 99\); start it/);
+      expect((past as Error).message).to.match(
+        /is stopped: source position 100 is not committed \(committed through source offset 99\); start it/,
+      );
       expect(await caught(() => stopping.get('c1'))).to.include({ state: 'stopped' });
 
       await runner.close();
       for (const projection of [failing, stopping]) {
-        expect(await caught(() => projection.get('c1', { upTo: 0 }))).to.be.instanceOf(ProjectionNotReadyError).and.include({ state: 'closed' });
+        expect(await caught(() => projection.get('c1', { upTo: 0 })))
+          .to.be.instanceOf(ProjectionNotReadyError)
+          .and.include({ state: 'closed' });
         expect(await caught(() => projection.waitFor(0))).to.include({ state: 'closed' });
       }
     });
@@ -170,12 +197,19 @@ export function catchUpQueriesSuite(h: ProjectionBackend): void {
       expect(projection.state).to.equal('running');
       const late = await caught(() => projection.waitFor(600, { timeoutMs: 20 }));
       expect(late).to.be.instanceOf(ProjectionNotReadyError).and.include({ state: 'running' });
-      expect((late as Error).message).to.match(/20 ms passed before reaching source position 600 \(committed through source offset 509; rebuilding into generation 2\)$/);
+      expect((late as Error).message).to.match(
+        /20 ms passed before reaching source position 600 \(committed through source offset 509; rebuilding into generation 2\)$/,
+      );
       release();
       await rebuilt;
       await publishCounterEvents(source, 510, 1, { keys: 5 });
       all = await foldCounters(source);
-      expect(await projection.getMany(['c0', 'c1'], { upTo: 510, timeoutMs: 20_000 })).to.deep.equal(new Map([['c0', all.get('c0')], ['c1', all.get('c1')]]));
+      expect(await projection.getMany(['c0', 'c1'], { upTo: 510, timeoutMs: 20_000 })).to.deep.equal(
+        new Map([
+          ['c0', all.get('c0')],
+          ['c1', all.get('c1')],
+        ]),
+      );
       expect((await projection.status()).generation).to.equal(2);
     });
 
@@ -194,7 +228,11 @@ export function catchUpQueriesSuite(h: ProjectionBackend): void {
         [{ signal: {} }, 'options.signal'],
         [5, 'options must be an object'],
       ];
-      const states = [async () => undefined, () => projection.start().then(() => projection.whenRunning()), () => runner.close()];
+      const states = [
+        async () => undefined,
+        () => projection.start().then(() => projection.whenRunning()),
+        () => runner.close(),
+      ];
       for (const reach of states) {
         await reach();
         for (const [options, name] of bad) {
@@ -206,7 +244,11 @@ export function catchUpQueriesSuite(h: ProjectionBackend): void {
           await expectLogError(() => projection.whenRunning(loose), 'ERR_INVALID_ARGUMENT', `whenRunning: ${name}`);
         }
         for (const position of [-1, 2.5, Number.POSITIVE_INFINITY, '3', undefined]) {
-          await expectLogError(() => projection.waitFor(position as number), 'ERR_INVALID_ARGUMENT', 'waitFor: position must be an integer >= 0');
+          await expectLogError(
+            () => projection.waitFor(position as number),
+            'ERR_INVALID_ARGUMENT',
+            'waitFor: position must be an integer >= 0',
+          );
         }
       }
     });

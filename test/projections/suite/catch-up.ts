@@ -2,7 +2,14 @@
 // starts; several projections over one source, each at its own pace.
 import { expect } from 'chai';
 import type { ProjectionBackend } from '../fixtures/backends.js';
-import { counterProjection, eventually, foldCounters, publishCounterEvents, type Counter, type CounterEvent } from '../fixtures/counter.js';
+import {
+  counterProjection,
+  eventually,
+  foldCounters,
+  publishCounterEvents,
+  type Counter,
+  type CounterEvent,
+} from '../fixtures/counter.js';
 import { polled } from '../fixtures/gated.js';
 
 const workload = { keys: 50, resetEvery: 13, noteEvery: 7 };
@@ -117,7 +124,9 @@ export function catchUpSuite(h: ProjectionBackend): void {
       const projection = h.runner().add(counterProjection(source, { key: (e) => e.id || null }));
       await projection.start();
       await projection.whenRunning();
-      expect(Object.fromEntries((await projection.snapshot()).states)).to.deep.equal({ c1: { count: 1, sum: 2, chain: 2 } });
+      expect(Object.fromEntries((await projection.snapshot()).states)).to.deep.equal({
+        c1: { count: 1, sum: 2, chain: 2 },
+      });
       expect((await projection.status()).checkpoint).to.equal(3);
     });
   });

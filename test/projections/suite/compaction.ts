@@ -43,7 +43,8 @@ export function compactionSuite(h: ProjectionBackend): void {
       expect(JSON.parse((await log.getByKey(CHECKPOINT_KEY)).value!.toString())).to.include({ next: checkpoint });
       const dead = [...Array(workload.keys).keys()].map((i) => `c${i}`).filter((k) => !expected.has(k));
       expect(dead.length, 'the workload leaves some keys deleted').to.be.greaterThan(0);
-      for (const key of dead) expect(isLogError(await caught(() => log.getByKey(key)), 'ERR_NOT_FOUND'), key).to.equal(true);
+      for (const key of dead)
+        expect(isLogError(await caught(() => log.getByKey(key)), 'ERR_NOT_FOUND'), key).to.equal(true);
       await log.close();
 
       // The checkpoint survived: the restart resumes there and replays nothing.
@@ -59,7 +60,11 @@ export function compactionSuite(h: ProjectionBackend): void {
     it('leaves records younger than ageMs alone', async () => {
       const source = await h.source(500, { keys: 5 });
       const runner = h.runner();
-      const projection = runner.add(counterProjection(source), { commit: { maxEvents: 10 }, batchSize: 10, compaction: { everyMs: 5, ageMs: 60_000 } });
+      const projection = runner.add(counterProjection(source), {
+        commit: { maxEvents: 10 },
+        batchSize: 10,
+        compaction: { everyMs: 5, ageMs: 60_000 },
+      });
       await runner.start();
       await runner.whenRunning();
       await new Promise((r) => setTimeout(r, 50));

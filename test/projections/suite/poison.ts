@@ -29,7 +29,7 @@ export function poisonSuite(h: ProjectionBackend): void {
         expect(status.error).to.be.instanceOf(ProjectionFailedError).and.include({ offset: 2, projection: 'counters' });
         expect(status.error!.message).to.match(/failed at source offset 2: .*JSON/);
         expect(status.checkpoint, `run ${run}: the checkpoint stops before the event`).to.equal(2);
-        expect((await caught(() => projection.get('c1')))).to.include({ state: 'failed' });
+        expect(await caught(() => projection.get('c1'))).to.include({ state: 'failed' });
         // Applied once, whatever the number of runs: the restart resumes at the poison event itself.
         expect((await projection.snapshot()).states.get('c1')).to.include({ count: 2, sum: 3 });
         await runner.close();
@@ -38,7 +38,13 @@ export function poisonSuite(h: ProjectionBackend): void {
 
     it("records the event as a dead letter and goes on under onError: 'skip', once across restarts", async () => {
       const source = await h.source(0, { keys: 1 });
-      await source.publish([add(1), { key: 'c1', value: '{not json' }, add(13), add(4), { key: 'c1', value: JSON.stringify({ type: 'add', id: 7, n: 1 }) }]);
+      await source.publish([
+        add(1),
+        { key: 'c1', value: '{not json' },
+        add(13),
+        add(4),
+        { key: 'c1', value: JSON.stringify({ type: 'add', id: 7, n: 1 }) },
+      ]);
       const throwing = () =>
         counterProjection(source, {
           key: (e) => e.id,
@@ -54,7 +60,10 @@ export function poisonSuite(h: ProjectionBackend): void {
         await projection.whenRunning();
         expect(await projection.get('c1')).to.deep.equal({ count: 2, sum: 5, chain: 0 });
         const letters = await projection.deadLetters();
-        expect(letters.map((l) => l.offset), `run ${run}`).to.deep.equal([1, 2, 4]);
+        expect(
+          letters.map((l) => l.offset),
+          `run ${run}`,
+        ).to.deep.equal([1, 2, 4]);
         expect(letters[0]!.error).to.match(/JSON/);
         expect(letters[1]).to.include({ eventType: 'add', error: 'thirteen is unlucky', projection: 'counters' });
         expect(letters[2]!.error).to.match(/key\(\) must return a non-empty string/);
@@ -69,7 +78,12 @@ export function poisonSuite(h: ProjectionBackend): void {
       await store.appendToStream('acc-1', [AccountOpened({ owner: 'ann' }), Deposited({ amount: 5, currency: 'EUR' })]);
       // Written past the store's checks: a deposit whose amount breaks the schema.
       const meta = { eventId: 'x', recordedAt: new Date().toISOString(), streamVersion: 3 };
-      await store.log.publish([{ key: 'acc-1', value: JSON.stringify({ type: 'Deposited', schemaVersion: 2, data: { amount: -1, currency: 'EUR' }, meta }) }]);
+      await store.log.publish([
+        {
+          key: 'acc-1',
+          value: JSON.stringify({ type: 'Deposited', schemaVersion: 2, data: { amount: -1, currency: 'EUR' }, meta }),
+        },
+      ]);
       await store.appendToStream('acc-1', Deposited({ amount: 7, currency: 'EUR' }));
       // Event and state types are inferred from the store and initialState.
       const balances = (name: string) =>

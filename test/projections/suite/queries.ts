@@ -4,7 +4,13 @@ import { expect } from 'chai';
 import { ProjectionNotReadyError, type StateChange } from '../../../src/projections/index.js';
 import { caught } from '../../helpers/errors.js';
 import type { ProjectionBackend } from '../fixtures/backends.js';
-import { counterProjection, eventually, foldCounters, publishCounterEvents, type Counter } from '../fixtures/counter.js';
+import {
+  counterProjection,
+  eventually,
+  foldCounters,
+  publishCounterEvents,
+  type Counter,
+} from '../fixtures/counter.js';
 import { gated } from '../fixtures/gated.js';
 
 export function queriesSuite(h: ProjectionBackend): void {
@@ -20,7 +26,9 @@ export function queriesSuite(h: ProjectionBackend): void {
       expect(err).to.be.instanceOf(ProjectionNotReadyError);
       expect(err).to.include({ projection: 'counters', state: 'restoring' });
       expect((err as Error).message).to.match(/restoring.*whileRestoring: 'wait'/);
-      expect(await caught(() => projection.getMany(['c1'], { whileRestoring: 'fail' }))).to.be.instanceOf(ProjectionNotReadyError);
+      expect(await caught(() => projection.getMany(['c1'], { whileRestoring: 'fail' }))).to.be.instanceOf(
+        ProjectionNotReadyError,
+      );
       release();
       await projection.whenRunning();
       expect(await projection.get('c1')).to.deep.equal((await foldCounters(source)).get('c1'));
@@ -41,7 +49,12 @@ export function queriesSuite(h: ProjectionBackend): void {
       release();
       const expected = (await foldCounters(source)).get('c7');
       expect(await query).to.deep.equal(expected);
-      expect(await many).to.deep.equal(new Map([['c7', expected], ['nope', undefined]]));
+      expect(await many).to.deep.equal(
+        new Map([
+          ['c7', expected],
+          ['nope', undefined],
+        ]),
+      );
     });
 
     it('fails queries on a stopped, a failed-over or a closed projection instead of answering from a stale state', async () => {
@@ -90,10 +103,16 @@ export function queriesSuite(h: ProjectionBackend): void {
       await runner.start();
       await runner.whenRunning();
       const keys = Array.from({ length: 200 }, (_, i) => `c${i}`);
-      for (const [projection, log] of [[byEntries, source], [byBytes, source], [tiny, plain]] as const) {
+      for (const [projection, log] of [
+        [byEntries, source],
+        [byBytes, source],
+        [tiny, plain],
+      ] as const) {
         const expected = await foldCounters(log);
         for (let round = 0; round < 2; round++) {
-          expect([...(await projection.getMany(keys)).entries()], projection.name).to.deep.equal(keys.map((k) => [k, expected.get(k)]));
+          expect([...(await projection.getMany(keys)).entries()], projection.name).to.deep.equal(
+            keys.map((k) => [k, expected.get(k)]),
+          );
         }
       }
       const [entries, bytes] = await Promise.all([byEntries.status(), byBytes.status()]);
@@ -121,7 +140,12 @@ export function queriesSuite(h: ProjectionBackend): void {
       await writer;
       await eventually(async () => (await projection.status()).checkpoint === 600);
       const expected = await foldCounters(source);
-      expect(await projection.getMany(['c0', 'c1'])).to.deep.equal(new Map([['c0', expected.get('c0')], ['c1', expected.get('c1')]]));
+      expect(await projection.getMany(['c0', 'c1'])).to.deep.equal(
+        new Map([
+          ['c0', expected.get('c0')],
+          ['c1', expected.get('c1')],
+        ]),
+      );
     });
 
     it('streams committed changes, for all keys and for one', async () => {
@@ -131,7 +155,10 @@ export function queriesSuite(h: ProjectionBackend): void {
       await projection.whenRunning();
       const all: StateChange<Counter>[] = [];
       const one: StateChange<Counter>[] = [];
-      const subs = [projection.changes().subscribe((c) => all.push(c)), projection.changes('b').subscribe((c) => one.push(c))];
+      const subs = [
+        projection.changes().subscribe((c) => all.push(c)),
+        projection.changes('b').subscribe((c) => one.push(c)),
+      ];
       h.defer(async () => subs.forEach((s) => s.unsubscribe()));
       const event = (id: string, type: string) => ({ key: id, value: JSON.stringify({ type, id, n: 1 }) });
       await source.publish([event('a', 'add'), event('b', 'add')]);

@@ -48,7 +48,7 @@ export function readYourWritesSuite(h: ProjectionBackend): void {
       const aborted = new AbortController();
       const stopped = caught(() => projection.waitFor(1499, { signal: aborted.signal }));
       aborted.abort();
-      expect((await stopped as Error).message).to.match(/aborted/);
+      expect(((await stopped) as Error).message).to.match(/aborted/);
       release();
       await waiting;
       expect((await projection.snapshot()).states).to.deep.equal(await foldCounters(source));
@@ -63,17 +63,25 @@ export function readYourWritesSuite(h: ProjectionBackend): void {
       await projection.whenRunning();
       const beyond = caught(() => projection.waitFor(1_000_000));
       await projection.stop();
-      expect(await beyond).to.be.instanceOf(ProjectionNotReadyError).and.include({ state: 'stopped' });
+      expect(await beyond)
+        .to.be.instanceOf(ProjectionNotReadyError)
+        .and.include({ state: 'stopped' });
       for (const bad of [-1, 1.5, Number.NaN, '3', null]) {
         await expectLogError(() => projection.waitFor(bad as number), 'ERR_INVALID_ARGUMENT', /waitFor: position/);
       }
-      await expectLogError(() => projection.waitFor(1, { timeoutMs: -1 }), 'ERR_INVALID_ARGUMENT', /waitFor: options.timeoutMs/);
+      await expectLogError(
+        () => projection.waitFor(1, { timeoutMs: -1 }),
+        'ERR_INVALID_ARGUMENT',
+        /waitFor: options.timeoutMs/,
+      );
       await expectLogError(() => projection.get('c1', { upTo: -1 }), 'ERR_INVALID_ARGUMENT', /get: options.upTo/);
       await projection.start();
       const waiting = caught(() => projection.waitFor(1_000_000));
       await runner.close();
       // Closing stops the projection first: the waiter hears of that.
-      expect(await waiting).to.be.instanceOf(ProjectionNotReadyError).and.include({ state: 'stopped' });
+      expect(await waiting)
+        .to.be.instanceOf(ProjectionNotReadyError)
+        .and.include({ state: 'stopped' });
       expect(await caught(() => projection.waitFor(1))).to.include({ state: 'closed' });
     });
 
@@ -93,8 +101,13 @@ export function readYourWritesSuite(h: ProjectionBackend): void {
       await projection.start();
       await projection.whenRunning();
       for (let i = 1; i <= 5; i++) {
-        const { events } = await store.appendToStream('acc-1', i === 1 ? [AccountOpened({ owner: 'ann' })] : [Deposited({ amount: i, currency: 'EUR' })]);
-        expect(await projection.get('acc-1', { upTo: events.at(-1)!.meta.position, timeoutMs: 20_000 })).to.deep.equal({ balance: i === 1 ? 0 : (i * (i + 1)) / 2 - 1 });
+        const { events } = await store.appendToStream(
+          'acc-1',
+          i === 1 ? [AccountOpened({ owner: 'ann' })] : [Deposited({ amount: i, currency: 'EUR' })],
+        );
+        expect(await projection.get('acc-1', { upTo: events.at(-1)!.meta.position, timeoutMs: 20_000 })).to.deep.equal({
+          balance: i === 1 ? 0 : (i * (i + 1)) / 2 - 1,
+        });
       }
     });
   });

@@ -5,7 +5,15 @@ import { expect } from 'chai';
 import { ProjectionNotReadyError, type StateChange } from '../../../src/projections/index.js';
 import { caught } from '../../helpers/errors.js';
 import type { ProjectionBackend } from '../fixtures/backends.js';
-import { applyCounter, counterProjection, eventually, foldCounters, publishCounterEvents, type Counter, type CounterEvent } from '../fixtures/counter.js';
+import {
+  applyCounter,
+  counterProjection,
+  eventually,
+  foldCounters,
+  publishCounterEvents,
+  type Counter,
+  type CounterEvent,
+} from '../fixtures/counter.js';
 
 const workload = { keys: 30, resetEvery: 17 };
 
@@ -17,7 +25,7 @@ export function rebuildSuite(h: ProjectionBackend): void {
     function scaled(source: Parameters<typeof counterProjection>[0], factor: { n: number }, slow = false) {
       return counterProjection(source, {
         apply(state: Counter, event: CounterEvent) {
-          if (slow) for (const until = performance.now() + 0.05; performance.now() < until; );
+          if (slow) for (const until = performance.now() + 0.05; performance.now() < until;);
           const next = applyCounter(state, event);
           return next && { ...next, sum: state.sum + event.n * factor.n };
         },
@@ -57,7 +65,10 @@ export function rebuildSuite(h: ProjectionBackend): void {
         }
         // Whichever generation answered, the state is whole and current, never a half-replayed one.
         // (Sums are left out: the old generation applies live events with the new factor too.)
-        expect({ count: state?.count, chain: state?.chain }).to.deep.equal({ count: expected.count, chain: expected.chain });
+        expect({ count: state?.count, chain: state?.chain }).to.deep.equal({
+          count: expected.count,
+          chain: expected.chain,
+        });
         await new Promise((r) => setTimeout(r, 5));
       }
       await rebuilt;
@@ -72,7 +83,10 @@ export function rebuildSuite(h: ProjectionBackend): void {
         expect(state).to.deep.equal({ ...expected.get(key)!, sum: expected.get(key)!.sum * 2 });
       }
       expect(changes.some((c) => c.kind === 'rebuilt' && c.generation === 2)).to.equal(true);
-      expect(await h.stored('counters'), 'the pointer names the new generation; the old one is gone').to.deep.equal({ current: 2, generations: [2] });
+      expect(await h.stored('counters'), 'the pointer names the new generation; the old one is gone').to.deep.equal({
+        current: 2,
+        generations: [2],
+      });
     });
 
     it('keeps the rebuilt state across a restart, and follows live events after the switch', async () => {
@@ -91,7 +105,9 @@ export function rebuildSuite(h: ProjectionBackend): void {
       await p2.start();
       await p2.whenRunning();
       const expected = await foldCounters(source);
-      expect((await p2.snapshot()).states).to.deep.equal(new Map([...expected].map(([k, s]) => [k, { ...s, sum: s.sum * 3 }])));
+      expect((await p2.snapshot()).states).to.deep.equal(
+        new Map([...expected].map(([k, s]) => [k, { ...s, sum: s.sum * 3 }])),
+      );
       expect((await p2.status()).generation).to.equal(2);
     });
 
@@ -120,7 +136,10 @@ export function rebuildSuite(h: ProjectionBackend): void {
       await eventually(async () => (await projection.status()).rebuilding !== undefined);
       await projection.stop();
       expect(await caught(() => rebuilt)).to.be.instanceOf(ProjectionNotReadyError);
-      expect(await h.stored('counters'), 'the abandoned generation is gone').to.deep.equal({ current: 1, generations: [1] });
+      expect(await h.stored('counters'), 'the abandoned generation is gone').to.deep.equal({
+        current: 1,
+        generations: [1],
+      });
       await projection.start();
       await projection.whenRunning();
       expect((await projection.status()).generation).to.equal(1);

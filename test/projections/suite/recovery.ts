@@ -15,7 +15,10 @@ export function recoveryRuns(h: ProjectionBackend) {
   /** Runs the counter projection over `source` to its end, in commits of 100 events, then closes it. */
   async function runOnce(source: BlockingLog, version = 1): Promise<number> {
     const runner = h.runner();
-    const projection = runner.add(counterProjection(source, { version }), { commit: { maxEvents: 100 }, batchSize: 100 });
+    const projection = runner.add(counterProjection(source, { version }), {
+      commit: { maxEvents: 100 },
+      batchSize: 100,
+    });
     await runner.start();
     await runner.whenRunning();
     const { checkpoint } = await projection.status();
@@ -54,7 +57,9 @@ export function recoverySuite(h: ProjectionBackend): void {
       await projection.stop();
       await projection.close();
       const after = await h.stateLog('counters', 1);
-      expect(isLogError(await caught(() => after.get(torn - 1)), 'ERR_NOT_FOUND'), 'the torn record is gone').to.equal(true);
+      expect(isLogError(await caught(() => after.get(torn - 1)), 'ERR_NOT_FOUND'), 'the torn record is gone').to.equal(
+        true,
+      );
     });
 
     it('rebuilds when the checkpoint is past the end of the source (another source)', async () => {

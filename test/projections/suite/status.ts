@@ -3,7 +3,11 @@ import { expect } from 'chai';
 import type { ProjectionBackend } from '../fixtures/backends.js';
 import { counterProjection, eventually } from '../fixtures/counter.js';
 
-const event = (i: number, time: Date) => ({ key: `c${i % 3}`, value: JSON.stringify({ type: 'add', id: `c${i % 3}`, n: i }), time });
+const event = (i: number, time: Date) => ({
+  key: `c${i % 3}`,
+  value: JSON.stringify({ type: 'add', id: `c${i % 3}`, n: i }),
+  time,
+});
 
 export function statusSuite(h: ProjectionBackend): void {
   describe('status and lag', function () {
@@ -17,7 +21,15 @@ export function statusSuite(h: ProjectionBackend): void {
       await projection.start();
       await projection.whenRunning();
       const caughtUp = await projection.status();
-      expect(caughtUp).to.include({ name: 'counters', state: 'running', checkpoint: 100, sourceHead: 100, lagEvents: 0, lagSeconds: 0, generation: 1 });
+      expect(caughtUp).to.include({
+        name: 'counters',
+        state: 'running',
+        checkpoint: 100,
+        sourceHead: 100,
+        lagEvents: 0,
+        lagSeconds: 0,
+        generation: 1,
+      });
       expect(caughtUp.eventsPerSecond).to.be.greaterThan(0);
 
       await projection.stop();
