@@ -4,6 +4,7 @@
 /// <reference types="node" preserve="true" />
 export { ProjectionRunner, ProjectionTokens, registerProjectionRunner } from './runner.js';
 export type { RunnerOptions } from './runner.js';
+export type { ProcessContext, ProcessStatus, RunnerProcess } from './process.js';
 export { Projection } from './projection.js';
 export type { StateChange } from './projection.js';
 export { defineProjection } from './definition.js';

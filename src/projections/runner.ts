@@ -3,7 +3,8 @@
  * directory, or e.g. JetStream streams), each with its own pump, so each
  * catches up and follows at its own pace. A definition may be an @injectable
  * class; the runner resolves it from its tsyringe container, so its source
- * (an event store, a log) is injected.
+ * (an event store, a log) is injected. Processes (reactors, workflows) run
+ * beside the projections through the RunnerProcess hook (addProcess).
  */
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';
@@ -15,6 +16,7 @@ import { invalidArgument } from '../storage/backend-kit.js';
 import { resolveDefinition, type ProjectionDefinition } from './definition.js';
 import { directoryStore, isProjectionStore, memoryStore, type ProjectionStore } from './generations.js';
 import { resolveOptions, type ProjectionOptions, type QueryOptions } from './options.js';
+import { checkProcess, type ProcessStatus, type RunnerProcess } from './process.js';
 import { Projection } from './projection.js';
 import type { ProjectionSource } from './source.js';
 import type { ProjectionStatus } from './status.js';
@@ -42,6 +44,7 @@ export class ProjectionRunner {
   // Projections of any state and event types live side by side here.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private readonly projections = new Map<string, Projection<any, any>>();
+  private readonly processes = new Map<string, RunnerProcess>();
   private readonly store: ProjectionStore;
   private readonly container: DependencyContainer;
   private readonly defaults: ProjectionOptions;
@@ -101,11 +104,37 @@ export class ProjectionRunner {
     if (typeof options !== 'object' || options === null)
       throw invalidArgument(`add: options must be an object, got ${String(options)}`);
     const resolved = resolveOptions({ ...this.defaults, ...options }, 'add: options');
-    if (this.projections.has(def.name))
-      throw invalidArgument(`add: definition.name "${def.name}" is already registered with this runner`);
+    this.checkNameFree(def.name, 'add: definition.name');
     const projection = new Projection(def, resolved, () => this.store.open(def.name, { sync: resolved.sync }));
     this.projections.set(def.name, projection);
     return projection;
+  }
+
+  /**
+   * Registers a process (a reactor, a workflow: anything with the
+   * RunnerProcess shape), hands it the runner's state store and container,
+   * and returns it. It starts, stops and closes with the runner; a runner
+   * already started does not start it (call its start()).
+   */
+  addProcess<P extends RunnerProcess>(process: P): P {
+    checkProcess(process, 'addProcess: process');
+    this.checkNameFree(process.name, 'addProcess: process.name');
+    process.attach({ store: this.store, container: this.container });
+    this.processes.set(process.name, process);
+    return process;
+  }
+
+  /** Every process added, in the order added. */
+  get allProcesses(): RunnerProcess[] {
+    return [...this.processes.values()];
+  }
+
+  /** Projections and processes share one namespace: the name is where their state lives. */
+  private checkNameFree(name: string, arg: string): void {
+    if (this.projections.has(name) || this.processes.has(name)) {
+      const what = this.projections.has(name) ? 'projection' : 'process';
+      throw invalidArgument(`${arg} "${name}" is already registered with this runner (a ${what})`);
+    }
   }
 
   get<S, E = unknown>(name: string): Projection<S, E> {
@@ -123,9 +152,9 @@ export class ProjectionRunner {
     return [...this.projections.values()];
   }
 
-  /** Starts every projection; each catches up on its own. Resolves once all have started, not caught up (see whenRunning). */
+  /** Starts every projection and process; each catches up on its own. Resolves once all have started, not caught up (see whenRunning). */
   async start(): Promise<void> {
-    await Promise.all(this.all.map((p) => p.start()));
+    await Promise.all([...this.all.map((p) => p.start()), ...this.allProcesses.map((p) => p.start())]);
   }
 
   /** Resolves once every projection has caught up. */
@@ -134,15 +163,27 @@ export class ProjectionRunner {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.all.map((p) => p.stop()));
+    await Promise.all([...this.all.map((p) => p.stop()), ...this.allProcesses.map((p) => p.stop())]);
   }
 
+  /** The projections' status (processes: processStatus). */
   async status(): Promise<ProjectionStatus[]> {
     return Promise.all(this.all.map((p) => p.status()));
   }
 
+  /** Each process's status: kind, state, checkpoint, lag, dead letters. */
+  async processStatus(): Promise<ProcessStatus[]> {
+    return Promise.all(this.allProcesses.map((p) => p.status()));
+  }
+
+  /** Closes every projection and process; all are closed even when one fails (the first failure is thrown). */
   async close(): Promise<void> {
-    await Promise.all(this.all.map((p) => p.close()));
+    const results = await Promise.allSettled([
+      ...this.all.map((p) => p.close()),
+      ...this.allProcesses.map((p) => p.close()),
+    ]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** tsyringe calls it when a container holding the runner is disposed. */
