@@ -26,7 +26,7 @@ import {
   startServer,
   stopServer,
   waitForJetStream,
-} from '../test/jetstream/harness.js';
+} from '../test/helpers/nats-server.js';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const SINGLES = Math.min(2000, N);

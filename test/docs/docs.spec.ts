@@ -26,7 +26,7 @@ import { packageRootExports } from './exports.js';
 import { brokenLinks } from './links.js';
 import { ShellChecker, shellCommands } from './shell.js';
 import { requireNatsServer } from '../helpers/external.js';
-import { startCluster, type NatsCluster } from '../jetstream/harness.js';
+import { startCluster, type NatsCluster } from '../helpers/nats-server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const RUN_TIMEOUT_MS = 60_000;

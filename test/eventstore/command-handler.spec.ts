@@ -10,8 +10,8 @@ import {
 } from '../../src/aggregates/index.js';
 import { InvalidEventError, inMemoryEventStore } from '../../src/eventstore/index.js';
 import { expectLogError } from '../helpers/errors.js';
-import { commandHandlerSuite } from './command-handler-suite.js';
-import { stateCacheSuite } from './state-cache-suite.js';
+import { commandHandlerContract } from '../contracts/command-handler.contract.js';
+import { stateCacheContract } from '../contracts/state-cache.contract.js';
 import {
   account,
   accountEvents,
@@ -22,7 +22,7 @@ import {
   type AccountEvent,
   type AccountState,
 } from './fixtures/account.js';
-import { storeFactories } from './fixtures/stores.js';
+import { storeFactories } from '../contracts/event-stores.js';
 
 const opened = AccountOpened({ owner: 'ann' });
 const deposited = (amount: number) => Deposited({ amount, currency: 'EUR' });
@@ -135,7 +135,7 @@ describe('commandHandler options', () => {
 });
 
 // The handler around a real store: the same suite on every backend (JetStream in test/jetstream).
-for (const factory of storeFactories) commandHandlerSuite(factory);
+for (const factory of storeFactories) commandHandlerContract(factory);
 
 // Its cache of folded states, on the same backends (JetStream, with another process appending, in test/jetstream).
-for (const factory of storeFactories) stateCacheSuite(factory);
+for (const factory of storeFactories) stateCacheContract(factory);

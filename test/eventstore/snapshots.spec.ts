@@ -1,5 +1,5 @@
 // Snapshots on the log-backed and in-memory stores (JetStream in test/jetstream).
-import { storeFactories } from './fixtures/stores.js';
-import { snapshotsSuite } from './snapshots-suite.js';
+import { storeFactories } from '../contracts/event-stores.js';
+import { snapshotsContract } from '../contracts/snapshots.contract.js';
 
-for (const factory of storeFactories) snapshotsSuite(factory);
+for (const factory of storeFactories) snapshotsContract(factory);

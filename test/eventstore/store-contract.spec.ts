@@ -1,13 +1,13 @@
 // One contract, two stores: the in-memory store must behave exactly as the log-backed one.
-import { appendContract } from './contract-append.js';
-import { commandIdContract } from './contract-command-ids.js';
-import { historyContract } from './contract-history.js';
-import { readContract } from './contract-read.js';
-import { storeFactories } from './fixtures/stores.js';
+import { eventStoreAppendContract } from '../contracts/event-store-append.contract.js';
+import { eventStoreCommandIdsContract } from '../contracts/event-store-command-ids.contract.js';
+import { eventStoreHistoryContract } from '../contracts/event-store-history.contract.js';
+import { eventStoreReadContract } from '../contracts/event-store-read.contract.js';
+import { storeFactories } from '../contracts/event-stores.js';
 
 for (const factory of storeFactories) {
-  appendContract(factory);
-  readContract(factory);
-  historyContract(factory);
-  commandIdContract(factory);
+  eventStoreAppendContract(factory);
+  eventStoreReadContract(factory);
+  eventStoreHistoryContract(factory);
+  eventStoreCommandIdsContract(factory);
 }

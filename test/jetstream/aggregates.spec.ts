@@ -2,17 +2,17 @@
 // stream cache that serves their reloads, the same ones the local and
 // in-memory stores pass, on JetStream: what a user keeps when the log moves
 // to a cluster, and two processes writing one stream.
-import { commandHandlerSuite } from '../eventstore/command-handler-suite.js';
-import { stateCacheSuite } from '../eventstore/state-cache-suite.js';
-import { snapshotsSuite } from '../eventstore/snapshots-suite.js';
-import { streamCacheSuite } from '../eventstore/stream-cache-suite.js';
+import { commandHandlerContract } from '../contracts/command-handler.contract.js';
+import { stateCacheContract } from '../contracts/state-cache.contract.js';
+import { snapshotsContract } from '../contracts/snapshots.contract.js';
+import { streamCacheContract } from '../contracts/stream-cache.contract.js';
 import { useJetStreamStores } from './store-factory.js';
 
 describe('aggregates on JetStream', function () {
   this.timeout(60_000);
   const onJetStream = useJetStreamStores();
-  commandHandlerSuite(onJetStream);
-  snapshotsSuite(onJetStream);
-  streamCacheSuite(onJetStream);
-  stateCacheSuite(onJetStream);
+  commandHandlerContract(onJetStream);
+  snapshotsContract(onJetStream);
+  streamCacheContract(onJetStream);
+  stateCacheContract(onJetStream);
 });

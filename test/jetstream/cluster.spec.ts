@@ -7,7 +7,7 @@ import { connect } from '@nats-io/transport-node';
 import { openJetStream, type JetStreamLog } from '../../src/jetstream/index.js';
 import { consumeAll } from '../helpers/messages.js';
 import { requireNatsServer } from '../helpers/external.js';
-import { type NatsCluster, startCluster } from './harness.js';
+import { type NatsCluster, startCluster } from '../helpers/nats-server.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

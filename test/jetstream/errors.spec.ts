@@ -8,7 +8,7 @@ import { JetStreamError, KlevdbError, isKlevdbError, openJetStream } from '../..
 import type { JetStreamErrorCode, JetStreamLog } from '../../src/jetstream/index.js';
 import { ApiError } from '../../src/jetstream/errors.js';
 import { caught, expectModuleErrors } from '../helpers/errors.js';
-import { useNatsServer } from './harness.js';
+import { useNatsServer } from '../helpers/nats-server.js';
 
 describe('jetstream: errors', function () {
   it('JetStreamError (and the internal ApiError it wraps) are KlevdbErrors with their own codes', () => {

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { ConcurrencyError, LogEventStore, PartialAppendError } from '../../src/eventstore/index.js';
 import { openJetStream, type JetStreamLog } from '../../src/jetstream/index.js';
-import { useNatsServer } from './harness.js';
+import { useNatsServer } from '../helpers/nats-server.js';
 
 describe('event store on JetStream', function () {
   this.timeout(30_000);

@@ -17,9 +17,9 @@ import { LogError } from '../../src/storage/errors.js';
 import { OffsetNewest, OffsetOldest, type Log, type Progress } from '../../src/storage/types.js';
 import { expectLogError } from '../helpers/errors.js';
 import { consumeAll, gen, views } from '../helpers/messages.js';
-import { useNatsServer } from './harness.js';
+import { useNatsServer } from '../helpers/nats-server.js';
 import { override } from '../streams/helpers.js';
-import { useLocalBackend } from './backends.js';
+import { useLocalBackend } from '../contracts/backends.js';
 
 describe('jetstream backend', function () {
   this.timeout(30_000);

@@ -8,13 +8,13 @@ import { isLogError } from '../../src/index.js';
 import { jetStreamProjectionStore, openJetStream } from '../../src/jetstream/index.js';
 import { ProjectionRunner } from '../../src/projections/index.js';
 import { caught, expectLogError } from '../helpers/errors.js';
-import { useJetStreamProjections } from '../projections/fixtures/backends.js';
+import { useJetStreamProjections } from '../contracts/projection-backends.js';
 import { counterProjection, eventually, foldCounters, publishCounterEvents } from '../projections/fixtures/counter.js';
-import { projectionSuite } from '../projections/suite/index.js';
+import { projectionsContract } from '../contracts/projections.contract.js';
 
 describe('projections: JetStream source and state', function () {
   const h = useJetStreamProjections();
-  projectionSuite(h);
+  projectionsContract(h);
 
   describe('what a store on a server adds', function () {
     this.timeout(30_000);

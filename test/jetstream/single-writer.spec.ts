@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { openJetStream } from '../../src/jetstream/index.js';
 import { expectLogError } from '../helpers/errors.js';
-import { useNatsServer } from './harness.js';
+import { useNatsServer } from '../helpers/nats-server.js';
 
 describe('JetStream log with singleWriter', function () {
   this.timeout(30_000);

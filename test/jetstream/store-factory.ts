@@ -6,8 +6,8 @@ import { LogEventStore } from '../../src/eventstore/index.js';
 import { SnapshotStore } from '../../src/aggregates/index.js';
 import { openJetStream } from '../../src/jetstream/index.js';
 import { accountEvents, type AccountEvent } from '../eventstore/fixtures/account.js';
-import { placeFixture, type StoreFactory } from '../eventstore/fixtures/stores.js';
-import { useNatsServer } from './harness.js';
+import { placeFixture, type StoreFactory } from '../contracts/event-stores.js';
+import { useNatsServer } from '../helpers/nats-server.js';
 
 let streams = 0;
 

@@ -1,6 +1,6 @@
 // The dead-letter log on its own: a failure replayed after a crash is
 // recorded once. (The poison-event behaviours of a running projection are
-// in suite/poison.ts, run on every backend.)
+// in test/contracts/projections-poison.contract.ts, run on every backend.)
 import { expect } from 'chai';
 import { DeadLetters } from '../../src/projections/dead-letters.js';
 import { MemoryLog } from '../../src/eventstore/index.js';

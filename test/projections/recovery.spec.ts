@@ -1,10 +1,10 @@
 // Recovery from state files damaged on disk (the local state directory only;
-// the shared recovery tests are in suite/recovery.ts).
+// the shared recovery tests are in test/contracts/projections-recovery.contract.ts).
 import { expect } from 'chai';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { useLocalProjections } from './fixtures/backends.js';
-import { recoveryRuns, workload } from './suite/recovery.js';
+import { useLocalProjections } from '../contracts/projection-backends.js';
+import { recoveryRuns, workload } from '../contracts/projections-recovery.contract.js';
 
 describe('projections: recovery of a damaged state directory', function () {
   this.timeout(60_000);

@@ -17,7 +17,7 @@ import {
 import { MemoryLog } from '../../src/eventstore/index.js';
 import { caught } from '../helpers/errors.js';
 import { useTempDirs } from '../helpers/fs.js';
-import { useJetStreamBackend } from '../jetstream/backends.js';
+import { useJetStreamBackend } from '../contracts/backends.js';
 
 /** An ill-typed argument, as untyped JavaScript callers may pass. */
 const bad = <T = never>(v: unknown): T => v as T;

@@ -1,7 +1,7 @@
 // Blocking consume (klevdb log_blocking.go, typed_blocking.go, pkg/notify)
 // as only the local log has it: wrapBlocking, typed logs and processes that
 // exit while waiting. Waiting, waking, abort and close on any BlockingLog are
-// in the shared suite, test/jetstream/log-suite.ts ('blocking consume').
+// in the shared suite, test/contracts/log.contract.ts ('blocking consume').
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';

@@ -3,8 +3,8 @@
 // disk, a directory without segments, and the bytes stat() and size() count.
 // The rest of log_test.go (publish, consume, get, delete, lookups by key and
 // time, reopen, readonly, backup, close) is the shared suite,
-// test/jetstream/log-suite.ts, run on the local log and on JetStream by
-// test/jetstream/backends.spec.ts.
+// test/contracts/log.contract.ts, run on the local log (log-contract.spec.ts) and on JetStream by
+// test/jetstream/log-contract.spec.ts.
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

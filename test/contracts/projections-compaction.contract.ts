@@ -2,15 +2,15 @@
 // live key keeps its newest state, tombstones go, and the checkpoint record
 // (the newest of its key) survives, so a restart resumes instead of replaying.
 import { expect } from 'chai';
-import { isLogError } from '../../../src/index.js';
-import { CHECKPOINT_KEY } from '../../../src/projections/records.js';
-import { caught } from '../../helpers/errors.js';
-import type { ProjectionBackend } from '../fixtures/backends.js';
-import { counterProjection, eventually, foldCounters, publishCounterEvents } from '../fixtures/counter.js';
+import { isLogError } from '../../src/index.js';
+import { CHECKPOINT_KEY } from '../../src/projections/records.js';
+import { caught } from '../helpers/errors.js';
+import type { ProjectionBackend } from './projection-backends.js';
+import { counterProjection, eventually, foldCounters, publishCounterEvents } from '../projections/fixtures/counter.js';
 
 const workload = { keys: 40, resetEvery: 9 };
 
-export function compactionSuite(h: ProjectionBackend): void {
+export function projectionsCompactionContract(h: ProjectionBackend): void {
   describe('compaction', function () {
     this.timeout(60_000);
 

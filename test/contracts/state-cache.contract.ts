@@ -15,8 +15,8 @@ import {
   type AccountCommand,
   type AccountEvent,
   type AccountState,
-} from './fixtures/account.js';
-import { useSharedFixture, type SharedFixture, type StoreFactory, type StoreFixture } from './fixtures/stores.js';
+} from '../eventstore/fixtures/account.js';
+import { useSharedFixture, type SharedFixture, type StoreFactory, type StoreFixture } from './event-stores.js';
 
 /** Counts evolve calls: how many events a command folded. */
 function counting(decider: Decider<AccountState, AccountCommand, AccountEvent> = account) {
@@ -36,7 +36,7 @@ async function replayed(store: EventStore<AccountEvent>, streamId: string) {
   return { state, version };
 }
 
-export function stateCacheSuite(factory: StoreFactory): void {
+export function stateCacheContract(factory: StoreFactory): void {
   describe(`commandHandler state cache (${factory.name})`, () => {
     let f: StoreFixture;
     beforeEach(async () => (f = await factory.create()));

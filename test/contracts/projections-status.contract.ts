@@ -1,7 +1,7 @@
 // Status: checkpoint, source head, lag in events and in seconds, events/s.
 import { expect } from 'chai';
-import type { ProjectionBackend } from '../fixtures/backends.js';
-import { counterProjection, eventually } from '../fixtures/counter.js';
+import type { ProjectionBackend } from './projection-backends.js';
+import { counterProjection, eventually } from '../projections/fixtures/counter.js';
 
 const event = (i: number, time: Date) => ({
   key: `c${i % 3}`,
@@ -9,7 +9,7 @@ const event = (i: number, time: Date) => ({
   time,
 });
 
-export function statusSuite(h: ProjectionBackend): void {
+export function projectionsStatusContract(h: ProjectionBackend): void {
   describe('status and lag', function () {
     this.timeout(60_000);
 

@@ -2,16 +2,16 @@
 // with the checkpoint right before the event; with onError: 'skip' the event
 // is recorded in the dead-letter log (exactly once) and passed over.
 import { expect } from 'chai';
-import { defineProjection, ProjectionFailedError, ProjectionNotReadyError } from '../../../src/projections/index.js';
-import { InvalidEventError } from '../../../src/eventstore/index.js';
-import { caught } from '../../helpers/errors.js';
-import { accountEvents, AccountOpened, Deposited } from '../../eventstore/fixtures/account.js';
-import type { ProjectionBackend } from '../fixtures/backends.js';
-import { counterProjection } from '../fixtures/counter.js';
+import { defineProjection, ProjectionFailedError, ProjectionNotReadyError } from '../../src/projections/index.js';
+import { InvalidEventError } from '../../src/eventstore/index.js';
+import { caught } from '../helpers/errors.js';
+import { accountEvents, AccountOpened, Deposited } from '../eventstore/fixtures/account.js';
+import type { ProjectionBackend } from './projection-backends.js';
+import { counterProjection } from '../projections/fixtures/counter.js';
 
 const add = (n: number) => ({ key: 'c1', value: JSON.stringify({ type: 'add', id: 'c1', n }) });
 
-export function poisonSuite(h: ProjectionBackend): void {
+export function projectionsPoisonContract(h: ProjectionBackend): void {
   describe('poison events', function () {
     this.timeout(60_000);
 

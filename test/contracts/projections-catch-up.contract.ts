@@ -1,7 +1,7 @@
 // Catching up from a checkpoint, then following live; where a new projection
 // starts; several projections over one source, each at its own pace.
 import { expect } from 'chai';
-import type { ProjectionBackend } from '../fixtures/backends.js';
+import type { ProjectionBackend } from './projection-backends.js';
 import {
   counterProjection,
   eventually,
@@ -9,12 +9,12 @@ import {
   publishCounterEvents,
   type Counter,
   type CounterEvent,
-} from '../fixtures/counter.js';
-import { polled } from '../fixtures/gated.js';
+} from '../projections/fixtures/counter.js';
+import { polled } from '../projections/fixtures/gated.js';
 
 const workload = { keys: 50, resetEvery: 13, noteEvery: 7 };
 
-export function catchUpSuite(h: ProjectionBackend): void {
+export function projectionsCatchUpContract(h: ProjectionBackend): void {
   describe('catch-up and live', function () {
     this.timeout(60_000);
 

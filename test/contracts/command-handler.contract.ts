@@ -14,8 +14,8 @@ import {
   type AccountCommand,
   type AccountEvent,
   type AccountState,
-} from './fixtures/account.js';
-import { useSharedFixture, type SharedFixture, type StoreFactory, type StoreFixture } from './fixtures/stores.js';
+} from '../eventstore/fixtures/account.js';
+import { useSharedFixture, type SharedFixture, type StoreFactory, type StoreFixture } from './event-stores.js';
 
 const deposited = (amount: number) => Deposited({ amount, currency: 'EUR' });
 const opened = AccountOpened({ owner: 'ann' });
@@ -55,7 +55,7 @@ function meetingBeforeAppend(store: EventStore<AccountEvent>, arrive: () => Prom
   });
 }
 
-export function commandHandlerSuite(factory: StoreFactory): void {
+export function commandHandlerContract(factory: StoreFactory): void {
   describe(`commandHandler (${factory.name})`, () => {
     let f: StoreFixture;
     beforeEach(async () => (f = await factory.create()));

@@ -3,8 +3,8 @@
 import { expect } from 'chai';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { InvalidEventError, type EventEnvelope } from '../../src/eventstore/index.js';
-import { AccountOpened, Deposited, Withdrawn } from './fixtures/account.js';
-import type { StoreFactory, StoreFixture } from './fixtures/stores.js';
+import { AccountOpened, Deposited, Withdrawn } from '../eventstore/fixtures/account.js';
+import type { StoreFactory, StoreFixture } from './event-stores.js';
 
 const envelope = (type: string, schemaVersion: number, data: unknown, streamVersion: number): EventEnvelope => ({
   type,
@@ -13,7 +13,7 @@ const envelope = (type: string, schemaVersion: number, data: unknown, streamVers
   meta: { eventId: `e-${streamVersion}`, recordedAt: new Date(0).toISOString(), streamVersion },
 });
 
-export function readContract(factory: StoreFactory): void {
+export function eventStoreReadContract(factory: StoreFactory): void {
   describe(`reading and subscribing (${factory.name})`, () => {
     let f: StoreFixture;
     beforeEach(async () => (f = await factory.create()));

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { requireNatsServer } from '../helpers/external.js';
+import { requireNatsServer } from './external.js';
 
 const running = new Set<ChildProcess>();
 process.on('exit', () => {

@@ -6,8 +6,8 @@ import { expect } from 'chai';
 import { commandHandler } from '../../src/aggregates/index.js';
 import { CommandIdReusedError, type EventEnvelope } from '../../src/eventstore/index.js';
 import { expectLogError } from '../helpers/errors.js';
-import { account, AccountOpened, Deposited, InsufficientFunds } from './fixtures/account.js';
-import type { StoreFactory, StoreFixture } from './fixtures/stores.js';
+import { account, AccountOpened, Deposited, InsufficientFunds } from '../eventstore/fixtures/account.js';
+import type { StoreFactory, StoreFixture } from './event-stores.js';
 
 const deposited = (amount: number) => Deposited({ amount, currency: 'EUR' });
 
@@ -29,7 +29,7 @@ async function reused(
   return err as CommandIdReusedError;
 }
 
-export function commandIdContract(factory: StoreFactory): void {
+export function eventStoreCommandIdsContract(factory: StoreFactory): void {
   describe(`command ids bound to their command (${factory.name})`, () => {
     let f: StoreFixture;
     beforeEach(async () => (f = await factory.create()));

@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { BlockingLog, Stats } from '../../src/storage/types.js';
-import { useNatsServer } from './harness.js';
-import { type LogAddress, type LogOptions, openAt } from './log-address.js';
+import { useNatsServer } from '../helpers/nats-server.js';
+import { type LogAddress, type LogOptions, openAt } from '../helpers/log-address.js';
 
 export type { LogAddress, LogOptions };
 

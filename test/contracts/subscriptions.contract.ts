@@ -9,7 +9,7 @@ import { expectLogError } from '../helpers/errors.js';
 import { messages, range } from '../streams/helpers.js';
 import type { Backend } from './backends.js';
 
-export function durableSuite(backend: Backend): void {
+export function subscriptionsContract(backend: Backend): void {
   describe('durable subscriptions', function () {
     /** One run over what the source holds; the offsets it read. */
     async function drain(source: BlockingLog, options: SubscriptionOptions): Promise<number[]> {

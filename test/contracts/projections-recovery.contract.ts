@@ -2,11 +2,11 @@
 // torn by a crash is rolled back to the newest checkpoint; a checkpoint that
 // cannot be trusted means the state is dropped and rebuilt, never guessed at.
 import { expect } from 'chai';
-import { isLogError, type BlockingLog } from '../../../src/index.js';
-import { CHECKPOINT_KEY } from '../../../src/projections/records.js';
-import { caught } from '../../helpers/errors.js';
-import type { ProjectionBackend } from '../fixtures/backends.js';
-import { counterProjection, foldCounters } from '../fixtures/counter.js';
+import { isLogError, type BlockingLog } from '../../src/index.js';
+import { CHECKPOINT_KEY } from '../../src/projections/records.js';
+import { caught } from '../helpers/errors.js';
+import type { ProjectionBackend } from './projection-backends.js';
+import { counterProjection, foldCounters } from '../projections/fixtures/counter.js';
 
 export const workload = { keys: 25, resetEvery: 11 };
 
@@ -40,7 +40,7 @@ export function recoveryRuns(h: ProjectionBackend) {
   return { runOnce, reopen };
 }
 
-export function recoverySuite(h: ProjectionBackend): void {
+export function projectionsRecoveryContract(h: ProjectionBackend): void {
   describe('recovery of the stored state', function () {
     this.timeout(60_000);
     const { runOnce, reopen } = recoveryRuns(h);

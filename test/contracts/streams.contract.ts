@@ -28,7 +28,7 @@ const unsubscribeChild = path.join(
   '../streams/fixtures/unsubscribe-child.js',
 );
 
-export function streamsSuite(backend: Backend): void {
+export function streamsContract(backend: Backend): void {
   describe('streams', function () {
     let log: BlockingLog;
     const subs: Subscription[] = [];

@@ -4,8 +4,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { LogEventStore } from '../../src/eventstore/index.js';
-import { accountEvents, Deposited, type AccountEvent } from './fixtures/account.js';
-import type { CacheOptions, StoreFactory } from './fixtures/stores.js';
+import { accountEvents, Deposited, type AccountEvent } from '../eventstore/fixtures/account.js';
+import type { CacheOptions, StoreFactory } from './event-stores.js';
 
 type Op =
   | { kind: 'append'; stream: string; count: number; expected: 'any' | 'right' | 'wrong' }
@@ -35,7 +35,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.constant({ kind: 'restart' as const }),
 );
 
-export function streamCacheSuite(factory: StoreFactory): void {
+export function streamCacheContract(factory: StoreFactory): void {
   describe(`stream cache (${factory.name})`, () => {
     it('serves a full read from the log when only the newest events are cached (after a restart)', async () => {
       const f = await factory.create();

@@ -5,10 +5,10 @@ import { expect } from 'chai';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { commandHandler } from '../../src/aggregates/index.js';
 import { StreamGapError } from '../../src/eventstore/index.js';
-import { account, AccountOpened, Deposited } from './fixtures/account.js';
-import type { StoreFactory, StoreFixture } from './fixtures/stores.js';
+import { account, AccountOpened, Deposited } from '../eventstore/fixtures/account.js';
+import type { StoreFactory, StoreFixture } from './event-stores.js';
 
-export function historyContract(factory: StoreFactory): void {
+export function eventStoreHistoryContract(factory: StoreFactory): void {
   describe(`head position (${factory.name})`, () => {
     let f: StoreFixture;
     beforeEach(async () => (f = await factory.create()));

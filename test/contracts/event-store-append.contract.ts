@@ -3,10 +3,10 @@
 import { expect } from 'chai';
 import { commandHandler } from '../../src/aggregates/index.js';
 import { ConcurrencyError, InvalidEventError } from '../../src/eventstore/index.js';
-import { account, AccountOpened, Deposited, Withdrawn } from './fixtures/account.js';
-import type { StoreFactory, StoreFixture } from './fixtures/stores.js';
+import { account, AccountOpened, Deposited, Withdrawn } from '../eventstore/fixtures/account.js';
+import type { StoreFactory, StoreFixture } from './event-stores.js';
 
-export function appendContract(factory: StoreFactory): void {
+export function eventStoreAppendContract(factory: StoreFactory): void {
   describe(`appendToStream (${factory.name})`, () => {
     let f: StoreFixture;
     beforeEach(async () => (f = await factory.create()));

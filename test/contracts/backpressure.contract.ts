@@ -38,7 +38,7 @@ function counting(log: BlockingLog): { log: BlockingLog; read: () => number } {
   };
 }
 
-export function backpressureSuite(backend: Backend): void {
+export function backpressureContract(backend: Backend): void {
   describe('streams: backpressure', () => {
     let log: BlockingLog;
     beforeEach(async () => {

@@ -9,16 +9,16 @@ import {
   ProjectionFailedError,
   ProjectionNotReadyError,
   type QueryOptions,
-} from '../../../src/projections/index.js';
-import { caught, expectLogError } from '../../helpers/errors.js';
-import { accountEvents, AccountOpened, Deposited } from '../../eventstore/fixtures/account.js';
-import type { ProjectionBackend } from '../fixtures/backends.js';
-import { counterProjection, eventually, foldCounters, publishCounterEvents } from '../fixtures/counter.js';
-import { held } from '../fixtures/gated.js';
+} from '../../src/projections/index.js';
+import { caught, expectLogError } from '../helpers/errors.js';
+import { accountEvents, AccountOpened, Deposited } from '../eventstore/fixtures/account.js';
+import type { ProjectionBackend } from './projection-backends.js';
+import { counterProjection, eventually, foldCounters, publishCounterEvents } from '../projections/fixtures/counter.js';
+import { held } from '../projections/fixtures/gated.js';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function catchUpQueriesSuite(h: ProjectionBackend): void {
+export function projectionsCatchUpQueriesContract(h: ProjectionBackend): void {
   describe('queries through a catch-up', function () {
     this.timeout(120_000);
 

@@ -42,7 +42,7 @@ const abortListeners = (signal: AbortSignal): number => getEventListeners(signal
 
 const timeOf = (pm: PublishMessage, deltaMs = 0): Date => new Date((pm.timeMicros as number) / 1000 + deltaMs);
 
-export function logSuite(backend: Backend): void {
+export function logContract(backend: Backend): void {
   const { segments } = backend.differences;
   const fresh = (opts?: Parameters<Backend['fresh']>[0]): Promise<BlockingLog> => backend.fresh(opts);
   /** What stat().segments says: the segments a local log rolled into, always 1 on JetStream. */

@@ -1,19 +1,19 @@
 // Queries: never a silently stale answer (restoring waits or fails, stopped
 // fails), getMany, tombstones, the cache, and the change streams.
 import { expect } from 'chai';
-import { ProjectionNotReadyError, type StateChange } from '../../../src/projections/index.js';
-import { caught } from '../../helpers/errors.js';
-import type { ProjectionBackend } from '../fixtures/backends.js';
+import { ProjectionNotReadyError, type StateChange } from '../../src/projections/index.js';
+import { caught } from '../helpers/errors.js';
+import type { ProjectionBackend } from './projection-backends.js';
 import {
   counterProjection,
   eventually,
   foldCounters,
   publishCounterEvents,
   type Counter,
-} from '../fixtures/counter.js';
-import { gated } from '../fixtures/gated.js';
+} from '../projections/fixtures/counter.js';
+import { gated } from '../projections/fixtures/gated.js';
 
-export function queriesSuite(h: ProjectionBackend): void {
+export function projectionsQueriesContract(h: ProjectionBackend): void {
   describe('queries', function () {
     this.timeout(60_000);
 

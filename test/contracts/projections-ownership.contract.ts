@@ -1,11 +1,11 @@
 // One runner at a time per projection, wherever its state is kept.
 import { expect } from 'chai';
-import { isLogError } from '../../../src/index.js';
-import { caught } from '../../helpers/errors.js';
-import type { ProjectionBackend } from '../fixtures/backends.js';
-import { counterProjection, foldCounters } from '../fixtures/counter.js';
+import { isLogError } from '../../src/index.js';
+import { caught } from '../helpers/errors.js';
+import type { ProjectionBackend } from './projection-backends.js';
+import { counterProjection, foldCounters } from '../projections/fixtures/counter.js';
 
-export function ownershipSuite(h: ProjectionBackend): void {
+export function projectionsOwnershipContract(h: ProjectionBackend): void {
   describe('one runner per projection', function () {
     this.timeout(60_000);
 

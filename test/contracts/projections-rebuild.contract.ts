@@ -2,9 +2,9 @@
 // keep answering from the live one (and never from a half-built state), then
 // the pointer switches atomically and the old generation goes.
 import { expect } from 'chai';
-import { ProjectionNotReadyError, type StateChange } from '../../../src/projections/index.js';
-import { caught } from '../../helpers/errors.js';
-import type { ProjectionBackend } from '../fixtures/backends.js';
+import { ProjectionNotReadyError, type StateChange } from '../../src/projections/index.js';
+import { caught } from '../helpers/errors.js';
+import type { ProjectionBackend } from './projection-backends.js';
 import {
   applyCounter,
   counterProjection,
@@ -13,11 +13,11 @@ import {
   publishCounterEvents,
   type Counter,
   type CounterEvent,
-} from '../fixtures/counter.js';
+} from '../projections/fixtures/counter.js';
 
 const workload = { keys: 30, resetEvery: 17 };
 
-export function rebuildSuite(h: ProjectionBackend): void {
+export function projectionsRebuildContract(h: ProjectionBackend): void {
   describe('rebuild', function () {
     this.timeout(120_000);
 

@@ -6,8 +6,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { aggregateStream, commandHandler, type Decider } from '../../src/aggregates/index.js';
-import { account, type AccountCommand, type AccountEvent, type AccountState } from './fixtures/account.js';
-import { useSharedFixture, type ProcessStores, type StoreFactory, type StoreFixture } from './fixtures/stores.js';
+import { account, type AccountCommand, type AccountEvent, type AccountState } from '../eventstore/fixtures/account.js';
+import { useSharedFixture, type ProcessStores, type StoreFactory, type StoreFixture } from './event-stores.js';
 
 /** Counts evolve calls, to see how much of the stream a load replayed. */
 function counting<S, C, E extends AccountEvent>(decider: Decider<S, C, E>): Decider<S, C, E> & { evolved: number } {
@@ -28,7 +28,7 @@ async function storesOf(f: StoreFixture): Promise<ProcessStores> {
   return { store: f.store, snapshots: await f.snapshots({ compactEvery: 5 }) };
 }
 
-export function snapshotsSuite(factory: StoreFactory): void {
+export function snapshotsContract(factory: StoreFactory): void {
   describe(`snapshots (${factory.name})`, () => {
     let f: StoreFixture;
     let stores: ProcessStores;

@@ -3,14 +3,14 @@
 // or an event-store append, also while it catches up — and reject instead of
 // waiting forever when it stops, closes, times out or is aborted.
 import { expect } from 'chai';
-import { defineProjection, ProjectionNotReadyError } from '../../../src/projections/index.js';
-import { caught, expectLogError } from '../../helpers/errors.js';
-import { accountEvents, AccountOpened, Deposited } from '../../eventstore/fixtures/account.js';
-import type { ProjectionBackend } from '../fixtures/backends.js';
-import { counterProjection, foldCounters, publishCounterEvents } from '../fixtures/counter.js';
-import { gated } from '../fixtures/gated.js';
+import { defineProjection, ProjectionNotReadyError } from '../../src/projections/index.js';
+import { caught, expectLogError } from '../helpers/errors.js';
+import { accountEvents, AccountOpened, Deposited } from '../eventstore/fixtures/account.js';
+import type { ProjectionBackend } from './projection-backends.js';
+import { counterProjection, foldCounters, publishCounterEvents } from '../projections/fixtures/counter.js';
+import { gated } from '../projections/fixtures/gated.js';
 
-export function readYourWritesSuite(h: ProjectionBackend): void {
+export function projectionsReadYourWritesContract(h: ProjectionBackend): void {
   describe('read your writes', function () {
     this.timeout(60_000);
 
