@@ -10,7 +10,8 @@
  * so it sees again at most what was handled since then, never a gap.
  */
 import { Observable, type Subscription } from 'rxjs';
-import { isLogError, LogError, OffsetOldest, type BlockingLog, type Message } from '../storage/index.js';
+import { LogError, type BlockingLog, type Message } from '../storage/index.js';
+import { CommitChain } from './durable-commits.js';
 import {
   checkConsumeOptions,
   invalidOption,
@@ -21,14 +22,12 @@ import {
   type StreamConsumeOptions,
   type SubscriptionOptions,
 } from './durable-options.js';
+import { resumeOffset, startOffset } from './durable-start.js';
 import { fromLogBatches } from './from-log.js';
 import { OffsetsLog } from './offsets-log.js';
 import { validateLogArgument } from './options.js';
 import type { LogBatch } from './source.js';
 import { SubscriptionLock } from './subscription-lock.js';
-
-/** Compact an owned offsets log after this many commits. */
-const COMPACT_EVERY = 20_000;
 
 /**
  * Opens the subscription `options.name` on `source`: takes its lock (or
@@ -74,61 +73,6 @@ export async function openSubscription(
   }
 }
 
-/** The offset of the source's oldest message (its next offset when it holds none). */
-async function oldestOffset(source: BlockingLog): Promise<number> {
-  const got = await source.consume(OffsetOldest, 1);
-  return got.messages[0]?.offset ?? got.nextOffset;
-}
-
-async function startOffset(source: BlockingLog, opts: ResolvedSubscriptionOptions): Promise<number> {
-  const start = opts.start;
-  if (start === 'newest') return source.nextOffset();
-  if (start === 'oldest') return oldestOffset(source);
-  if ('offset' in start) {
-    const head = await source.nextOffset();
-    if (start.offset > head) {
-      throw new LogError(
-        'ERR_INVALID_OFFSET',
-        `klevdb/streams: option "start.offset" ${start.offset} is past the end of the source (next offset ${head})`,
-      );
-    }
-    return Math.max(start.offset, await oldestOffset(source));
-  }
-  try {
-    return (await source.offsetByTime(start.time)).offset;
-  } catch (err) {
-    // Nothing at or after the time yet: what comes next is.
-    if (isLogError(err, 'ERR_NOT_FOUND')) return source.nextOffset();
-    if (isLogError(err, 'ERR_NO_INDEX')) {
-      throw new LogError(
-        'ERR_NO_INDEX',
-        'klevdb/streams: option "start.time" needs the source\'s time index; open the source with timeIndex: true, or start at an offset',
-        { cause: err },
-      );
-    }
-    throw err;
-  }
-}
-
-async function resumeOffset(
-  source: BlockingLog,
-  opts: ResolvedSubscriptionOptions,
-  committed: number,
-): Promise<number> {
-  const head = await source.nextOffset();
-  if (committed > head) {
-    throw new LogError(
-      'ERR_INVALID_OFFSET',
-      `klevdb/streams: subscription "${opts.name}" committed position ${committed} is past the end of the source (next offset ${head}): ` +
-        'the source is not the log it consumed (recreated or replaced?); open with reset: true to start at option "start" instead',
-    );
-  }
-  const oldest = await oldestOffset(source);
-  if (committed >= oldest) return committed;
-  opts.onSkipped?.({ subscription: opts.name, committed, resumedAt: oldest });
-  return oldest;
-}
-
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   (typeof v === 'object' || typeof v === 'function') &&
   v !== null &&
@@ -136,22 +80,17 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
 
 export class DurableSubscription {
   readonly name: string;
-  private readonly key: Buffer;
-  private committedOffset: number;
+  private readonly commits: CommitChain;
   /** Everything below it was handled. */
   private handled: number;
   /** The nextOffset of the newest batch handed to a handler or subscriber. */
   private delivered: number;
-  private commits: Promise<void> = Promise.resolve();
   /** The auto commit started after a stream's batch; the next batch waits for it (and fails with it). */
   private pendingAuto: Promise<void> = Promise.resolve();
   private inflight: Promise<void> | undefined;
   private active: { stop(): void } | undefined;
   private ending: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
-  private commitsSinceCompaction = 0;
-  /** Commits started and not yet settled. */
-  private queued = 0;
 
   /** @internal use openSubscription */
   constructor(
@@ -163,15 +102,14 @@ export class DurableSubscription {
     position: number,
   ) {
     this.name = opts.name;
-    this.key = Buffer.from(opts.name);
-    this.committedOffset = committed;
+    this.commits = new CommitChain(offsets, opts.name, committed);
     this.handled = position;
     this.delivered = position;
   }
 
   /** The committed position: the next offset to read after a restart. */
   get committed(): number {
-    return this.committedOffset;
+    return this.commits.committed;
   }
 
   /** Where the next run or stream starts: everything below it was handled (committed or not). */
@@ -181,7 +119,7 @@ export class DurableSubscription {
 
   /** Offsets between the committed position and the source's end. */
   async lag(): Promise<number> {
-    return Math.max(0, (await this.source.nextOffset()) - this.committedOffset);
+    return Math.max(0, (await this.source.nextOffset()) - this.commits.committed);
   }
 
   /**
@@ -225,7 +163,7 @@ export class DurableSubscription {
         `of commit must be an offset from 0 to ${this.delivered} (the end of the newest batch delivered), got ${String(next)}`,
       );
     }
-    await this.commitTo(next);
+    await this.commits.commit(next);
   }
 
   /** Ends the run or stream under way (it resolves / completes); the batch being handled finishes first. */
@@ -241,7 +179,7 @@ export class DurableSubscription {
       try {
         await this.inflight?.catch(() => undefined);
         if (this.opts.autoCommit) await this.flushAuto();
-        await this.commits;
+        await this.commits.settled();
       } finally {
         try {
           await this.offsets.close();
@@ -260,31 +198,8 @@ export class DurableSubscription {
     );
   }
 
-  private commitTo(next: number): Promise<void> {
-    // Commits run one after another; an idle chain starts at once (the
-    // benchmark's hot path: a commit per batch, awaited before the next).
-    const done = this.queued === 0 ? this.writeCommit(next) : this.commits.then(() => this.writeCommit(next));
-    this.queued++;
-    // The chain goes on after a failure; the caller gets the failure.
-    this.commits = done.then(
-      () => void this.queued--,
-      () => void this.queued--,
-    );
-    return done;
-  }
-
-  private async writeCommit(next: number): Promise<void> {
-    if (next === this.committedOffset) return;
-    await this.offsets.commit(this.key, next);
-    this.committedOffset = next;
-    if (++this.commitsSinceCompaction >= COMPACT_EVERY) {
-      this.commitsSinceCompaction = 0;
-      await this.offsets.compact();
-    }
-  }
-
   private flushAuto(): Promise<void> {
-    return this.handled > this.committedOffset ? this.commitTo(this.handled) : this.commits;
+    return this.handled > this.commits.committed ? this.commits.commit(this.handled) : this.commits.settled();
   }
 
   private async handleBatch(
