@@ -1,6 +1,9 @@
 /**
  * Formatting both the CLI and the inspector show: stored times exactly (to
  * the microsecond), bytes as text when they are UTF-8, and byte sizes.
+ *
+ * A pure module (no Node APIs, no imports): the inspector's page loads it
+ * too, served at /log-tools/format.js (inspector/assets).
  */
 
 /** ISO 8601 UTC with exactly 6 fractional digits: the stored time, exact. */
@@ -15,7 +18,7 @@ export function formatTimeMicros(micros: number): string {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The bytes as a string when they are valid UTF-8, else undefined. */
-export function asUtf8(bytes: Buffer): string | undefined {
+export function asUtf8(bytes: Uint8Array): string | undefined {
   try {
     return utf8.decode(bytes);
   } catch {

@@ -443,7 +443,7 @@ describe('inspector API', function () {
       expect(page.text).not.to.match(/<script>|\son\w+=|style=/);
     });
 
-    it('serves the page script as ES modules, each import of the entry a served module, and nothing else under /js/', async () => {
+    it('serves the page script as ES modules, each import of the entry a served module, and nothing else', async () => {
       const seen = new Set<string>();
       const queue = ['/js/app.js'];
       while (queue.length) {
@@ -456,10 +456,18 @@ describe('inspector API', function () {
         for (const [, spec] of r.text.matchAll(/^import [^'"]*['"]([^'"]+)['"];$/gm))
           queue.push(new URL(spec!, `http://x${p}`).pathname);
       }
-      expect([...seen]).to.include.members(['/js/app.js', '/js/dom.js', '/js/messages.js', '/js/live.js']);
+      // log-tools' byte formatting is the CLI's, shared with the page (a pure module).
+      expect([...seen]).to.include.members([
+        '/js/app.js',
+        '/js/dom.js',
+        '/js/messages.js',
+        '/js/live.js',
+        '/log-tools/format.js',
+      ]);
       const page = await request(url('/'));
       expect(page.text).to.include('<script type="module" src="/js/app.js"></script>');
-      for (const p of ['/js/nope.js', '/js/../server.js', '/js/app.ts', '/js/', '/app.js'])
+      const notServed = ['/js/nope.js', '/js/../server.js', '/js/app.ts', '/js/', '/app.js'];
+      for (const p of [...notServed, '/log-tools/index.js', '/log-tools/open.js', '/log-tools/format.ts'])
         expect((await request(url(p))).status, p).to.equal(404);
     });
 

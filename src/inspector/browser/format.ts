@@ -1,16 +1,4 @@
-/** Numbers, sizes and durations as the page shows them. */
-
-/** 1536 -> "1.5 KiB". */
-export function size(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${bytes} B` : `${v.toFixed(1)} ${units[u]}`;
-}
+/** Numbers and durations as the page shows them (sizes: formatSize of log-tools/format.ts, as the CLI). */
 
 /** 12345 -> "12,345". */
 export function count(n: number): string {

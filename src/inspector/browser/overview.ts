@@ -3,7 +3,8 @@ import { api, fail, logParams, ok, state } from './api.js';
 import type { Overview, SegmentView } from './api-types.js';
 import { chart } from './chart.js';
 import { byId, clear, el, fill, input, tableBody } from './dom.js';
-import { count, formatBucket, size } from './format.js';
+import { formatSize } from '../../log-tools/format.js';
+import { count, formatBucket } from './format.js';
 import { card } from './widgets.js';
 
 export function loadOverview(): void {
@@ -34,7 +35,7 @@ function renderOverview(o: Overview): void {
   fill(
     byId('ov-cards'),
     card('Messages', count(o.messages)),
-    card('Size', size(o.size), `${count(o.size)} bytes`),
+    card('Size', formatSize(o.size), `${count(o.size)} bytes`),
     card(
       'Offsets',
       o.firstOffset === null ? '\u2013' : `${count(o.firstOffset)} \u2026 ${count(o.nextOffset - 1)}`,
@@ -67,10 +68,10 @@ function renderOverview(o: Overview): void {
         el('td', null, el('code', { text: s.file })),
         el('td', { text: range }),
         el('td', { text: s.logVersion || '\u2013' }),
-        el('td', { class: 'num', text: size(s.logSize) }),
+        el('td', { class: 'num', text: formatSize(s.logSize) }),
         el('td', { class: s.indexVersion ? null : 'warn', text: s.indexVersion || 'missing' }),
         el('td', { text: flagsText(s) }),
-        el('td', { class: 'num', text: s.indexSize === null ? '\u2013' : size(s.indexSize) }),
+        el('td', { class: 'num', text: s.indexSize === null ? '\u2013' : formatSize(s.indexSize) }),
       ),
     );
   }
