@@ -43,7 +43,7 @@ const BENCHES: Bench[] = [
   { name: 'streams', script: 'streams.js' },
   // Fixed sizes: one round instead of three.
   { name: 'eventstore', script: 'eventstore.js', quick: (env) => void (env.BENCH_ROUNDS ??= '1') },
-  // Issue 18's decider workload on our three stores; one round instead of three.
+  // Issue 18's decider workload on our three stores and Emmett's two; one round instead of three.
   { name: 'decider', script: 'decider.js', quick: (env) => void (env.BENCH_ROUNDS ??= '1') },
   // Its log has BENCH_EVENTS events.
   { name: 'projections', script: 'projections.js', quick: (env, messages) => void (env.BENCH_EVENTS ??= messages) },
