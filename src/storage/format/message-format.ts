@@ -10,7 +10,7 @@
  *   | key | value | trailer DE AD BE EF FE ED FA CE
  */
 import { LogError, corrupted } from '../errors.js';
-import { crc32c } from './crc32c.js';
+import { crc32cRange } from './crc32c.js';
 import { readInt64, writeInt64 } from './int64.js';
 
 export type FormatVersion = 'V1' | 'V2';
@@ -94,12 +94,12 @@ export function encodeRecord(version: FormatVersion, m: RecordInput, buf: Buffer
     let p = writeBody(m, buf, at + 28);
     TRAILER.copy(buf, p);
     p += 8;
-    buf.writeUInt32BE(crc32c(buf.subarray(at + 4, p)), at);
+    buf.writeUInt32BE(crc32cRange(buf, at + 4, p), at);
     return p;
   }
   writeRecordFields(m, buf, at);
   const p = writeBody(m, buf, at + 28);
-  buf.writeUInt32BE(crc32c(buf.subarray(at + 28, p)), at + 24);
+  buf.writeUInt32BE(crc32cRange(buf, at + 28, p), at + 24);
   return p;
 }
 
@@ -161,7 +161,7 @@ export function decodeRecord(
   let keyLength: number;
   let valueLength: number;
   if (version === 'V2') {
-    if (crc32c(buf.subarray(at + 4, end)) !== buf.readUInt32BE(at))
+    if (crc32cRange(buf, at + 4, end) !== buf.readUInt32BE(at))
       throw corrupted(`log corrupted: crc failed ${describePlace(place, at)}`);
     for (let i = 0; i < 8; i++) {
       if (buf[end - 8 + i] !== TRAILER[i]) throw corrupted(`log corrupted: bad trailer ${describePlace(place, at)}`);
@@ -172,7 +172,7 @@ export function decodeRecord(
     valueLength = buf.readUInt32BE(at + 24);
     keyStart = at + 28;
   } else {
-    if (crc32c(buf.subarray(at + 28, end)) !== buf.readUInt32BE(at + 24))
+    if (crc32cRange(buf, at + 28, end) !== buf.readUInt32BE(at + 24))
       throw corrupted(`log corrupted: crc failed ${describePlace(place, at)}`);
     // V1's CRC leaves offset and time out, and no writer makes either this large: out of range means damaged.
     offset = readV1Int64(buf, at, 0, 'offset', place);

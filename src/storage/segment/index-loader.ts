@@ -10,6 +10,7 @@ import {
   indexFileHeader,
   indexItemSize,
 } from '../format/index-format.js';
+import { writeInt64 } from '../format/int64.js';
 import { keyHashInto } from '../format/key-hash.js';
 import {
   type DecodedRecord,
@@ -45,6 +46,35 @@ export function newIndexItem(
   return out;
 }
 const scratchHash = { hi: 0, lo: 0 };
+
+/**
+ * newIndexItem + encodeIndexItem without the item: encodes the item of `rec`
+ * at `position` into `buf` at `at`; returns its index time (the next item's
+ * `prevTimestamp`). The writer's per-message path.
+ */
+export function encodeNewItem(
+  p: IndexParams,
+  rec: { offset: number; timeMicros: number; key: Uint8Array | null },
+  position: number,
+  prevTimestamp: number,
+  buf: Buffer,
+  at: number,
+): number {
+  writeInt64(buf, at, rec.offset);
+  writeInt64(buf, at + 8, position);
+  let q = at + 16;
+  const timestamp = p.times ? Math.max(rec.timeMicros, prevTimestamp) : 0;
+  if (p.times) {
+    writeInt64(buf, q, timestamp);
+    q += 8;
+  }
+  if (p.keys) {
+    keyHashInto(rec.key, scratchHash);
+    buf.writeUInt32BE(scratchHash.hi, q);
+    buf.writeUInt32BE(scratchHash.lo, q + 4);
+  }
+  return timestamp;
+}
 
 export const emptyItem = (): IndexItem => ({ offset: 0, position: 0, timestamp: 0, hashHi: 0, hashLo: 0 });
 

@@ -107,7 +107,9 @@ export class SegmentIndex {
    * 53 bits; the caller validates them against the log afterwards.
    */
   appendEncoded(data: Buffer, start: number, count: number): void {
-    if (this.count + count > this.relOffsets.length) this.grow(this.count + count);
+    // Doubling: the writer appends a batch at a time, a message at a time with batch 1.
+    if (this.count + count > this.relOffsets.length)
+      this.grow(Math.max(this.count + count, this.relOffsets.length * 2));
     const size = 16 + (this.times ? 8 : 0) + (this.hashHi ? 8 : 0);
     const base = this.baseOffset;
     for (let k = 0, at = start; k < count; k++, at += size) {

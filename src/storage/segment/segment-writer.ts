@@ -1,16 +1,15 @@
 /** Appends messages to the head segment (Go: log_writer.go). */
 import fs from 'node:fs';
 import {
-  type IndexItem,
   type IndexParams,
   INDEX_HEADER_SIZE,
   detectIndexVersion,
-  encodeIndexItem,
   indexFileHeader,
   indexItemSize,
 } from '../format/index-format.js';
 import {
   type FormatVersion,
+  type RecordInput,
   FILE_HEADER_SIZE,
   detectMessageVersion,
   encodeRecord,
@@ -19,7 +18,7 @@ import {
   recordSize,
 } from '../format/message-format.js';
 import { FileSyncer } from './file-syncer.js';
-import { checkLogTail, emptyItem, loadSegmentIndex, newIndexItem, validateIndex } from './index-loader.js';
+import { checkLogTail, emptyItem, encodeNewItem, loadSegmentIndex, validateIndex } from './index-loader.js';
 import { verifyItems } from './index-verify.js';
 import { type SegmentFiles, fsError, readAt, readFileHead, writeAll } from './segment-files.js';
 import { SegmentIndex } from './segment-index.js';
@@ -116,31 +115,37 @@ export class SegmentWriter {
     return this.index.nextOffset;
   }
 
-  /** Appends a batch with one write per file; returns the next offset. */
+  /**
+   * Appends a batch with one write per file; returns the next offset. The
+   * index items are encoded straight into the index file's bytes and read
+   * back into the in-memory index from there: no object per message.
+   */
   append(messages: PreparedMessage[]): number {
-    const itemSize = indexItemSize(this.params);
+    const params = this.params;
+    const itemSize = indexItemSize(params);
+    const n = messages.length;
     let total = 0;
-    for (const m of messages) total += recordSize(this.version, m.key?.length ?? 0, m.value?.length ?? 0);
+    for (let i = 0; i < n; i++) {
+      const m = messages[i]!;
+      total += recordSize(this.version, m.key?.length ?? 0, m.value?.length ?? 0);
+    }
     const logBuf = Buffer.allocUnsafe(total);
-    const indexBuf = Buffer.allocUnsafe(messages.length * itemSize);
-    const items = new Array<IndexItem>(messages.length);
-    let offset = this.index.nextOffset;
+    const indexBuf = Buffer.allocUnsafe(n * itemSize);
+    const rec: RecordInput = { offset: this.index.nextOffset, timeMicros: 0, key: null, value: null };
     let prevTime = this.index.lastTimestamp;
     let at = 0;
-    for (let i = 0; i < messages.length; i++) {
+    for (let i = 0, ix = 0; i < n; i++, ix += itemSize, rec.offset++) {
       const m = messages[i]!;
-      const rec = { offset, timeMicros: m.timeMicros, key: m.key, value: m.value };
+      rec.timeMicros = m.timeMicros;
+      rec.key = m.key;
+      rec.value = m.value;
       const position = this.logSize + at;
       at = encodeRecord(this.version, rec, logBuf, at);
-      const item = newIndexItem(this.params, rec, position, prevTime, emptyItem());
-      encodeIndexItem(this.params, item, indexBuf, i * itemSize);
-      items[i] = item;
-      prevTime = item.timestamp;
-      offset++;
+      prevTime = encodeNewItem(params, rec, position, prevTime, indexBuf, ix);
     }
     this.writeOrRollBack(logBuf, indexBuf);
     const trusted = this.index.verified === this.index.count;
-    for (const item of items) this.index.append(item);
+    this.index.appendEncoded(indexBuf, 0, n);
     if (trusted) this.index.verified = this.index.count;
     this.logSize += logBuf.length;
     this.indexSize += indexBuf.length;
