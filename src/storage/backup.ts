@@ -88,7 +88,10 @@ async function copyFile(src: FileSnapshot, dst: string): Promise<void> {
     Math.floor(existing.mtimeMs) === Math.floor(src.mtimeMs)
   )
     return;
-  const out = await fs.promises.open(dst, 'w', 0o600);
+  // Written beside and renamed over: a file already there is replaced, never changed in place, so a reader
+  // that has it open (a follower, its read cache) keeps reading the old file until it notices the rename.
+  const tmp = `${dst}.backup-tmp`;
+  const out = await fs.promises.open(tmp, 'w', 0o600);
   try {
     const chunk = Buffer.allocUnsafe(1 << 20);
     let done = 0;
@@ -105,10 +108,14 @@ async function copyFile(src: FileSnapshot, dst: string): Promise<void> {
       done += n;
     }
     await out.sync();
-  } finally {
+  } catch (err) {
     await out.close();
+    await fs.promises.rm(tmp, { force: true });
+    throw err;
   }
-  if (src.complete) await fs.promises.utimes(dst, src.mtimeMs / 1000, src.mtimeMs / 1000);
+  await out.close();
+  if (src.complete) await fs.promises.utimes(tmp, src.mtimeMs / 1000, src.mtimeMs / 1000);
+  await fs.promises.rename(tmp, dst);
 }
 
 /** Backup of a closed log directory (Go: klevdb.Backup). */

@@ -119,13 +119,15 @@ export class Follower {
 
   /** Matches the segment list to the directory, keeping readers whose files did not change. */
   private rescan(): void {
+    // The marker first: read after the listing, it could hide the old segment of a switch that listing
+    // caught before the new one appeared, and the offsets of both would look deleted.
+    const hidden = supersededByInterruptedRewrite(this.log.dir);
     let found: SegmentFiles[];
     try {
       found = findSegments(this.log.dir);
     } catch {
       return; // a file renamed away under us: the next call looks again
     }
-    const hidden = supersededByInterruptedRewrite(this.log.dir);
     if (hidden !== null) found = found.filter((s) => s.offset !== hidden);
     if (found.length === 0) return;
     const byOffset = new Map(this.log.segments.map((r) => [r.offset, r]));

@@ -3,6 +3,7 @@ import { invalidArgument } from './errors.js';
 import type { FormatVersion } from './format/message-format.js';
 import type { IndexParams } from './format/index-format.js';
 import type { Options, ProgressCallback, Version } from './types.js';
+import { DEFAULT_READ_CACHE_SIZE } from './segment/read-cache.js';
 import { describeValue } from './validate.js';
 
 export const DEFAULT_ROLLOVER = 1024 * 1024;
@@ -20,6 +21,8 @@ export interface ResolvedOptions {
   keepRewriteVersion: boolean;
   eagerVersionMigrate: boolean;
   onProgress?: ProgressCallback;
+  /** Bytes; 0: no read cache. */
+  readCacheSize: number;
 }
 
 export function checkVersion(name: string, v: unknown): FormatVersion {
@@ -51,6 +54,12 @@ export function resolveOptions(opts: unknown): ResolvedOptions {
     }
     if (o.rollover > 0) rollover = o.rollover;
   }
+  const readCacheSize = o.readCacheSize ?? DEFAULT_READ_CACHE_SIZE;
+  if (typeof readCacheSize !== 'number' || !Number.isSafeInteger(readCacheSize) || readCacheSize < 0) {
+    throw invalidArgument(
+      `options.readCacheSize must be a non-negative integer number of bytes (0: no cache), got ${describeValue(o.readCacheSize)}`,
+    );
+  }
   const version = (o.version ?? {}) as Record<string, unknown>;
   if (typeof version !== 'object' || version === null)
     throw invalidArgument(`options.version must be an object, got ${describeValue(o.version)}`);
@@ -73,6 +82,7 @@ export function resolveOptions(opts: unknown): ResolvedOptions {
     keepRewriteVersion: bool(version, 'keepRewriteVersion', 'options.version.'),
     eagerVersionMigrate: bool(version, 'eagerVersionMigrate', 'options.version.'),
     onProgress: o.onProgress,
+    readCacheSize,
   };
   if (resolved.followWriter && !resolved.readonly) {
     throw invalidArgument('options.followWriter needs options.readonly: true (a follower never writes)');

@@ -8,6 +8,7 @@ import { type KeyHash, keyHash } from './format/key-hash.js';
 import { KeyTable } from './key-table.js';
 import type { ResolvedOptions } from './log-options.js';
 import { AFTER_END, INDEX_EMPTY } from './segment/segment-index.js';
+import type { ReadCache } from './segment/read-cache.js';
 import type { SegmentReader } from './segment/segment-reader.js';
 import type { ConsumeResult, Message } from './types.js';
 import { OffsetNewest, OffsetOldest } from './types.js';
@@ -25,7 +26,11 @@ export class LogReader {
   /** Sealed segments from `from` to the head are checked (verifiedFrom), so lookups skip the walk. */
   private sealedVerified = { layout: -1, from: 0 };
 
-  constructor(private readonly log: SegmentList) {}
+  constructor(
+    private readonly log: SegmentList,
+    /** Sealed segments' bytes (the readCacheSize option); null: every read is a pread. */
+    private readonly cache: ReadCache | null,
+  ) {}
 
   /** Segment a consume at `offset` starts in (Go: segment.Consume). */
   private consumeSegment(offset: number): number {
@@ -72,7 +77,7 @@ export class LogReader {
       if (seg.head && offset <= index.nextOffset) return { nextOffset: index.nextOffset, messages: [] };
       return AFTER_END;
     }
-    const messages = seg.readRange(i, Math.min(i + maxCount, index.count));
+    const messages = seg.readRange(i, Math.min(i + maxCount, index.count), this.cache);
     return { nextOffset: messages[messages.length - 1]!.offset + 1, messages };
   }
 
@@ -92,7 +97,7 @@ export class LogReader {
       ) {
         const batch = matches.slice(j, j + Math.min(maxCount - messages.length, KEY_READ_BATCH));
         j += batch.length;
-        for (const m of seg.readItems(batch)) if (sameKey(m.key, k)) messages.push(m);
+        for (const m of seg.readItems(batch, this.cache)) if (sameKey(m.key, k)) messages.push(m);
       }
       if (messages.length > 0) return { nextOffset: messages[messages.length - 1]!.offset + 1, messages };
       if (si >= this.log.segments.length - 1) return { nextOffset: index.nextOffset, messages: [] };
@@ -107,12 +112,12 @@ export class LogReader {
       const si = offset === OffsetOldest ? this.nonEmpty(0, 1) : this.nonEmpty(this.log.segments.length - 1, -1);
       if (si < 0) throw invalidOffset(`invalid offset: the log is empty`);
       const seg = this.log.segments[si]!;
-      return seg.readOne(offset === OffsetOldest ? 0 : seg.getIndex().count - 1);
+      return seg.readOne(offset === OffsetOldest ? 0 : seg.getIndex().count - 1, this.cache);
     }
     const si = this.getSegment(offset);
     const seg = this.log.segments[si]!;
     const i = seg.getIndex().findExact(offset);
-    if (i >= 0) return seg.readOne(i);
+    if (i >= 0) return seg.readOne(i, this.cache);
     // After the last item of the head (an empty head included) is after the end; anywhere else the offset was deleted.
     if ((i === AFTER_END || i === INDEX_EMPTY) && si === this.log.segments.length - 1) {
       throw invalidOffset(
@@ -149,7 +154,7 @@ export class LogReader {
         const seg = segs[si]!;
         const i = seg.getIndex().findExact(newest);
         if (i >= 0) {
-          const m = seg.readOne(i);
+          const m = seg.readOne(i, this.cache);
           if (sameKey(m.key, k)) return this.verifiedFrom(si, m);
         }
         for (let sj = si; sj >= 0; sj--) {
@@ -186,7 +191,7 @@ export class LogReader {
     const seg = this.log.segments[si]!;
     const matches = seg.verifiedIndex().keyMatches(hash.hi, hash.lo);
     for (let j = matches.length - 1; j >= 0; j--) {
-      const m = seg.readOne(matches[j]!);
+      const m = seg.readOne(matches[j]!, this.cache);
       if (sameKey(m.key, k)) return m;
     }
     return null;
@@ -216,7 +221,7 @@ export class LogReader {
     if (newest < 0) throw invalidOffset(`invalid offset: the log is empty, no message has a time`);
     const last = segs[newest]!;
     const i = last.verifiedIndex().findTime(ts);
-    if (i >= 0) return this.verifiedFrom(newest, last.readOne(i));
+    if (i >= 0) return this.verifiedFrom(newest, last.readOne(i, this.cache));
     if (i === AFTER_END) {
       this.verifiedFrom(newest, null);
       throw notFound(`not found: no message at or after ${start.toISOString()}`);
@@ -225,11 +230,11 @@ export class LogReader {
     const si = this.newestSealedStartingBy(ts);
     // The search read first times from the index files of segments si..head: check them before the answer counts.
     this.verifiedFrom(Math.max(si, 0), null);
-    if (si < 0) return segs[this.nonEmpty(0, 1)]!.readOne(0);
+    if (si < 0) return segs[this.nonEmpty(0, 1)]!.readOne(0, this.cache);
     const seg = segs[si]!;
     const k = seg.getIndex().findTime(ts);
     // Every time in segment si is before ts: the answer is the first message after it (newest is one such segment).
-    return k >= 0 ? seg.readOne(k) : segs[this.nonEmpty(si + 1, 1)]!.readOne(0);
+    return k >= 0 ? seg.readOne(k, this.cache) : segs[this.nonEmpty(si + 1, 1)]!.readOne(0, this.cache);
   }
 
   /**

@@ -28,6 +28,7 @@ import { FOLLOW_RETRIES, Follower, followFailure, pauseSync } from './follow.js'
 import { checkSegment, recoverSegment } from './segment/segment-check.js';
 import { findSegments, segmentFiles, fileSize } from './segment/segment-files.js';
 import { SegmentReader } from './segment/segment-reader.js';
+import { ReadCache } from './segment/read-cache.js';
 import { SegmentWriter } from './segment/segment-writer.js';
 import { settleInterruptedRewrites, supersededByInterruptedRewrite } from './segment/rewrite.js';
 import { migrateSegment } from './segment/segment-migrate.js';
@@ -81,6 +82,7 @@ export class KlevLog implements Log {
    */
   private rolling: Promise<void> | null = null;
   private readonly reads: LogReader;
+  private readonly cache: ReadCache | null;
   private readonly follower: Follower | null;
 
   constructor(
@@ -117,7 +119,8 @@ export class KlevLog implements Log {
       segments[0]!.adoptEmpty();
     }
     this.state = new SegmentState(dir, opts, segments, writer);
-    this.reads = new LogReader(this.state);
+    this.cache = opts.readCacheSize > 0 ? new ReadCache(opts.readCacheSize) : null;
+    this.reads = new LogReader(this.state, this.cache);
     this.state.observe(this.reads);
     this.follower = opts.followWriter ? new Follower(this.state) : null;
   }
@@ -176,6 +179,7 @@ export class KlevLog implements Log {
       }
       await this.state.settle();
       for (const seg of this.state.segments) seg.close();
+      this.cache?.clear();
       this.follower?.close();
     } finally {
       this.lock?.release();
@@ -336,7 +340,7 @@ export class KlevLog implements Log {
     const segments = this.state.segments;
     for (const seg of segments) {
       const logSize = fileSize(seg.files.logPath);
-      if (logSize < 0 && this.opts.readonly && segments.length === 1) return stats;
+      if (logSize < 0 && this.opts.readonly && segments.length === 1) return this.withCacheStats(stats);
       if (logSize < 0)
         throw corrupted(
           `log corrupted: segment file ${seg.files.logPath} is gone; was the directory changed under an open log?`,
@@ -349,6 +353,11 @@ export class KlevLog implements Log {
       stats.messages += ix.messages;
       stats.size += logSize + ix.size;
     }
+    return this.withCacheStats(stats);
+  }
+
+  private withCacheStats(stats: Stats): Stats {
+    if (this.cache) Object.defineProperty(stats, 'readCache', { value: this.cache.stats(), enumerable: false });
     return stats;
   }
 
@@ -366,5 +375,6 @@ export class KlevLog implements Log {
     while (this.rolling) await this.rolling;
     const now = Date.now();
     for (const seg of this.state.segments) seg.gc(now, unusedForMs);
+    this.cache?.keepOnly(new Set(this.state.segments.map((seg) => seg.handle)));
   }
 }

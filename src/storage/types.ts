@@ -41,6 +41,12 @@ export interface Stats {
   segments: number;
   messages: number;
   size: number;
+  /**
+   * The file log's read cache (readCacheSize), when it has one. Not
+   * enumerable: a stat compared with { segments, messages, size } still
+   * equals it, and JSON leaves it out; read it by name.
+   */
+  readonly readCache?: { hits: number; misses: number; bytes: number; maxBytes: number };
 }
 
 export interface Version {
@@ -80,6 +86,12 @@ export interface Options {
   followWriter?: boolean;
   /** Called during long operations (recover, migrate, eager migration on open). */
   onProgress?: ProgressCallback;
+  /**
+   * Bytes of sealed segments kept in memory for reads (an LRU of 16 KiB
+   * blocks, filled by what is read); missing: 64 MiB; 0: none, every read is
+   * a pread.
+   */
+  readCacheSize?: number;
 }
 
 export interface Log {

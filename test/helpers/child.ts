@@ -8,7 +8,9 @@ import type { Options } from '../../src/index.js';
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'log-child.js');
 
 export interface ChildMessage {
-  type: 'opened' | 'error' | 'published' | 'closed' | 'failed';
+  type: 'opened' | 'error' | 'published' | 'deleted' | 'closed' | 'failed';
+  /** Of 'deleted': how many messages went. */
+  count?: number;
   code?: string;
   message?: string;
   name?: string;

@@ -3,12 +3,16 @@
 // {type:'opened'} or {type:'error', code, message}; then it obeys commands:
 //   {cmd:'publish', from, count, batch}  deterministic(from..from+count-1) in batches,
 //                                        yielding to the event loop between them
+//   {cmd:'delete', offsets}              deletes them; reports {type:'deleted', count}
 //   {cmd:'close'}                        closes the log and exits
 import { open } from './api.js';
 import type { Log, Options } from '../../src/index.js';
 import { deterministic } from './messages.js';
 
-type Command = { cmd: 'publish'; from: number; count: number; batch: number } | { cmd: 'close' };
+type Command =
+  | { cmd: 'publish'; from: number; count: number; batch: number }
+  | { cmd: 'delete'; offsets: number[] }
+  | { cmd: 'close' };
 
 const send = (msg: object): Promise<void> =>
   new Promise((resolve, reject) => process.send?.(msg, undefined, {}, (err) => (err ? reject(err) : resolve())));
@@ -40,6 +44,9 @@ async function main(): Promise<void> {
             await new Promise((r) => setTimeout(r, next % 3));
           }
           await send({ type: 'published', nextOffset: next, stat: await log.stat() });
+        } else if (command.cmd === 'delete') {
+          const { deleted } = await log.delete(command.offsets);
+          await send({ type: 'deleted', count: deleted.length });
         } else if (command.cmd === 'close') {
           await log.close();
           await send({ type: 'closed' });

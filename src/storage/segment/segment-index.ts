@@ -175,8 +175,11 @@ export class SegmentIndex {
   private lowerBound(offset: number): number {
     const rel = offset - this.baseOffset;
     const a = this.relOffsets;
+    const n = this.count;
+    // Offsets only grow, so with no gap (nothing deleted) item i holds a[0] + i: no search.
+    if (n > 0 && a[n - 1]! - a[0]! === n - 1) return Math.min(Math.max(rel - a[0]!, 0), n);
     let lo = 0;
-    let hi = this.count;
+    let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (a[mid]! < rel) lo = mid + 1;

@@ -16,6 +16,7 @@ import {
 import type { Message } from '../types.js';
 import { type LoadIndexOptions, checkLogTail, loadSegmentIndex, validateIndex } from './index-loader.js';
 import { itemTimeFits, verifyItems } from './index-verify.js';
+import { type ReadCache, newHandleId } from './read-cache.js';
 import { type SegmentFiles, fsError, readAt, readFileHead } from './segment-files.js';
 import { SegmentIndex } from './segment-index.js';
 
@@ -32,6 +33,8 @@ export class SegmentReader {
   /** Loaded lazily and dropped by gc; the head's is shared with its writer. */
   private index: SegmentIndex | null = null;
   private fd: number | null = null;
+  /** Names `fd` in a ReadCache; a new one each time the file is opened (-1: not open). */
+  handle = -1;
   private version: FormatVersion | null = null;
   /** Bytes of the log that hold whole records; reads never go past it. */
   dataEnd = -1;
@@ -146,6 +149,7 @@ export class SegmentReader {
       throw err;
     }
     this.fd = fd;
+    this.handle = newHandleId();
     return fd;
   }
 
@@ -185,32 +189,44 @@ export class SegmentReader {
   }
 
   /** The message at item `i`. */
-  readOne(i: number): Message {
-    const messages = this.readRange(i, i + 1);
-    return messages[0]!;
+  readOne(i: number, cache?: ReadCache | null): Message {
+    const start = this.getIndex().positionAt(i);
+    return this.decodeItem(this.getIndex(), i, this.span(i, i + 1, cache), 0, start);
   }
 
-  /** The messages at items [from, to). One read for all of them. */
-  readRange(from: number, to: number): Message[] {
+  /** The bytes of items [from, to): one read, from `cache` when it can serve it. */
+  private span(from: number, to: number, cache: ReadCache | null | undefined): Buffer {
     const index = this.getIndex();
     const fd = this.openFd();
-    const version = this.version!;
     const start = index.positionAt(from);
     let end = to < index.count ? index.positionAt(to) : this.dataEnd;
-    if (to - from === 1 && end - start > 1 << 16) end = this.recordEnd(fd, version, start);
+    if (to - from === 1 && end - start > 1 << 16) end = this.recordEnd(fd, this.version!, start);
     if (end <= start) {
       throw corrupted(
         `log corrupted: index of ${this.files.logPath} places offset ${index.offsetAt(from)} at byte ${start}, past the end of the data (${end}); open with recover: true`,
       );
     }
-    const buf = readAt(fd, start, end - start);
+    return this.bytes(fd, start, end, cache);
+  }
+
+  /**
+   * Bytes [start, end) of the log: from `cache` when the segment is sealed
+   * (its bytes are final), else with one pread.
+   */
+  private bytes(fd: number, start: number, end: number, cache: ReadCache | null | undefined): Buffer {
+    return (!this.head && cache?.read(fd, this.handle, start, end)) || readAt(fd, start, end - start);
+  }
+
+  /** The messages at items [from, to). One read for all of them. */
+  readRange(from: number, to: number, cache?: ReadCache | null): Message[] {
+    const buf = this.span(from, to, cache);
+    const index = this.getIndex();
+    const start = index.positionAt(from);
     const out = new Array<Message>(to - from);
     let at = 0;
-    const place = { file: this.files.logPath, base: start };
     for (let i = from; i < to; i++) {
-      const { message, end: next } = this.decodeItem(version, index, i, buf, at, place);
-      out[i - from] = message;
-      at = next;
+      out[i - from] = this.decodeItem(index, i, buf, at, start);
+      at = this.decodedEnd;
     }
     return out;
   }
@@ -221,10 +237,9 @@ export class SegmentReader {
    * (the records between them, of other keys, are read but not decoded).
    * Every record returned is CRC-checked and matched against the index.
    */
-  readItems(items: readonly number[]): Message[] {
+  readItems(items: readonly number[], cache?: ReadCache | null): Message[] {
     const index = this.getIndex();
     const fd = this.openFd();
-    const version = this.version!;
     const out: Message[] = [];
     let g = 0;
     while (g < items.length) {
@@ -238,7 +253,7 @@ export class SegmentReader {
       }
       const lastItem = items[last]!;
       if (last === g && lastItem + 1 >= index.count) {
-        out.push(this.readOne(lastItem)); // the newest record: readRange bounds it by its header
+        out.push(this.readOne(lastItem, cache)); // the newest record: readRange bounds it by its header
         g++;
         continue;
       }
@@ -248,24 +263,21 @@ export class SegmentReader {
           `log corrupted: index of ${this.files.logPath} places offset ${index.offsetAt(lastItem)} at byte ${start}, past the end of the data (${end}); open with recover: true`,
         );
       }
-      const buf = readAt(fd, start, end - start);
-      const place = { file: this.files.logPath, base: start };
+      const buf = this.bytes(fd, start, end, cache);
       for (let k = g; k <= last; k++)
-        out.push(this.decodeItem(version, index, items[k]!, buf, index.positionAt(items[k]!) - start, place).message);
+        out.push(this.decodeItem(index, items[k]!, buf, index.positionAt(items[k]!) - start, start));
       g = last + 1;
     }
     return out;
   }
 
-  /** The record of item `i` at `at` in `buf`, checked against the index. */
-  private decodeItem(
-    version: FormatVersion,
-    index: SegmentIndex,
-    i: number,
-    buf: Buffer,
-    at: number,
-    place: { file: string; base: number },
-  ): { message: Message; end: number } {
+  /** Where the record decodeItem decoded last ends in its buffer (no object per record for it). */
+  private decodedEnd = 0;
+
+  /** The record of item `i` at `at` in `buf` (which starts at file position `base`), checked against the index. */
+  private decodeItem(index: SegmentIndex, i: number, buf: Buffer, at: number, base: number): Message {
+    const version = this.version!;
+    const place = { file: this.files.logPath, base };
     const rec = decodeRecord(version, buf, at, place);
     if (typeof rec === 'string') throw shortRecordError(version, describePlace(place, at));
     if (rec.offset !== index.offsetAt(i)) {
@@ -279,7 +291,8 @@ export class SegmentReader {
         `log corrupted: index of ${this.files.logPath} gives offset ${rec.offset} the time ${index.times[i]}, which the record's time ${rec.timeMicros} ${describePlace(place, at)} cannot have; open with recover: true`,
       );
     }
-    return { message: toMessage(rec.offset, rec.timeMicros, rec.key, rec.value), end: rec.end };
+    this.decodedEnd = rec.end;
+    return toMessage(rec.offset, rec.timeMicros, rec.key, rec.value);
   }
 
   /** Where the last indexed record ends: the log's bytes that hold only whole, indexed records. */
@@ -313,6 +326,7 @@ export class SegmentReader {
     if (this.fd !== null) {
       fs.closeSync(this.fd);
       this.fd = null;
+      this.handle = -1;
     }
   }
 
