@@ -107,7 +107,8 @@ export function resolveDefinition<S, E>(
   };
 }
 
-function handledTypes(handles: unknown, arg: string): Set<string> | undefined {
+/** The event types `handles` names, checked; undefined: all types. */
+export function handledTypes(handles: unknown, arg: string): Set<string> | undefined {
   if (handles === undefined) return undefined;
   if (!Array.isArray(handles))
     throw invalidArgument(`${arg}.handles must be an array of event type names or event types`);

@@ -25,7 +25,13 @@ export {
 // Errors with the codes every Log reports (LogError itself is public: ./index.ts).
 export { corrupted, invalidArgument, invalidOffset, notFound } from './errors.js';
 // Each module's part of KlevdbErrorCode, for its error classes (KlevdbError itself is public: ./index.ts).
-export type { CliErrorCode, EventStoreErrorCode, JetStreamErrorCode, ProjectionErrorCode } from './errors.js';
+export type {
+  CliErrorCode,
+  EventStoreErrorCode,
+  JetStreamErrorCode,
+  ProcessErrorCode,
+  ProjectionErrorCode,
+} from './errors.js';
 // Checks of other arguments: each failure is an ERR_INVALID_ARGUMENT naming the argument.
 export {
   checkCount,

@@ -25,6 +25,8 @@ export const KLEVDB_ERROR_CODES = {
   eventstore: ['ERR_CONCURRENCY', 'ERR_PARTIAL_APPEND', 'ERR_COMMAND_ID_REUSED', 'ERR_STREAM_GAP', 'ERR_INVALID_EVENT'],
   /** `klevdb/projections`. */
   projections: ['ERR_PROJECTION_NOT_READY', 'ERR_PROJECTION_FAILED'],
+  /** `klevdb/processes`: reactors (and workflows). */
+  processes: ['ERR_PROCESS_NOT_READY', 'ERR_PROCESS_FAILED'],
   /** `klevdb/jetstream`. */
   jetstream: ['ERR_JETSTREAM', 'ERR_JETSTREAM_API'],
   /** The `klevdb` command and its web inspector (`klevdb ui`). */
@@ -39,6 +41,7 @@ type CodesOf<M extends keyof typeof KLEVDB_ERROR_CODES> = (typeof KLEVDB_ERROR_C
 export type LogErrorCode = CodesOf<'storage'>;
 export type EventStoreErrorCode = CodesOf<'eventstore'>;
 export type ProjectionErrorCode = CodesOf<'projections'>;
+export type ProcessErrorCode = CodesOf<'processes'>;
 export type JetStreamErrorCode = CodesOf<'jetstream'>;
 export type CliErrorCode = CodesOf<'cli'>;
 /** Every code of every KlevdbError. */

@@ -79,6 +79,7 @@ describe('the published declarations in a strict NodeNext project with types: []
       'klevdb/aggregates',
       'klevdb/di',
       'klevdb/projections',
+      'klevdb/processes',
     ]);
   });
 

@@ -1,0 +1,310 @@
+/**
+ * One run of a reactor, from start() to stop() or failure: reads the source
+ * through the streams layer's pump, hands each handled event to the key
+ * scheduler, retries a failing handler with exponential backoff, and tells
+ * the reactor how far the checkpoint may move (and which events it gave up
+ * on, to be recorded as dead letters before the checkpoint passes them).
+ * Reading waits while too many events are held behind the checkpoint, so a
+ * slow key holds up at most `window` events, never unbounded memory.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Subscription } from 'rxjs';
+import { InvalidEventError } from '../eventstore/errors.js';
+import { typeOf, type SourceRecord } from '../projections/source.js';
+import { describeValue, invalidArgument } from '../storage/backend-kit.js';
+import { resolveStreamOptions } from '../streams/options.js';
+import { logStream, type LogBatch } from '../streams/source.js';
+import { ProcessFailedError } from './errors.js';
+import { InOrderCheckpoint, KeyScheduler } from './key-scheduler.js';
+import type { ResolvedReactor } from './reactor-options.js';
+
+interface Item<E> {
+  readonly offset: number;
+  readonly key: string;
+  readonly event: E;
+  done: boolean;
+  /** Given up on, to be recorded as a dead letter. */
+  dead?: DeadItem;
+}
+
+export interface DeadItem {
+  offset: number;
+  eventType: string | undefined;
+  error: unknown;
+}
+
+export interface RunListener {
+  /**
+   * Everything before `next` is done; `dead` (in offset order) must be
+   * recorded before a checkpoint passes them. `idle`: nothing handed out is
+   * left, so this is a good moment to commit.
+   */
+  advanced(next: number, dead: DeadItem[], idle: boolean): void;
+  /** The run stopped on its own: an event given up on with onFailure 'stop', a broken handler, a failed read. */
+  failed(error: unknown): void;
+}
+
+/** How long stop() waits for handlers under way. */
+const STOP_GRACE_MS = 10_000;
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  (typeof v === 'object' || typeof v === 'function') &&
+  v !== null &&
+  typeof (v as { then?: unknown }).then === 'function';
+
+export class ReactorRun<E> {
+  private readonly controller = new AbortController();
+  private readonly scheduler: KeyScheduler<Item<E>>;
+  private readonly order: InOrderCheckpoint<Item<E>>;
+  /** Most events held behind the checkpoint before reading waits. */
+  private readonly window: number;
+  private subscription: Subscription | undefined;
+  private inBatch: Promise<void> = Promise.resolve();
+  private room: (() => void) | undefined;
+  private halted = false;
+  /** A batch is being dispatched (and, sequential, handled): not idle, whatever is done. */
+  private reading = false;
+  /** Stopped: what an abandoned handler does after is not reported. */
+  private detached = false;
+  /** concurrency 1: each event is handled in the read loop, one after another. */
+  private readonly sequential: boolean;
+  /** The event being handled (sequential). */
+  private current: Promise<void> = Promise.resolve();
+  private running = false;
+  /** Closed while paused (sequential). */
+  private gate: { promise: Promise<void>; open: () => void } | undefined;
+  private next: number;
+  /** Dead items passed by the checkpoint, not yet reported. */
+  private dead: DeadItem[] = [];
+  private readonly collectDead = (item: Item<E>): void => {
+    if (item.dead) this.dead.push(item.dead);
+  };
+  /** Events handled (or given up on) in this run. */
+  handled = 0;
+  /** Events waiting for their next try. */
+  retrying = 0;
+
+  constructor(
+    private readonly def: ResolvedReactor<E>,
+    private readonly from: number,
+    private readonly listener: RunListener,
+  ) {
+    this.scheduler = new KeyScheduler(def.concurrency, (item) => void this.runItem(item, true));
+    this.order = new InOrderCheckpoint(from);
+    this.next = from;
+    this.window = Math.max(def.batchSize, 2 * def.concurrency);
+    this.sequential = def.concurrency === 1;
+  }
+
+  /** Handlers running now. */
+  get active(): number {
+    return this.sequential ? (this.running ? 1 : 0) : this.scheduler.active;
+  }
+
+  start(): void {
+    const opts = resolveStreamOptions<LogBatch<SourceRecord>>({
+      offset: this.from,
+      batchSize: this.def.batchSize,
+      handle: (batch) => (this.inBatch = this.onBatch(batch)),
+    });
+    this.subscription = logStream(this.def.source, opts, (batch) => [batch]).subscribe({
+      error: (err: unknown) => this.fail(err),
+    });
+  }
+
+  /** No new event starts; resolves once the handlers under way are done. */
+  pause(): Promise<void> {
+    if (!this.sequential) return this.scheduler.pause();
+    if (this.gate === undefined) {
+      let open!: () => void;
+      const promise = new Promise<void>((resolve) => (open = resolve));
+      this.gate = { promise, open };
+    }
+    return this.current;
+  }
+
+  resume(): void {
+    if (!this.sequential) return this.scheduler.resume();
+    this.gate?.open();
+    this.gate = undefined;
+  }
+
+  /**
+   * Stops reading and retrying, aborts the handlers' signal and waits for the
+   * handlers under way, at most STOP_GRACE_MS: a handler that ignores its
+   * signal longer is abandoned (its event is not done, so it runs again on
+   * the next start) instead of hanging stop() and close().
+   */
+  async stop(): Promise<void> {
+    this.halted = true;
+    this.controller.abort();
+    this.subscription?.unsubscribe();
+    this.room?.();
+    await this.inBatch.catch(() => undefined);
+    this.resume();
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)));
+    await Promise.race([Promise.all([this.current, this.scheduler.whenIdle()]), grace]);
+    clearTimeout(timer);
+    this.detached = true;
+  }
+
+  private async onBatch(batch: LogBatch<SourceRecord>): Promise<void> {
+    this.reading = true;
+    try {
+      await this.dispatchBatch(batch);
+    } finally {
+      this.reading = false;
+    }
+    if (this.halted) return;
+    this.order.readTo(batch.nextOffset);
+    this.advance();
+  }
+
+  private async dispatchBatch(batch: LogBatch<SourceRecord>): Promise<void> {
+    for (const record of batch.messages) {
+      if (this.halted) return;
+      const item = this.dispatch(record);
+      // One at a time: handled here, without the scheduler's queues.
+      if (item !== undefined && this.sequential) {
+        if (this.gate !== undefined) await this.gate.promise;
+        if (this.halted) return;
+        this.running = true;
+        await (this.current = this.runItem(item, false));
+        this.running = false;
+      } else if (item !== undefined) this.scheduler.push(item);
+      if (this.order.size >= this.window) {
+        await new Promise<void>((resolve) => (this.room = resolve));
+        this.room = undefined;
+      }
+    }
+  }
+
+  private dispatch(record: SourceRecord): Item<E> | undefined {
+    const def = this.def;
+    let event: E;
+    try {
+      event = def.source.decode(record);
+    } catch (err) {
+      this.poison(record.offset, undefined, err instanceof InvalidEventError ? err.eventType : undefined, err);
+      return undefined;
+    }
+    if (!def.handles(event)) return undefined;
+    let key: unknown;
+    try {
+      key = def.key(event);
+      if (typeof key !== 'string')
+        throw new TypeError(`key() must return a string (events of one key run in order), got ${describeValue(key)}`);
+    } catch (err) {
+      this.poison(record.offset, event, typeOf(event), err);
+      return undefined;
+    }
+    const item: Item<E> = { offset: record.offset, key, event, done: false };
+    this.order.add(item);
+    return item;
+  }
+
+  /** An event that cannot be handled at all (unreadable, no key): no retry helps. */
+  private poison(offset: number, event: E | undefined, eventType: string | undefined, error: unknown): void {
+    const item: Item<E> = { offset, key: '', event: event as E, done: false };
+    this.order.add(item);
+    this.giveUp(item, eventType, 1, error);
+  }
+
+  /**
+   * Calls the handler for try `attempt`: its promise, or undefined when it
+   * returned none (the run fails: a broken contract, not retried). Throws
+   * what the handler throws synchronously.
+   */
+  private call(item: Item<E>, attempt: number): PromiseLike<unknown> | undefined {
+    const { def } = this;
+    const result = def.handle(item.event, {
+      idempotencyKey: def.idempotencyKey(item.event, item.offset),
+      offset: item.offset,
+      key: item.key,
+      attempt,
+      signal: this.controller.signal,
+    });
+    if (isThenable(result)) return result;
+    const err = invalidArgument(
+      `definition.handle must return a promise (be an async function): an event counts as handled when it resolves; it returned ${describeValue(result)}`,
+    );
+    this.fail(new ProcessFailedError(def.name, item.offset, typeOf(item.event), attempt, err));
+    return undefined;
+  }
+
+  private succeeded(item: Item<E>): void {
+    item.done = true;
+    this.handled++;
+    this.advance();
+  }
+
+  /** Handles one item, with retries; never rejects. `scheduled`: tells the scheduler when done. */
+  private async runItem(item: Item<E>, scheduled: boolean): Promise<void> {
+    try {
+      const result = this.call(item, 1);
+      if (result === undefined) return;
+      await result;
+      this.succeeded(item);
+    } catch (err) {
+      await this.retry(item, 1, err);
+    } finally {
+      if (scheduled) this.scheduler.finished(item);
+    }
+  }
+
+  /** After try `attempt` failed with `error`: the next tries, with backoff, then giveUp; never rejects. */
+  private async retry(item: Item<E>, attempt: number, error: unknown): Promise<void> {
+    const { retry } = this.def;
+    for (;;) {
+      // A handler giving up because the reactor stops is not a failure: the event runs again next start.
+      if (this.halted) return;
+      if (attempt >= retry.maxAttempts) return this.giveUp(item, typeOf(item.event), attempt, error);
+      const delay = Math.min(retry.maxDelayMs, retry.initialDelayMs * retry.factor ** (attempt - 1));
+      this.retrying++;
+      try {
+        await sleep(delay, undefined, { signal: this.controller.signal });
+      } catch {
+        return;
+      } finally {
+        this.retrying--;
+      }
+      attempt++;
+      try {
+        const result = this.call(item, attempt);
+        if (result === undefined) return;
+        await result;
+        return this.succeeded(item);
+      } catch (err) {
+        error = err;
+      }
+    }
+  }
+
+  private giveUp(item: Item<E>, eventType: string | undefined, attempts: number, error: unknown): void {
+    if (this.def.onFailure === 'stop')
+      return this.fail(new ProcessFailedError(this.def.name, item.offset, eventType, attempts, error));
+    item.dead = { offset: item.offset, eventType, error };
+    item.done = true;
+    this.handled++;
+    this.advance();
+  }
+
+  private fail(error: unknown): void {
+    if (this.halted) return;
+    this.halted = true;
+    this.listener.failed(error);
+  }
+
+  /** Called for every event done: allocates nothing unless an event was given up on. */
+  private advance(): void {
+    if (this.detached) return;
+    const next = this.order.advance(this.collectDead);
+    if (this.room !== undefined && this.order.size < this.window / 2) this.room();
+    const dead = this.dead;
+    if (next === this.next && dead.length === 0) return;
+    this.next = next;
+    if (dead.length > 0) this.dead = [];
+    this.listener.advanced(next, dead, this.order.size === 0 && !this.reading);
+  }
+}
