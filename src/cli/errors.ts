@@ -1,7 +1,8 @@
 /**
  * The CLI's exit codes and its one-line errors. Every failure ends up as a
  * CliError: a code from EXIT and a message that names what went wrong and
- * what to do, printed as `klevdb: <message>` on one line of stderr.
+ * what to do, printed as `klevdb: <message>` on one line of stderr, or with
+ * --json as one JSON object on that line (errorLine).
  */
 import { KlevdbError, isLogError } from '../storage/index.js';
 import { indexMismatch } from '../log-tools/index.js';
@@ -23,13 +24,24 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** A failure of a command, with the exit code the process ends with (code ERR_CLI). */
+/** The kind of failure an exit code means, as the `code` of a --json error (stable: scripts switch on it). */
+const KIND: Readonly<Record<ExitCode, string>> = {
+  0: 'OK',
+  1: 'ERR_USAGE',
+  2: 'ERR_NOT_FOUND',
+  3: 'ERR_CORRUPTED',
+  4: 'ERR_LOCKED',
+  5: 'ERR_FAILURE',
+};
+
+/** A failure of a command, with the exit code the process ends with (code ERR_CLI); `cause` is what it was made from. */
 export class CliError extends KlevdbError<'ERR_CLI'> {
   constructor(
     readonly exitCode: ExitCode,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super('ERR_CLI', message);
+    super('ERR_CLI', message, options);
     this.name = 'CliError';
   }
 }
@@ -45,6 +57,32 @@ export function oneLine(text: string): string {
     .trim();
 }
 
+/** The `code` of the error the CliError was made from (a LogError's, Node's errno), if it had one. */
+function causeCode(e: CliError): string | undefined {
+  const cause = e.cause as { code?: unknown } | null | undefined;
+  return cause !== null && typeof cause === 'object' && typeof cause.code === 'string' ? cause.code : undefined;
+}
+
+/**
+ * The line a failure prints on stderr: `klevdb: <message>`, or with --json
+ * `{"error":{"code","exitCode","message","cause"?}}` (cause: the code of the
+ * underlying error, such as ERR_INVALID_OFFSET or ENOSPC, when it had one).
+ */
+export function errorLine(e: CliError, json: boolean): string {
+  const message = oneLine(e.message);
+  if (!json) return `klevdb: ${message}`;
+  const cause = causeCode(e);
+  return JSON.stringify({
+    error: { code: KIND[e.exitCode], exitCode: e.exitCode, message, ...(cause === undefined ? {} : { cause }) },
+  });
+}
+
+/** Whether the command line asks for JSON output (--json before any `--`), also when parsing it failed. */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
 /**
  * The CliError for any error a command let through, phrased for the command
  * line (flags, not API options) and naming what to do. `dir` is the log the
@@ -52,6 +90,11 @@ export function oneLine(text: string): string {
  */
 export function toCliError(err: unknown, dir?: string): CliError {
   if (err instanceof CliError) return err;
+  const e = phrase(err, dir);
+  return new CliError(e.exitCode, e.message, { cause: err });
+}
+
+function phrase(err: unknown, dir: string | undefined): CliError {
   const log = dir ?? 'the log';
   if (isLogError(err)) {
     const detail = err.message;

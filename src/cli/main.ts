@@ -10,7 +10,7 @@ import { registerReadCommands } from './commands/read.js';
 import { registerRetentionCommands } from './commands/retention.js';
 import { registerUiCommand } from './commands/ui.js';
 import { registerWriteCommands } from './commands/write.js';
-import { CliError, EXIT, oneLine, toCliError } from './errors.js';
+import { CliError, EXIT, errorLine, toCliError, wantsJson } from './errors.js';
 import { watchStdout } from './output.js';
 
 const EXIT_CODES = `
@@ -53,7 +53,7 @@ function fail(err: unknown): void {
   } else {
     e = toCliError(err);
   }
-  process.stderr.write(`klevdb: ${oneLine(e.message)}\n`);
+  process.stderr.write(`${errorLine(e, wantsJson(process.argv.slice(2)))}\n`);
   process.exitCode = e.exitCode;
 }
 

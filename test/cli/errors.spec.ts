@@ -2,7 +2,20 @@
 import { writeFileSync, openSync, writeSync, closeSync, rmSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { Workspace, exited, expectError, klevdb, nodeScript, ok } from './helpers.js';
+import { Workspace, exited, expectError, klevdb, nodeScript, ok, type Run } from './helpers.js';
+
+/** A --json failure: the exit code, and stderr one line holding one JSON object {"error": {...}}. */
+function jsonError(r: Run, exitCode: number, code: string, message: RegExp): Record<string, unknown> {
+  expect(r.code, `exit code (stderr: ${r.stderr})`).to.equal(exitCode);
+  expect(r.stderr.endsWith('\n') && r.stderr.trimEnd().split('\n').length === 1, `one line: ${r.stderr}`).to.equal(
+    true,
+  );
+  const { error } = JSON.parse(r.stderr) as { error: Record<string, unknown> };
+  expect(error).to.include({ code, exitCode });
+  expect(error.message).to.be.a('string').and.match(message);
+  expect(error.message as string).not.to.match(/^klevdb: /);
+  return error;
+}
 
 describe('klevdb CLI: errors and exit codes', function () {
   const ws = new Workspace();
@@ -122,5 +135,28 @@ describe('klevdb CLI: errors and exit codes', function () {
       await exited(writer.child);
     }
     expect(await ok(['publish', dir, 'k', 'v'])).to.match(/at offset 10/);
+  });
+
+  it('with --json, every failure is one JSON object on stderr with a stable code and the same exit code', async () => {
+    const missing = path.join(ws.root, 'no-such-log-json');
+    const dir = ws.sample('v2-plain');
+    const [gone, badOffset, unknown, notThere, corrupted, afterDashes] = await Promise.all([
+      klevdb(['stat', missing, '--json']),
+      klevdb(['get', dir, '--offset', '1.5', '--json']),
+      klevdb(['stat', dir, '--bogus', '--json']),
+      klevdb(['get', dir, '--offset', '99', '--json']),
+      klevdb(['consume', ws.sample('v2-bad-crc'), '--json']),
+      klevdb(['stat', missing, '--', '--json']),
+    ]);
+    jsonError(gone, 2, 'ERR_NOT_FOUND', /no log at .*no-such-log-json: the directory does not exist; check the path/);
+    expect(gone.stdout).to.equal('');
+    jsonError(badOffset, 1, 'ERR_USAGE', /--offset must be a whole number >= 0, got '1\.5'/);
+    jsonError(unknown, 1, 'ERR_USAGE', /unknown option '--bogus'; see `klevdb stat --help`/);
+    jsonError(notThere, 2, 'ERR_NOT_FOUND', /offset 99 is not in .*; run `klevdb stat/);
+    // The underlying LogError's code comes along as `cause`.
+    expect(jsonError(corrupted, 3, 'ERR_CORRUPTED', /is corrupted/)).to.have.property('cause', 'ERR_CORRUPTED');
+    // After `--`, --json is an operand, not the option: the plain line.
+    expect(afterDashes.code).to.not.equal(0);
+    expect(afterDashes.stderr).to.match(/^klevdb: /);
   });
 });
