@@ -56,6 +56,10 @@ export interface StoredEnvelope extends EventEnvelope {
   position: number;
 }
 
+/** What to do about a message that is not an event envelope. */
+const NOT_AN_ENVELOPE =
+  "the store's log holds only events it wrote: keep other writers off it (`klevdb get <dir> --offset <n>` shows the message)";
+
 const OPTIONAL_IDS = ['correlationId', 'causationId', 'commandId', 'commandFingerprint'] as const;
 
 /**
@@ -64,7 +68,7 @@ const OPTIONAL_IDS = ['correlationId', 'causationId', 'commandId', 'commandFinge
  */
 export function parseEnvelope(message: Message): StoredEnvelope {
   const fail = (path: string, reason: string, type?: string): never => {
-    throw new InvalidEventError(type, path, reason, message.offset);
+    throw new InvalidEventError(type, path, reason, message.offset, undefined, NOT_AN_ENVELOPE);
   };
   if (message.key === null) fail('key', 'the message has no key, so it belongs to no stream');
   if (message.value === null) fail('', 'the message has no value (a tombstone), not an event envelope');

@@ -95,22 +95,31 @@ function describeMissing(missing: MissingVersions[]): string {
 
 /**
  * An event that does not match its declared type: on append (nothing was
- * written) or on read (the stored event at `offset` cannot be used).
+ * written) or on read (the stored event at `offset` cannot be used). The
+ * message names the type, the field and what to do about it.
  */
 export class InvalidEventError extends KlevdbError<'ERR_INVALID_EVENT'> {
   constructor(
     /** The event's type as written, or undefined when the envelope has none. */
     readonly eventType: string | undefined,
-    /** Dotted path of the offending field inside the envelope, e.g. `data.amount`. */
+    /** Dotted path of the offending field inside the envelope, e.g. `data.amount`; '' for the whole event. */
     readonly path: string,
     readonly reason: string,
     /** The log offset of the stored event; undefined on append. */
     readonly offset?: number,
     where?: string,
+    /** What to do about it (the default depends on append or read). */
+    todo?: string,
   ) {
     const at = offset !== undefined ? `at offset ${offset}` : (where ?? 'on append');
     const type = eventType === undefined ? 'no type' : `type "${eventType}"`;
-    super('ERR_INVALID_EVENT', `invalid event ${at} (${type}, path "${path}"): ${reason}`);
+    const field = path === '' ? '' : `, field ${path}`;
+    const fix =
+      todo ??
+      (offset === undefined
+        ? 'fix the event to match its type (declared with defineEvent)'
+        : 'declare a new schema version with an upcaster from the stored one (defineEvent options version and upcasters), or relax the schema');
+    super('ERR_INVALID_EVENT', `invalid event ${at} (${type}${field}): ${reason}; ${fix}`);
     this.name = 'InvalidEventError';
   }
 }

@@ -38,7 +38,16 @@ describe('eventstore and projections: error codes', () => {
     const err = await failure(() => store.appendToStream('s', Added({ n: 'one' } as any)));
     expect(err).to.be.instanceOf(InvalidEventError);
     expect(err.code).to.equal('ERR_INVALID_EVENT');
-    expect(err.message).to.contain('data.n');
+    // The type, the field zod names, zod's reason, and what to do.
+    expect(err.message).to.match(
+      /^invalid event #0 of the append to "s" \(type "Added", field data\.n\): .*expected number.*; fix the event's data\.n to match the "Added" schema$/,
+    );
+    // An untyped caller's event of a type the store was not given.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const unknown = await failure(() => store.appendToStream('s', { type: 'Removed', data: {} } as any));
+    expect(unknown.message).to.match(
+      /\(type "Removed", field type\): unknown event type; the store knows "Added"; declare "Removed" with defineEvent and list it in the store's events option$/,
+    );
     await store.close();
   });
 
