@@ -6,7 +6,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KlevdbError, OffsetNewest, OffsetOldest } from '../storage/index.js';
 import { parseTimeMicros } from '../log-tools/index.js';
-import { statusOf } from './status.js';
+import type { ErrorReply } from './browser/api-types.js';
+import { codeOf, statusOf } from './status.js';
 
 /** A request the inspector answers with `status` and this message (code ERR_HTTP). */
 export class HttpError extends KlevdbError<'ERR_HTTP'> {
@@ -60,19 +61,29 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-/** The status and message a failure is answered with. */
-export function errorReply(err: unknown): { status: number; message: string } {
-  if (err instanceof HttpError) return { status: err.status, message: err.message };
-  return { status: statusOf(err), message: err instanceof Error ? err.message : String(err) };
+/**
+ * The reply code of the inspector's own refusals: a bad parameter and a thing
+ * that is not there get the codes the library uses for them, so a client
+ * switches on one vocabulary; the HTTP-only ones (403, 405, 421, 503) are
+ * ERR_HTTP, their status saying which.
+ */
+const HTTP_ERROR_CODES: Readonly<Record<number, string>> = { 400: 'ERR_INVALID_ARGUMENT', 404: 'ERR_NOT_FOUND' };
+
+/** The status, code and message a failure is answered with. */
+export function errorReply(err: unknown): { status: number; code: string; message: string } {
+  if (err instanceof HttpError)
+    return { status: err.status, code: HTTP_ERROR_CODES[err.status] ?? err.code, message: err.message };
+  return { status: statusOf(err), code: codeOf(err), message: err instanceof Error ? err.message : String(err) };
 }
 
 export function sendError(res: ServerResponse, err: unknown): void {
-  const { status, message } = errorReply(err);
+  const { status, code, message } = errorReply(err);
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  sendJson(res, status, { error: message, status });
+  const body: ErrorReply = { error: message, status, code };
+  sendJson(res, status, body);
 }
 
 /** The query of a request, with typed and checked accessors. */

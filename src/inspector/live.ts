@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OffsetNewest, isLogError } from '../storage/index.js';
 import type { BlockingLog } from '../storage/index.js';
+import type { TailFailed } from './browser/api-types.js';
 import { errorReply, HttpError } from './http.js';
 import { showMessage } from './render.js';
 
@@ -68,8 +69,11 @@ export class Tails {
         if (stuck) await sleep(50, undefined, { signal: controller.signal }).catch(() => undefined);
       }
     } catch (err) {
-      if (!res.writableEnded && !res.destroyed)
-        await send(res, 'failed', { error: errorReply(err).message }).catch(() => undefined);
+      if (!res.writableEnded && !res.destroyed) {
+        const { code, message } = errorReply(err);
+        const failed: TailFailed = { error: message, code };
+        await send(res, 'failed', failed).catch(() => undefined);
+      }
     } finally {
       clearInterval(heartbeat);
       req.off('close', stop);

@@ -25,6 +25,7 @@ import {
   writeFixtureLog,
   writeProjectionState,
 } from './helpers.js';
+import { samplePath } from '../helpers/samples.js';
 
 // Response bodies: each test knows the shape it asked for.
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -248,10 +249,12 @@ describe('inspector API', function () {
         expect(r.status, p).to.equal(400);
         expect(r.headers['content-type'], p).to.match(/^application\/json/);
         expect(r.body.error, p).to.match(pattern);
+        // The library's code for a bad argument, whichever layer refused it.
+        expect(r.body.code, p).to.equal('ERR_INVALID_ARGUMENT');
       }
     });
 
-    it('answers what is not there with 404 and a JSON error', async () => {
+    it('answers what is not there with 404 and a JSON error with its code', async () => {
       for (const p of [
         '/api/message?offset=100000',
         '/api/messages?from=100000',
@@ -264,6 +267,7 @@ describe('inspector API', function () {
         const r = await request<Json>(url(p));
         expect(r.status, p).to.equal(404);
         expect(r.body.error, p).to.be.a('string');
+        expect(r.body, p).to.include({ status: 404, code: 'ERR_NOT_FOUND' });
       }
     });
 
@@ -274,15 +278,28 @@ describe('inspector API', function () {
       const gone = await request<Json>(url('/api/overview?log=source', missing));
       expect(gone.status).to.equal(404);
       expect(gone.body.error).to.match(/^no log at .*gone: the directory does not exist; check the path$/);
+      expect(gone.body.code).to.equal('ERR_NOT_FOUND');
       const notDir = await start({ dir: plainDir, source: file });
       const wrong = await request<Json>(url('/api/overview?log=source', notDir));
       expect(wrong.status).to.equal(400);
       expect(wrong.body.error).to.match(/a-file is not a directory/);
+      expect(wrong.body.code).to.equal('ERR_INVALID_ARGUMENT');
       // The storage refuses index options that contradict the log as ERR_CORRUPTED; for the inspector it is a bad request.
       const mismatch = await start({ dir: plainDir, index: { keyIndex: true, timeIndex: true } });
       const refused = await request<Json>(url('/api/overview', mismatch));
       expect(refused.status).to.equal(400);
       expect(refused.body.error).to.match(/index mismatch: the log was created with (keyIndex|timeIndex) false/);
+      expect(refused.body.code).to.equal('ERR_INVALID_ARGUMENT');
+    });
+
+    it('answers a corrupted log with 500 and the storage code, naming the damage', async () => {
+      const dir = path.join(root, 'bad-crc');
+      fs.cpSync(samplePath('v2-bad-crc'), dir, { recursive: true });
+      const damaged = await start({ dir });
+      const r = await request<Json>(url('/api/messages', damaged));
+      expect(r.status).to.equal(500);
+      expect(r.body).to.include({ status: 500, code: 'ERR_CORRUPTED' });
+      expect(r.body.error).to.match(/crc/);
     });
   });
 
@@ -477,6 +494,7 @@ describe('inspector API', function () {
           const r = await request<Json>(url(p), { method });
           expect(r.status, `${method} ${p}`).to.equal(405);
           expect(r.headers.allow).to.equal('GET, HEAD');
+          expect(r.body, `${method} ${p}`).to.include({ status: 405, code: 'ERR_HTTP' });
         }
       }
       const head = await request(url('/api/info'), { method: 'HEAD' });
@@ -486,11 +504,13 @@ describe('inspector API', function () {
     it('answers only requests for its own address (no DNS rebinding) and not cross-site API calls', async () => {
       const r = await request<Json>(url('/api/info'), { headers: { Host: 'evil.example:80' } });
       expect(r.status).to.equal(421);
+      expect(r.body).to.include({ status: 421, code: 'ERR_HTTP' });
       expect((await request(url('/api/info'), { headers: { Host: `localhost:${inspector.port}` } })).status).to.equal(
         200,
       );
       const cross = await request<Json>(url('/api/info'), { headers: { 'Sec-Fetch-Site': 'cross-site' } });
       expect(cross.status).to.equal(403);
+      expect(cross.body).to.include({ status: 403, code: 'ERR_HTTP' });
       expect(cross.headers['access-control-allow-origin']).to.equal(undefined);
     });
   });

@@ -194,7 +194,16 @@ export interface TailReady {
   nextOffset: number;
 }
 
-/** The live tail's `failed` event. */
+/** The live tail's `failed` event: the message, and the code an error reply would carry. */
 export interface TailFailed {
   error: string;
+  code: string;
+}
+
+/** The body of every error reply: the message, the HTTP status, and a code to switch on. */
+export interface ErrorReply {
+  error: string;
+  status: number;
+  /** The KlevdbError's code (ERR_HTTP for the HTTP-only refusals), Node's errno code, or ERR_INTERNAL. */
+  code: string;
 }
