@@ -128,7 +128,7 @@ async function deleteRounds<R extends DeleteResult | DeleteOffsetsResult>(
   collector: Collector<R>,
 ): Promise<R> {
   const result = collector.fresh();
-  const remaining = new RemainingOffsets(offsets);
+  const remaining = RemainingOffsets.of(offsets);
   const total = remaining.size;
   try {
     while (remaining.size > 0) {
@@ -210,7 +210,8 @@ export function family<T extends [unknown]>(findName: string, opName: string, fi
       checkFindOptions(findName, options);
       const ctx: Ctx = { fn: findName, signal: options?.signal };
       throwIfAborted(ctx);
-      return find(ctx, log, ...([arg] as T));
+      // The caller gets a plain Set (in ascending order), not the scan's bitmap.
+      return new Set(await find(ctx, log, ...([arg] as T)));
     },
     one: async (log: Log, ...args: T) => {
       checkLog(opName, log);

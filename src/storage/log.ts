@@ -21,7 +21,6 @@ import {
   readonlyLog,
 } from './log-contract.js';
 import { prepareMessages } from './publish-input.js';
-import type { PreparedMessage } from './segment/segment-writer.js';
 import { type ResolvedOptions, resolveOptions } from './log-options.js';
 import { DirectoryLock } from './lock.js';
 import { FOLLOW_RETRIES, Follower, followFailure, pauseSync } from './follow.js';
@@ -34,6 +33,7 @@ import { settleInterruptedRewrites, supersededByInterruptedRewrite } from './seg
 import { migrateSegment } from './segment/segment-migrate.js';
 import { SegmentState } from './segment-state.js';
 import { rollover } from './rollover.js';
+import { type RecordVisitor, type SegmentScan, scanSegmentFrom } from './record-scan.js';
 import { indexStats } from './stats.js';
 import type { ConsumeResult, DeleteResult, Log, Message, Options, PublishMessage, Stats } from './types.js';
 import { checkString } from './validate.js';
@@ -73,14 +73,6 @@ export class KlevLog implements Log {
   /** The segments, the head's writer and the retired writers: delete, follow and backup get views of it. */
   private readonly state: SegmentState;
   private closing: Promise<void> | null = null;
-  /**
-   * Set while a publish waits for the full head's sync before rolling over;
-   * resolves once it appended. Every method waits it out in a loop of its own
-   * (`while (this.rolling) await this.rolling`, no helper: an extra async
-   * hop would let a later call overtake an earlier one), so each call sees
-   * what the calls before it did.
-   */
-  private rolling: Promise<void> | null = null;
   private readonly reads: LogReader;
   private readonly cache: ReadCache | null;
   private readonly follower: Follower | null;
@@ -170,8 +162,6 @@ export class KlevLog implements Log {
 
   private async closeNow(): Promise<void> {
     try {
-      // Publishes called before close() still land (one may be waiting for a rollover's sync).
-      while (this.rolling) await this.rolling;
       const writer = this.state.writer;
       if (writer) {
         writer.syncNow();
@@ -189,57 +179,24 @@ export class KlevLog implements Log {
   // --- writing ---------------------------------------------------------------
 
   async publish(messages: PublishMessage[]): Promise<number> {
-    this.ensureWritable();
+    let writer = this.ensureWritable();
     const prepared = prepareMessages(messages);
-    // Publishes called while a rollover waits for its sync go after it, in call order.
-    while (this.rolling) await this.rolling;
-    const writer = this.state.writer!;
     // An empty head never rolls over (with a rollover below the 8-byte header it would name a second segment at the same offset).
     if (prepared.length > 0 && writer.logSize > this.opts.rollover && writer.index.count > 0)
-      return this.publishAfterRollover(writer, prepared);
+      writer = rollover(this.state, writer);
     const next = prepared.length > 0 ? writer.append(prepared) : writer.nextOffset;
     if (this.opts.autoSync && prepared.length > 0) await writer.durable();
     return next;
   }
 
-  /**
-   * Syncs the full head's two files at once on libuv's pool (one journal
-   * commit instead of two in a row, and the event loop stays free), then
-   * rolls over and appends. Until then later publishes wait in `rolling`.
-   */
-  private async publishAfterRollover(old: SegmentWriter, prepared: PreparedMessage[]): Promise<number> {
-    let release!: () => void;
-    this.rolling = new Promise<void>((resolve) => (release = resolve));
-    let writer: SegmentWriter;
-    try {
-      await old.durable();
-      // A delete of the head may have replaced its writer meanwhile: that one has not been synced.
-      writer = this.state.writer!;
-      if (writer.logSize > this.opts.rollover && writer.index.count > 0)
-        writer = rollover(this.state, writer, writer === old);
-      const next = writer.append(prepared);
-      this.rolling = null;
-      release();
-      if (this.opts.autoSync) await writer.durable();
-      return next;
-    } finally {
-      if (this.rolling) {
-        this.rolling = null;
-        release();
-      }
-    }
-  }
-
   async nextOffset(): Promise<number> {
     this.ensureOpen();
-    while (this.rolling) await this.rolling;
     const writer = this.state.writer;
     return writer ? writer.nextOffset : this.followed(() => this.state.head.getIndex().nextOffset);
   }
 
   async sync(): Promise<number> {
     this.ensureOpen();
-    while (this.rolling) await this.rolling;
     const writer = this.state.writer;
     if (!writer) return this.state.head.getIndex().nextOffset;
     const next = writer.nextOffset;
@@ -249,7 +206,6 @@ export class KlevLog implements Log {
 
   async delete(offsets: Iterable<number>): Promise<DeleteResult> {
     this.ensureWritable();
-    while (this.rolling) await this.rolling;
     const { offsets: set, lowest } = checkDeleteArgs(offsets);
     const { deleted, deletedSize } = deleteFromLog(this.state, set, lowest);
     return { deleted, deletedSize };
@@ -262,7 +218,6 @@ export class KlevLog implements Log {
    */
   async deleteReturningOffsets(offsets: Iterable<number>): Promise<{ deleted: number[]; deletedSize: number }> {
     this.ensureWritable();
-    while (this.rolling) await this.rolling;
     const { offsets: set, lowest } = checkDeleteArgs(offsets);
     const { deletedOffsets, deletedSize } = deleteFromLog(this.state, set, lowest, false);
     return { deleted: deletedOffsets, deletedSize };
@@ -270,17 +225,26 @@ export class KlevLog implements Log {
 
   // --- reading ---------------------------------------------------------------
 
+  /**
+   * For the retention helpers (record-scan.ts): one segment's records from
+   * `from` on, as views. Null on a follower, whose files a writer changes
+   * under it: the helpers consume() there.
+   */
+  async scanSegmentFrom(from: number, visit: RecordVisitor): Promise<SegmentScan | null> {
+    this.ensureOpen();
+    if (this.follower) return null;
+    return scanSegmentFrom(this.state, from, visit);
+  }
+
   async consume(offset: number, maxCount: number): Promise<ConsumeResult> {
     checkConsumeArgs(offset, maxCount);
     this.ensureOpen();
-    while (this.rolling) await this.rolling;
     return this.followed(() => this.reads.consume(offset, maxCount));
   }
 
   async consumeByKey(key: Uint8Array | string, offset: number, maxCount: number): Promise<ConsumeResult> {
     const k = checkConsumeByKeyArgs(key, offset, maxCount);
     this.ensureOpen();
-    while (this.rolling) await this.rolling;
     this.requireKeys();
     return this.followed(() => this.reads.consumeByKey(k, offset, maxCount));
   }
@@ -288,14 +252,12 @@ export class KlevLog implements Log {
   async get(offset: number): Promise<Message> {
     checkGetArgs(offset);
     this.ensureOpen();
-    while (this.rolling) await this.rolling;
     return this.followed(() => this.reads.get(offset));
   }
 
   async getByKey(key: Uint8Array | string): Promise<Message> {
     const k = checkKeyArg(key);
     this.ensureOpen();
-    while (this.rolling) await this.rolling;
     this.requireKeys();
     return this.followed(() => this.reads.getByKey(k));
   }
@@ -307,7 +269,6 @@ export class KlevLog implements Log {
   async getByTime(start: Date): Promise<Message> {
     checkStartArg(start);
     this.ensureOpen();
-    while (this.rolling) await this.rolling;
     if (!this.opts.params.times) throw noIndex('time');
     return this.followed(() => this.reads.getByTime(start));
   }
@@ -335,7 +296,6 @@ export class KlevLog implements Log {
 
   async stat(): Promise<Stats> {
     this.ensureOpen();
-    while (this.rolling) await this.rolling;
     const stats: Stats = { segments: 0, messages: 0, size: 0 };
     const segments = this.state.segments;
     for (const seg of segments) {
@@ -364,7 +324,6 @@ export class KlevLog implements Log {
   async backup(dir: string): Promise<void> {
     checkBackupArg(dir);
     this.ensureOpen();
-    while (this.rolling) await this.rolling;
     const snapshot = snapshotSegments(this.state);
     await copySegmentsTo(snapshot, dir);
   }
@@ -372,7 +331,6 @@ export class KlevLog implements Log {
   async gc(unusedForMs: number): Promise<void> {
     checkGcArg(unusedForMs);
     this.ensureOpen();
-    while (this.rolling) await this.rolling;
     const now = Date.now();
     for (const seg of this.state.segments) seg.gc(now, unusedForMs);
     this.cache?.keepOnly(new Set(this.state.segments.map((seg) => seg.handle)));

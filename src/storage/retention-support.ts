@@ -5,7 +5,9 @@
 import { LogError, invalidArgument } from './errors.js';
 import { checkSignal, describeValue as describe } from './validate.js';
 import { OffsetOldest } from './types.js';
-import type { Log, Message, ProgressCallback } from './types.js';
+import { OffsetBitmap } from './remaining-offsets.js';
+import type { RecordVisitor, ScannedRecord, SegmentScan } from './record-scan.js';
+import type { Log, ProgressCallback } from './types.js';
 
 /** Options of every find* helper, beyond API.md: lets a long scan be abandoned. */
 export interface FindOptions {
@@ -108,25 +110,51 @@ export function keyId(key: Buffer | null): string {
 }
 
 /** A tombstone: no value. Empty and null are the same on disk (Go reads both back as nil). */
-export function isTombstone(m: Message): boolean {
+export function isTombstone(m: ScannedRecord): boolean {
   return m.value === null || m.value.length === 0;
 }
+
+/** A log that scans its own files (KlevLog; null where it cannot, on a follower). */
+interface SegmentScanner {
+  scanSegmentFrom(from: number, visit: RecordVisitor): Promise<SegmentScan | null>;
+}
+const scansSegments = (log: Log): log is Log & SegmentScanner =>
+  typeof (log as Partial<SegmentScanner>).scanSegmentFrom === 'function';
 
 /**
  * The loop every Go find* runs: consume from the oldest offset in batches
  * while the batch start is below maxOffset, stopping entirely once `visit`
  * says false, and checking the signal between batches and at the end.
- * Returns the offsets `visit` added to the set it is given.
+ * Returns the offsets `visit` added to the set it is given. A local log
+ * hands over its records segment by segment instead (record-scan.ts): the
+ * same records in the same order, without a Message for each.
  */
 export async function scan(
   ctx: Ctx,
   log: Log,
   maxOffset: number,
-  visit: (m: Message, offsets: Set<number>) => boolean,
+  visit: (m: ScannedRecord, offsets: Set<number>) => boolean,
 ): Promise<Set<number>> {
-  const offsets = new Set<number>();
+  // Offsets of a scan are those of the log: a bitmap holds them in a bit each.
+  const offsets = new OffsetBitmap();
   throwIfAborted(ctx);
-  search: for (let offset = OffsetOldest; offset < maxOffset;) {
+  let offset = OffsetOldest;
+  if (scansSegments(log)) {
+    const local = (m: ScannedRecord): boolean => m.offset < maxOffset && visit(m, offsets);
+    for (let from = 0; ;) {
+      const step = await log.scanSegmentFrom(from, local);
+      // Null: a follower, whose files may change under a scan; consume() it from here.
+      if (!step) break;
+      if (step.done || step.next >= maxOffset) {
+        throwIfAborted(ctx);
+        return offsets;
+      }
+      // Between segments other calls get their turn at the await, as between consume() batches.
+      from = offset = step.next;
+      throwIfAborted(ctx);
+    }
+  }
+  search: for (; offset < maxOffset;) {
     const { nextOffset, messages } = await log.consume(offset, SCAN_BATCH);
     // Go would spin forever on a log that neither returns messages nor moves
     // on; stopping there changes nothing for a well-behaved log.
@@ -152,7 +180,7 @@ export function scanUntil(
   log: Log,
   maxOffset: number,
   before: Date,
-  visit: (m: Message, offsets: Set<number>) => void,
+  visit: (m: ScannedRecord, offsets: Set<number>) => void,
 ): Promise<Set<number>> {
   const beforeMicros = before.getTime() * 1000;
   return scan(ctx, log, maxOffset, (m, offsets) => {

@@ -11,8 +11,8 @@ import { SegmentWriter } from './segment/segment-writer.js';
  * new one is opened before the old is sealed: when that fails (a full
  * disk), its files go and the old head stays the head, unchanged.
  */
-export function rollover(state: SegmentState, old: SegmentWriter, synced: boolean): SegmentWriter {
-  if (!synced) old.syncNow();
+export function rollover(state: SegmentState, old: SegmentWriter): SegmentWriter {
+  old.syncNow();
   const files = segmentFiles(state.dir, old.nextOffset);
   const reader = new SegmentReader(files, state.opts.params, true, {
     rebuildVersion: state.opts.newSegmentsVersion,

@@ -9,6 +9,7 @@ import type { Finder } from './delete-multi.js';
 import { scan, scanUntil } from './retention-support.js';
 import { checkDate, checkNonNegative, checkOffset } from './validate.js';
 import { OffsetNewest, OffsetOldest } from './types.js';
+import type { Message } from './types.js';
 
 const byAge: Finder<[before: Date]> = async (ctx, log, before) => {
   checkDate(`${ctx.fn}: before`, before);
@@ -62,7 +63,8 @@ const bySize: Finder<[size: number]> = async (ctx, log, size) => {
   let total = stats.size;
   return scan(ctx, log, maxOffset, (m, offsets) => {
     offsets.add(m.offset);
-    total -= log.size(m);
+    // A local log's scan hands over records without `time`: size() reads key and value only.
+    total -= log.size(m as Message);
     return total >= size;
   });
 };

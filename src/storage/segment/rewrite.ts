@@ -101,9 +101,13 @@ export function rewriteSegment(
       if (pendingBytes >= BUFFER_LIMIT) flush();
     });
     if (end.kind !== 'eof') throw end.error;
+    // Nothing left (a compaction's usual case for all but the newest segments): the caller
+    // removes the segment and discards the unsynced temporary log; no index is needed.
+    if (out.survivors === 0 && out.deletedOffsets.length > 0) return out;
     flush();
-    fs.fsyncSync(dst);
+    // Both files written before either is synced: the first fsync's journal commit carries the second file's data too.
     writeIndexFile(out.tmpIndex, indexVersion, params, index);
+    fs.fsyncSync(dst);
     return out;
   } catch (err) {
     fs.closeSync(dst);

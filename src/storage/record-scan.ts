@@ -1,0 +1,64 @@
+/**
+ * The retention helpers' scan over a local log's files (find*, trim*,
+ * compact*): the records of one segment at a time, each checked (CRC,
+ * trailer, lengths) exactly as a read checks it, and handed to the visitor as
+ * views of the read chunk: no Message, no Date, no copy for a record the
+ * helper will not return. consume() in batches of 32 built all three for
+ * every message of the log.
+ */
+import fs from 'node:fs';
+import { type OpenedLog, openLogForRead, scanRecords } from './segment/log-scanner.js';
+import type { SegmentsView } from './segment-state.js';
+import type { Message } from './types.js';
+
+/** What a scan sees of a record; key and value are views, valid during the visit only. */
+export type ScannedRecord = Pick<Message, 'offset' | 'timeMicros' | 'key' | 'value'>;
+
+/** Returns false to stop the scan. */
+export type RecordVisitor = (record: ScannedRecord) => boolean;
+
+export interface SegmentScan {
+  /** Where the next call continues: the next segment's first offset, or past the last record seen. */
+  next: number;
+  /** The visitor said stop, or the log has nothing after this segment. */
+  done: boolean;
+}
+
+/** Visits the records at or after `from` of the segment holding `from` (or of the first segment after it). */
+export function scanSegmentFrom(view: SegmentsView, from: number, visit: RecordVisitor): SegmentScan {
+  const segs = view.segments;
+  let si = 0;
+  while (si + 1 < segs.length && segs[si + 1]!.offset <= from) si++;
+  const seg = segs[si]!;
+  const last = si + 1 === segs.length;
+  const writer = view.writer;
+  // The head's writer knows how many bytes hold whole records; a sealed segment's file is all records.
+  const size = writer && writer.reader === seg ? writer.logSize : undefined;
+  let next = Math.max(from, seg.offset);
+  let stopped = false;
+  let log: OpenedLog;
+  try {
+    log = openLogForRead(seg.files.logPath, seg.offset);
+  } catch (err) {
+    // An empty log has no file until its first publish.
+    if (last && (err as NodeJS.ErrnoException).code === 'ENOENT') return { next, done: true };
+    throw err;
+  }
+  try {
+    const end = scanRecords(
+      log,
+      seg.files.logPath,
+      (rec) => {
+        if (stopped || rec.offset < from) return;
+        next = rec.offset + 1;
+        if (!visit(rec)) stopped = true;
+      },
+      size ?? log.size,
+    );
+    if (end.kind !== 'eof') throw end.error;
+  } finally {
+    fs.closeSync(log.fd);
+  }
+  if (stopped || last) return { next, done: true };
+  return { next: Math.max(next, segs[si + 1]!.offset), done: false };
+}
