@@ -1,9 +1,11 @@
 /**
  * Optional peer dependencies: packages only one subpath needs (the NATS
- * client for klevdb/jetstream; later OpenTelemetry), left out of a plain
- * install so that embedded users do not download them. The subpath loads its
- * peer here, once, when it is first imported; a peer that is not installed
- * is a MissingPeerError that names the command installing it.
+ * client for klevdb/jetstream, OpenTelemetry's API), left out of a plain
+ * install so that embedded users do not download them. A subpath that needs
+ * its peer loads it here, once, when it is first imported; a peer that is not
+ * installed is a MissingPeerError that names the command installing it.
+ * (Telemetry, which is optional even where it is used, does without: see
+ * telemetry/otel.ts.)
  */
 import { KlevdbError } from './storage/index.js';
 
@@ -37,7 +39,7 @@ export class MissingPeerError extends KlevdbError<'ERR_MISSING_PEER'> {
 }
 
 /** Whether `err` says that `name` itself (not something it imports) cannot be found. */
-function isMissing(err: unknown, name: string): boolean {
+export function isMissing(err: unknown, name: string): boolean {
   const e = err as NodeJS.ErrnoException | null;
   if (e?.code !== 'ERR_MODULE_NOT_FOUND' && e?.code !== 'MODULE_NOT_FOUND') return false;
   return e.message.includes(`'${name}'`) || e.message.includes(`"${name}"`);

@@ -2,7 +2,9 @@
  * The imperative shell around a decider: load the stream, decide, append
  * with the version that was loaded. A concurrent writer makes the append
  * fail with a ConcurrencyError; the handler then reloads and decides again,
- * on the state that now includes the other writer's events.
+ * on the state that now includes the other writer's events. Each command
+ * is traced and measured through OpenTelemetry when the application has it
+ * (command-telemetry.ts).
  */
 import { ConcurrencyError } from '../eventstore/errors.js';
 import type { Event } from '../eventstore/event-type.js';
@@ -10,6 +12,7 @@ import type { RecordedEvent } from '../eventstore/envelope.js';
 import type { AppendResult, EventStore } from '../eventstore/event-store.js';
 import { invalidArgument } from '../storage/backend-kit.js';
 import { aggregateStream, snapshotOf, type SnapshotOptions } from './aggregate-stream.js';
+import { commandTelemetry, type CommandTelemetry } from './command-telemetry.js';
 import { decideEvents, evolveAll, type Decider } from './decider.js';
 import { StateCache, type FoldedState } from './state-cache.js';
 
@@ -101,41 +104,54 @@ export function commandHandler<State, Command, E extends Event>(
     return loaded;
   };
 
-  const alreadyApplied = async (streamId: string, original: AppendResult<E>): Promise<CommandResult<State, E>> => {
-    const { state } = await load(streamId);
+  const alreadyApplied = async (
+    streamId: string,
+    original: AppendResult<E>,
+    telemetry: CommandTelemetry,
+    attempt: number,
+  ): Promise<CommandResult<State, E>> => {
+    const { state } = await telemetry.step('load', attempt, () => load(streamId));
     return { ...original, state, alreadyApplied: true };
   };
 
-  return async (streamId, command, handleOptions = {}) => {
+  const handle = async (
+    streamId: string,
+    command: Command,
+    handleOptions: HandleOptions,
+    telemetry: CommandTelemetry,
+  ): Promise<CommandResult<State, E>> => {
     const { commandId, correlationId, causationId, expectedVersion } = handleOptions;
     if (commandId !== undefined) {
-      const original = await store.appliedCommand(streamId, commandId, { command });
-      if (original) return alreadyApplied(streamId, original);
+      const original = await telemetry.step('lookup', 0, () => store.appliedCommand(streamId, commandId, { command }));
+      if (original) return alreadyApplied(streamId, original, telemetry, 0);
     }
     for (let attempt = 0; ; attempt++) {
-      const loaded = await load(streamId);
+      const loaded = await telemetry.step('load', attempt, () => load(streamId));
       if (expectedVersion !== undefined && expectedVersion !== loaded.version) {
         throw new ConcurrencyError(streamId, expectedVersion, loaded.version);
       }
-      const events = decideEvents(decider, command, loaded.state);
+      const events = telemetry.step('decide', attempt, () => decideEvents(decider, command, loaded.state));
       let appended: AppendResult<E>;
       try {
-        appended = await store.appendToStream(streamId, events, {
-          expectedVersion: loaded.version,
-          commandId,
-          command: commandId === undefined ? undefined : command,
-          correlationId,
-          causationId,
-        });
+        appended = await telemetry.step('append', attempt, () =>
+          store.appendToStream(streamId, events, {
+            expectedVersion: loaded.version,
+            commandId,
+            command: commandId === undefined ? undefined : command,
+            correlationId,
+            causationId,
+          }),
+        );
       } catch (err) {
         if (err instanceof ConcurrencyError && expectedVersion === undefined && attempt < retries) {
+          telemetry.retry(err, attempt + 1);
           options.onRetry?.(err, attempt + 1, streamId);
           continue;
         }
         throw err;
       }
       // Another attempt with the same command id got in first.
-      if (appended.alreadyApplied) return alreadyApplied(streamId, appended);
+      if (appended.alreadyApplied) return alreadyApplied(streamId, appended, telemetry, attempt);
       const state = evolveAll(decider, loaded.state, appended.events);
       const last = appended.events.at(-1);
       if (!last) return { ...appended, state };
@@ -148,9 +164,11 @@ export function commandHandler<State, Command, E extends Event>(
       states.set(streamId, after);
       if (snapshots && appended.nextExpectedVersion - loaded.snapshotVersion >= every) {
         try {
-          await snapshots.store.save(
-            streamId,
-            snapshotOf(decider, snapshots, state, appended.nextExpectedVersion, last.meta.position),
+          await telemetry.step('snapshot', attempt, () =>
+            snapshots.store.save(
+              streamId,
+              snapshotOf(decider, snapshots, state, appended.nextExpectedVersion, last.meta.position),
+            ),
           );
           states.set(streamId, { ...after, snapshotVersion: after.version });
         } catch (err) {
@@ -158,6 +176,18 @@ export function commandHandler<State, Command, E extends Event>(
         }
       }
       return { ...appended, state };
+    }
+  };
+
+  return async (streamId, command, handleOptions = {}) => {
+    const telemetry = commandTelemetry(streamId, command, handleOptions);
+    try {
+      const result = await handle(streamId, command, handleOptions, telemetry);
+      telemetry.done(result);
+      return result;
+    } catch (err) {
+      telemetry.failed(err);
+      throw err;
     }
   };
 }

@@ -39,8 +39,9 @@ export class DeadLetters {
     return new DeadLetters(log, projection, newest, (await log.stat()).messages);
   }
 
-  async record(offset: number, eventType: string | undefined, error: unknown): Promise<void> {
-    if (offset <= this.newest) return;
+  /** Records the failure of the event at `offset`; false when it was recorded before (a replay after a crash). */
+  async record(offset: number, eventType: string | undefined, error: unknown): Promise<boolean> {
+    if (offset <= this.newest) return false;
     const letter: DeadLetter = {
       projection: this.projection,
       offset,
@@ -51,6 +52,7 @@ export class DeadLetters {
     await this.log.publish([{ key: KEY, value: JSON.stringify(letter) }]);
     this.newest = offset;
     this.count++;
+    return true;
   }
 
   async list(): Promise<DeadLetter[]> {

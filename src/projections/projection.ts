@@ -6,6 +6,7 @@
 import { Subject, filter, type Observable } from 'rxjs';
 import { OffsetOldest } from '../storage/index.js';
 import { corrupted, invalidArgument } from '../storage/backend-kit.js';
+import { consumer, watchLag } from '../telemetry/index.js';
 import { compactStateLog } from './compactor.js';
 import type { ResolvedDefinition } from './definition.js';
 import type { DeadLetter } from './dead-letters.js';
@@ -17,7 +18,7 @@ import type { Checkpoint } from './records.js';
 import { Readiness } from './readiness.js';
 import { Rebuild } from './rebuild.js';
 import { discard, feed, openSlot, starve, type Slot } from './slot.js';
-import { RateMeter, type ProjectionState, type ProjectionStatus } from './status.js';
+import { lagEvents, RateMeter, type ProjectionState, type ProjectionStatus } from './status.js';
 
 /** A committed change of one key, or the news that a rebuild replaced every state. */
 export type StateChange<S> =
@@ -35,6 +36,8 @@ export class Projection<S, E = unknown> {
   private readonly lifecycle: Lifecycle;
   private readonly changes$ = new Subject<StateChange<S>>();
   private readonly meter = new RateMeter();
+  /** Stops reporting the lag gauge (telemetry), while started. */
+  private unwatchLag: (() => void) | undefined;
   /** Why the stored state was dropped when the projection opened, if it was. */
   resetReason: string | undefined;
 
@@ -93,6 +96,9 @@ export class Projection<S, E = unknown> {
     const slot = this.slot!;
     slot.role = this.liveRole(slot);
     feed(slot, this.def, this.options, slot.gen.checkpoint?.next ?? OffsetOldest);
+    this.unwatchLag ??= watchLag(consumer('projection', this.name), async () =>
+      lagEvents(await this.def.source.head(), this.slot?.gen.checkpoint?.next ?? -1),
+    );
     this.lifecycle.restoreTo(end, Math.max(0, this.readiness.committedNext()));
   }
 
@@ -116,6 +122,8 @@ export class Projection<S, E = unknown> {
 
   /** Stops following the source; a rebuild under way is abandoned. Queries fail until the next start, but for an upTo already committed. */
   async stop(): Promise<void> {
+    this.unwatchLag?.();
+    this.unwatchLag = undefined;
     await this.rebuilding?.abandon();
     if (this.slot) await starve(this.slot);
     if (this.lifecycle.state !== 'failed') this.lifecycle.set('stopped');
@@ -166,9 +174,9 @@ export class Projection<S, E = unknown> {
     const slot = this.slot!;
     const head = await this.def.source.head();
     const checkpoint = slot.gen.checkpoint?.next ?? -1;
-    const lagEvents = Math.max(0, head - Math.max(checkpoint, 0));
+    const lag = lagEvents(head, checkpoint);
     let lagSeconds = 0;
-    if (lagEvents > 0) {
+    if (lag > 0) {
       const oldest = await this.def.source.timeAt(Math.max(checkpoint, 0));
       if (oldest !== undefined && Number.isFinite(oldest)) lagSeconds = Math.max(0, (Date.now() - oldest) / 1000);
     }
@@ -178,7 +186,7 @@ export class Projection<S, E = unknown> {
       generation: slot.logs.id,
       checkpoint,
       sourceHead: head,
-      lagEvents,
+      lagEvents: lag,
       lagSeconds,
       eventsPerSecond: this.meter.perSecond(),
       cache: { entries: slot.gen.cache.size, bytes: slot.gen.cache.calculatedSize },
@@ -191,7 +199,7 @@ export class Projection<S, E = unknown> {
       status.rebuilding = {
         generation: this.rebuilding.slot.logs.id,
         checkpoint: next,
-        lagEvents: Math.max(0, head - Math.max(next, 0)),
+        lagEvents: lagEvents(head, next),
       };
     }
     return status;

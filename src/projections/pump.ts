@@ -4,12 +4,23 @@
  * while a batch is being applied or committed), applies each event to its
  * key's state, and commits the changed states together with the checkpoint.
  * Behind the head it gathers several batches per commit (fewer, larger
- * publishes and syncs); caught up, it commits every batch at once.
+ * publishes and syncs); caught up, it commits every batch at once. Each
+ * batch is a `klevdb.projection.batch` span (see telemetry/).
  */
 import type { Subscription } from 'rxjs';
 import { InvalidEventError } from '../eventstore/errors.js';
 import { resolveStreamOptions } from '../streams/options.js';
 import { logStream, type LogBatch } from '../streams/source.js';
+import {
+  ATTR,
+  consumer,
+  CorrelationIds,
+  recordDeadLetter,
+  traceBatch,
+  NO_TRACE,
+  type Consumer,
+  type Trace,
+} from '../telemetry/index.js';
 import type { ResolvedDefinition } from './definition.js';
 import type { DeadLetters } from './dead-letters.js';
 import { ProjectionFailedError } from './errors.js';
@@ -44,6 +55,9 @@ export class Pump<S, E> {
   private subscription: Subscription | undefined;
   private inFlight: Promise<void> = Promise.resolve();
   private stopping = false;
+  private readonly consumer: Consumer;
+  /** The correlation ids of the batch being applied, while its span is recorded. */
+  private correlations: CorrelationIds | undefined;
 
   constructor(
     private readonly def: ResolvedDefinition<S, E>,
@@ -54,6 +68,7 @@ export class Pump<S, E> {
   ) {
     this.next = generation.checkpoint?.next ?? -1;
     this.last = generation.checkpoint?.last ?? -1;
+    this.consumer = consumer('projection', def.name);
   }
 
   /** Starts reading at `from` (a source offset, or OffsetOldest). */
@@ -77,7 +92,22 @@ export class Pump<S, E> {
     await this.inFlight.catch(() => undefined);
   }
 
-  private async onBatch(batch: LogBatch<SourceRecord>): Promise<void> {
+  private onBatch(batch: LogBatch<SourceRecord>): Promise<void> {
+    const first = batch.messages[0];
+    if (first === undefined) return this.applyBatch(batch, NO_TRACE);
+    const info = { size: batch.messages.length, offset: first.offset, nextOffset: batch.nextOffset };
+    return traceBatch(this.consumer, info, async (trace) => {
+      this.correlations = trace.recording ? new CorrelationIds() : undefined;
+      try {
+        await this.applyBatch(batch, trace);
+      } finally {
+        this.correlations?.setOn(trace);
+        this.correlations = undefined;
+      }
+    });
+  }
+
+  private async applyBatch(batch: LogBatch<SourceRecord>, trace: Trace): Promise<void> {
     for (const item of batch.messages) {
       if (this.stopping) return;
       if (this.uncommitted++ === 0) this.firstUncommittedAt = Date.now();
@@ -93,6 +123,7 @@ export class Pump<S, E> {
       this.uncommitted >= maxEvents ||
       this.pending.size >= maxKeys ||
       Date.now() - this.firstUncommittedAt >= maxDelayMs;
+    trace.set({ [ATTR.batchCommitted]: due });
     if (due) await this.commit();
     if (batch.caughtUp && !this.stopping) this.listener.caughtUp();
   }
@@ -111,6 +142,7 @@ export class Pump<S, E> {
       return this.poison(item, err instanceof InvalidEventError ? err.eventType : undefined, err);
     }
     if (!def.handles(event)) return undefined;
+    this.correlations?.add(event);
     let key: unknown;
     try {
       key = def.key(event);
@@ -161,7 +193,7 @@ export class Pump<S, E> {
   /** An event that cannot be applied: recorded and passed over, or the end of the run, right before it. */
   private async poison(item: SourceRecord, eventType: string | undefined, error: unknown): Promise<void> {
     if (this.options.onError === 'skip') {
-      await this.deadLetters.record(item.offset, eventType, error);
+      if (await this.deadLetters.record(item.offset, eventType, error)) recordDeadLetter(this.consumer);
       return;
     }
     this.next = item.offset;

@@ -39,6 +39,11 @@ export interface ProjectionStatus {
   rebuilding?: { generation: number; checkpoint: number; lagEvents: number };
 }
 
+/** Source offsets between a checkpoint (-1: none) and the head. */
+export function lagEvents(head: number, checkpoint: number): number {
+  return Math.max(0, head - Math.max(checkpoint, 0));
+}
+
 const WINDOW_MS = 5000;
 
 /** Events per second over a sliding window of commits. */

@@ -11,6 +11,7 @@
  */
 import { Observable, type Subscription } from 'rxjs';
 import { LogError, type BlockingLog, type Message } from '../storage/index.js';
+import { consumer, traceBatch, watchLag, type Consumer } from '../telemetry/index.js';
 import { CommitChain } from './durable-commits.js';
 import {
   checkConsumeOptions,
@@ -91,6 +92,8 @@ export class DurableSubscription {
   private active: { stop(): void } | undefined;
   private ending: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
+  private readonly consumer: Consumer;
+  private readonly unwatchLag: () => void;
 
   /** @internal use openSubscription */
   constructor(
@@ -105,6 +108,8 @@ export class DurableSubscription {
     this.commits = new CommitChain(offsets, opts.name, committed);
     this.handled = position;
     this.delivered = position;
+    this.consumer = consumer('subscription', opts.name);
+    this.unwatchLag = watchLag(this.consumer, () => this.lag());
   }
 
   /** The committed position: the next offset to read after a restart. */
@@ -181,6 +186,7 @@ export class DurableSubscription {
         if (this.opts.autoCommit) await this.flushAuto();
         await this.commits.settled();
       } finally {
+        this.unwatchLag();
         try {
           await this.offsets.close();
         } finally {
@@ -208,23 +214,28 @@ export class DurableSubscription {
     handler: BatchHandler | undefined,
     isRun: boolean,
   ): Promise<void> {
-    if (batch.messages.length === 0) return;
+    const first = batch.messages[0];
+    if (first === undefined) return;
     await this.pendingAuto;
     this.delivered = batch.nextOffset;
-    if (handler) {
-      const result: unknown = handler(batch, signal);
-      if (!isThenable(result)) {
-        throw invalidOption(
-          isRun ? 'handler' : 'handle',
-          `must return a promise (be an async function): a batch counts as handled when it resolves; it returned ${typeof result}`,
-        );
+    const info = { size: batch.messages.length, offset: first.offset, nextOffset: batch.nextOffset };
+    // The span `klevdb.subscription.batch`: the handler, and (run) the auto commit.
+    await traceBatch(this.consumer, info, async () => {
+      if (handler) {
+        const result: unknown = handler(batch, signal);
+        if (!isThenable(result)) {
+          throw invalidOption(
+            isRun ? 'handler' : 'handle',
+            `must return a promise (be an async function): a batch counts as handled when it resolves; it returned ${typeof result}`,
+          );
+        }
+        await result;
       }
-      await result;
-    }
-    if (isRun) {
-      this.handled = batch.nextOffset;
-      if (this.opts.autoCommit) await this.flushAuto();
-    }
+      if (isRun) {
+        this.handled = batch.nextOffset;
+        if (this.opts.autoCommit) await this.flushAuto();
+      }
+    });
   }
 
   /** The one consumption loop behind run() and stream(). */

@@ -109,6 +109,16 @@ await import('klevdb/jetstream').then(
     );
   });
 
+  it('without @opentelemetry/api (an optional peer): commands and projections run, and nothing is printed about it', () => {
+    const c = consumer!;
+    expect(fs.existsSync(path.join(c.dir, 'node_modules/@opentelemetry')), 'node_modules/@opentelemetry').to.equal(
+      false,
+    );
+    const r = runScript(c, TELEMETRY_SCRIPT);
+    expect(r.status, r.output).to.equal(0);
+    expect(r.output.trim()).to.equal(JSON.stringify({ state: { total: 5 }, projected: { total: 5 }, spans: [] }));
+  });
+
   it('the versions the command names (from the lock, offline) run on this Node, and klevdb/jetstream loads', () => {
     const c = consumer!;
     reinstallConsumer(c, ['@nats-io/transport-node']);
@@ -125,4 +135,40 @@ await import('klevdb/jetstream').then(
     expect(r.status, r.output).to.equal(0);
     expect(r.stdout.trim()).to.equal('function function');
   });
+
+  it('with @opentelemetry/api and an SDK installed beside it, the installed klevdb finds the API and records its spans', () => {
+    const c = consumer!;
+    reinstallConsumer(c, ['@opentelemetry/api', '@opentelemetry/sdk-trace-base']);
+    expect(c.installOutput).to.not.match(/EBADENGINE|ERESOLVE/);
+    const r = runScript(c, TELEMETRY_SCRIPT);
+    expect(r.status, r.output).to.equal(0);
+    const { spans } = JSON.parse(r.stdout) as { spans: string[] };
+    expect(spans.filter((name) => name === 'klevdb.command')).to.have.length(2);
+    expect(spans).to.include('klevdb.projection.batch');
+  });
 });
+
+/** Two commands and a projection; with the SDK importable, a tracer provider is registered and the spans' names printed. */
+const TELEMETRY_SCRIPT = `import { z } from 'zod';
+import { defineEvent, inMemoryEventStore } from 'klevdb/eventstore';
+import { commandHandler } from 'klevdb/aggregates';
+import { ProjectionRunner } from 'klevdb/projections';
+const sdk = await import('@opentelemetry/sdk-trace-base').catch(() => undefined);
+const exporter = sdk && new sdk.InMemorySpanExporter();
+if (sdk) {
+  const { trace } = await import('@opentelemetry/api');
+  trace.setGlobalTracerProvider(new sdk.BasicTracerProvider({ spanProcessors: [new sdk.SimpleSpanProcessor(exporter)] }));
+}
+const Added = defineEvent('Added', z.object({ n: z.number() }));
+const store = inMemoryEventStore({ events: [Added] });
+const decider = { initialState: () => ({ total: 0 }), evolve: (s, e) => ({ total: s.total + e.data.n }), decide: (c) => Added({ n: c.n }) };
+const handle = commandHandler(decider, store);
+await handle('s', { type: 'Add', n: 2 }, { correlationId: 'c-1' });
+const { state, events } = await handle('s', { type: 'Add', n: 3 });
+const runner = new ProjectionRunner();
+const totals = runner.add({ name: 'totals', source: store, key: (e) => e.meta.streamId, initialState: () => ({ total: 0 }), apply: (s, e) => ({ total: s.total + e.data.n }) });
+await runner.start();
+await totals.waitFor(events[0].meta.position);
+const projected = await totals.get('s');
+await runner.close();
+console.log(JSON.stringify({ state, projected, spans: exporter ? exporter.getFinishedSpans().map((s) => s.name) : [] }));`;

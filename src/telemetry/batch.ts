@@ -1,0 +1,60 @@
+/**
+ * A consumer's batch, traced and counted: the span `klevdb.<kind>.batch`
+ * around its handling, and its events in `klevdb.consumer.events` once it
+ * finished. Projections, subscriptions and reactors share it.
+ */
+import { ATTR } from './names.js';
+import { recordHandled, type Consumer } from './metrics.js';
+import { startTrace, type Trace } from './trace.js';
+
+export interface BatchInfo {
+  /** Events (messages) in the batch. */
+  size: number;
+  /** The offset of its first event. */
+  offset: number;
+  /** The offset after its last event. */
+  nextOffset: number;
+}
+
+/** Correlation ids a batch span names at most: enough to find a command's batch, not a list of the batch. */
+const MAX_CORRELATION_IDS = 10;
+
+/** Runs `handle` in the batch's span; counts the batch's events when it resolved. */
+export async function traceBatch<T>(of: Consumer, batch: BatchInfo, handle: (trace: Trace) => Promise<T>): Promise<T> {
+  const trace = startTrace(`klevdb.${of.kind}.batch`, {
+    ...of.attributes,
+    [ATTR.batchSize]: batch.size,
+    [ATTR.batchOffset]: batch.offset,
+    [ATTR.batchNextOffset]: batch.nextOffset,
+  });
+  let result: T;
+  try {
+    result = await trace.run(() => handle(trace));
+  } catch (err) {
+    trace.end(err);
+    throw err;
+  }
+  trace.end();
+  recordHandled(of, batch.size);
+  return result;
+}
+
+/**
+ * Gathers the distinct correlation ids of a batch's events (from their
+ * `meta`, as the event store records them), for its span; only while the
+ * span is recorded.
+ */
+export class CorrelationIds {
+  private readonly ids = new Set<string>();
+
+  add(event: unknown): void {
+    if (this.ids.size >= MAX_CORRELATION_IDS || typeof event !== 'object' || event === null) return;
+    const id = (event as { meta?: { correlationId?: unknown } }).meta?.correlationId;
+    if (typeof id === 'string') this.ids.add(id);
+  }
+
+  /** Sets them on `trace` (nothing when there are none). */
+  setOn(trace: Trace): void {
+    if (this.ids.size > 0) trace.set({ [ATTR.correlationIds]: [...this.ids] });
+  }
+}
