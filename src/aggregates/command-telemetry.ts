@@ -8,6 +8,7 @@
 import { ConcurrencyError } from '../eventstore/errors.js';
 import {
   ATTR,
+  metricsEnabled,
   otelApi,
   recordCommand,
   recordConflict,
@@ -52,14 +53,14 @@ export interface CommandIds {
 export function commandTelemetry(streamId: string, command: unknown, ids: CommandIds): CommandTelemetry {
   if (otelApi() === undefined) return DISABLED;
   const trace = startTrace(COMMAND_SPAN, { [ATTR.streamId]: streamId });
-  if (trace.recording) {
-    const type = (command as { type?: unknown } | null)?.type;
-    if (typeof type === 'string') trace.set({ [ATTR.commandType]: type });
-    if (ids.commandId !== undefined) trace.set({ [ATTR.commandId]: ids.commandId });
-    if (ids.correlationId !== undefined) trace.set({ [ATTR.correlationId]: ids.correlationId });
-    if (ids.causationId !== undefined) trace.set({ [ATTR.causationId]: ids.causationId });
-    if (ids.expectedVersion !== undefined) trace.set({ [ATTR.expectedVersion]: ids.expectedVersion });
-  }
+  // No SDK at all: nothing to record, not even the duration.
+  if (!trace.recording) return metricsEnabled() ? new Recorded(trace) : DISABLED;
+  const type = (command as { type?: unknown } | null)?.type;
+  if (typeof type === 'string') trace.set({ [ATTR.commandType]: type });
+  if (ids.commandId !== undefined) trace.set({ [ATTR.commandId]: ids.commandId });
+  if (ids.correlationId !== undefined) trace.set({ [ATTR.correlationId]: ids.correlationId });
+  if (ids.causationId !== undefined) trace.set({ [ATTR.causationId]: ids.causationId });
+  if (ids.expectedVersion !== undefined) trace.set({ [ATTR.expectedVersion]: ids.expectedVersion });
   return new Recorded(trace);
 }
 

@@ -6,6 +6,7 @@ export { NO_TRACE, startTrace, type Trace } from './trace.js';
 export {
   METRIC,
   consumer,
+  metricsEnabled,
   recordCommand,
   recordConflict,
   recordDeadLetter,

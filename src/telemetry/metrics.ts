@@ -30,9 +30,12 @@ export function consumer(kind: ConsumerKind, name: string): Consumer {
 /** The consumers whose lag the gauge reports, while they are registered. */
 const lagSources = new Map<object, { consumer: Consumer; lag: () => Promise<number> }>();
 
-const instruments = new PerProvider<object, ReturnType<typeof makeInstruments>>(() =>
-  makeInstruments(otelApi()!.metrics.getMeter(SCOPE)),
-);
+const instruments = new PerProvider<object, ReturnType<typeof makeInstruments> | undefined>(() => {
+  const api = otelApi()!;
+  const meter = api.metrics.getMeter(SCOPE);
+  // No meter provider registered: the API's no-op meter.
+  return meter === api.createNoopMeter() ? undefined : makeInstruments(meter);
+});
 
 function makeInstruments(meter: Meter) {
   const lag = meter.createObservableGauge(METRIC.lag, {
@@ -72,6 +75,11 @@ function makeInstruments(meter: Meter) {
 function current() {
   const api = otelApi();
   return api === undefined ? undefined : instruments.get(api.metrics.getMeterProvider());
+}
+
+/** Whether a meter provider is registered (else every record is a no-op, and a caller may skip its work). */
+export function metricsEnabled(): boolean {
+  return current() !== undefined;
 }
 
 const OUTCOMES = new Map<CommandOutcome, Attributes>();

@@ -49,14 +49,16 @@ function load(): OtelApi | null {
 export class PerProvider<P, T> {
   private provider: P | undefined;
   private value: T | undefined;
+  private made = false;
 
   constructor(private readonly make: (provider: P) => T) {}
 
   get(provider: P): T {
-    if (provider !== this.provider || this.value === undefined) {
+    if (provider !== this.provider || !this.made) {
       this.value = this.make(provider);
       this.provider = provider;
+      this.made = true;
     }
-    return this.value;
+    return this.value as T;
   }
 }

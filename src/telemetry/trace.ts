@@ -41,14 +41,22 @@ export const NO_TRACE: Trace = {
 
 const tracers = new PerProvider<object, Tracer>(() => otelApi()!.trace.getTracer(SCOPE));
 
+/** The tracer of the registered SDK; undefined when none is registered. */
+function currentTracer(api: OtelApi): Tracer | undefined {
+  const provider = api.trace.getTracerProvider();
+  // The API's global provider is a proxy, empty until an SDK registers behind it: then no span is even made.
+  if (provider instanceof api.ProxyTracerProvider) return provider.getDelegateTracer(SCOPE);
+  return tracers.get(provider);
+}
+
 /** Starts span `name` under the active context; NO_TRACE when nothing would record it. */
 export function startTrace(name: string, attributes?: Attributes): Trace {
   const api = otelApi();
-  if (api === undefined) return NO_TRACE;
-  const tracer = tracers.get(api.trace.getTracerProvider());
+  const tracer = api === undefined ? undefined : currentTracer(api);
+  if (api === undefined || tracer === undefined) return NO_TRACE;
   const active = api.context.active();
   const span = tracer.startSpan(name, { attributes }, active);
-  // No SDK, or sampled out: no children, no context switches.
+  // Sampled out: no children, no context switches.
   if (!span.isRecording()) return NO_TRACE;
   return new SpanTrace(api, tracer, span, api.trace.setSpan(active, span));
 }
