@@ -11,7 +11,7 @@
  *   npm run bench:storage                            # the storage bench alone, as before
  *
  * Benches: storage (bench/run.ts), maintenance, streams, eventstore,
- * decider, projections and processes (each run only if its dist/bench/*.js exists). The JetStream
+ * decider, projections, processes and telemetry (each run only if its dist/bench/*.js exists). The JetStream
  * bench needs a NATS server and stays out: npm run bench:jetstream.
  *
  * A bench reports a target as a stdout line starting with PASS, FAIL or SKIP
@@ -49,6 +49,8 @@ const BENCHES: Bench[] = [
   { name: 'projections', script: 'projections.js', quick: (env, messages) => void (env.BENCH_EVENTS ??= messages) },
   // Reactors against the plain consume loop; reads BENCH_MESSAGES.
   { name: 'processes', script: 'processes.js' },
+  // What telemetry costs a command, with and without the OpenTelemetry API and SDK; one round instead of three.
+  { name: 'telemetry', script: 'telemetry.js', quick: (env) => void (env.BENCH_ROUNDS ??= '1') },
 ];
 
 interface TargetLine {
