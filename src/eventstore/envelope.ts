@@ -118,6 +118,20 @@ export function encodeEnvelope(
   ids: CausalIds,
   commandFingerprint?: string,
 ): string {
+  return encodeNewEnvelope(event, recordedAt, ids, commandFingerprint).value;
+}
+
+/**
+ * A new event's stored value, and the envelope a read of that value finds
+ * (its data through JSON, as a read sees it), without parsing the whole
+ * value back: only the data is, the rest is known.
+ */
+export function encodeNewEnvelope(
+  event: NewEvent,
+  recordedAt: string,
+  ids: CausalIds,
+  commandFingerprint?: string,
+): { value: string; stored: EventEnvelope } {
   const { type, schemaVersion, data, eventId, streamVersion } = event;
   const { correlationId, causationId, commandId } = ids;
   // Undefined ids are left out by JSON.stringify.
@@ -130,7 +144,15 @@ export function encodeEnvelope(
     recordedAt,
     streamVersion,
   };
-  return JSON.stringify({ type, schemaVersion, data, meta } satisfies EventEnvelope);
+  const json = JSON.stringify(data);
+  if (json === undefined) {
+    // Data JSON has no text for (a function, in a store without types) is left out, as JSON.stringify does.
+    const value = JSON.stringify({ type, schemaVersion, data, meta } satisfies EventEnvelope);
+    return { value, stored: JSON.parse(value) as EventEnvelope };
+  }
+  // Byte for byte what JSON.stringify({ type, schemaVersion, data, meta }) writes.
+  const value = `{"type":${JSON.stringify(type)},"schemaVersion":${JSON.stringify(schemaVersion)},"data":${json},"meta":${JSON.stringify(meta)}}`;
+  return { value, stored: { type, schemaVersion, data: JSON.parse(json) as unknown, meta } };
 }
 
 type MutableMeta = { -readonly [K in keyof RecordedMeta]: RecordedMeta[K] };
@@ -141,7 +163,10 @@ function recorded<E extends Event>(type: string, data: unknown, meta: MutableMet
   if (ids.correlationId !== undefined) meta.correlationId = ids.correlationId;
   if (ids.causationId !== undefined) meta.causationId = ids.causationId;
   if (ids.commandId !== undefined) meta.commandId = ids.commandId;
-  return deepFreeze({ type, data, meta }) as unknown as RecordedEvent<E>;
+  // The event and its meta are fresh objects of known shape: frozen directly, only the data is walked.
+  Object.freeze(meta.recordedAt);
+  Object.freeze(meta);
+  return Object.freeze({ type, data: deepFreeze(data), meta }) as unknown as RecordedEvent<E>;
 }
 
 /** A stored envelope once its data is current and valid. */

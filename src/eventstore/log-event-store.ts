@@ -11,14 +11,7 @@ import {
 } from '../storage/index.js';
 import { invalidArgument } from '../storage/backend-kit.js';
 import { fromLog } from '../streams/from-log.js';
-import {
-  encodeEnvelope,
-  parseEnvelope,
-  toRecorded,
-  storedEnvelope,
-  type RecordedEvent,
-  type StoredEnvelope,
-} from './envelope.js';
+import { encodeNewEnvelope, parseEnvelope, toRecorded, type RecordedEvent, type StoredEnvelope } from './envelope.js';
 import type { AnyEventType, Event, EventsOf } from './event-type.js';
 import type {
   AppendOptions,
@@ -49,7 +42,7 @@ import {
   checkStreamId,
 } from './arguments.js';
 import { StreamCache } from './stream-cache.js';
-import { VersionCheck } from './version-check.js';
+import { versionCheck } from './version-check.js';
 
 /** A log shared by processes that can refuse an append when a key's newest message is not the expected one. */
 export interface ConditionalPublisher {
@@ -148,22 +141,23 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
       return { streamId, events: [], nextExpectedVersion: head.version, alreadyApplied: false };
     const recordedAt = new Date();
     const iso = recordedAt.toISOString();
-    const values = validated.map((event, i) =>
-      encodeEnvelope(
+    const encoded = validated.map((event, i) =>
+      encodeNewEnvelope(
         { ...event, eventId: randomUUID(), streamVersion: head.version + i + 1 },
         iso,
         options,
         i === 0 ? fingerprint : undefined,
       ),
     );
-    const messages = values.map((value) => ({ key: streamId, value, time: recordedAt }));
+    const messages = encoded.map(({ value }) => ({ key: streamId, value, time: recordedAt }));
     const next = await this.publish(streamId, head, messages);
     if (next === undefined) return undefined;
-    const firstOffset = next - values.length;
-    const version = head.version + values.length;
-    const command: AppliedCommand = { firstOffset, count: values.length, version, fingerprint };
+    const firstOffset = next - encoded.length;
+    const version = head.version + encoded.length;
+    const command: AppliedCommand = { firstOffset, count: encoded.length, version, fingerprint };
     this.index.appended(streamId, head.version, { version, lastOffset: next - 1 }, options.commandId, command);
-    const recorded = values.map((value, i) => this.recorded(storedEnvelope(value, streamId, firstOffset + i)));
+    // What a read of these values will return (same data through JSON): appends and reads give equal events.
+    const recorded = encoded.map(({ stored }, i) => this.recorded({ ...stored, streamId, position: firstOffset + i }));
     this.cache.appended(streamId, head.version, recorded);
     return { streamId, events: recorded, nextExpectedVersion: version, alreadyApplied: false };
   }
@@ -199,7 +193,19 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     const head = this.index.cachedHead(streamId);
     const cached = this.cache.read(streamId, head, fromVersion, fromPosition);
     if (cached && cached.length <= maxCount) return { streamId, events: cached, version: head!.version };
+    // A whole read of a stream the index does not know runs under the stream's turn: no append of this process lands
+    // meanwhile, so the index learns the head from it and the append that follows needs no lookup (for a new stream, a not-found error).
+    const whole = fromVersion === 1 && fromPosition === OffsetOldest && maxCount === Infinity;
+    if (!head && whole && this.index.caches)
+      return this.turns.run(streamId, () => this.readLog(streamId, options, true));
+    return this.readLog(streamId, options, false, head);
+  }
+
+  /** readStream from the log; `learn`: a whole read under the stream's turn, whose end is the stream's head. */
+  private async readLog(streamId: string, options: ReadStreamOptions, learn: boolean, head?: StreamHead) {
+    const { fromVersion = 1, maxCount = Infinity, fromPosition = OffsetOldest } = options;
     let offset = fromPosition;
+    let lastOffset = -1;
     const events: RecordedEvent<E>[] = [];
     let version = 0;
     const versions = versionCheck(streamId, options, fromVersion);
@@ -207,6 +213,7 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     while (!head || offset <= head.lastOffset) {
       const { messages, nextOffset } = await this.log.consumeByKey(streamId, offset, READ_BATCH);
       if (messages.length === 0) break;
+      lastOffset = messages.at(-1)!.offset;
       for (const message of messages) {
         const envelope = parseEnvelope(message);
         version = envelope.meta.streamVersion;
@@ -225,6 +232,7 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     versions.throwIfGaps();
     // Nothing seen from fromPosition on says nothing about the events before it.
     if (version === 0 && offset !== OffsetOldest) version = await this.streamVersion(streamId);
+    if (learn) this.index.learned(streamId, { version, lastOffset });
     // Read to the head (as filled() checks), these events are a tail of the stream worth keeping.
     this.cache.filled(streamId, this.index.cachedHead(streamId), events);
     return { streamId, events, version };
@@ -347,16 +355,6 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
   private ensureOpen(): void {
     if (this.closing) throw new LogError('ERR_CLOSED', 'the event store is closed; open it again to go on using it');
   }
-}
-
-/** From the stream's start, or from a version asked for, the versions must run on; from a bare position, from what is found. */
-function versionCheck(streamId: string, options: ReadStreamOptions, fromVersion: number): VersionCheck {
-  const fromStart = options.fromPosition === undefined || options.fromPosition === OffsetOldest;
-  return new VersionCheck(
-    streamId,
-    fromStart || options.fromVersion !== undefined ? fromVersion : undefined,
-    !fromStart,
-  );
 }
 
 function streamOptions(options: SubscribeOptions) {

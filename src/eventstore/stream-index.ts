@@ -58,6 +58,16 @@ export class StreamIndex {
     return head;
   }
 
+  /** Whether heads are kept: without, learned() is a no-op. */
+  get caches(): boolean {
+    return this.heads !== undefined;
+  }
+
+  /** The head as a whole read of the stream found it, made under the stream's turn. */
+  learned(streamId: string, head: StreamHead): void {
+    this.heads?.set(streamId, head.version === 0 ? EMPTY : head);
+  }
+
   /** Another process appended (a shared log said so): what we knew of the stream is stale. */
   forget(streamId: string): void {
     this.heads?.delete(streamId);

@@ -10,7 +10,9 @@
  * reader settles it by looking behind the position (`settleLeading`), which
  * costs a scan only when such a gap is seen.
  */
+import { OffsetOldest } from '../storage/index.js';
 import { StreamGapError, type MissingVersions } from './errors.js';
+import type { ReadStreamOptions } from './event-store.js';
 
 export class VersionCheck {
   private expected: number | undefined;
@@ -66,4 +68,14 @@ export class VersionCheck {
     if (this.leading) this.settleLeading(0);
     if (this.missing.length > 0) throw new StreamGapError(this.streamId, this.missing.slice(), this.firstGapAt);
   }
+}
+
+/** From the stream's start, or from a version asked for, the versions must run on; from a bare position, from what is found. */
+export function versionCheck(streamId: string, options: ReadStreamOptions, fromVersion: number): VersionCheck {
+  const fromStart = options.fromPosition === undefined || options.fromPosition === OffsetOldest;
+  return new VersionCheck(
+    streamId,
+    fromStart || options.fromVersion !== undefined ? fromVersion : undefined,
+    !fromStart,
+  );
 }

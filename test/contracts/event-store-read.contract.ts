@@ -42,6 +42,20 @@ export function eventStoreReadContract(factory: StoreFactory): void {
       expect(await f.store.readStream('none')).to.deep.equal({ streamId: 'none', events: [], version: 0 });
     });
 
+    it('gives out frozen events, appended or read: a mutation throws instead of changing what the next load sees', async () => {
+      const appended = (await f.store.appendToStream('a', Deposited({ amount: 1, currency: 'EUR' }))).events[0]!;
+      const read = (await f.store.readStream('a')).events[0]!;
+      const fromLog = (await f.store.readAll()).events[0]!;
+      for (const event of [appended, read, fromLog]) {
+        const data = event.data as { amount: number };
+        expect(() => ((event as { type: string }).type = 'Withdrawn')).to.throw(TypeError);
+        expect(() => (data.amount = 2)).to.throw(TypeError);
+        expect(() => ((event.meta as { streamVersion: number }).streamVersion = 2)).to.throw(TypeError);
+        expect(Object.isFrozen(event.meta.recordedAt)).to.equal(true);
+      }
+      expect((await f.store.readStream('a')).events[0]!.data).to.deep.equal({ amount: 1, currency: 'EUR' });
+    });
+
     it('reads the whole log from a global position, $all style', async () => {
       await fill();
       const first = await f.store.readAll({ maxCount: 3 });

@@ -3,7 +3,7 @@
 // be what a store without any cache reads from the same log.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { LogEventStore } from '../../src/eventstore/index.js';
+import { ConcurrencyError, LogEventStore } from '../../src/eventstore/index.js';
 import { accountEvents, Deposited, type AccountEvent } from '../eventstore/fixtures/account.js';
 import type { CacheOptions, StoreFactory } from './event-stores.js';
 
@@ -81,6 +81,39 @@ export function streamCacheContract(factory: StoreFactory): void {
         expect(events.map((e) => (e.data as { amount: number }).amount)).to.deep.equal(
           Array.from({ length: 1_500 }, (_, i) => i + 1),
         );
+      } finally {
+        await f.cleanup();
+      }
+    });
+
+    it('learns a stream version from a whole read, exact when appends race with the read', async () => {
+      const f = await factory.create();
+      try {
+        const deposit = (amount: number) => Deposited({ amount, currency: 'EUR' });
+        await f.store.appendToStream('a', [deposit(1), deposit(2)]);
+        // A new instance knows no stream: each whole read below finds its stream's head while an append runs beside it.
+        const store = await f.reopen();
+        const [readA, , readB] = await Promise.all([
+          store.readStream('a'),
+          store.appendToStream('a', deposit(3), { expectedVersion: 2 }),
+          store.readStream('b'),
+          store.appendToStream('b', deposit(1), { expectedVersion: 'no-stream' }),
+        ]);
+        expect(readA.events.length).to.equal(readA.version);
+        expect(readA.version).to.be.oneOf([2, 3]);
+        expect(readB.events.length).to.equal(readB.version);
+        expect(readB.version).to.be.oneOf([0, 1]);
+        const stale = await store.appendToStream('a', deposit(4), { expectedVersion: 2 }).catch((e: unknown) => e);
+        expect(stale).to.be.instanceOf(ConcurrencyError).and.include({ actual: 3 });
+        expect((await store.appendToStream('a', deposit(4), { expectedVersion: 3 })).nextExpectedVersion).to.equal(4);
+        const taken = await store.appendToStream('b', deposit(2), { expectedVersion: 'no-stream' }).catch((e) => e);
+        expect(taken).to.be.instanceOf(ConcurrencyError).and.include({ actual: 1 });
+        // A stream nobody writes: the read learns that it is empty, and the first append creates it.
+        expect((await store.readStream('c')).version).to.equal(0);
+        expect((await store.appendToStream('c', deposit(1), { expectedVersion: 0 })).nextExpectedVersion).to.equal(1);
+        const uncached = new LogEventStore<AccountEvent>(store.log, { events: accountEvents, cachedStreams: 0 });
+        for (const id of ['a', 'b', 'c'])
+          expect(await store.readStream(id)).to.deep.equal(await uncached.readStream(id));
       } finally {
         await f.cleanup();
       }

@@ -2,7 +2,13 @@
 // appends returning exactly what a read of the stored value returns.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { encodeEnvelope, parseEnvelope, storedEnvelope, toRecorded } from '../../src/eventstore/envelope.js';
+import {
+  encodeEnvelope,
+  encodeNewEnvelope,
+  parseEnvelope,
+  storedEnvelope,
+  toRecorded,
+} from '../../src/eventstore/envelope.js';
 import { inMemoryEventStore } from '../../src/eventstore/index.js';
 import type { BlockingLog } from '../../src/index.js';
 
@@ -43,6 +49,20 @@ describe('envelope encoding', () => {
             value: Buffer.from(value),
           });
           expect(read).to.deep.equal(storedEnvelope(value, 's', 7));
+          // The envelope an append keeps without parsing its value back is the one a read parses from it.
+          const { stored } = encodeNewEnvelope(
+            { type, schemaVersion: 2, data, eventId, streamVersion: n + 1 },
+            recordedAt,
+            ids,
+          );
+          expect(stored.data).to.deep.equal(read.data);
+          // Its meta holds the absent ids as undefined members, which the stored JSON leaves out.
+          expect({
+            ...stored,
+            meta: JSON.parse(JSON.stringify(stored.meta)) as unknown,
+            streamId: 's',
+            position: 7,
+          }).to.deep.equal(read);
           expect(toRecorded(read, read.data).data).to.deep.equal(JSON.parse(JSON.stringify(data)));
         },
       ),
