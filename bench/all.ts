@@ -11,7 +11,7 @@
  *   npm run bench:storage                            # the storage bench alone, as before
  *
  * Benches: storage (bench/run.ts), maintenance, streams, eventstore,
- * decider, projections, processes and telemetry (each run only if its dist/bench/*.js exists). The JetStream
+ * decider, projections, catch-up, processes and telemetry (each run only if its dist/bench/*.js exists). The JetStream
  * bench needs a NATS server and stays out: npm run bench:jetstream.
  *
  * A bench reports a target as a stdout line starting with PASS, FAIL or SKIP
@@ -47,6 +47,15 @@ const BENCHES: Bench[] = [
   { name: 'decider', script: 'decider.js', quick: (env) => void (env.BENCH_ROUNDS ??= '1') },
   // Its log has BENCH_EVENTS events.
   { name: 'projections', script: 'projections.js', quick: (env, messages) => void (env.BENCH_EVENTS ??= messages) },
+  // Issue 18's catch-up row: an event store of BENCH_EVENTS events, one round; Emmett's SQLite projections beside it.
+  {
+    name: 'catch-up',
+    script: 'catch-up.js',
+    quick: (env, messages) => {
+      env.BENCH_EVENTS ??= messages;
+      env.BENCH_ROUNDS ??= '1';
+    },
+  },
   // Reactors against the plain consume loop; reads BENCH_MESSAGES.
   { name: 'processes', script: 'processes.js' },
   // What telemetry costs a command, with and without the OpenTelemetry API and SDK; one round instead of three.
