@@ -195,7 +195,7 @@ async function main(): Promise<void> {
   const figures = new Map<string, number[]>();
   const add = (key: string, value: number) => figures.set(key, [...(figures.get(key) ?? []), value]);
   /** Why a system failed a row (Emmett's SQLite store: SQLITE_BUSY or a stall under concurrency). */
-  const failures = new Map<string, string>();
+  const failures = new Map<string, string[]>();
   try {
     // Unmeasured: every system's code is compiled by the JIT before the first row, so no system pays for it in round 1.
     process.stdout.write('warming up...');
@@ -209,7 +209,8 @@ async function main(): Promise<void> {
           try {
             add(`${row.id}/${kind}`, await row.measure(kind));
           } catch (err) {
-            failures.set(`${row.id}/${kind}`, (err as Error).message.split('\n')[0]!);
+            const key = `${row.id}/${kind}`;
+            failures.set(key, [...(failures.get(key) ?? []), (err as Error).message.split('\n')[0]!]);
           }
         }
         process.stdout.write(` ${row.id}`);
@@ -230,7 +231,13 @@ async function main(): Promise<void> {
   }
   const fig = (key: string): number => median(figures.get(key) ?? [NaN]);
   const fmt = (n: number): string => (Number.isNaN(n) ? '—' : Math.round(n).toLocaleString('en-US'));
-  const cell = (key: string): string => (failures.has(key) ? `fails: ${failures.get(key)}` : fmt(fig(key)));
+  // A system that failed some rounds shows the median of the others and how many failed; one that failed them all, why.
+  const cell = (key: string): string => {
+    const failed = failures.get(key);
+    if (!failed) return fmt(fig(key));
+    if (!figures.has(key)) return `fails: ${failed[0]}`;
+    return `${fmt(fig(key))} (failed ${failed.length} of ${ROUNDS} rounds: ${failed[0]})`;
+  };
   console.log(`\n| row | ${KINDS.map((k) => LABELS[k]).join(' | ')} |\n|---|${KINDS.map(() => '--:').join('|')}|`);
   for (const row of ROWS) console.log(`| ${row.label} | ${KINDS.map((k) => cell(`${row.id}/${k}`)).join(' | ')} |`);
   console.log(
@@ -244,7 +251,7 @@ async function main(): Promise<void> {
   /** `ours` / `theirs` on the worst of `rows`, at least `min`. */
   const worstRow = (label: string, rows: string[], ours: Kind, theirs: Kind, min: number): TargetResult => {
     // A row Emmett failed (SQLITE_BUSY) has no ratio: it is named, and the target stands on the other rows.
-    const failed = rows.filter((id) => failures.has(`${id}/${theirs}`));
+    const failed = rows.filter((id) => !figures.has(`${id}/${theirs}`));
     const ratios = rows
       .filter((id) => !failed.includes(id))
       .map((id) => ({ id, ratio: fig(`${id}/${ours}`) / fig(`${id}/${theirs}`) }));
