@@ -1,7 +1,15 @@
 // An account as a decider: pure rules, no I/O. The one rule that matters:
 // a balance never goes below zero.
 import type { Decider } from '../../src/aggregates/index.js';
-import { AccountOpened, Deposited, TransferReceived, TransferSent, Withdrawn, type BankEvent } from './events.js';
+import {
+  AccountOpened,
+  Deposited,
+  TransferReceived,
+  TransferRefunded,
+  TransferSent,
+  Withdrawn,
+  type BankEvent,
+} from './events.js';
 import { money } from './money.js';
 
 export type AccountState = { status: 'none' } | { status: 'open'; owner: string; balance: number };
@@ -11,7 +19,8 @@ export type AccountCommand =
   | { type: 'Deposit'; amount: number }
   | { type: 'Withdraw'; amount: number }
   | { type: 'SendTransfer'; transferId: string; to: string; amount: number }
-  | { type: 'ReceiveTransfer'; transferId: string; from: string; amount: number };
+  | { type: 'ReceiveTransfer'; transferId: string; from: string; amount: number }
+  | { type: 'RefundTransfer'; transferId: string; to: string; amount: number; reason: string };
 
 export class InsufficientFunds extends Error {
   override name = 'InsufficientFunds';
@@ -33,6 +42,7 @@ export const account: Decider<AccountState, AccountCommand, BankEvent> = {
     switch (event.type) {
       case 'Deposited':
       case 'TransferReceived':
+      case 'TransferRefunded':
         return { ...state, balance: state.balance + event.data.amount };
       case 'Withdrawn':
       case 'TransferSent':
@@ -50,6 +60,13 @@ export const account: Decider<AccountState, AccountCommand, BankEvent> = {
         return Deposited({ amount: command.amount });
       case 'ReceiveTransfer':
         return TransferReceived({ transferId: command.transferId, from: command.from, amount: command.amount });
+      case 'RefundTransfer':
+        return TransferRefunded({
+          transferId: command.transferId,
+          to: command.to,
+          amount: command.amount,
+          reason: command.reason,
+        });
       case 'Withdraw':
       case 'SendTransfer':
         if (command.amount > state.balance) {

@@ -11,7 +11,7 @@ import {
   type SnapshotStore,
 } from '../../src/aggregates/index.js';
 import type { EventStore } from '../../src/eventstore/index.js';
-import { account, AccountNotOpen, type AccountCommand, type AccountState } from './account.js';
+import { account, type AccountCommand, type AccountState } from './account.js';
 import { reportingConflicts } from './conflicts.js';
 import { streamOf, type BankEvent } from './events.js';
 import { Notices } from './notices.js';
@@ -48,41 +48,23 @@ export class Accounts {
     return this.run(id, { type: 'Withdraw', amount }, commandId);
   }
 
-  /**
-   * Moves money between two accounts: the debit, then the credit, each a
-   * command on its own account with an id derived from the transfer's. A
-   * transfer retried with the same id after a crash between the two halves
-   * skips the debit already made and completes the credit.
-   */
-  async transfer(
-    transferId: string,
-    from: string,
-    to: string,
-    amount: number,
-  ): Promise<{ sent: AccountResult; received: AccountResult }> {
-    const target = await this.state(to);
-    if (target.status !== 'open') {
-      const reason = `account ${to} is not open`;
-      this.notices.next({ kind: 'rejected', streamId: streamOf(from), command: `transfer ${transferId}`, reason });
-      throw new AccountNotOpen(reason);
-    }
-    const sent = await this.run(from, { type: 'SendTransfer', transferId, to, amount }, `${transferId}:send`);
-    const received = await this.run(to, { type: 'ReceiveTransfer', transferId, from, amount }, `${transferId}:receive`);
-    return { sent, received };
-  }
-
   /** The account's state as the command side sees it (the projection is the read side). */
   async state(id: string): Promise<AccountState> {
     return (await aggregateStream(this.store, streamOf(id), account, { snapshots: this.snapshots })).state;
   }
 
-  private async run(id: string, command: AccountCommand, commandId?: string): Promise<AccountResult> {
+  /** The command handler itself, with refusals told as notices: the transfer workflow sends its commands here. */
+  readonly commands: CommandHandler<AccountState, AccountCommand, BankEvent> = async (streamId, command, options) => {
     try {
-      return await this.handle(streamOf(id), command, { commandId });
+      return await this.handle(streamId, command, options);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      this.notices.next({ kind: 'rejected', streamId: streamOf(id), command: command.type, reason });
+      this.notices.next({ kind: 'rejected', streamId, command: command.type, reason });
       throw err;
     }
+  };
+
+  private run(id: string, command: AccountCommand, commandId?: string): Promise<AccountResult> {
+    return this.commands(streamOf(id), command, { commandId });
   }
 }

@@ -10,6 +10,7 @@ import {
   type Projection,
   type ProjectionRunner,
 } from '../../src/projections/index.js';
+import { startWorkflow, workflowEvents } from '../../src/processes/index.js';
 import { Accounts } from './accounts.js';
 import { bankEvents, type BankEvent } from './events.js';
 import { Notices } from './notices.js';
@@ -21,21 +22,27 @@ import {
   type Recorded,
 } from './projections.js';
 import { Tokens } from '../../src/di/index.js';
+import { transferWorkflow } from './transfer.js';
+import { Transfers } from './transfers.js';
 
 export interface Bank {
   container: DependencyContainer;
   store: LogEventStore<BankEvent>;
   accounts: Accounts;
+  /** Transfers as a workflow (debit, credit, refund), consuming the store from its checkpoint in data/<dir>/workflows. */
+  transfers: Transfers;
   notices: Notices;
   runner: ProjectionRunner;
   balances: Projection<Balance, Recorded>;
   daily: Projection<DailyTotals, Recorded>;
-  /** Stops the projections and closes every log. */
+  /** Stops the workflow and the projections, and closes every log. */
   close(): Promise<void>;
 }
 
 export async function openBank(dataDir: string): Promise<Bank> {
-  const container = await createContainer({ dir: dataDir, events: bankEvents });
+  // The transfer workflow keeps its instances in the same store: its events are declared too.
+  const container = await createContainer({ dir: dataDir, events: [...bankEvents, ...workflowEvents] });
+  let transfers: Transfers | undefined;
   try {
     const notices = new Notices();
     container.registerInstance(Notices, notices);
@@ -47,20 +54,33 @@ export async function openBank(dataDir: string): Promise<Bank> {
     const balances = runner.add(BalancesProjection);
     const daily = runner.add(DailyTotalsProjection);
     await runner.start();
+    const store = container.resolve(Tokens.EventStore) as LogEventStore<BankEvent>;
+    const accounts = container.resolve(Accounts);
+    transfers = new Transfers(
+      await startWorkflow(transferWorkflow, {
+        store,
+        commands: { accounts: accounts.commands },
+        checkpoints: path.join(dataDir, 'workflows'),
+      }),
+    );
+    const started = transfers;
     return {
       container,
-      store: container.resolve(Tokens.EventStore) as LogEventStore<BankEvent>,
-      accounts: container.resolve(Accounts),
+      store,
+      accounts,
+      transfers: started,
       notices,
       runner: container.resolve(ProjectionTokens.Runner),
       balances,
       daily,
       close: async () => {
+        await started.workflow.close();
         notices.complete();
         await container.dispose();
       },
     };
   } catch (err) {
+    await transfers?.workflow.close();
     await container.dispose();
     throw err;
   }

@@ -18,7 +18,20 @@ export const TransferReceived = defineEvent(
   z.object({ transferId: z.string(), from: z.string(), amount: cents }),
 );
 
-export const bankEvents = [AccountOpened, Deposited, Withdrawn, TransferSent, TransferReceived] as const;
+/** A transfer whose credit was refused, undone on the sending account. */
+export const TransferRefunded = defineEvent(
+  'TransferRefunded',
+  z.object({ transferId: z.string(), to: z.string(), amount: cents, reason: z.string() }),
+);
+
+export const bankEvents = [
+  AccountOpened,
+  Deposited,
+  Withdrawn,
+  TransferSent,
+  TransferReceived,
+  TransferRefunded,
+] as const;
 export type BankEvent = EventsOf<typeof bankEvents>;
 
 /** The stream of an account: one stream per account. */

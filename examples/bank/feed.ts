@@ -1,7 +1,9 @@
 // The reactive subscriber: prints each event as it lands in the log, and the
 // command side's notices (conflicts retried, commands refused) between them.
 import { Subscription } from 'rxjs';
-import type { EventStore } from '../../src/eventstore/index.js';
+import type { EventStore, RecordedEvent } from '../../src/eventstore/index.js';
+import { WorkflowInputRecorded, type InputRecord } from '../../src/processes/index.js';
+import type { AccountCommand } from './account.js';
 import type { Print } from '../shared/output.js';
 import { accountOf, type BankEvent } from './events.js';
 import { money } from './money.js';
@@ -20,7 +22,18 @@ export function describeEvent(event: Recorded): string {
       return `-${money(event.data.amount)} to ${event.data.to}`;
     case 'TransferReceived':
       return `+${money(event.data.amount)} from ${event.data.from}`;
+    case 'TransferRefunded':
+      return `+${money(event.data.amount)} back: the transfer to ${event.data.to} was refused`;
   }
+}
+
+/** A transfer workflow's record: the input it took and what it decided. */
+function describeRecord(record: InputRecord): string {
+  const outputs = record.outputs.map((o) =>
+    o.type === 'send' ? `send ${(o.command as AccountCommand).type} to ${accountOf(o.streamId)}` : o.type,
+  );
+  const did = record.outcome === 'handled' ? outputs.join(', ') || 'nothing to do' : record.outcome;
+  return `${record.input.type} -> ${did}`;
 }
 
 export function describeNotice(notice: Notice): string {
@@ -44,8 +57,11 @@ export class Feed {
       store.subscribeToAll({ fromPosition }).subscribe({
         next: (event) => {
           const m = event.meta;
+          const record = event as unknown as RecordedEvent;
           print(
-            `  @${String(m.position).padEnd(4)} ${accountOf(m.streamId).padEnd(6)} v${String(m.streamVersion).padEnd(3)} ${event.type.padEnd(17)} ${describeEvent(event)}`,
+            record.type === WorkflowInputRecorded.type
+              ? `  @${String(m.position).padEnd(4)} transfer ${(record.data as InputRecord).workflowId}: ${describeRecord(record.data as InputRecord)}`
+              : `  @${String(m.position).padEnd(4)} ${accountOf(m.streamId).padEnd(6)} v${String(m.streamVersion).padEnd(3)} ${event.type.padEnd(17)} ${describeEvent(event)}`,
           );
           this.seen++;
           this.position = m.position + 1;

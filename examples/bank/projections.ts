@@ -10,6 +10,7 @@ import {
   AccountOpened,
   Deposited,
   TransferReceived,
+  TransferRefunded,
   TransferSent,
   Withdrawn,
   type BankEvent,
@@ -20,7 +21,7 @@ export type Recorded = RecordedEvent<BankEvent>;
 export interface Balance {
   owner: string;
   balance: number;
-  /** Deposits, withdrawals and transfers in and out. */
+  /** Deposits, withdrawals, transfers in and out, and refunds. */
   movements: number;
 }
 
@@ -28,7 +29,7 @@ export interface Balance {
 @injectable()
 export class BalancesProjection implements ProjectionDefinition<Balance, Recorded> {
   readonly name = 'balances';
-  readonly handles = [AccountOpened, Deposited, Withdrawn, TransferSent, TransferReceived];
+  readonly handles = [AccountOpened, Deposited, Withdrawn, TransferSent, TransferReceived, TransferRefunded];
 
   constructor(@inject(Tokens.EventStore) readonly source: EventStore<BankEvent>) {}
 
@@ -46,6 +47,7 @@ export class BalancesProjection implements ProjectionDefinition<Balance, Recorde
         return { ...state, owner: event.data.owner };
       case 'Deposited':
       case 'TransferReceived':
+      case 'TransferRefunded':
         return { ...state, balance: state.balance + event.data.amount, movements: state.movements + 1 };
       case 'Withdrawn':
       case 'TransferSent':
@@ -66,7 +68,7 @@ export interface DailyTotals {
 @injectable()
 export class DailyTotalsProjection implements ProjectionDefinition<DailyTotals, Recorded> {
   readonly name = 'daily-totals';
-  readonly handles = [Deposited, Withdrawn, TransferSent];
+  readonly handles = [Deposited, Withdrawn, TransferSent, TransferRefunded];
 
   constructor(@inject(Tokens.EventStore) readonly source: EventStore<BankEvent>) {}
 
@@ -87,6 +89,9 @@ export class DailyTotalsProjection implements ProjectionDefinition<DailyTotals, 
         return { ...state, withdrawn: state.withdrawn + event.data.amount, count };
       case 'TransferSent':
         return { ...state, transferred: state.transferred + event.data.amount, count };
+      // A refunded transfer moved nothing in the end: it leaves the day's totals.
+      case 'TransferRefunded':
+        return { ...state, transferred: state.transferred - event.data.amount, count: state.count - 1 };
       default:
         return state;
     }

@@ -31,7 +31,7 @@ export async function run(options: BankOptions): Promise<BankResult> {
     const feed = new Feed(bank.store, bank.notices, print, startedAt);
     let outcome: ScenarioOutcome;
     try {
-      outcome = await scenario(bank.accounts, `r${startedAt}`, async (title) => {
+      outcome = await scenario(bank, `r${startedAt}`, async (title) => {
         // Each step starts once the feed has printed the events of the one before.
         await feed.reached(await bank.store.log.nextOffset());
         if (title) print(`> ${title}`);

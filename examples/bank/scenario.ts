@@ -1,6 +1,7 @@
 // The scripted day at the bank. Every run does the same, so balances grow by
 // the same amounts each run: alice +10.00, bob +70.00, and carol back to 0.00.
 import type { Accounts } from './accounts.js';
+import type { Transfers } from './transfers.js';
 import { cents } from './money.js';
 
 export const OWNERS = [
@@ -19,6 +20,8 @@ export interface ScenarioOutcome {
   opened: number;
   /** Commands refused by the rules (never by a conflict: those are retried). */
   refused: number;
+  /** How the transfer to an account that does not exist ended. */
+  refunded: boolean;
 }
 
 /**
@@ -26,7 +29,7 @@ export interface ScenarioOutcome {
  * `step` announces each step and resolves once its events were printed.
  */
 export async function scenario(
-  accounts: Accounts,
+  { accounts, transfers }: { accounts: Accounts; transfers: Transfers },
   tag: string,
   step: (title: string) => Promise<void>,
 ): Promise<ScenarioOutcome> {
@@ -40,9 +43,12 @@ export async function scenario(
     accounts.deposit('carol', cents(20), `${tag}-deposit-carol`),
   ]);
 
-  await step('transfers: alice -> bob 30.00, bob -> carol 10.00');
-  await accounts.transfer(`${tag}-transfer-1`, 'alice', 'bob', cents(30));
-  await accounts.transfer(`${tag}-transfer-2`, 'bob', 'carol', cents(10));
+  await step('transfers (a workflow each): alice -> bob 30.00, bob -> carol 10.00');
+  await transfers.transfer(`${tag}-transfer-1`, 'alice', 'bob', cents(30));
+  await transfers.transfer(`${tag}-transfer-2`, 'bob', 'carol', cents(10));
+
+  await step('bob -> dave 5.00: dave has no account, the credit is refused and bob is refunded');
+  const toDave = await transfers.transfer(`${tag}-transfer-3`, 'bob', 'dave', cents(5));
 
   await step('three commands on alice at once: the losers of each race reload and decide again');
   await Promise.all([
@@ -63,5 +69,6 @@ export async function scenario(
   return {
     opened: opened.filter((r) => !r.alreadyApplied).length,
     refused: atms.filter((r) => r.status === 'rejected').length,
+    refunded: toDave.status === 'refunded',
   };
 }

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ProjectionNotReadyError, type Projection } from '../../src/projections/index.js';
 import type { AccountResult } from '../bank/accounts.js';
+import { AccountNotOpen } from '../bank/account.js';
 import type { Bank } from '../bank/app.js';
 import { accountOf } from '../bank/events.js';
 import {
@@ -46,6 +47,11 @@ function commandReply(result: AccountResult) {
     alreadyApplied: result.alreadyApplied,
     events: result.events.map((e) => ({ type: e.type, data: e.data, position: e.meta.position })),
   };
+}
+
+async function balanceReply(bank: Bank, id: string) {
+  const state = await bank.accounts.state(id);
+  return { account: id, balance: state.status === 'open' ? state.balance : undefined };
 }
 
 /** Waits (at most 5 s) until the projection has applied the event at `position`. */
@@ -103,17 +109,18 @@ export const routes: Route[] = [
     async handle({ bank, req, res }) {
       const body = await readJson(req);
       const transferId = optionalString(body, 'transferId') ?? randomUUID();
-      const { sent, received } = await bank.accounts.transfer(
-        transferId,
-        requireString(body, 'from'),
-        requireString(body, 'to'),
-        requireAmount(body),
-      );
+      const [from, to] = [requireString(body, 'from'), requireString(body, 'to')];
+      // Refused up front, as a 404; the workflow still refunds a credit refused later.
+      if ((await bank.accounts.state(to)).status !== 'open') throw new AccountNotOpen(`account ${to} is not open`);
+      const outcome = await bank.transfers.transfer(transferId, from, to, requireAmount(body));
+      if (outcome.status === 'refused') throw new HttpError(422, outcome.reason);
       sendJson(res, 200, {
         transferId,
-        from: commandReply(sent),
-        to: commandReply(received),
-        position: received.events.at(-1)?.meta.position,
+        status: outcome.status,
+        from: await balanceReply(bank, from),
+        to: await balanceReply(bank, to),
+        // Every event of the transfer is before it: wait for it with ?after=.
+        position: (await bank.store.headPosition()) - 1,
       });
     },
   },

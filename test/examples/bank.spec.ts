@@ -22,8 +22,10 @@ const balancesOf = (result: BankResult) =>
 const sum = (result: BankResult, field: 'deposited' | 'withdrawn' | 'transferred' | 'count') =>
   Object.values(result.daily).reduce((total, day) => total + day[field], 0);
 
-const EVENTS_FIRST_RUN = 14; // 3 opened, 3 deposits, 2 transfers of 2 events, 3 on alice, 1 ATM withdrawal
-const EVENTS_NEXT_RUNS = 11; // the same without the 3 openings
+// 3 opened, 3 deposits, 3 on alice, 1 ATM withdrawal; 2 transfers of 2 account events and 3 workflow records,
+// 1 refunded transfer of 2 account events and 4 workflow records.
+const EVENTS_FIRST_RUN = 26;
+const EVENTS_NEXT_RUNS = 23; // the same without the 3 openings
 
 describe('examples/bank', () => {
   const dataDir = useTempDir('bank');
@@ -34,7 +36,7 @@ describe('examples/bank', () => {
     expect(result.startedAt).to.equal(0);
     expect(balancesOf(result)).to.deep.equal(balancesAfter(1));
     expect(result.balances.alice).to.deep.include({ owner: 'Alice' });
-    expect(result).to.include({ opened: 3, refused: 1, printed: EVENTS_FIRST_RUN });
+    expect(result).to.include({ opened: 3, refused: 1, refunded: true, printed: EVENTS_FIRST_RUN });
     expect(sum(result, 'deposited')).to.equal(175_00);
     expect(sum(result, 'withdrawn')).to.equal(95_00);
     expect(sum(result, 'transferred')).to.equal(40_00);
@@ -45,17 +47,20 @@ describe('examples/bank', () => {
     expect(text).to.match(/~ alice: concurrency conflict \(expected v\d+, found v\d+\), retrying/);
     expect(text).to.match(/~ carol: concurrency conflict \(expected v3, found v4\), retrying/);
     expect(text).to.match(/x carol: Withdraw refused: insufficient funds: balance 0\.00, asked 30\.00/);
-    expect(text).to.match(/^ {2}@13 +carol +v4 +Withdrawn +-30\.00$/m);
+    expect(text).to.match(/^ {2}@25 +carol +v4 +Withdrawn +-30\.00$/m);
+    expect(text).to.match(/^ {2}@18 +transfer r0-transfer-3: TransferSent -> send ReceiveTransfer to dave$/m);
+    expect(text).to.match(/x dave: ReceiveTransfer refused: the account is not open/);
+    expect(text).to.match(/^ {2}@20 +bob +v6 +TransferRefunded +\+5\.00 back: the transfer to dave was refused$/m);
     expect(text).to.match(/^ {2}alice +Alice +10\.00 +5$/m);
     expect(text).to.match(/^projection lag right after the last command: balances \d+ events/m);
-    expect(text).to.match(/^event log: 14 events in 1 segment\(s\)/m);
+    expect(text).to.match(/^event log: 26 events in 1 segment\(s\)/m);
   });
 
   it('continues from the data it left when run again, and starts clean with --reset', async () => {
     await run({ dataDir: dataDir(), print: () => undefined });
     const second = await run({ dataDir: dataDir(), print: () => undefined });
     expect(second.startedAt).to.equal(EVENTS_FIRST_RUN);
-    expect(second).to.include({ opened: 0, refused: 1, printed: EVENTS_NEXT_RUNS });
+    expect(second).to.include({ opened: 0, refused: 1, refunded: true, printed: EVENTS_NEXT_RUNS });
     // The projections resumed from their checkpoints: no event applied twice.
     expect(balancesOf(second)).to.deep.equal(balancesAfter(2));
     expect(sum(second, 'count')).to.equal(2 * 9);

@@ -14,12 +14,13 @@ interface Reply {
 }
 
 describe('examples/http', () => {
-  const dataDir = useTempDir('http');
   let service: RunningService | undefined;
+  // Registered before the temporary directory's hook, so it runs first: the service closes before its data goes.
   afterEach(async () => {
     await service?.close();
     service = undefined;
   });
+  const dataDir = useTempDir('http');
 
   const start = async (print: (line: string) => void = () => undefined) =>
     (service = await run({ dataDir: dataDir(), port: 0, print }));
