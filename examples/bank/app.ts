@@ -10,7 +10,7 @@ import {
   type Projection,
   type ProjectionRunner,
 } from '../../src/projections/index.js';
-import { startWorkflow, workflowEvents } from '../../src/processes/index.js';
+import { createWorkflow, workflowEvents } from '../../src/processes/index.js';
 import { Accounts } from './accounts.js';
 import { bankEvents, type BankEvent } from './events.js';
 import { Notices } from './notices.js';
@@ -29,20 +29,19 @@ export interface Bank {
   container: DependencyContainer;
   store: LogEventStore<BankEvent>;
   accounts: Accounts;
-  /** Transfers as a workflow (debit, credit, refund), consuming the store from its checkpoint in data/<dir>/workflows. */
+  /** Transfers as a workflow (debit, credit, refund) on the projection runner, its checkpoint in <data>/projections/transfer. */
   transfers: Transfers;
   notices: Notices;
   runner: ProjectionRunner;
   balances: Projection<Balance, Recorded>;
   daily: Projection<DailyTotals, Recorded>;
-  /** Stops the workflow and the projections, and closes every log. */
+  /** Stops the projections and the workflow, and closes every log. */
   close(): Promise<void>;
 }
 
 export async function openBank(dataDir: string): Promise<Bank> {
   // The transfer workflow keeps its instances in the same store: its events are declared too.
   const container = await createContainer({ dir: dataDir, events: [...bankEvents, ...workflowEvents] });
-  let transfers: Transfers | undefined;
   try {
     const notices = new Notices();
     container.registerInstance(Notices, notices);
@@ -53,34 +52,28 @@ export async function openBank(dataDir: string): Promise<Bank> {
     });
     const balances = runner.add(BalancesProjection);
     const daily = runner.add(DailyTotalsProjection);
-    await runner.start();
     const store = container.resolve(Tokens.EventStore) as LogEventStore<BankEvent>;
     const accounts = container.resolve(Accounts);
-    transfers = new Transfers(
-      await startWorkflow(transferWorkflow, {
-        store,
-        commands: { accounts: accounts.commands },
-        checkpoints: path.join(dataDir, 'workflows'),
-      }),
+    // The transfer workflow runs on the runner too: its checkpoint beside the projections' state.
+    const transfers = new Transfers(
+      runner.addProcess(createWorkflow(transferWorkflow, { store, commands: { accounts: accounts.commands } })),
     );
-    const started = transfers;
+    await runner.start();
     return {
       container,
       store,
       accounts,
-      transfers: started,
+      transfers,
       notices,
       runner: container.resolve(ProjectionTokens.Runner),
       balances,
       daily,
       close: async () => {
-        await started.workflow.close();
         notices.complete();
         await container.dispose();
       },
     };
   } catch (err) {
-    await transfers?.workflow.close();
     await container.dispose();
     throw err;
   }

@@ -25,7 +25,7 @@ export {
 export type { InputRecord } from './workflow-records.js';
 export { Workflow } from './workflow-runtime.js';
 export type { HandleInputOptions, WorkflowStatus, WorkflowStepResult } from './workflow-runtime.js';
-export { startWorkflow } from './workflow-start.js';
+export { createWorkflow, startWorkflow } from './workflow-start.js';
 export type { WorkflowErrorContext, WorkflowOptions } from './workflow-options.js';
 export type { WorkflowCommandHandler } from './workflow-delivery.js';
 export { WorkflowSpecification } from './testing/workflow-specification.js';

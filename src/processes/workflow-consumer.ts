@@ -11,9 +11,11 @@ import type { EventStore } from '../eventstore/event-store.js';
 import type { Event } from '../eventstore/event-type.js';
 import type { BlockingLog } from '../storage/index.js';
 import { openSubscription, type DurableSubscription } from '../streams/durable.js';
+import type { CheckpointPlace, OpenCheckpoints } from './workflow-checkpoints.js';
 
 export class WorkflowConsumer {
   private subscription: DurableSubscription | undefined;
+  private place: CheckpointPlace | undefined;
   private running: Promise<void> | undefined;
   private lastCommitted = -1;
   /** Why the consumer stopped on its own, if it did. */
@@ -22,7 +24,7 @@ export class WorkflowConsumer {
   constructor(
     private readonly log: BlockingLog,
     private readonly store: EventStore<Event>,
-    private readonly options: { name: string; dir: string; batchSize: number },
+    private readonly options: { name: string; checkpoints: OpenCheckpoints; batchSize: number },
     private readonly handle: (event: RecordedEvent) => Promise<void>,
     private readonly onFailed: (error: Error) => void,
   ) {}
@@ -39,12 +41,20 @@ export class WorkflowConsumer {
   async start(): Promise<void> {
     if (this.running) return;
     this.error = undefined;
-    const subscription = await openSubscription(this.log, {
-      name: `workflow-${this.options.name}`,
-      offsets: this.options.dir,
-      batchSize: this.options.batchSize,
-      start: 'oldest',
-    });
+    const place = await this.options.checkpoints();
+    let subscription: DurableSubscription;
+    try {
+      subscription = await openSubscription(this.log, {
+        name: `workflow-${this.options.name}`,
+        offsets: place.offsets,
+        batchSize: this.options.batchSize,
+        start: 'oldest',
+      });
+    } catch (err) {
+      await place.release();
+      throw err;
+    }
+    this.place = place;
     this.subscription = subscription;
     this.running = subscription
       .run((batch) => this.handleBatch(batch.messages[0]?.offset, batch.messages.length, batch.nextOffset))
@@ -66,7 +76,12 @@ export class WorkflowConsumer {
     await running;
     this.running = undefined;
     this.lastCommitted = subscription.committed;
-    await subscription.close();
+    try {
+      await subscription.close();
+    } finally {
+      await this.place?.release();
+      this.place = undefined;
+    }
   }
 
   private async handleBatch(first: number | undefined, count: number, nextOffset: number): Promise<void> {

@@ -104,7 +104,7 @@ export function resolveWorkflowOptions<Input extends Event, State, Command>(
     commands: commands as Record<string, WorkflowCommandHandler>,
     targets,
     checkpoints,
-    log: checkpoints === undefined ? undefined : log,
+    log: typeof log?.consume === 'function' ? log : undefined,
     batchSize: positive(`${what}: options.batchSize`, options.batchSize ?? 100),
     cachedInstances: positive(`${what}: options.cachedInstances`, options.cachedInstances ?? 10_000),
     onError,

@@ -30,6 +30,8 @@ import {
 import { WorkflowTimers } from './workflow-timers.js';
 import { resolveWorkflowOptions, type ResolvedWorkflowOptions, type WorkflowOptions } from './workflow-options.js';
 import { WorkflowConsumer } from './workflow-consumer.js';
+import { directoryCheckpoints, runnerCheckpoints, type OpenCheckpoints } from './workflow-checkpoints.js';
+import type { ProcessContext, RunnerProcess } from '../projections/process.js';
 
 export interface HandleInputOptions {
   /** The input's id: a second input with the same id is not handled again. Default: a recorded event's eventId, else a new UUID. */
@@ -68,7 +70,7 @@ export interface WorkflowStatus {
 /** A step as the runtime passes it around: a failed one carries decide's error. */
 type Step<State> = Promise<WorkflowStepResult<State> & { error?: unknown }>;
 
-export class Workflow<Input extends Event, State, Command = unknown> {
+export class Workflow<Input extends Event, State, Command = unknown> implements RunnerProcess {
   readonly name: string;
   private readonly definition: WorkflowDefinition<Input, State, Command>;
   private readonly options: ResolvedWorkflowOptions;
@@ -79,7 +81,8 @@ export class Workflow<Input extends Event, State, Command = unknown> {
   private readonly inFlight = new Map<string, Step<State>>();
   private readonly turns = new KeyedMutex();
   private readonly timers: WorkflowTimers;
-  private readonly consumer: WorkflowConsumer | undefined;
+  private consumer: WorkflowConsumer | undefined;
+  private attached = false;
   private readonly delivery: DeliveryContext;
   private started = false;
   private failedInputs = 0;
@@ -105,17 +108,35 @@ export class Workflow<Input extends Event, State, Command = unknown> {
       offer: (event) => this.offer(event),
       refused: (workflowId, inputId, input) => this.quietly(this.step(workflowId, inputId, input), workflowId),
     };
-    const { checkpoints, log, batchSize } = this.options;
-    this.consumer =
-      checkpoints === undefined || log === undefined
-        ? undefined
-        : new WorkflowConsumer(
-            log,
-            this.options.store,
-            { name: this.name, dir: checkpoints, batchSize },
-            (event) => this.consume(event),
-            (err) => this.report(err),
-          );
+    const { checkpoints } = this.options;
+    if (checkpoints !== undefined) this.consumer = this.consumerAt(directoryCheckpoints(checkpoints));
+  }
+
+  /**
+   * Called by ProjectionRunner.addProcess: the consumer keeps its checkpoint
+   * in the runner's store, and the workflow starts, stops and closes with
+   * the runner.
+   */
+  attach(context: ProcessContext): void {
+    if (this.attached) throw invalidArgument(`workflow ${this.name} is already on a runner`);
+    if (this.consumer)
+      throw invalidArgument(
+        `workflow ${this.name}: on a runner the checkpoint lives in the runner's store; leave options.checkpoints out`,
+      );
+    if (this.options.log === undefined)
+      throw invalidArgument(`workflow ${this.name}: a runner consumes the store, which needs a log (openEventStore)`);
+    this.attached = true;
+    this.consumer = this.consumerAt(runnerCheckpoints(context.store, this.name));
+  }
+
+  private consumerAt(checkpoints: OpenCheckpoints): WorkflowConsumer {
+    return new WorkflowConsumer(
+      this.options.log!,
+      this.options.store,
+      { name: this.name, checkpoints, batchSize: this.options.batchSize },
+      (event) => this.consume(event),
+      (err) => this.report(err),
+    );
   }
 
   /**

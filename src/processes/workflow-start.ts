@@ -1,13 +1,25 @@
-// Starting a workflow: the runtime made and started in one call.
+// Making a workflow's runtime: started on its own, or handed to a ProjectionRunner.
 import type { Event } from '../eventstore/event-type.js';
 import type { WorkflowDefinition } from './workflow-definition.js';
 import type { WorkflowOptions } from './workflow-options.js';
 import { Workflow } from './workflow-runtime.js';
 
 /**
- * Starts `definition` over `options.store`: pending timers are armed and,
- * with `options.checkpoints`, the store's events are consumed from the
- * checkpoint on. close() stops it.
+ * The runtime of `definition`, not started: `runner.addProcess(createWorkflow(...))`
+ * runs it on a ProjectionRunner (its checkpoint in the runner's store), or
+ * call start() yourself.
+ */
+export function createWorkflow<Input extends Event, State, Command>(
+  definition: WorkflowDefinition<Input, State, Command>,
+  options: WorkflowOptions,
+): Workflow<Input, State, Command> {
+  return new Workflow(definition, options);
+}
+
+/**
+ * Starts `definition` over `options.store` on its own: pending timers are
+ * armed and, with `options.checkpoints`, the store's events are consumed
+ * from the checkpoint on. close() stops it.
  */
 export async function startWorkflow<Input extends Event, State, Command>(
   definition: WorkflowDefinition<Input, State, Command>,

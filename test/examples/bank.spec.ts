@@ -3,9 +3,19 @@
 import { expect } from 'chai';
 import { DeciderSpecification } from '../../src/aggregates/index.js';
 import { ProjectionSpecification } from '../../src/projections/index.js';
-import { account, InsufficientFunds } from '../../examples/bank/account.js';
+import { account, InsufficientFunds, type AccountCommand } from '../../examples/bank/account.js';
 import { openBank } from '../../examples/bank/app.js';
-import { AccountOpened, bankEvents, Deposited, TransferSent, Withdrawn } from '../../examples/bank/events.js';
+import {
+  AccountOpened,
+  bankEvents,
+  Deposited,
+  TransferReceived,
+  TransferRefunded,
+  TransferSent,
+  Withdrawn,
+} from '../../examples/bank/events.js';
+import { complete, send, WorkflowSpecification, type CommandRejected } from '../../src/processes/index.js';
+import { TransferRequested, transferWorkflow } from '../../examples/bank/transfer.js';
 import { BalancesProjection, DailyTotalsProjection } from '../../examples/bank/projections.js';
 import { run, type BankResult } from '../../examples/bank/run.js';
 import { PER_RUN } from '../../examples/bank/scenario.js';
@@ -87,6 +97,65 @@ describe('examples/bank', () => {
     } finally {
       await bank.close();
     }
+  });
+
+  describe('transfer workflow', () => {
+    const given = WorkflowSpecification.for(transferWorkflow);
+    const request = TransferRequested({ transferId: 't', from: 'ann', to: 'bob', amount: 10_00 });
+    const sent = TransferSent({ transferId: 't', to: 'bob', amount: 10_00 });
+    const refusal = (command: AccountCommand): CommandRejected<AccountCommand> => ({
+      type: 'CommandRejected',
+      data: {
+        target: 'accounts',
+        streamId: '',
+        command,
+        commandId: 'c',
+        error: { name: 'AccountNotOpen', message: 'the account is not open' },
+      },
+    });
+    const credit = { type: 'ReceiveTransfer' as const, transferId: 't', from: 'ann', amount: 10_00 };
+
+    it('debits, then credits, then completes', () => {
+      given()
+        .when(request)
+        .then(send('accounts', 'account-ann', { type: 'SendTransfer', transferId: 't', to: 'bob', amount: 10_00 }));
+      given([request])
+        .when(sent)
+        .then(send('accounts', 'account-bob', credit));
+      given([request, sent])
+        .when(TransferReceived({ transferId: 't', from: 'ann', amount: 10_00 }))
+        .then(complete());
+    });
+
+    it('refunds a refused credit, and ends a refused debit with nothing moved', () => {
+      given([request, sent])
+        .when(refusal(credit))
+        .then(
+          send('accounts', 'account-ann', {
+            type: 'RefundTransfer',
+            transferId: 't',
+            to: 'bob',
+            amount: 10_00,
+            reason: 'the account is not open',
+          }),
+        );
+      given([request, sent, refusal(credit)])
+        .when(TransferRefunded({ transferId: 't', to: 'bob', amount: 10_00, reason: 'the account is not open' }))
+        .then(complete());
+      given([request])
+        .when(refusal({ type: 'SendTransfer', transferId: 't', to: 'bob', amount: 10_00 }))
+        .then(complete());
+      given([request, refusal({ type: 'SendTransfer', transferId: 't', to: 'bob', amount: 10_00 })])
+        .when(sent)
+        .thenIgnored();
+    });
+
+    it('leaves alone a debit of no request, and refuses a transfer to the same account', () => {
+      given().when(sent).thenNothingHappened();
+      given()
+        .when(TransferRequested({ transferId: 't', from: 'ann', to: 'ann', amount: 1 }))
+        .thenThrows(/same account/);
+    });
   });
 
   describe('account rules', () => {

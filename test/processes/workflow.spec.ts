@@ -5,7 +5,8 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { inMemoryEventStore, openEventStore, type LogEventStore } from '../../src/eventstore/index.js';
-import { startWorkflow, WorkflowInputRecorded, type Workflow } from '../../src/processes/index.js';
+import { ProjectionRunner } from '../../src/projections/index.js';
+import { createWorkflow, startWorkflow, WorkflowInputRecorded, type Workflow } from '../../src/processes/index.js';
 import { useTempDirs } from '../helpers/fs.js';
 import {
   ItemReserved,
@@ -166,6 +167,37 @@ describe('processes: workflows', () => {
     expect(
       (await store.readStream('stock-tea')).events.map((e) => (e.data as { orderId: string }).orderId),
     ).to.deep.equal(['c1', 'c2']);
+  });
+
+  it("runs on a ProjectionRunner: checkpoint in the runner's store, started, reported and closed with it", async () => {
+    const dir = await tempDir();
+    const store = (await openEventStore(path.join(dir, 'events'), { events: orderEvents })) as unknown as Store;
+    stores.push(store);
+    const onRunner = async () => {
+      const runner = new ProjectionRunner({ dir: path.join(dir, 'state') });
+      const orders = runner.addProcess(
+        createWorkflow(orderWorkflow, { store, commands: { stock: stockHandler(store) } }),
+      );
+      await runner.start();
+      return { runner, orders };
+    };
+    await store.appendToStream('orders', [OrderPlaced({ orderId: 'r1', item: 'tea' })]);
+    const first = await onRunner();
+    await first.orders.caughtUp();
+    const [status] = await first.runner.processStatus();
+    expect(status).to.deep.include({ name: 'order', kind: 'workflow', state: 'running', lagEvents: 0 });
+    expect(status!.checkpoint).to.equal(await store.headPosition());
+    await first.runner.close();
+    expect((await first.orders.status()).state).to.equal('stopped');
+    await store.appendToStream('orders', [OrderPlaced({ orderId: 'r2', item: 'tea' })]);
+    const second = await onRunner();
+    try {
+      await second.orders.caughtUp();
+      expect((await second.orders.instance('r2')).completed).to.equal(true);
+      expect((await store.readStream('stock-tea')).events).to.have.length(2);
+    } finally {
+      await second.runner.close();
+    }
   });
 
   it('carries out the outputs of a record a crash left behind, once, when the consumer reaches it', async () => {
