@@ -11,7 +11,7 @@
  *   npm run bench:storage                            # the storage bench alone, as before
  *
  * Benches: storage (bench/run.ts), maintenance, streams, eventstore,
- * decider, projections, catch-up, processes and telemetry (each run only if its dist/bench/*.js exists). The JetStream
+ * decider, projections, catch-up, processes, telemetry and workflows (each run only if its dist/bench/*.js exists). The JetStream
  * bench needs a NATS server and stays out: npm run bench:jetstream.
  *
  * A bench reports a target as a stdout line starting with PASS, FAIL or SKIP
@@ -60,6 +60,12 @@ const BENCHES: Bench[] = [
   { name: 'processes', script: 'processes.js' },
   // What telemetry costs a command, with and without the OpenTelemetry API and SDK; one round instead of three.
   { name: 'telemetry', script: 'telemetry.js', quick: (env) => void (env.BENCH_ROUNDS ??= '1') },
+  // Issue 19: a workflow step vs a single command; 2,000 steps, one round.
+  {
+    name: 'workflows',
+    script: 'workflows.js',
+    quick: (env) => void ((env.BENCH_STEPS ??= '2000'), (env.BENCH_ROUNDS ??= '1')),
+  },
 ];
 
 interface TargetLine {

@@ -8,7 +8,8 @@
 import type { RecordedEvent } from '../eventstore/envelope.js';
 import type { EventStore } from '../eventstore/event-store.js';
 import type { Event } from '../eventstore/event-type.js';
-import { isKlevdbError } from '../storage/errors.js';
+import { ConcurrencyError } from '../eventstore/errors.js';
+import { isKlevdbError } from '../storage/index.js';
 import { invalidArgument } from '../storage/backend-kit.js';
 import { describeValue, isThenable } from './workflow-arguments.js';
 import type { CommandRejected } from './workflow-definition.js';
@@ -51,12 +52,14 @@ export async function deliver(ctx: DeliveryContext, record: InputRecord): Promis
           );
         let events: readonly RecordedEvent[];
         try {
-          const pending: unknown = handler(output.streamId, output.command as never, { commandId, ...ids });
-          if (!isThenable(pending))
-            throw invalidArgument(
-              `workflow ${record.workflow}: commands.${output.target} must return a promise (be async), it returned ${describeValue(pending)}`,
-            );
-          events = ((await pending) as { events: readonly RecordedEvent[] }).events;
+          events = await outlastConflicts(async () => {
+            const pending: unknown = handler(output.streamId, output.command as never, { commandId, ...ids });
+            if (!isThenable(pending))
+              throw invalidArgument(
+                `workflow ${record.workflow}: commands.${output.target} must return a promise (be async), it returned ${describeValue(pending)}`,
+              );
+            return ((await pending) as { events: readonly RecordedEvent[] }).events;
+          });
         } catch (err) {
           // The store failing, a conflict retried out, a bad argument: the output is carried out again later.
           if (isKlevdbError(err)) throw err;
@@ -98,6 +101,21 @@ export async function deliver(ctx: DeliveryContext, record: InputRecord): Promis
         break;
       case 'complete':
         break;
+    }
+  }
+}
+
+/** Conflicts the handler's own retries did not outlast are tried again after a pause (contention passes; the command id keeps it safe). */
+const CONFLICT_RETRIES = 20;
+
+async function outlastConflicts<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let retry = 0; ; retry++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof ConcurrencyError) || retry >= CONFLICT_RETRIES) throw err;
+      // Jittered, growing up to ~100 ms: the writers that collided do not collide again in step.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 5 * 2 ** retry)));
     }
   }
 }

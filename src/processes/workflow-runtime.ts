@@ -298,16 +298,11 @@ export class Workflow<Input extends Event, State, Command = unknown> implements 
         }
       }
       try {
+        // The expected version is the guard: a writer that got in first (another process) makes it a conflict, and the reload finds its record.
         const appended = await this.options.store.appendToStream(streamId, WorkflowInputRecorded(record), {
           expectedVersion: instance.version,
-          commandId: `input:${inputId}`,
           correlationId: workflowId,
         });
-        // Another process recorded it first: read what it recorded.
-        if (appended.alreadyApplied) {
-          this.instances.delete(workflowId);
-          continue;
-        }
         applyRecord(instance, record, appended.nextExpectedVersion, this.definition.evolve);
       } catch (err) {
         this.instances.delete(workflowId);

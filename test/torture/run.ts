@@ -1,7 +1,7 @@
 // npm run torture: the reliability tests of CI, longer, with fixed seeds, and
 // a table of what they covered (trials, bytes flipped, interleavings). The
 // same seeds give the same runs: `npm run torture -- --seed 7` for others.
-//   scale: --scale N multiplies crash trials (storage, commands, projections), model runs, the follow time
+//   scale: --scale N multiplies crash trials (storage, commands, projections, transfer workflow), model runs, the follow time
 //   and the Go interop property runs (at least 200).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ const SPECS = [
   'storage/crash',
   'eventstore/crash',
   'projections/crash',
+  'processes/transfer-crash',
   'reliability/corruption',
   'reliability/concurrency',
   'reliability/processes',
@@ -52,6 +53,9 @@ const env = {
   KLEVDB_FOLLOW_MS: String(6000 * opts.scale),
   KLEVDB_COMMAND_CRASH_ROUNDS: String(4 * opts.scale),
   KLEVDB_PROJECTION_CRASH_TRIALS: String(Math.max(20, 10 * opts.scale)),
+  // The bank's transfer workflow: kills of the bank app during 300 concurrent transfers.
+  KLEVDB_TRANSFER_KILLS: String(3 * opts.scale),
+  KLEVDB_TRANSFER_COUNT: '300',
   // Random operations through this library and Go klevdb (needs Go): at least 200 runs.
   KLEVDB_INTEROP_RUNS: String(Math.max(200, 20 * opts.scale)),
 };
