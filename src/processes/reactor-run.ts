@@ -6,6 +6,8 @@
  * on, to be recorded as dead letters before the checkpoint passes them).
  * Reading waits while too many events are held behind the checkpoint, so a
  * slow key holds up at most `window` events, never unbounded memory.
+ * Each event handed to the handler is a `klevdb.reactor.event` span, from
+ * its first try to its end (handled, dead letter, failed, stopped).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Subscription } from 'rxjs';
@@ -14,6 +16,15 @@ import { typeOf, type SourceRecord } from '../projections/source.js';
 import { describeValue, invalidArgument } from '../storage/backend-kit.js';
 import { resolveStreamOptions } from '../streams/options.js';
 import { logStream, type LogBatch } from '../streams/source.js';
+import {
+  ATTR,
+  consumer,
+  eventAttributes,
+  recordHandled,
+  startTrace,
+  type Consumer,
+  type Trace,
+} from '../telemetry/index.js';
 import { ProcessFailedError } from './errors.js';
 import { InOrderCheckpoint, KeyScheduler } from './key-scheduler.js';
 import type { ResolvedReactor } from './reactor-options.js';
@@ -25,6 +36,11 @@ interface Item<E> {
   done: boolean;
   /** Given up on, to be recorded as a dead letter. */
   dead?: DeadItem;
+  /** Given up on with onFailure 'stop', or its handler broke the contract: the run failed on it. */
+  failed?: boolean;
+  /** Tries so far, and the last one's failure. */
+  attempts?: number;
+  error?: unknown;
 }
 
 export interface DeadItem {
@@ -83,6 +99,7 @@ export class ReactorRun<E> {
   handled = 0;
   /** Events waiting for their next try. */
   retrying = 0;
+  private readonly consumer: Consumer;
 
   constructor(
     private readonly def: ResolvedReactor<E>,
@@ -94,6 +111,7 @@ export class ReactorRun<E> {
     this.next = from;
     this.window = Math.max(def.batchSize, 2 * def.concurrency);
     this.sequential = def.concurrency === 1;
+    this.consumer = consumer('reactor', def.name);
   }
 
   /** Handlers running now. */
@@ -218,6 +236,7 @@ export class ReactorRun<E> {
    */
   private call(item: Item<E>, attempt: number): PromiseLike<unknown> | undefined {
     const { def } = this;
+    item.attempts = attempt;
     const result = def.handle(item.event, {
       idempotencyKey: def.idempotencyKey(item.event, item.offset),
       offset: item.offset,
@@ -229,6 +248,8 @@ export class ReactorRun<E> {
     const err = invalidArgument(
       `definition.handle must return a promise (be an async function): an event counts as handled when it resolves; it returned ${describeValue(result)}`,
     );
+    item.failed = true;
+    item.error = err;
     this.fail(new ProcessFailedError(def.name, item.offset, typeOf(item.event), attempt, err));
     return undefined;
   }
@@ -236,31 +257,37 @@ export class ReactorRun<E> {
   private succeeded(item: Item<E>): void {
     item.done = true;
     this.handled++;
+    recordHandled(this.consumer, 1);
     this.advance();
   }
 
   /** Handles one item, with retries; never rejects. `scheduled`: tells the scheduler when done. */
   private async runItem(item: Item<E>, scheduled: boolean): Promise<void> {
+    const trace = startTrace('klevdb.reactor.event', this.consumer.attributes);
+    if (trace.recording) trace.set({ ...eventAttributes(item.event, item.offset), [ATTR.eventKey]: item.key });
     try {
-      const result = this.call(item, 1);
+      const result = trace.run(() => this.call(item, 1));
       if (result === undefined) return;
       await result;
       this.succeeded(item);
     } catch (err) {
-      await this.retry(item, 1, err);
+      await this.retry(item, 1, err, trace);
     } finally {
+      endItemTrace(trace, item);
       if (scheduled) this.scheduler.finished(item);
     }
   }
 
   /** After try `attempt` failed with `error`: the next tries, with backoff, then giveUp; never rejects. */
-  private async retry(item: Item<E>, attempt: number, error: unknown): Promise<void> {
+  private async retry(item: Item<E>, attempt: number, error: unknown, trace: Trace): Promise<void> {
     const { retry } = this.def;
     for (;;) {
+      item.error = error;
       // A handler giving up because the reactor stops is not a failure: the event runs again next start.
       if (this.halted) return;
       if (attempt >= retry.maxAttempts) return this.giveUp(item, typeOf(item.event), attempt, error);
       const delay = Math.min(retry.maxDelayMs, retry.initialDelayMs * retry.factor ** (attempt - 1));
+      if (trace.recording) trace.event('klevdb.reactor.retry', retryAttributes(attempt + 1, delay, error));
       this.retrying++;
       try {
         await sleep(delay, undefined, { signal: this.controller.signal });
@@ -271,7 +298,7 @@ export class ReactorRun<E> {
       }
       attempt++;
       try {
-        const result = this.call(item, attempt);
+        const result = trace.run(() => this.call(item, attempt));
         if (result === undefined) return;
         await result;
         return this.succeeded(item);
@@ -282,11 +309,14 @@ export class ReactorRun<E> {
   }
 
   private giveUp(item: Item<E>, eventType: string | undefined, attempts: number, error: unknown): void {
-    if (this.def.onFailure === 'stop')
+    if (this.def.onFailure === 'stop') {
+      item.failed = true;
       return this.fail(new ProcessFailedError(this.def.name, item.offset, eventType, attempts, error));
+    }
     item.dead = { offset: item.offset, eventType, error };
     item.done = true;
     this.handled++;
+    recordHandled(this.consumer, 1);
     this.advance();
   }
 
@@ -307,4 +337,20 @@ export class ReactorRun<E> {
     if (dead.length > 0) this.dead = [];
     this.listener.advanced(next, dead, this.order.size === 0 && !this.reading);
   }
+}
+
+function retryAttributes(attempt: number, delayMs: number, error: unknown) {
+  return {
+    'klevdb.retry.attempt': attempt,
+    'klevdb.retry.delay_ms': delayMs,
+    'exception.message': error instanceof Error ? error.message : describeValue(error),
+  };
+}
+
+/** Ends an event's span with how it ended; a dead letter or a failure with the last error. */
+function endItemTrace(trace: Trace, item: Item<unknown>): void {
+  if (!trace.recording) return;
+  const outcome = item.dead ? 'dead_letter' : item.done ? 'handled' : item.failed ? 'failed' : 'stopped';
+  trace.set({ [ATTR.eventOutcome]: outcome, [ATTR.eventAttempts]: item.attempts ?? 0 });
+  trace.end(outcome === 'dead_letter' || outcome === 'failed' ? (item.error ?? new Error(outcome)) : undefined);
 }

@@ -14,9 +14,11 @@ import type { DeadLetter } from '../projections/dead-letters.js';
 import { PositionWaiters } from '../projections/position-waiters.js';
 import type { ProcessContext, ProcessStatus, RunnerProcess } from '../projections/process.js';
 import type { ProjectionSource } from '../projections/source.js';
+import { lagEvents } from '../projections/status.js';
 import type { WaitLimits } from '../projections/waiting.js';
 import { invalidArgument } from '../storage/backend-kit.js';
 import { LogError, OffsetOldest, type BlockingLog, type Log, type Message } from '../storage/index.js';
+import { consumer, recordDeadLetter, watchLag, type Consumer } from '../telemetry/index.js';
 import { ProcessNotReadyError } from './errors.js';
 import { resolveReactor, type ReactorDefinition, type ResolvedReactor } from './reactor-options.js';
 import { ReactorRun, type DeadItem } from './reactor-run.js';
@@ -75,9 +77,13 @@ export class Reactor<E = unknown> implements RunnerProcess {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly waiters: PositionWaiters;
+  private readonly consumer: Consumer;
+  /** Stops reporting the lag gauge (telemetry), while running. */
+  private unwatchLag: (() => void) | undefined;
 
   /** @internal use reactor() */
   constructor(private readonly def: ResolvedReactor<E>) {
+    this.consumer = consumer('reactor', def.name);
     this.waiters = new PositionWaiters(
       () => this.stored?.checkpoint ?? -1,
       (detail, cause) => new ProcessNotReadyError(this.name, this.phase, detail, { cause: cause ?? this.error }),
@@ -133,6 +139,9 @@ export class Reactor<E = unknown> implements RunnerProcess {
       failed: (err) => this.failed(err),
     });
     this.run.start();
+    this.unwatchLag ??= watchLag(this.consumer, async () =>
+      lagEvents(await this.def.source.head(), this.stored?.checkpoint ?? -1),
+    );
   }
 
   /** No new event starts; resolves once the handlers under way have finished. resume() goes on. */
@@ -188,15 +197,15 @@ export class Reactor<E = unknown> implements RunnerProcess {
   async status(): Promise<ReactorStatus> {
     const head = await this.def.source.head();
     const checkpoint = this.stored?.checkpoint ?? -1;
-    const lagEvents = Math.max(0, head - Math.max(0, checkpoint));
-    const oldest = lagEvents === 0 ? undefined : await this.def.source.timeAt(Math.max(0, checkpoint));
+    const lag = lagEvents(head, checkpoint);
+    const oldest = lag === 0 ? undefined : await this.def.source.timeAt(Math.max(0, checkpoint));
     const status: ReactorStatus = {
       name: this.name,
       kind: 'reactor',
       state: this.phase,
       checkpoint,
       sourceHead: head,
-      lagEvents,
+      lagEvents: lag,
       lagSeconds: oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000),
       handling: this.run?.active ?? 0,
       retrying: this.run?.retrying ?? 0,
@@ -225,6 +234,8 @@ export class Reactor<E = unknown> implements RunnerProcess {
   }
 
   private async stopNow(): Promise<void> {
+    this.unwatchLag?.();
+    this.unwatchLag = undefined;
     const run = this.run;
     if (!run) return;
     await run.stop();
@@ -273,7 +284,8 @@ export class Reactor<E = unknown> implements RunnerProcess {
         const dead = this.dead;
         this.dead = [];
         const next = this.target;
-        for (const d of dead) await state.deadLetters.record(d.offset, d.eventType, d.error);
+        for (const d of dead)
+          if (await state.deadLetters.record(d.offset, d.eventType, d.error)) recordDeadLetter(this.consumer);
         if (next > (state.checkpoint ?? -1)) await state.commit(next);
         this.waiters.committed(next);
       } while (this.again);

@@ -1,8 +1,10 @@
 /**
  * A consumer's batch, traced and counted: the span `klevdb.<kind>.batch`
  * around its handling, and its events in `klevdb.consumer.events` once it
- * finished. Projections, subscriptions and reactors share it.
+ * finished. Projections and subscriptions share it; eventAttributes
+ * describes one event (a reactor's span is per event).
  */
+import type { Attributes } from './otel.js';
 import { ATTR } from './names.js';
 import { recordHandled, type Consumer } from './metrics.js';
 import { startTrace, type Trace } from './trace.js';
@@ -57,4 +59,24 @@ export class CorrelationIds {
   setOn(trace: Trace): void {
     if (this.ids.size > 0) trace.set({ [ATTR.correlationIds]: [...this.ids] });
   }
+}
+
+/**
+ * The attributes of one event at source offset `offset`: its type, and from
+ * its `meta` (as the event store records it) its id, stream, correlation and
+ * causation ids, those it has.
+ */
+export function eventAttributes(event: unknown, offset: number): Attributes {
+  const attributes: Attributes = { [ATTR.eventOffset]: offset };
+  if (typeof event !== 'object' || event === null) return attributes;
+  const { type, meta } = event as { type?: unknown; meta?: Record<string, unknown> };
+  if (typeof type === 'string') attributes[ATTR.eventType] = type;
+  const ids = [
+    ['eventId', ATTR.eventId],
+    ['streamId', ATTR.streamId],
+    ['correlationId', ATTR.correlationId],
+    ['causationId', ATTR.causationId],
+  ] as const;
+  for (const [field, attribute] of ids) if (typeof meta?.[field] === 'string') attributes[attribute] = meta[field];
+  return attributes;
 }

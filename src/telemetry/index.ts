@@ -14,5 +14,5 @@ export {
   watchLag,
   type Consumer,
 } from './metrics.js';
-export { CorrelationIds, traceBatch, type BatchInfo } from './batch.js';
+export { CorrelationIds, eventAttributes, traceBatch, type BatchInfo } from './batch.js';
 export { otelApi } from './otel.js';

@@ -25,6 +25,14 @@ export const ATTR = {
   batchOffset: 'klevdb.batch.offset',
   batchNextOffset: 'klevdb.batch.next_offset',
   batchCommitted: 'klevdb.batch.committed',
+  eventOffset: 'klevdb.event.offset',
+  eventType: 'klevdb.event.type',
+  eventId: 'klevdb.event.id',
+  eventKey: 'klevdb.event.key',
+  /** How many times a reactor's handler ran for the event. */
+  eventAttempts: 'klevdb.event.attempts',
+  /** How a reactor's event ended: handled, dead_letter, failed, stopped. */
+  eventOutcome: 'klevdb.event.outcome',
 } as const;
 
 /** What consumes a log: the `klevdb.consumer.kind` of its batches and metrics. */

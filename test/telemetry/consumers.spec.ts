@@ -7,25 +7,15 @@ import { expect } from 'chai';
 import path from 'node:path';
 import { openBlocking, type BlockingLog } from '../../src/index.js';
 import { inMemoryEventStore } from '../../src/eventstore/index.js';
-import { ProjectionRunner } from '../../src/projections/index.js';
 import { openSubscription } from '../../src/streams/index.js';
 import { accountEvents, AccountOpened, Deposited } from '../eventstore/fixtures/account.js';
 import { messages, removeDir, tempDir } from '../streams/helpers.js';
-import { idOf, parentOf, TestSdk } from './sdk.js';
+import { idOf, parentOf, TestSdk, useSdkAndRunner } from './sdk.js';
 
 const where = (kind: string, name: string) => ({ 'klevdb.consumer.kind': kind, 'klevdb.consumer.name': name });
 
 describe('telemetry: projection batches', () => {
-  let sdk: TestSdk;
-  let runner: ProjectionRunner;
-  beforeEach(() => {
-    sdk = TestSdk.install();
-    runner = new ProjectionRunner();
-  });
-  afterEach(async () => {
-    await runner.close();
-    await sdk.uninstall();
-  });
+  const t = useSdkAndRunner();
 
   const seed = async () => {
     const store = inMemoryEventStore({ events: accountEvents });
@@ -42,7 +32,7 @@ describe('telemetry: projection batches', () => {
 
   it('a span per batch with its offsets and correlation ids; events handled; lag 0 once caught up', async () => {
     const { store, last } = await seed();
-    const balances = runner.add({
+    const balances = t.runner.add({
       name: 'balances',
       source: store,
       handles: [Deposited],
@@ -50,11 +40,11 @@ describe('telemetry: projection batches', () => {
       initialState: () => ({ balance: 0 }),
       apply: (s, e) => ({ balance: s.balance + (e.type === 'Deposited' ? e.data.amount : 0) }),
     });
-    await runner.start();
+    await t.runner.start();
     await balances.waitFor(last);
     expect(await balances.get('acc-2')).to.deep.equal({ balance: 7 });
 
-    const batches = sdk.spans('klevdb.projection.batch');
+    const batches = t.sdk.spans('klevdb.projection.batch');
     expect(batches.length).to.be.greaterThan(0);
     for (const span of batches) expect(span.attributes).to.deep.include(where('projection', 'balances'));
     // Every event once, in order, across the batches.
@@ -68,8 +58,8 @@ describe('telemetry: projection batches', () => {
     expect(
       batches.flatMap((s) => (s.attributes['klevdb.correlation.ids'] as string[] | undefined) ?? []),
     ).to.have.members(['corr-A', 'corr-B']);
-    expect((await sdk.points('klevdb.consumer.events', where('projection', 'balances')))[0]?.value).to.equal(4);
-    expect((await sdk.points('klevdb.consumer.lag', where('projection', 'balances')))[0]?.value).to.equal(0);
+    expect((await t.sdk.points('klevdb.consumer.events', where('projection', 'balances')))[0]?.value).to.equal(4);
+    expect((await t.sdk.points('klevdb.consumer.lag', where('projection', 'balances')))[0]?.value).to.equal(0);
   });
 
   it('a poison event: skipped, it counts as a dead letter; stopping on it, the batch span fails', async () => {
@@ -84,17 +74,17 @@ describe('telemetry: projection batches', () => {
         return { n: s.n + 1 };
       },
     });
-    const skipping = runner.add(definition('skipping'), { onError: 'skip' });
-    const stopping = runner.add(definition('stopping'), { onError: 'stop' });
+    const skipping = t.runner.add(definition('skipping'), { onError: 'skip' });
+    const stopping = t.runner.add(definition('stopping'), { onError: 'stop' });
     await skipping.start();
     await skipping.waitFor(last);
     await stopping.start().catch(() => undefined);
     await stopping.whenRunning().catch(() => undefined);
     expect(stopping.state).to.equal('failed');
 
-    expect((await sdk.points('klevdb.consumer.dead_letters', where('projection', 'skipping')))[0]?.value).to.equal(1);
-    expect(await sdk.points('klevdb.consumer.dead_letters', where('projection', 'stopping'))).to.deep.equal([]);
-    const failed = sdk
+    expect((await t.sdk.points('klevdb.consumer.dead_letters', where('projection', 'skipping')))[0]?.value).to.equal(1);
+    expect(await t.sdk.points('klevdb.consumer.dead_letters', where('projection', 'stopping'))).to.deep.equal([]);
+    const failed = t.sdk
       .spans('klevdb.projection.batch')
       .filter((s) => s.attributes['klevdb.consumer.name'] === 'stopping');
     expect(failed.at(-1)!.status.code).to.equal(SpanStatusCode.ERROR);

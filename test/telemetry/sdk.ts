@@ -11,6 +11,7 @@ import {
   type DataPoint,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
+import { ProjectionRunner } from '../../src/projections/index.js';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -75,3 +76,24 @@ export class TestSdk {
 /** The span's parent span id, or undefined for a root span. */
 export const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanContext?.spanId;
 export const idOf = (span: ReadableSpan): string => span.spanContext().spanId;
+
+/** Mocha hooks: an installed TestSdk and a ProjectionRunner for each test, closed and uninstalled after it. */
+export function useSdkAndRunner(): { readonly sdk: TestSdk; readonly runner: ProjectionRunner } {
+  const current: { sdk?: TestSdk; runner?: ProjectionRunner } = {};
+  beforeEach(() => {
+    current.sdk = TestSdk.install();
+    current.runner = new ProjectionRunner();
+  });
+  afterEach(async () => {
+    await current.runner!.close();
+    await current.sdk!.uninstall();
+  });
+  return {
+    get sdk() {
+      return current.sdk!;
+    },
+    get runner() {
+      return current.runner!;
+    },
+  };
+}
