@@ -30,6 +30,7 @@ import {
 import { WorkflowTimers } from './workflow-timers.js';
 import { resolveWorkflowOptions, type ResolvedWorkflowOptions, type WorkflowOptions } from './workflow-options.js';
 import { WorkflowConsumer } from './workflow-consumer.js';
+import { traceStep, WORKFLOW_SPAN } from './workflow-telemetry.js';
 import { directoryCheckpoints, runnerCheckpoints, type OpenCheckpoints } from './workflow-checkpoints.js';
 import type { ProcessContext, RunnerProcess } from '../projections/process.js';
 
@@ -232,10 +233,12 @@ export class Workflow<Input extends Event, State, Command = unknown> implements 
   private async consume(event: RecordedEvent): Promise<void> {
     if (isInputRecord(event, this.name)) {
       const record = event.data as InputRecord;
-      await this.once(record.workflowId, record.inputId, async () => {
-        await this.carryOut(record);
-        return this.resultOf(record, 'duplicate');
-      });
+      await this.once(record.workflowId, record.inputId, () =>
+        traceStep(this.name, record.workflowId, record.inputId, event, async (trace) => {
+          await trace.child(WORKFLOW_SPAN.deliver, undefined, () => this.carryOut(record));
+          return this.resultOf(record, 'duplicate');
+        }),
+      );
     } else if (this.inputTypes.has(event.type)) {
       await this.offer(event);
     }
@@ -250,11 +253,15 @@ export class Workflow<Input extends Event, State, Command = unknown> implements 
   }
 
   private step(workflowId: string, inputId: string, input: Input | CommandRejected<Command> | Event): Step<State> {
-    return this.once(workflowId, inputId, async () => {
-      const { record, fresh, error } = await this.turns.run(workflowId, () => this.record(workflowId, inputId, input));
-      await this.carryOut(record);
-      return { ...this.resultOf(record, fresh ? record.outcome : 'duplicate'), ...(fresh ? { error } : {}) };
-    });
+    return this.once(workflowId, inputId, () =>
+      traceStep(this.name, workflowId, inputId, input, async (trace) => {
+        const { record, fresh, error } = await trace.child(WORKFLOW_SPAN.record, undefined, () =>
+          this.turns.run(workflowId, () => this.record(workflowId, inputId, input)),
+        );
+        await trace.child(WORKFLOW_SPAN.deliver, undefined, () => this.carryOut(record));
+        return { ...this.resultOf(record, fresh ? record.outcome : 'duplicate'), ...(fresh ? { error } : {}) };
+      }),
+    );
   }
 
   /** One piece of work per input at a time: a second delivery while the first is under way waits for it. */

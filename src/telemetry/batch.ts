@@ -62,12 +62,12 @@ export class CorrelationIds {
 }
 
 /**
- * The attributes of one event at source offset `offset`: its type, and from
- * its `meta` (as the event store records it) its id, stream, correlation and
- * causation ids, those it has.
+ * The attributes of one event (at source offset `offset`, when it came from
+ * a source): its type, and from its `meta` (as the event store records it)
+ * its id, stream, correlation and causation ids, those it has.
  */
-export function eventAttributes(event: unknown, offset: number): Attributes {
-  const attributes: Attributes = { [ATTR.eventOffset]: offset };
+export function eventAttributes(event: unknown, offset?: number): Attributes {
+  const attributes: Attributes = offset === undefined ? {} : { [ATTR.eventOffset]: offset };
   if (typeof event !== 'object' || event === null) return attributes;
   const { type, meta } = event as { type?: unknown; meta?: Record<string, unknown> };
   if (typeof type === 'string') attributes[ATTR.eventType] = type;

@@ -33,6 +33,11 @@ export const ATTR = {
   eventAttempts: 'klevdb.event.attempts',
   /** How a reactor's event ended: handled, dead_letter, failed, stopped. */
   eventOutcome: 'klevdb.event.outcome',
+  workflowId: 'klevdb.workflow.id',
+  workflowInputId: 'klevdb.workflow.input_id',
+  /** How a workflow step ended: handled, ignored, failed, duplicate. */
+  workflowOutcome: 'klevdb.workflow.outcome',
+  workflowOutputs: 'klevdb.workflow.outputs',
 } as const;
 
 /** What consumes a log: the `klevdb.consumer.kind` of its batches and metrics. */
