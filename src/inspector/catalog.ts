@@ -21,7 +21,7 @@ import type { IndexOptions, ResolvedIndex } from '../log-tools/index.js';
 import { CHECKPOINT_KEY } from '../projections/records.js';
 import { HttpError, notFound } from './http.js';
 
-export type LogRole = 'log' | 'source' | 'state' | 'dead-letter';
+export type LogRole = 'log' | 'source' | 'state' | 'dead-letter' | 'offsets';
 
 export interface LogEntry {
   /** Stable id the API takes as `log=`. */
@@ -52,6 +52,8 @@ export interface CatalogOptions {
   projections?: string;
   /** The log the projections read, for their lag (default: `dir` when it is a log). */
   source?: string;
+  /** Durable subscriptions to show: the directory given to openSubscription as `offsets`. */
+  subscriptions?: string;
 }
 
 export interface OpenLog {
@@ -134,6 +136,8 @@ export class Catalog {
   private readonly projectionRoots: string[];
   private readonly mainLog: LogEntry | undefined;
   private readonly sourceLog: LogEntry | undefined;
+  /** The offsets directory of durable subscriptions, when given. */
+  readonly subscriptionsDir: string | undefined;
   /** A state log given as `dir`: its projection, found once it is open. */
   private stateOf: ProjectionEntry | undefined;
   private stateChecked = false;
@@ -147,6 +151,7 @@ export class Catalog {
     this.projectionRoots =
       options.projections !== undefined ? [path.resolve(options.projections)] : roots.length > 0 ? [this.dir] : [];
     if (this.kind === 'log') this.mainLog = { id: 'main', label: path.basename(this.dir), dir: this.dir, role: 'log' };
+    this.subscriptionsDir = options.subscriptions !== undefined ? path.resolve(options.subscriptions) : undefined;
     const source = options.source !== undefined ? path.resolve(options.source) : undefined;
     if (source !== undefined && source !== this.mainLog?.dir) {
       this.sourceLog = { id: 'source', label: `${path.basename(source)} (source)`, dir: source, role: 'source' };
@@ -183,6 +188,21 @@ export class Catalog {
       for (const l of [p.stateLog, p.deadLetterLog]) if (l && !logs.some((known) => known.dir === l.dir)) logs.push(l);
     }
     return logs;
+  }
+
+  /** The subscriptions in the offsets directory, by name: each `<dir>/<name>/` holding a log (looked up again each time). */
+  subscriptions(): LogEntry[] {
+    const dir = this.subscriptionsDir;
+    if (dir === undefined) return [];
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir).sort();
+    } catch {
+      return [];
+    }
+    return names
+      .filter((n) => listSegments(path.join(dir, n)).length > 0)
+      .map((n) => ({ id: `offsets:${n}`, label: `${n} offsets`, dir: path.join(dir, n), role: 'offsets' }));
   }
 
   async entry(id: string): Promise<LogEntry> {

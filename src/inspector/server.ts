@@ -11,6 +11,7 @@
  *   GET /api/events?log=&from=                        live tail (Server-Sent Events)
  *   GET /api/projections                              projections with checkpoint and lag
  *   GET /api/projection?name=&q=&values=&after=&limit= a projection's states, searchable
+ *   GET /api/subscriptions                            durable subscriptions: position, lag, consumer
  *
  * Safe by default: it listens on 127.0.0.1, has no endpoint that changes
  * anything (the logs are opened readonly), answers only GET and HEAD,
@@ -19,18 +20,20 @@
  * Content-Security-Policy with every reply.
  */
 import http from 'node:http';
+import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OffsetNewest, OffsetOldest } from '../storage/index.js';
 import { invalidArgument } from '../storage/backend-kit.js';
 import { asset as staticAsset } from './assets/index.js';
-import type { Info } from './browser/api-types.js';
+import type { Info, Subscriptions } from './browser/api-types.js';
 import { Catalog } from './catalog.js';
 import type { CatalogOptions } from './catalog.js';
 import { HttpError, Query, badRequest, notFound, securityHeaders, sendError, sendJson } from './http.js';
 import { Tails } from './live.js';
 import { OverviewCache, byKey, byTime, message, page } from './log-views.js';
 import { ProjectionViews } from './projection-view.js';
+import { SubscriptionViews } from './subscription-view.js';
 
 export interface InspectorOptions extends CatalogOptions {
   /** Address to listen on (default 127.0.0.1). */
@@ -64,11 +67,13 @@ type Handler = (req: IncomingMessage, res: ServerResponse, q: Query) => Promise<
 class Routes {
   private readonly overviews = new OverviewCache();
   private readonly projections: ProjectionViews;
+  private readonly subscriptions: SubscriptionViews;
   readonly tails = new Tails();
   readonly table: Record<string, Handler>;
 
   constructor(private readonly catalog: Catalog) {
     this.projections = new ProjectionViews(catalog);
+    this.subscriptions = new SubscriptionViews(catalog);
     this.table = {
       '/api/info': async (_req, res) => {
         const [logs, projections] = await Promise.all([catalog.logs(), catalog.projections()]);
@@ -85,6 +90,7 @@ class Routes {
             ...(projection !== undefined && { projection }),
           })),
           projections: projections.map((p) => p.name),
+          subscriptions: catalog.subscriptions().map((e) => path.basename(e.dir)),
         };
         sendJson(res, 200, info);
       },
@@ -127,6 +133,13 @@ class Routes {
       },
       '/api/projections': async (_req, res) => {
         sendJson(res, 200, { projections: await this.projections.list() });
+      },
+      '/api/subscriptions': async (_req, res) => {
+        const reply: Subscriptions = {
+          dir: catalog.subscriptionsDir ?? null,
+          subscriptions: await this.subscriptions.list(),
+        };
+        sendJson(res, 200, reply);
       },
       '/api/projection': async (_req, res, q) => {
         const name = q.string('name', true);

@@ -1,7 +1,8 @@
 // End to end in headless Chromium (playwright-core, Debian's chromium; skipped
 // with a reason where it is missing, required in CI):
 // the overview of a real log, paging, find by key and by time, the live tail
-// while a writer publishes, hostile values shown as text, projection state.
+// while a writer publishes, hostile values shown as text, projection state,
+// durable subscriptions.
 // The overview's screenshot is the CI artifact test-output/inspector-overview.png.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +12,8 @@ import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { startInspector } from '../../src/inspector/index.js';
 import type { Inspector } from '../../src/inspector/index.js';
-import type { Log } from '../../src/index.js';
+import { openBlocking, type Log } from '../../src/index.js';
+import { openSubscription } from '../../src/streams/index.js';
 import { formatTimeMicros } from '../../src/log-tools/index.js';
 import { requireChromium } from '../helpers/external.js';
 import {
@@ -48,6 +50,7 @@ describe('inspector in a browser', function () {
   const root = tempDir('browser');
   const eventsDir = path.join(root, 'events');
   const stateDir = path.join(root, 'state');
+  const offsetsDir = path.join(root, 'offsets');
   const LAG = 6;
   let special: Awaited<ReturnType<typeof writeFixtureLog>>;
   let inspector: Inspector | undefined;
@@ -65,8 +68,12 @@ describe('inspector in a browser', function () {
     const executablePath = requireChromium(this);
     special = await writeFixtureLog(eventsDir);
     await writeProjectionState(eventsDir, stateDir, LAG);
+    // A durable subscription that starts at offset 100 (its start is committed at once).
+    const source = await openBlocking(eventsDir, { keyIndex: true, timeIndex: true, rollover: 2048 });
+    await (await openSubscription(source, { name: 'mailer', offsets: offsetsDir, start: { offset: 100 } })).close();
+    await source.close();
     writer = await openWriter(eventsDir);
-    inspector = await startInspector({ dir: eventsDir, projections: stateDir });
+    inspector = await startInspector({ dir: eventsDir, projections: stateDir, subscriptions: offsetsDir });
     browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
@@ -243,6 +250,20 @@ describe('inspector in a browser', function () {
         .locator('#p-table tbody tr[data-key]')
         .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-key'))),
     ).to.include('user-2');
+  });
+
+  it('shows the durable subscriptions: committed position, lag and consumer', async () => {
+    await page.click('[data-tab=subscriptions]');
+    const row = page.locator('#s-table tbody tr[data-name="mailer"]');
+    await row.waitFor();
+    const cells = await row.locator('td').allInnerTexts();
+    const { subscriptions } = await getJson<Json>(new URL('/api/subscriptions', inspector!.url).toString());
+    expect(cells[0]).to.equal('mailer');
+    expect(cells[1]).to.equal('100');
+    expect(cells[2]).to.equal(String(subscriptions[0].lag)).and.not.equal('0');
+    expect(cells[3]).to.match(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}Z \(/);
+    expect(cells[4]).to.equal(process.platform === 'linux' ? 'none' : 'unknown');
+    expect(await page.locator('#s-caption').innerText()).to.equal(`1 subscription with offsets in ${offsetsDir}`);
   });
 
   it('ran without console errors, script errors or CSP violations', () => {

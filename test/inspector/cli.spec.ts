@@ -84,4 +84,13 @@ describe('klevdb ui (the command)', function () {
     expect(b.code).to.equal(1);
     expect(b.stderr).to.match(/^klevdb: --port must be a whole number/);
   });
+
+  it('refuses a missing --subscriptions directory (exit 2), as JSON with --json', async () => {
+    const missing = path.join(root, 'no-offsets');
+    const r = await run(['ui', dir, '--port', '0', '--subscriptions', missing, '--json']).exit;
+    expect(r.code).to.equal(2);
+    const { error } = JSON.parse(r.stderr) as { error: { code: string; message: string } };
+    expect(error.code).to.equal('ERR_NOT_FOUND');
+    expect(error.message).to.match(/no-offsets/);
+  });
 });

@@ -17,6 +17,7 @@ interface UiOptions extends CommonOptions {
   host: string;
   source?: string;
   projections?: string;
+  subscriptions?: string;
 }
 
 async function ui(dir: string, o: UiOptions): Promise<void> {
@@ -25,11 +26,13 @@ async function ui(dir: string, o: UiOptions): Promise<void> {
   requireDir(dir);
   if (o.source !== undefined) requireDir(o.source);
   if (o.projections !== undefined) requireDir(o.projections);
+  if (o.subscriptions !== undefined) requireDir(o.subscriptions);
   const inspector = await startInspector({
     dir,
     index: indexOptions(o),
     source: o.source,
     projections: o.projections,
+    subscriptions: o.subscriptions,
     host: o.host,
     port,
   }).catch((err: NodeJS.ErrnoException) => {
@@ -73,7 +76,7 @@ export function registerUiCommand(program: Command): void {
     program.command('ui').argument('<dir>', 'log directory, or projection state (a projection runner directory)'),
   )
     .description(
-      'serve a read-only web inspector: overview, messages by offset, key and time, a live tail, projection state',
+      'serve a read-only web inspector: overview, messages by offset, key and time, a live tail, projection state, subscriptions',
     )
     .option('--port <n>', 'port to listen on (0: any free port)', '7272')
     .option(
@@ -83,5 +86,9 @@ export function registerUiCommand(program: Command): void {
     )
     .option('--source <dir>', 'the log the projections read, to show their lag (default: <dir> when it is a log)')
     .option('--projections <dir>', 'projection state to show beside the log <dir> (a projection runner directory)')
+    .option(
+      '--subscriptions <dir>',
+      'durable subscriptions to show beside the log <dir> (the directory given to openSubscription as offsets)',
+    )
     .action(action(ui));
 }

@@ -25,6 +25,7 @@ export const INDEX_HTML = `<!doctype html>
   <button type="button" role="tab" data-tab="messages">Messages</button>
   <button type="button" role="tab" data-tab="live">Live tail <span id="live-dot" class="dot" hidden></span></button>
   <button type="button" role="tab" data-tab="projections" id="tab-button-projections" hidden>Projections</button>
+  <button type="button" role="tab" data-tab="subscriptions" id="tab-button-subscriptions" hidden>Subscriptions</button>
 </nav>
 <div id="error" class="error" role="alert" hidden></div>
 <main>
@@ -91,6 +92,15 @@ export const INDEX_HTML = `<!doctype html>
     <tbody></tbody>
   </table>
   <div class="toolbar"><button type="button" id="p-more" hidden>More</button></div>
+</section>
+
+<section id="tab-subscriptions" class="tab" hidden>
+  <div class="toolbar"><button type="button" id="s-refresh">Refresh</button></div>
+  <p id="s-caption" class="caption"></p>
+  <table id="s-table" class="grid">
+    <thead><tr><th>Subscription</th><th class="num">Committed</th><th class="num">Lag</th><th>Committed at</th><th>Consumer</th></tr></thead>
+    <tbody></tbody>
+  </table>
 </section>
 </main>
 <footer id="footer"></footer>

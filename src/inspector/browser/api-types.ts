@@ -33,7 +33,7 @@ export interface LogInfo {
   id: string;
   label: string;
   dir: string;
-  role: 'log' | 'source' | 'state' | 'dead-letter';
+  role: 'log' | 'source' | 'state' | 'dead-letter' | 'offsets';
   /** The projection a state or dead-letter log belongs to. */
   projection?: string;
 }
@@ -46,6 +46,39 @@ export interface Info {
   logs: LogInfo[];
   /** Projection names. */
   projections: string[];
+  /** Durable subscription names (with --subscriptions). */
+  subscriptions: string[];
+}
+
+/** Whether a consumer holds a subscription's lock now. */
+export interface ConsumerView {
+  active: boolean;
+  /** The process holding it, when active. */
+  pid: number | null;
+}
+
+/** A durable subscription (klevdb/streams openSubscription): `/api/subscriptions`. */
+export interface SubscriptionSummary {
+  name: string;
+  /** The committed position: the next offset it reads after a restart; null when none can be read. */
+  committed: number | null;
+  /** When it was committed (the record's time, ISO 8601 to the microsecond). */
+  committedAt: string | null;
+  committedAgo: number | null;
+  /** Source messages from the committed position to the source's end; null without a source log. */
+  lag: number | null;
+  /** The source's next offset; null without a source log. */
+  sourceHead: number | null;
+  /** Null where the inspector cannot tell (it reads the kernel's lock table, /proc/locks, on Linux). */
+  consumer: ConsumerView | null;
+  /** Why the committed position cannot be read (a damaged record), if so. */
+  problem?: string;
+}
+
+/** `/api/subscriptions`: the offsets directory (null without --subscriptions) and its subscriptions by name. */
+export interface Subscriptions {
+  dir: string | null;
+  subscriptions: SubscriptionSummary[];
 }
 
 export interface SegmentView {

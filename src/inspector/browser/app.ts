@@ -10,6 +10,7 @@ import { clearLive, livePaused, liveWanted, startLive, wireLive } from './live.j
 import { browsing, loadPage, wireMessages } from './messages.js';
 import { loadOverview } from './overview.js';
 import { loadProjection, wireProjections } from './projections.js';
+import { loadSubscriptions, wireSubscriptions } from './subscriptions.js';
 
 /** The overview refreshes itself while it is shown (and the page visible). */
 const OVERVIEW_REFRESH_MS = 5000;
@@ -34,6 +35,8 @@ function selectTab(wanted: string): void {
     if (!liveWanted() && !livePaused()) startLive();
   } else if (tab === 'projections') {
     loadProjection(true);
+  } else if (tab === 'subscriptions') {
+    loadSubscriptions();
   }
 }
 
@@ -57,6 +60,7 @@ function wire(): void {
   wireMessages();
   wireLive();
   wireProjections();
+  wireSubscriptions();
 }
 
 async function start(): Promise<void> {
@@ -68,6 +72,7 @@ async function start(): Promise<void> {
   const projections = select('p-select');
   for (const name of info.projections) projections.appendChild(el('option', { value: name, text: name }));
   show(button('tab-button-projections'), info.projections.length > 0);
+  show(button('tab-button-subscriptions'), info.subscriptions.length > 0);
   byId('footer').textContent = `klevdb ${info.version} \u00b7 ${info.dir} \u00b7 read-only`;
   const tab = location.hash.replace(/^#/, '');
   state.tab = tab || (info.logs.length ? 'overview' : 'projections');
