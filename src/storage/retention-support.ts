@@ -140,8 +140,19 @@ export async function scan(
   throwIfAborted(ctx);
   let offset = OffsetOldest;
   if (scansSegments(log)) {
-    const local = (m: ScannedRecord): boolean => m.offset < maxOffset && visit(m, offsets);
+    // Go consumes SCAN_BATCH records at a time and compares maxOffset with a
+    // batch's start only: every record of a batch that started below it is
+    // visited (so trimByAge also takes a message timed exactly at the cut-off,
+    // whose offset is maxOffset). The scan keeps those batches; like consume()
+    // they start afresh at each segment.
+    let seen = 0;
+    let batchStart = 0;
+    const local = (m: ScannedRecord): boolean => {
+      if (seen++ % SCAN_BATCH === 0) batchStart = m.offset;
+      return batchStart < maxOffset && visit(m, offsets);
+    };
     for (let from = 0; ;) {
+      seen = 0;
       const step = await log.scanSegmentFrom(from, local);
       // Null: a follower, whose files may change under a scan; consume() it from here.
       if (!step) break;
