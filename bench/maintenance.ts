@@ -378,7 +378,8 @@ async function main(): Promise<void> {
   }
 
   const compactShare = figures.best('compact') / figures.best('raw-copy');
-  const peakRss = figures.best('compact-rss');
+  // Issue 17: the budget is the Offsets variant's; the message-returning one keeps klevdb's API and holds every deleted message.
+  const peakRss = figures.best('compact-offsets-rss');
   const targets: TargetResult[] = [
     ratioTarget(
       'compaction: >= 0.5x the raw copy speed of the same files',
@@ -387,10 +388,10 @@ async function main(): Promise<void> {
       `${figures.best('compact').toFixed(1)} vs ${figures.best('raw-copy').toFixed(0)} MB/s; ${figures.best('compact-cpu').toFixed(1)} MB per CPU-second`,
     ),
     ratioTarget(
-      'compaction: peak RSS < 200 MB',
+      'compaction (compactUpdatesMultiOffsets): peak RSS < 200 MB',
       peakRss / (RSS_BUDGET / MB),
       { atMost: 1 },
-      `${peakRss.toFixed(0)} MB of ${RSS_BUDGET / MB} MB`,
+      `${peakRss.toFixed(0)} MB of ${RSS_BUDGET / MB} MB; compactUpdatesMulti, which returns the ${messages - keys} deleted messages, peaks at ${figures.best('compact-rss').toFixed(0)} MB`,
     ),
   ];
   // Under the budget, not at it.

@@ -8,9 +8,12 @@
  *   every byte after the CRC field) and the same 32-byte index item (offset,
  *   position, monotonic time, FNV-1a 64 key hash), behind the same 8-byte file
  *   headers. A batch is encoded into one buffer and appended with one
- *   fs.writeSync per file (`log`, `index`); autoSync adds an fdatasync of
- *   each, both at once on libuv's pool (on ext4 they can share one journal
- *   commit, so two in a row would be an unfairly slow ceiling).
+ *   fs.writeSync of the log: as issue 17's ceiling, the index items stay in
+ *   memory and reach the `index` file only when it is closed (klevdb and Go
+ *   klevdb write both files per publish). autoSync writes the index per
+ *   publish too and adds an fdatasync of each file, both at once on libuv's
+ *   pool (on ext4 they can share one journal commit, so two in a row would be
+ *   an unfairly slow ceiling).
  * - Reads: fs.readSync of exactly the bytes wanted, at a position known from
  *   memory, then the same CRC and trailer checks, then the same Message shape
  *   (key and value are views into the read buffer).
@@ -101,6 +104,8 @@ class RawStore implements Store {
   private logSize = LOG_HEADER.length;
   private logScratch = Buffer.alloc(0);
   private indexScratch = Buffer.alloc(0);
+  private unwrittenIndex = Buffer.alloc(0);
+  private unwrittenBytes = 0;
 
   constructor(
     private readonly logFd: number,
@@ -206,10 +211,14 @@ class RawStore implements Store {
       at = end;
     }
     fs.writeSync(this.logFd, log, 0, logBytes);
-    fs.writeSync(this.indexFd, index, 0, indexBytes);
     this.logSize += logBytes;
     this.next += messages.length;
-    if (this.autoSync) await Promise.all([fdatasync(this.logFd), fdatasync(this.indexFd)]);
+    if (this.autoSync) {
+      fs.writeSync(this.indexFd, index, 0, indexBytes);
+      await Promise.all([fdatasync(this.logFd), fdatasync(this.indexFd)]);
+    } else {
+      this.keepIndex(index.subarray(0, indexBytes));
+    }
     return this.next;
   }
 
@@ -248,7 +257,22 @@ class RawStore implements Store {
     return buf;
   }
 
+  /** Index items not yet in the index file, in one buffer that doubles as it fills. */
+  private keepIndex(items: Buffer): void {
+    if (this.unwrittenIndex.length < this.unwrittenBytes + items.length) {
+      const grown = Buffer.allocUnsafe(
+        Math.max(this.unwrittenIndex.length * 2, this.unwrittenBytes + items.length, 1 << 16),
+      );
+      this.unwrittenIndex.copy(grown, 0, 0, this.unwrittenBytes);
+      this.unwrittenIndex = grown;
+    }
+    items.copy(this.unwrittenIndex, this.unwrittenBytes);
+    this.unwrittenBytes += items.length;
+  }
+
   async close(): Promise<void> {
+    if (this.unwrittenBytes > 0) fs.writeSync(this.indexFd, this.unwrittenIndex, 0, this.unwrittenBytes);
+    this.unwrittenBytes = 0;
     fs.closeSync(this.logFd);
     fs.closeSync(this.indexFd);
     fs.closeSync(this.readFd);
