@@ -1,6 +1,6 @@
-// A rollover waits for the full head's sync off the event loop (both files at
-// once): calls made meanwhile, without awaiting the publish, still see what
-// the calls before them did, in call order.
+// Calls made without awaiting the publishes before them, some of which roll
+// the head over (a rollover syncs the full head first), see what those
+// publishes did, in call order; close() lands them all.
 import { readdir } from 'node:fs/promises';
 import { expect } from 'chai';
 import type { Log, Options } from '../../src/index.js';
