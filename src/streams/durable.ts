@@ -216,7 +216,8 @@ export class DurableSubscription {
   ): Promise<void> {
     const first = batch.messages[0];
     if (first === undefined) return;
-    await this.pendingAuto;
+    // Only a stream leaves an auto commit pending (a run awaits its own below).
+    if (!isRun) await this.pendingAuto;
     this.delivered = batch.nextOffset;
     const info = { size: batch.messages.length, offset: first.offset, nextOffset: batch.nextOffset };
     // The span `klevdb.subscription.batch`: the handler, and (run) the auto commit.
