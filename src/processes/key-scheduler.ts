@@ -37,14 +37,15 @@ class Fifo<T> {
 }
 
 export interface Keyed {
-  readonly key: string;
+  /** Items of one key run one at a time (a run with one slot may leave it undefined: one key). */
+  readonly key: string | undefined;
 }
 
 export class KeyScheduler<T extends Keyed> {
   /** Items not started yet, per key that has any or is running. */
-  private readonly waiting = new Map<string, Fifo<T>>();
+  private readonly waiting = new Map<string | undefined, Fifo<T>>();
   /** Keys with waiting items and none running, in the order they became ready. */
-  private readonly ready = new Fifo<string>();
+  private readonly ready = new Fifo<string | undefined>();
   private running = 0;
   private paused = false;
   private idle: Array<() => void> = [];

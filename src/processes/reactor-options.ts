@@ -74,6 +74,8 @@ export interface ResolvedReactor<E> {
   handles(event: E): boolean;
   handle(event: E, context: ReactorContext): unknown;
   key(event: E): unknown;
+  /** key is the definition's own (else the default, which never throws). */
+  readonly customKey: boolean;
   idempotencyKey(event: E, offset: number): string;
   readonly concurrency: number;
   readonly retry: Required<RetryOptions>;
@@ -179,6 +181,7 @@ export function resolveReactor<E>(definition: ReactorDefinition<E>, arg = 'defin
     handles: types === undefined ? () => true : (event) => types.has(typeOf(event) as string),
     handle: (event, context) => d.handle(event, context),
     key: d.key === undefined ? defaultKey : (event) => d.key!(event),
+    customKey: d.key !== undefined,
     idempotencyKey: (event, offset) => {
       const id = (event as { meta?: { eventId?: unknown } } | null)?.meta?.eventId;
       return typeof id === 'string' ? id : `${name}:${offset}`;

@@ -332,10 +332,12 @@ export class ReactorRun<E> {
     const next = this.order.advance(this.collectDead);
     if (this.room !== undefined && this.order.size < this.window / 2) this.room();
     const dead = this.dead;
-    if (next === this.next && dead.length === 0) return;
+    const idle = this.order.size === 0 && !this.reading;
+    // Idle is news even without a move: the end of a batch whose events all moved the checkpoint already.
+    if (next === this.next && dead.length === 0 && !idle) return;
     this.next = next;
     if (dead.length > 0) this.dead = [];
-    this.listener.advanced(next, dead, this.order.size === 0 && !this.reading);
+    this.listener.advanced(next, dead, idle);
   }
 }
 

@@ -73,6 +73,8 @@ export class Reactor<E = unknown> implements RunnerProcess {
   private dead: DeadItem[] = [];
   private committing: Promise<void> = Promise.resolve();
   private looping = false;
+  /** The target of the newest flush: the next one is due batchSize events after it. */
+  private flushedTo = -1;
   /** A flush came while a commit was under way. */
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -134,6 +136,7 @@ export class Reactor<E = unknown> implements RunnerProcess {
     this.error = undefined;
     this.phase = 'running';
     this.target = from ?? -1;
+    this.flushedTo = this.target;
     this.run = new ReactorRun(this.def, from ?? OffsetOldest, {
       advanced: (next, dead, idle) => this.advanced(next, dead, idle),
       failed: (err) => this.failed(err),
@@ -260,13 +263,15 @@ export class Reactor<E = unknown> implements RunnerProcess {
   private advanced(next: number, dead: DeadItem[], idle: boolean): void {
     this.target = next;
     for (const d of dead) this.dead.push(d);
-    if (idle || dead.length > 0 || next - (this.stored?.checkpoint ?? 0) >= this.def.batchSize) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), COMMIT_DELAY_MS).unref();
+    if (idle || dead.length > 0 || next - this.flushedTo >= this.def.batchSize) this.flush();
+    // Not unref'd: a commit due keeps the process alive for its few ms (a waitFor may depend on it).
+    else this.timer ??= setTimeout(() => this.flush(), COMMIT_DELAY_MS);
   }
 
   private flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.flushedTo = this.target;
     if (this.looping) {
       this.again = true;
       return;

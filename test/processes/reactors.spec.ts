@@ -31,7 +31,8 @@ describe('processes: reactors', () => {
       reactor({
         name: 'mailer',
         source: log,
-        handle: async (m, { signal: _signal, ...ctx }) => void seen.push({ n: valueOf(m).n, ctx }),
+        handle: async (m, { idempotencyKey, offset, key, attempt }) =>
+          void seen.push({ n: valueOf(m).n, ctx: { idempotencyKey, offset, key, attempt } }),
       });
     const runner = h.runner();
     const mailer = runner.addProcess(define());
