@@ -41,7 +41,13 @@ export interface Bank {
 
 export async function openBank(dataDir: string): Promise<Bank> {
   // The transfer workflow keeps its instances in the same store: its events are declared too.
-  const container = await createContainer({ dir: dataDir, events: [...bankEvents, ...workflowEvents] });
+  // recover: a bank killed between an event's record and its index item restarts with that torn tail cut
+  // (the command was never acknowledged; a retry with its command id applies it once).
+  const container = await createContainer({
+    dir: dataDir,
+    events: [...bankEvents, ...workflowEvents],
+    log: { recover: true },
+  });
   try {
     const notices = new Notices();
     container.registerInstance(Notices, notices);

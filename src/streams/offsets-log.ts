@@ -28,7 +28,14 @@ export class OffsetsLog {
 
   /** The log in `<dir>/<name>/` (one per name, so processes consuming different names never share a writer). */
   static async openDir(dir: string, name: string): Promise<OffsetsLog> {
-    const log = await open(path.join(dir, name), { createDirs: true, keyIndex: true, rollover: OFFSETS_ROLLOVER });
+    // recover checks only the head (cheap) and cuts a commit torn by a crash: a process killed between a
+    // record's write and its index item's would otherwise leave an offsets log a writer refuses to open.
+    const log = await open(path.join(dir, name), {
+      createDirs: true,
+      keyIndex: true,
+      rollover: OFFSETS_ROLLOVER,
+      recover: true,
+    });
     const offsets = new OffsetsLog(log, true);
     try {
       await offsets.compactIfLarge();

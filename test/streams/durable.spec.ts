@@ -1,6 +1,7 @@
 // Durable subscriptions (klevdb/streams openSubscription) in one process:
 // resume, the commit guarantee, start positions, the lock, bad input.
 import { expect } from 'chai';
+import fs from 'node:fs';
 import path from 'node:path';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import { open, openBlocking, type BlockingLog, type Message } from '../../src/index.js';
@@ -48,6 +49,25 @@ describe('streams: durable subscriptions', () => {
     await again.close();
     expect(await drain()).to.deep.equal(range(250, 280));
     expect(await drain()).to.deep.equal([]);
+  });
+
+  it('a commit torn by a crash (record bytes without their index item) is cut on reopen, not ERR_CORRUPTED', async () => {
+    await log.publish(messages(0, 20));
+    expect(await drain({ batchSize: 10 })).to.deep.equal(range(0, 20));
+    // What a process killed between the record's write and its index item's leaves behind.
+    const mailer = path.join(offsets, 'mailer');
+    const headLog = path.join(
+      mailer,
+      fs
+        .readdirSync(mailer)
+        .filter((f) => f.endsWith('.log'))
+        .sort()
+        .at(-1)!,
+    );
+    fs.appendFileSync(headLog, Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 7]));
+    const again = await sub();
+    expect(again.committed).to.equal(20);
+    await again.close();
   });
 
   it('a handler that fails mid-batch leaves the position before that batch; the next run sees it again', async () => {
