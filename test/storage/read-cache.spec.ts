@@ -87,6 +87,13 @@ describe('read cache (readCacheSize)', function () {
       const cache = await cacheOf(log);
       expect(cache.maxBytes).to.equal(readCacheSize);
       expect(cache.bytes, `readCacheSize ${readCacheSize}`).to.be.at.most(readCacheSize);
+      // Random lookups over a log many times the cache: most miss, so it loads only some of the blocks it misses.
+      let seed = 3;
+      for (let i = 0; i < 6000; i++) {
+        const o = (seed = (seed * 48271) % 2147483647) % COUNT;
+        expect(view(await log.get(o)), `get(${o})`).to.deep.equal(expectedView(deterministic(o), o));
+      }
+      expect((await cacheOf(log)).bytes).to.be.at.most(readCacheSize);
       await log.close();
     }
     const none = await openLog(dir, { ...OPTS, readonly: true, readCacheSize: 0 });
