@@ -47,8 +47,8 @@ const MAX_HANDLE = 2 ** 29;
  */
 const WINDOW = 4096;
 const SPARSE = 8;
-/** Frames per slab: 1 MiB of memory allocated at a time. */
-const SLAB_FRAMES = 256;
+/** Frames per slab: 32 KiB of memory allocated at a time (a small log never holds a large allocation). */
+const SLAB_FRAMES = 8;
 let nextHandle = 0;
 
 /** A fresh id for a newly opened file handle; past MAX_HANDLE the handle's reads bypass the cache. */
