@@ -76,6 +76,20 @@ describe('read cache (readCacheSize)', function () {
     });
   });
 
+  it('a lookup served from memory resolves within one microtask', async function () {
+    const log = await openLog(await tempDir(), OPTS);
+    await publishAll(log);
+    await expectReads(log, new Set(), 'filling the cache');
+    const { misses } = await cacheOf(log);
+    for (const call of [() => log.get(7), () => log.getByKey('key-2-106'), () => log.getByTime(new Date(0))]) {
+      let settled = false;
+      void call().then(() => (settled = true));
+      await Promise.resolve();
+      expect(settled, String(call)).to.equal(true);
+    }
+    expect((await cacheOf(log)).misses, 'all from memory').to.equal(misses);
+  });
+
   it('stays within readCacheSize, even one smaller than a block, and without one (0) reads from the files', async function () {
     const dir = await tempDir();
     const writer = await openLog(dir, OPTS);
