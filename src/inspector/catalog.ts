@@ -18,7 +18,7 @@ import type { BlockingLog } from '../storage/index.js';
 import { isLogError } from '../storage/index.js';
 import { listSegments, openLogReader } from '../log-tools/index.js';
 import type { IndexOptions, ResolvedIndex } from '../log-tools/index.js';
-import { CHECKPOINT_KEY } from '../projections/records.js';
+import { CHECKPOINT_KEY } from '../projections/backend-kit.js';
 import { HttpError, notFound } from './http.js';
 
 export type LogRole = 'log' | 'source' | 'state' | 'dead-letter' | 'offsets';

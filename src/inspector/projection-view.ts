@@ -15,8 +15,7 @@
 import { isLogError } from '../storage/index.js';
 import type { Log, Message } from '../storage/index.js';
 import { formatTimeMicros } from '../log-tools/index.js';
-import { CHECKPOINT_KEY, parseCheckpoint } from '../projections/records.js';
-import type { Checkpoint } from '../projections/records.js';
+import { CHECKPOINT_KEY, parseCheckpoint, type Checkpoint } from '../projections/backend-kit.js';
 import type { Catalog, ProjectionEntry } from './catalog.js';
 import { PREVIEW, parseJson, showBytes } from './render.js';
 import type { Lag, ProjectionStates, ProjectionSummary, StateRow } from './browser/api-types.js';

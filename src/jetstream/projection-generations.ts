@@ -7,7 +7,7 @@
  * projection. A generation the pointer does not name is a rebuild that never
  * finished; its streams are deleted when the projection opens.
  */
-import type { GenerationLogs, GenerationStore } from '../projections/generations.js';
+import type { GenerationLogs, GenerationStore } from '../projections/backend-kit.js';
 import { LogError } from '../storage/index.js';
 import type { Api } from './api.js';
 import { ApiError, ErrCode, toPublicError } from './errors.js';

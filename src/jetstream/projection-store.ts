@@ -10,7 +10,7 @@
  * never closed). Streams are laid out as projection-names.ts describes.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { GenerationStore, ProjectionStore } from '../projections/generations.js';
+import type { GenerationStore, ProjectionStore } from '../projections/backend-kit.js';
 import { invalidArgument, describeValue } from '../storage/backend-kit.js';
 import { Api } from './api.js';
 import { openJetStream } from './open.js';

@@ -3,8 +3,13 @@
  * handles, its handler and key, and how it retries, fails and runs in
  * parallel. Every failure is LogError ERR_INVALID_ARGUMENT naming the option.
  */
-import { handledTypes } from '../projections/definition.js';
-import { toSource, typeOf, type ProjectionSource, type ProjectionSourceInput } from '../projections/source.js';
+import {
+  handledTypes,
+  toSource,
+  typeOf,
+  type ProjectionSource,
+  type ProjectionSourceInput,
+} from '../projections/backend-kit.js';
 import { describeValue, invalidArgument } from '../storage/backend-kit.js';
 
 /** What the handler gets with each event. */

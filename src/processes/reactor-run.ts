@@ -12,7 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Subscription } from 'rxjs';
 import { InvalidEventError } from '../eventstore/errors.js';
-import { typeOf, type SourceRecord } from '../projections/source.js';
+import { typeOf, type SourceRecord } from '../projections/backend-kit.js';
 import { describeValue, invalidArgument } from '../storage/backend-kit.js';
 import { resolveStreamOptions } from '../streams/options.js';
 import { logStream, type LogBatch } from '../streams/source.js';

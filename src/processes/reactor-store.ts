@@ -5,9 +5,13 @@
  * one key, compacted to the newest) and whose dead-letter log holds the
  * events it gave up on (the projections' dead-letter log and record).
  */
-import { compactStateLog } from '../projections/compactor.js';
-import { DeadLetters } from '../projections/dead-letters.js';
-import type { GenerationLogs, GenerationStore, ProjectionStore } from '../projections/generations.js';
+import {
+  compactStateLog,
+  DeadLetters,
+  type GenerationLogs,
+  type GenerationStore,
+  type ProjectionStore,
+} from '../projections/backend-kit.js';
 import { corrupted } from '../storage/backend-kit.js';
 import { isLogError } from '../storage/index.js';
 

@@ -10,12 +10,16 @@
 import type { RecordedEvent } from '../eventstore/envelope.js';
 import type { EventStore } from '../eventstore/event-store.js';
 import type { Event } from '../eventstore/event-type.js';
-import type { DeadLetter } from '../projections/dead-letters.js';
-import { PositionWaiters } from '../projections/position-waiters.js';
-import type { ProcessContext, ProcessStatus, RunnerProcess } from '../projections/process.js';
-import type { ProjectionSource } from '../projections/source.js';
-import { lagEvents } from '../projections/status.js';
-import type { WaitLimits } from '../projections/waiting.js';
+import {
+  type DeadLetter,
+  PositionWaiters,
+  type ProcessContext,
+  type ProcessStatus,
+  type RunnerProcess,
+  type ProjectionSource,
+  lagEvents,
+  type WaitLimits,
+} from '../projections/backend-kit.js';
 import { invalidArgument } from '../storage/backend-kit.js';
 import { LogError, OffsetOldest, type BlockingLog, type Log, type Message } from '../storage/index.js';
 import { consumer, recordDeadLetter, watchLag, type Consumer } from '../telemetry/index.js';

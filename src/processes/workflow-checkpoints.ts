@@ -4,7 +4,7 @@
  * runner's projection store, in a generation of the workflow's name whose
  * state log holds the position and whose lock keeps a second runner out.
  */
-import type { GenerationLogs, ProjectionStore } from '../projections/generations.js';
+import type { GenerationLogs, ProjectionStore } from '../projections/backend-kit.js';
 import type { Log } from '../storage/index.js';
 
 export interface CheckpointPlace {

@@ -32,7 +32,7 @@ import { resolveWorkflowOptions, type ResolvedWorkflowOptions, type WorkflowOpti
 import { WorkflowConsumer } from './workflow-consumer.js';
 import { traceStep, WORKFLOW_SPAN } from './workflow-telemetry.js';
 import { directoryCheckpoints, runnerCheckpoints, type OpenCheckpoints } from './workflow-checkpoints.js';
-import type { ProcessContext, RunnerProcess } from '../projections/process.js';
+import type { ProcessContext, RunnerProcess } from '../projections/backend-kit.js';
 
 export interface HandleInputOptions {
   /** The input's id: a second input with the same id is not handled again. Default: a recorded event's eventId, else a new UUID. */

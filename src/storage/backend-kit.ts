@@ -2,7 +2,7 @@
 // the public API (./index.ts) to implement a Log of their own (the in-memory
 // log, the JetStream log) or to work beside log files (src/log-tools, the CLI,
 // the projections' directory lock). Every other file of src/storage is private
-// to it; test/storage/module-boundary.spec.ts fails the build on a deep import.
+// to it; test/architecture/module-boundaries.spec.ts fails the build on a deep import.
 // Nothing here is part of the package's public API.
 
 // The checks and errors of the Log methods, shared by every implementation so that they fail alike.

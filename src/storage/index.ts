@@ -2,7 +2,7 @@
 // exports (docs/api/storage.md describes it). Other modules of src/ import
 // storage through this file or, for what a Log backend or a tool over log
 // files needs beyond the public API, through ./backend-kit.ts; every other
-// file of src/storage is private to it (test/storage/module-boundary.spec.ts
+// file of src/storage is private to it (test/architecture/module-boundaries.spec.ts
 // fails the build on a deep import).
 export * from './types.js';
 export { KLEVDB_ERROR_CODES, KlevdbError, LogError, isKlevdbError, isLogError } from './errors.js';
