@@ -18,6 +18,7 @@ import { formatTimeMicros } from '../log-tools/index.js';
 import { CHECKPOINT_KEY, parseCheckpoint, type Checkpoint } from '../projections/backend-kit.js';
 import type { Catalog, ProjectionEntry } from './catalog.js';
 import { PREVIEW, parseJson, showBytes } from './render.js';
+import { processCheckpoint, type ProcessCheckpoint } from './process-checkpoint.js';
 import type { Lag, ProjectionStates, ProjectionSummary, StateRow } from './browser/api-types.js';
 
 const BATCH = 1000;
@@ -162,6 +163,8 @@ export class ProjectionViews {
     const source = this.catalog.source;
     const summary: ProjectionSummary = {
       name: p.name,
+      kind: 'projection',
+      next: null,
       generation: p.generation ?? null,
       stateLog: p.stateLog?.id ?? null,
       deadLetterLog: p.deadLetterLog?.id ?? null,
@@ -177,12 +180,12 @@ export class ProjectionViews {
     if (!p.stateLog) return { summary };
     const { log } = await this.catalog.open(p.stateLog);
     const { checkpoint, problem, timeMicros } = await newestCheckpoint(log);
+    const process = checkpoint || problem !== undefined ? undefined : await processCheckpoint(log, p.name);
+    if (process) return { summary: await this.processSummary(p, summary, process) };
     summary.checkpoint = checkpoint;
+    summary.next = checkpoint?.next ?? null;
     if (problem !== undefined) summary.checkpointProblem = problem;
-    if (timeMicros !== undefined) {
-      summary.committedAt = formatTimeMicros(timeMicros);
-      summary.committedAgo = Math.max(0, Math.round((Date.now() * 1000 - timeMicros) / 1e4) / 100);
-    }
+    if (timeMicros !== undefined) committed(summary, timeMicros);
     summary.uncommitted = Math.max(0, (await log.nextOffset()) - (checkpoint ? checkpoint.at + 1 : 0));
     let index = this.indexes.get(log);
     if (!index) {
@@ -193,9 +196,29 @@ export class ProjectionViews {
     }
     if (checkpoint) await index.advance(checkpoint.at);
     summary.keys = index.keys.size;
-    if (p.deadLetterLog) summary.deadLetters = (await (await this.catalog.open(p.deadLetterLog)).log.stat()).messages;
-    if (source && checkpoint) summary.lag = await lag((await this.catalog.open(source)).log, checkpoint.next);
+    await this.deadLettersAndLag(p, summary);
     return { summary, index };
+  }
+
+  /** A reactor or workflow: its checkpoint, dead letters and lag; it has no states. */
+  private async processSummary(
+    p: ProjectionEntry,
+    summary: ProjectionSummary,
+    process: ProcessCheckpoint,
+  ): Promise<ProjectionSummary> {
+    summary.kind = process.kind;
+    summary.next = process.next;
+    if (process.problem !== undefined) summary.checkpointProblem = process.problem;
+    committed(summary, process.timeMicros);
+    await this.deadLettersAndLag(p, summary);
+    return summary;
+  }
+
+  /** The dead letters' count, and the lag of `summary.next` behind the source (when both are known). */
+  private async deadLettersAndLag(p: ProjectionEntry, summary: ProjectionSummary): Promise<void> {
+    if (p.deadLetterLog) summary.deadLetters = (await (await this.catalog.open(p.deadLetterLog)).log.stat()).messages;
+    const source = this.catalog.source;
+    if (source && summary.next !== null) summary.lag = await lag((await this.catalog.open(source)).log, summary.next);
   }
 
   /** A log that was closed (its generation replaced). */
@@ -207,6 +230,11 @@ export class ProjectionViews {
       return true;
     }
   }
+}
+
+function committed(summary: ProjectionSummary, timeMicros: number): void {
+  summary.committedAt = formatTimeMicros(timeMicros);
+  summary.committedAgo = Math.max(0, Math.round((Date.now() * 1000 - timeMicros) / 1e4) / 100);
 }
 
 /** How far `next` (a checkpoint) is behind the source's head, in events and in the age of the oldest one. */

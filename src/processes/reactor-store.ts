@@ -15,8 +15,9 @@ import {
 import { corrupted } from '../storage/backend-kit.js';
 import { isLogError } from '../storage/index.js';
 
-/** Starts with NUL, as the projections' reserved keys do. */
-const CHECKPOINT_KEY = Buffer.from('\u0000klevdb.reactor.checkpoint');
+/** Starts with NUL, as the projections' reserved keys do (the inspector reads it too). */
+export const REACTOR_CHECKPOINT_KEY = '\u0000klevdb.reactor.checkpoint';
+const CHECKPOINT_KEY = Buffer.from(REACTOR_CHECKPOINT_KEY);
 /** Compact the state log after this many checkpoints (each ~60 bytes), */
 const COMPACT_EVERY = 10_000;
 /** and on close when it holds more than this many (below, a compaction costs more than it saves). */

@@ -14,6 +14,9 @@ export interface CheckpointPlace {
   release(): Promise<void>;
 }
 
+/** The consumer's durable subscription: its key in the offsets log (the inspector reads it too). */
+export const workflowSubscriptionName = (workflow: string): string => `workflow-${workflow}`;
+
 export type OpenCheckpoints = () => Promise<CheckpointPlace>;
 
 export const directoryCheckpoints =

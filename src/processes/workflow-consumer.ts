@@ -11,7 +11,7 @@ import type { EventStore } from '../eventstore/event-store.js';
 import type { Event } from '../eventstore/event-type.js';
 import type { BlockingLog } from '../storage/index.js';
 import { openSubscription, type DurableSubscription } from '../streams/durable.js';
-import type { CheckpointPlace, OpenCheckpoints } from './workflow-checkpoints.js';
+import { workflowSubscriptionName, type CheckpointPlace, type OpenCheckpoints } from './workflow-checkpoints.js';
 
 export class WorkflowConsumer {
   private subscription: DurableSubscription | undefined;
@@ -45,7 +45,7 @@ export class WorkflowConsumer {
     let subscription: DurableSubscription;
     try {
       subscription = await openSubscription(this.log, {
-        name: `workflow-${this.options.name}`,
+        name: workflowSubscriptionName(this.options.name),
         offsets: place.offsets,
         batchSize: this.options.batchSize,
         start: 'oldest',

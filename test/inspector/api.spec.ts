@@ -357,6 +357,8 @@ describe('inspector API', function () {
       const p = projections[0];
       expect(p).to.include({
         name: 'totals',
+        kind: 'projection',
+        next: special.next,
         generation: 1,
         keys: USERS,
         deadLetters: 0,

@@ -193,6 +193,10 @@ export interface Lag {
 
 export interface ProjectionSummary {
   name: string;
+  /** What keeps its state there: a projection, or a reactor or workflow run by the same runner. */
+  kind: 'projection' | 'reactor' | 'workflow';
+  /** The source offset it resumes at (a projection's `checkpoint.next`); null before its first commit. */
+  next: number | null;
   generation: number | null;
   stateLog: string | null;
   deadLetterLog: string | null;
@@ -204,8 +208,9 @@ export interface ProjectionSummary {
   committedAgo: number | null;
   /** State records after the checkpoint: a commit under way, or one a crash tore. */
   uncommitted: number;
-  /** Keys with a state. */
+  /** Keys with a state (always 0 for reactors and workflows). */
   keys: number;
+  /** Events given up on (projections and reactors). */
   deadLetters: number;
   /** null when the source is unknown (see `--source`). */
   lag: Lag | null;

@@ -35,11 +35,13 @@ function cards(p: ProjectionStates): HTMLElement[] {
     : card('Lag', 'unknown', 'start the inspector with --source <events log>');
   return [
     card('Keys', count(p.keys)),
-    card(
-      'Checkpoint',
-      c ? `next ${count(c.next)}` : 'none',
-      c ? `last event ${count(c.last)}, version ${c.version}` : 'nothing committed yet',
-    ),
+    p.kind === 'projection'
+      ? card(
+          'Checkpoint',
+          c ? `next ${count(c.next)}` : 'none',
+          c ? `last event ${count(c.last)}, version ${c.version}` : 'nothing committed yet',
+        )
+      : card('Checkpoint', p.next === null ? 'none' : `next ${count(p.next)}`, `a ${p.kind}: it keeps no states`),
     lag,
     card(
       'Committed',

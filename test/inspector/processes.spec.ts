@@ -1,0 +1,115 @@
+// The inspector's projections view beside reactors and workflows (issue 19,
+// section 4): a runner's store keeps a reactor's and a workflow's checkpoint
+// in a directory like a projection's; the view tells them apart (`kind`),
+// shows their checkpoint, lag and dead letters, and no states; a damaged
+// checkpoint record is reported, not a failure.
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { z } from 'zod';
+import { open } from '../../src/index.js';
+import { defineEvent, openEventStore, type EventStore } from '../../src/eventstore/index.js';
+import { startInspector, type Inspector } from '../../src/inspector/index.js';
+import type { ProjectionStates, ProjectionSummary } from '../../src/inspector/browser/api-types.js';
+import { complete, createWorkflow, reactor, workflow, workflowEvents } from '../../src/processes/index.js';
+import { ProjectionRunner } from '../../src/projections/index.js';
+import { getJson, tempDir } from './helpers.js';
+
+const Placed = defineEvent('Placed', z.object({ orderId: z.string() }));
+
+describe('inspector: reactors and workflows', function () {
+  this.timeout(60_000);
+  const root = tempDir('processes');
+  const eventsDir = path.join(root, 'events');
+  const stateDir = path.join(root, 'state');
+  let store: EventStore;
+  let inspector: Inspector;
+  const url = (p: string): string => new URL(p, inspector.url).toString();
+  const byName = async (): Promise<Record<string, ProjectionSummary>> => {
+    const { projections } = await getJson<{ projections: ProjectionSummary[] }>(url('/api/projections'));
+    return Object.fromEntries(projections.map((p) => [p.name, p]));
+  };
+
+  before(async () => {
+    store = (await openEventStore(eventsDir, { events: [Placed, ...workflowEvents] })) as unknown as EventStore;
+    for (let i = 0; i < 4; i++) await store.appendToStream(`order-${i}`, Placed({ orderId: `o-${i}` }));
+    const runner = new ProjectionRunner({ dir: stateDir });
+    // The mailer gives up on o-2 at once: one dead letter.
+    const mailer = runner.addProcess(
+      reactor({
+        name: 'mailer',
+        source: store,
+        handles: [Placed],
+        retry: { maxAttempts: 1 },
+        onFailure: 'dead-letter',
+        handle: async (event) => {
+          if ((event.data as { orderId: string }).orderId === 'o-2') throw new Error('no mail server for o-2');
+          return Promise.resolve();
+        },
+      }),
+    );
+    const orders = runner.addProcess(
+      createWorkflow(
+        workflow({
+          name: 'orders',
+          inputs: [Placed],
+          initialState: () => ({}),
+          getWorkflowId: (input) => (input as { data: { orderId: string } }).data.orderId,
+          decide: () => complete(),
+          evolve: (state) => state,
+        }),
+        { store },
+      ),
+    );
+    try {
+      await runner.start();
+      await mailer.waitFor(3, { timeoutMs: 20_000 });
+      await orders.caughtUp(20_000);
+    } finally {
+      await runner.close();
+    }
+    inspector = await startInspector({ dir: eventsDir, projections: stateDir });
+  });
+
+  after(async () => {
+    await inspector?.close();
+    await store?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('shows a reactor as a reactor: its checkpoint, dead letters and lag', async () => {
+    const head = (await getJson<{ nextOffset: number }>(url('/api/overview'))).nextOffset;
+    const { mailer } = await byName();
+    expect(mailer).to.include({ kind: 'reactor', deadLetters: 1, keys: 0, uncommitted: 0, checkpoint: null });
+    expect(mailer!.checkpointProblem).to.equal(undefined);
+    // It handled the four orders (and, as they are in the store too, some of the workflow's records).
+    expect(mailer!.next).to.be.within(4, head);
+    expect(mailer!.lag).to.include({ sourceHead: head, events: head - mailer!.next! });
+    expect(mailer!.committedAgo).to.be.within(0, 60);
+  });
+
+  it('shows a workflow as a workflow: its checkpoint and lag past its own records', async () => {
+    const head = (await getJson<{ nextOffset: number }>(url('/api/overview'))).nextOffset;
+    expect(head, 'the workflow recorded its inputs in the store').to.be.greaterThan(4);
+    const { orders } = await byName();
+    expect(orders).to.include({ kind: 'workflow', keys: 0, deadLetters: 0, checkpoint: null });
+    expect(orders!.next).to.be.within(4, head);
+    expect(orders!.lag).to.include({ sourceHead: head, events: head - orders!.next! });
+    const page = await getJson<ProjectionStates>(url('/api/projection?name=orders'));
+    expect(page).to.include({ kind: 'workflow', nextAfter: null });
+    expect(page.states).to.deep.equal([]);
+  });
+
+  it('reports a damaged checkpoint record instead of failing or calling it a projection', async () => {
+    const { generation } = (await byName()).mailer!;
+    const log = await open(path.join(stateDir, 'mailer', `gen-${generation}`, 'state'), { keyIndex: true });
+    try {
+      await log.publish([{ key: '\u0000klevdb.reactor.checkpoint', value: '{"next":"soon"}' }]);
+    } finally {
+      await log.close();
+    }
+    const { mailer } = await byName();
+    expect(mailer).to.include({ kind: 'reactor', next: null, lag: null });
+    expect(mailer!.checkpointProblem).to.match(/no valid next \(offset \d+\)/);
+  });
+});
