@@ -12,6 +12,7 @@
  *   GET /api/projections                              projections with checkpoint and lag
  *   GET /api/projection?name=&q=&values=&after=&limit= a projection's states, searchable
  *   GET /api/subscriptions                            durable subscriptions: position, lag, consumer
+ *   GET /api/workflow?name=&after=&limit=             a workflow's instances, from the source log
  *
  * Safe by default: it listens on 127.0.0.1, has no endpoint that changes
  * anything (the logs are opened readonly), answers only GET and HEAD,
@@ -34,6 +35,7 @@ import { Tails } from './live.js';
 import { OverviewCache, byKey, byTime, message, page } from './log-views.js';
 import { ProjectionViews } from './projection-view.js';
 import { SubscriptionViews } from './subscription-view.js';
+import { WorkflowInstanceIndex } from './workflow-instances.js';
 
 export interface InspectorOptions extends CatalogOptions {
   /** Address to listen on (default 127.0.0.1). */
@@ -68,6 +70,7 @@ class Routes {
   private readonly overviews = new OverviewCache();
   private readonly projections: ProjectionViews;
   private readonly subscriptions: SubscriptionViews;
+  private instances: WorkflowInstanceIndex | undefined;
   readonly tails = new Tails();
   readonly table: Record<string, Handler>;
 
@@ -141,6 +144,12 @@ class Routes {
         };
         sendJson(res, 200, reply);
       },
+      '/api/workflow': async (_req, res, q) => {
+        const name = q.string('name', true);
+        const after = q.string('after');
+        const limit = q.integer('limit', 1, MAX_PAGE, 100);
+        sendJson(res, 200, await (await this.workflowIndex(name)).page(name, after, limit));
+      },
       '/api/projection': async (_req, res, q) => {
         const name = q.string('name', true);
         const query = q.string('q') ?? '';
@@ -150,6 +159,18 @@ class Routes {
         sendJson(res, 200, await this.projections.states(name, query, inValues, after, limit));
       },
     };
+  }
+
+  /** The index of the workflows' instances in the source log; 404 for a name that is no workflow of the runner's. */
+  private async workflowIndex(name: string): Promise<WorkflowInstanceIndex> {
+    const found = (await this.projections.list()).find((p) => p.name === name);
+    if (found?.kind !== 'workflow')
+      throw notFound(`there is no workflow "${name}" here; /api/projections lists them with their kind`);
+    const source = this.catalog.source;
+    if (!source) throw notFound("the workflows' event store is unknown: start the inspector with --source <its log>");
+    const { log } = await this.catalog.open(source);
+    if (this.instances?.log !== log) this.instances = new WorkflowInstanceIndex(log);
+    return this.instances;
   }
 
   /** The log a request names (`log=`), or the first one there is. */

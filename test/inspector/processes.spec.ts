@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { open } from '../../src/index.js';
 import { defineEvent, openEventStore, type EventStore } from '../../src/eventstore/index.js';
 import { startInspector, type Inspector } from '../../src/inspector/index.js';
-import type { ProjectionStates, ProjectionSummary } from '../../src/inspector/browser/api-types.js';
+import type { ProjectionStates, ProjectionSummary, WorkflowInstances } from '../../src/inspector/browser/api-types.js';
 import { complete, createWorkflow, reactor, workflow, workflowEvents } from '../../src/processes/index.js';
 import { ProjectionRunner } from '../../src/projections/index.js';
 import { getJson, tempDir } from './helpers.js';
@@ -98,6 +98,48 @@ describe('inspector: reactors and workflows', function () {
     const page = await getJson<ProjectionStates>(url('/api/projection?name=orders'));
     expect(page).to.include({ kind: 'workflow', nextAfter: null });
     expect(page.states).to.deep.equal([]);
+  });
+
+  it("lists a workflow's instances from the event store: stream, records and the newest record, paged", async () => {
+    const all = await getJson<WorkflowInstances>(url('/api/workflow?name=orders'));
+    expect(all).to.include({ name: 'orders', count: 4, nextAfter: null });
+    expect(all.instances.map((i) => i.id)).to.deep.equal(['o-0', 'o-1', 'o-2', 'o-3']);
+    expect(all.instances[0]).to.include({ stream: 'workflow-orders-o-0', records: 1 });
+    const last = JSON.parse(all.instances[0]!.last.value.text) as { type: string; data: { workflowId: string } };
+    expect(last).to.deep.include({ type: 'WorkflowInputRecorded' });
+    expect(last.data.workflowId).to.equal('o-0');
+    const page1 = await getJson<WorkflowInstances>(url('/api/workflow?name=orders&limit=3'));
+    expect(page1.instances.map((i) => i.id)).to.deep.equal(['o-0', 'o-1', 'o-2']);
+    expect(page1.nextAfter).to.equal('o-2');
+    const page2 = await getJson<WorkflowInstances>(url(`/api/workflow?name=orders&limit=3&after=${page1.nextAfter}`));
+    expect(page2.instances.map((i) => i.id)).to.deep.equal(['o-3']);
+    expect(page2.nextAfter).to.equal(null);
+    // Records published since are read on from where the last look stopped.
+    const [recorded] = workflowEvents;
+    const input = { type: 'Placed', data: { orderId: 'o-4' } };
+    const data = {
+      workflow: 'orders',
+      workflowId: 'o-4',
+      inputId: 'i-4',
+      input,
+      outcome: 'handled' as const,
+      outputs: [],
+    };
+    await store.appendToStream('workflow-orders-o-4', recorded(data));
+    const more = await getJson<WorkflowInstances>(url('/api/workflow?name=orders&after=o-3'));
+    expect(more.count).to.equal(5);
+    expect(more.instances).to.have.length(1);
+    expect(more.instances[0]).to.include({ id: 'o-4', stream: 'workflow-orders-o-4', records: 1 });
+  });
+
+  it('refuses a name that is no workflow, and a bad limit, naming what is wrong', async () => {
+    const reactorName = await getJson<{ code: string; error: string }>(url('/api/workflow?name=mailer'), 404);
+    expect(reactorName.error).to.match(/no workflow "mailer"/);
+    await getJson(url('/api/workflow?name=nope'), 404);
+    const missing = await getJson<{ code: string; error: string }>(url('/api/workflow'), 400);
+    expect(missing).to.include({ code: 'ERR_INVALID_ARGUMENT' });
+    expect(missing.error).to.match(/name/);
+    await getJson(url('/api/workflow?name=orders&limit=0'), 400);
   });
 
   it('reports a damaged checkpoint record instead of failing or calling it a projection', async () => {

@@ -81,6 +81,18 @@ export interface Subscriptions {
   subscriptions: SubscriptionSummary[];
 }
 
+/** `/api/workflow`: a workflow's instances (from the source log, the event store's), by id, paged. */
+export interface WorkflowInstances {
+  name: string;
+  /** Its instances. */
+  count: number;
+  /** The source offset the inspector has read to. */
+  readTo: number;
+  instances: { id: string; stream: string; records: number; last: ShownMessage }[];
+  /** Continue after this id for more; null when there is no more. */
+  nextAfter: string | null;
+}
+
 export interface SegmentView {
   offset: number;
   file: string;
