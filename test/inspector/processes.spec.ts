@@ -6,16 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { z } from 'zod';
 import { open } from '../../src/index.js';
-import { defineEvent, openEventStore, type EventStore } from '../../src/eventstore/index.js';
+import { openEventStore, type EventStore } from '../../src/eventstore/index.js';
 import { startInspector, type Inspector } from '../../src/inspector/index.js';
 import type { ProjectionStates, ProjectionSummary, WorkflowInstances } from '../../src/inspector/browser/api-types.js';
-import { complete, createWorkflow, reactor, workflow, workflowEvents } from '../../src/processes/index.js';
-import { ProjectionRunner } from '../../src/projections/index.js';
+import { workflowEvents } from '../../src/processes/index.js';
 import { getJson, tempDir } from './helpers.js';
-
-const Placed = defineEvent('Placed', z.object({ orderId: z.string() }));
+import { Placed, runProcesses } from './process-fixture.js';
 
 describe('inspector: reactors and workflows', function () {
   this.timeout(60_000);
@@ -32,42 +29,7 @@ describe('inspector: reactors and workflows', function () {
 
   before(async () => {
     store = (await openEventStore(eventsDir, { events: [Placed, ...workflowEvents] })) as unknown as EventStore;
-    for (let i = 0; i < 4; i++) await store.appendToStream(`order-${i}`, Placed({ orderId: `o-${i}` }));
-    const runner = new ProjectionRunner({ dir: stateDir });
-    // The mailer gives up on o-2 at once: one dead letter.
-    const mailer = runner.addProcess(
-      reactor({
-        name: 'mailer',
-        source: store,
-        handles: [Placed],
-        retry: { maxAttempts: 1 },
-        onFailure: 'dead-letter',
-        handle: async (event) => {
-          if ((event.data as { orderId: string }).orderId === 'o-2') throw new Error('no mail server for o-2');
-          return Promise.resolve();
-        },
-      }),
-    );
-    const orders = runner.addProcess(
-      createWorkflow(
-        workflow({
-          name: 'orders',
-          inputs: [Placed],
-          initialState: () => ({}),
-          getWorkflowId: (input) => (input as { data: { orderId: string } }).data.orderId,
-          decide: () => complete(),
-          evolve: (state) => state,
-        }),
-        { store },
-      ),
-    );
-    try {
-      await runner.start();
-      await mailer.waitFor(3, { timeoutMs: 20_000 });
-      await orders.caughtUp(20_000);
-    } finally {
-      await runner.close();
-    }
+    await runProcesses(store, stateDir);
     inspector = await startInspector({ dir: eventsDir, projections: stateDir });
   });
 

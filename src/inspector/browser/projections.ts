@@ -1,6 +1,6 @@
-/** The Projections tab: a projection's checkpoint, lag and every key's state, searchable and paged. */
+/** The Projections tab: a projection's checkpoint, lag and every key's state, searchable and paged; a workflow's instances. */
 import { api, fail, ok } from './api.js';
-import type { ProjectionStates } from './api-types.js';
+import type { ProjectionStates, WorkflowInstances } from './api-types.js';
 import { button, byId, clear, el, fill, input, select, show, tableBody } from './dom.js';
 import { ago, count, duration } from './format.js';
 import { card, shown } from './widgets.js';
@@ -15,9 +15,12 @@ export function loadProjection(fresh: boolean): void {
   const q = input('p-q').value;
   const values = input('p-values').checked;
   api<ProjectionStates>('/api/projection', { name, q, values: values ? 1 : 0, after, limit: 100 })
-    .then((p) => {
+    .then(async (p) => {
+      // A workflow keeps no states: its instances are listed instead.
+      const instances =
+        p.kind === 'workflow' ? await api<WorkflowInstances>('/api/workflow', { name, after, limit: 100 }) : undefined;
       ok();
-      renderProjection(p, !fresh);
+      renderProjection(p, !fresh, instances);
     })
     .catch(fail);
 }
@@ -66,13 +69,36 @@ function caption(p: ProjectionStates, rows: number): string {
   return `${keys}, ${count(rows)} shown`;
 }
 
-function renderProjection(p: ProjectionStates, more: boolean): void {
+/** A row per instance: its stream, its newest record, where that is in the store, and when. */
+function renderInstances(w: WorkflowInstances, body: HTMLTableSectionElement): void {
+  for (const i of w.instances) {
+    body.appendChild(
+      el(
+        'tr',
+        { 'data-key': i.id },
+        el('td', null, el('code', { text: i.stream })),
+        el('td', { class: 'value' }, shown(i.last.value, '(none)')),
+        el('td', { class: 'num', text: count(i.last.offset) }),
+        el('td', { class: 'time', text: i.last.time.replace('T', ' ') }),
+      ),
+    );
+  }
+  if (!body.rows.length)
+    body.appendChild(el('tr', null, el('td', { colspan: 4, class: 'muted', text: 'no instances' })));
+  byId('p-caption').textContent =
+    `${count(w.count)} instances, ${count(body.querySelectorAll('tr[data-key]').length)} shown (each with its newest record)`;
+  after = w.nextAfter;
+  show(button('p-more'), w.nextAfter !== null);
+}
+
+function renderProjection(p: ProjectionStates, more: boolean, instances?: WorkflowInstances): void {
   fill(byId('p-cards'), ...cards(p));
   const problem = byId('p-problem');
   problem.textContent = p.checkpointProblem ? `The checkpoint cannot be trusted: ${p.checkpointProblem}` : '';
   show(problem, Boolean(p.checkpointProblem));
   const body = tableBody('p-table');
   if (!more) clear(body);
+  if (instances) return renderInstances(instances, body);
   for (const s of p.states) {
     body.appendChild(
       el(
