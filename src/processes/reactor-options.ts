@@ -169,7 +169,7 @@ export function resolveReactor<E>(definition: ReactorDefinition<E>, arg = 'defin
   const d = definition;
   if (typeof d.name !== 'string' || !NAME.test(d.name)) {
     throw invalidArgument(
-      `${arg}.name must be 1 to 100 letters, digits, '.', '_' or '-' (no path separators: it names where the checkpoint lives), got ${describeValue(d.name)}`,
+      `${arg}.name must be 1 to 100 letters, digits, '.', '_' or '-' (no path separators: it names where the checkpoint lives), got ${typeof d.name === 'string' ? JSON.stringify(d.name) : describeValue(d.name)}`,
     );
   }
   const name = d.name;

@@ -27,7 +27,7 @@ describe('processes: reactors refuse bad input', () => {
   const definitions: Array<[string, Loose, string]> = [
     ['no definition', undefined, 'definition must be a reactor definition object, got undefined'],
     ['an unknown option', { ...good(), retries: 3 }, 'definition.retries is not an option'],
-    ['a name with a path separator', { ...good(), name: 'mail/out' }, 'definition.name'],
+    ['a name with a path separator', { ...good(), name: 'mail/out' }, 'got "mail/out"'],
     ['a name going up', { ...good(), name: '..' }, 'no path separators'],
     ['no handle', { ...good(), handle: undefined }, 'definition.handle must be an async function'],
     ['a key that is no function', { ...good(), key: 'id' }, 'definition.key must be a function'],
