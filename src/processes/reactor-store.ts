@@ -5,13 +5,8 @@
  * one key, compacted to the newest) and whose dead-letter log holds the
  * events it gave up on (the projections' dead-letter log and record).
  */
-import {
-  compactStateLog,
-  DeadLetters,
-  type GenerationLogs,
-  type GenerationStore,
-  type ProjectionStore,
-} from '../projections/backend-kit.js';
+import { compactStateLog, DeadLetters, type GenerationLogs, type ProjectionStore } from '../projections/backend-kit.js';
+import { openProcessGeneration, type ProcessGeneration } from './process-generation.js';
 import { corrupted } from '../storage/backend-kit.js';
 import { isLogError } from '../storage/index.js';
 
@@ -27,8 +22,7 @@ export class ReactorStore {
   private commits = 0;
 
   private constructor(
-    private readonly generations: GenerationStore,
-    private readonly logs: GenerationLogs,
+    private readonly generation: ProcessGeneration,
     readonly deadLetters: DeadLetters,
     /** The committed checkpoint: the source offset to resume at; undefined before the first commit. */
     public checkpoint: number | undefined,
@@ -36,49 +30,32 @@ export class ReactorStore {
 
   /** Takes the reactor's state (ERR_LOCKED while another runner has it) and reads its checkpoint. */
   static async open(store: ProjectionStore, name: string, sync: boolean): Promise<ReactorStore> {
-    const generations = await store.open(name, { sync });
-    let logs: GenerationLogs | undefined;
+    const generation = await openProcessGeneration(store, name, sync);
     try {
-      let id = generations.current;
-      if (id === undefined) {
-        id = generations.fresh();
-        logs = await generations.open(id);
-        await generations.switchTo(id);
-      } else {
-        logs = await generations.open(id);
-      }
-      const deadLetters = await DeadLetters.open(logs.deadLetter, name);
-      return new ReactorStore(generations, logs, deadLetters, await loadCheckpoint(logs, name));
+      const deadLetters = await DeadLetters.open(generation.logs.deadLetter, name);
+      return new ReactorStore(generation, deadLetters, await loadCheckpoint(generation.logs, name));
     } catch (err) {
-      try {
-        if (logs) await generations.release(logs);
-      } finally {
-        await generations.close();
-      }
+      await generation.release();
       throw err;
     }
   }
 
   async commit(next: number): Promise<void> {
-    await this.logs.state.publish([{ key: CHECKPOINT_KEY, value: `{"next":${next}}` }]);
+    await this.generation.logs.state.publish([{ key: CHECKPOINT_KEY, value: `{"next":${next}}` }]);
     this.checkpoint = next;
     if (++this.commits % COMPACT_EVERY === 0) await this.compact();
   }
 
   async close(): Promise<void> {
     try {
-      if ((await this.logs.state.stat()).messages > COMPACT_ABOVE) await this.compact();
+      if ((await this.generation.logs.state.stat()).messages > COMPACT_ABOVE) await this.compact();
     } finally {
-      try {
-        await this.generations.release(this.logs);
-      } finally {
-        await this.generations.close();
-      }
+      await this.generation.release();
     }
   }
 
   private async compact(): Promise<void> {
-    await compactStateLog(this.logs.state, { everyMs: 0 });
+    await compactStateLog(this.generation.logs.state, { everyMs: 0 });
   }
 }
 
