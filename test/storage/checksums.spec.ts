@@ -1,11 +1,26 @@
 // The two hashes of the format: CRC-32C (native, with a pure-JS fallback that
 // must agree) and FNV-1a 64 of keys, against independent references.
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { crc32c, crc32cImplementation, crc32cPortable, crc32cRange } from '../../src/storage/format/crc32c.js';
+import { OffsetOldest, check, open } from '../../src/index.js';
+import {
+  crc32c,
+  crc32cImplementation,
+  crc32cPortable,
+  crc32cRange,
+  crc32cTable,
+} from '../../src/storage/format/crc32c.js';
 import { keyHash, keyHashHex } from '../../src/storage/format/key-hash.js';
+import { bodyOfLength, crc32cBitwise } from '../helpers/crc-samples.js';
 import { manifest } from '../helpers/samples.js';
+
+const PORTABLE_CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), '../helpers/portable-crc-child.js');
 
 /** FNV-1a 64 with BigInt: slow and obviously right. */
 function fnv1a64(bytes: Uint8Array): string {
@@ -46,6 +61,111 @@ describe('checksums and key hashes', function () {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('every length 0..64 and 120..200 (where word loads start) at every start 0..7 gives the bitwise reference, in all four forms', function () {
+    const bytes = randomBytes(200 + 8 + 8);
+    // A Uint8Array whose byteOffset is odd, so word loads start at every phase of the underlying buffer.
+    const odd = new Uint8Array(bytes.buffer, bytes.byteOffset + 1, 200 + 8 + 7);
+    const lengths = [...Array.from({ length: 65 }, (_, n) => n), ...Array.from({ length: 81 }, (_, n) => 120 + n)];
+    let checked = 0;
+    for (const data of [bytes, odd]) {
+      for (let start = 0; start < 8; start++) {
+        for (const length of lengths) {
+          const range = data.subarray(start, start + length);
+          const want = crc32cBitwise(range);
+          const where = `length ${length} at ${start} (byteOffset ${data.byteOffset})`;
+          expect(crc32c(range), `native, ${where}`).to.equal(want);
+          expect(crc32cPortable(range), `portable, ${where}`).to.equal(want);
+          expect(crc32cTable(data, start, start + length), `table, ${where}`).to.equal(want);
+          expect(crc32cRange(data, start, start + length), `range, ${where}`).to.equal(want);
+          checked++;
+        }
+      }
+    }
+    expect(checked).to.equal(2 * 8 * (65 + 81));
+  });
+
+  it('the table loop agrees with the native CRC-32C around the switch between them (200..800 bytes), on random bytes', function () {
+    const buf = randomBytes(4096);
+    for (let length = 200; length <= 800; length += 3) {
+      for (const start of [0, 1, 2, 3, 5, 8]) {
+        const want = crc32c(buf.subarray(start, start + length));
+        expect(crc32cTable(buf, start, start + length), `length ${length} at ${start}`).to.equal(want);
+        expect(crc32cRange(buf, start, start + length), `length ${length} at ${start}`).to.equal(want);
+      }
+    }
+  });
+
+  it('gives the same CRC for views of any kind of buffer, alternating between them, and after one shrinks', function () {
+    const sources: Uint8Array[] = [];
+    const plain = randomBytes(300);
+    sources.push(plain);
+    const small = new Uint8Array(48); // small typed arrays start on V8's heap, without a separate buffer
+    small.set(plain.subarray(0, 48));
+    sources.push(small);
+    const shared = new Uint8Array(new SharedArrayBuffer(300));
+    shared.set(plain);
+    sources.push(shared);
+    // ES2024's resizable buffer (Node 20 has it; the project's lib is ES2023).
+    const Resizable = ArrayBuffer as unknown as new (
+      n: number,
+      o: { maxByteLength: number },
+    ) => ArrayBuffer & {
+      resize(n: number): void;
+    };
+    const resizable = new Resizable(300, { maxByteLength: 600 });
+    const inResizable = new Uint8Array(resizable);
+    inResizable.set(plain);
+    sources.push(inResizable);
+    for (let round = 0; round < 3; round++) {
+      for (const data of sources) {
+        for (const [start, end] of [
+          [0, data.length],
+          [3, data.length - 1],
+          [1, 41],
+        ] as const) {
+          const want = crc32cBitwise(data.subarray(start, end));
+          expect(crc32cRange(data, start, end), `${data.buffer.constructor.name} [${start}, ${end})`).to.equal(want);
+          expect(crc32cPortable(data.subarray(start, end))).to.equal(want);
+        }
+      }
+    }
+    resizable.resize(100);
+    expect(crc32cRange(inResizable, 2, 90)).to.equal(crc32cBitwise(plain.subarray(2, 90)));
+  });
+
+  it('a log written with the pure-JS CRC-32C (KLEVDB_PORTABLE_CRC=1, in a child) reads back under the native one, every record checked', async function () {
+    this.timeout(60_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'klevdb-portable-crc-'));
+    try {
+      const count = 700; // values of 0..699 bytes, on both sides of the switch to the native call
+      const ran = execFileSync(process.execPath, [PORTABLE_CHILD, dir, String(count)], {
+        env: { ...process.env, KLEVDB_PORTABLE_CRC: '1' },
+        encoding: 'utf8',
+      });
+      expect(ran).to.equal('portable');
+      await check(dir);
+      const log = await open(dir);
+      try {
+        let seen = 0;
+        for (let next = OffsetOldest; seen < count;) {
+          const { nextOffset, messages } = await log.consume(next, count);
+          expect(messages.length, `consume from ${next}`).to.be.greaterThan(0);
+          for (const m of messages) {
+            expect(m.offset).to.equal(seen++);
+            expect(m.key?.toString()).to.equal(`k${m.offset}`);
+            expect(m.value ?? Buffer.alloc(0)).to.deep.equal(bodyOfLength(m.offset));
+          }
+          next = nextOffset;
+        }
+        expect(seen).to.equal(count);
+      } finally {
+        await log.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('FNV-1a 64 of keys matches a BigInt reference, and the empty key hashes to the offset basis', function () {
