@@ -41,12 +41,12 @@ export interface Bank {
 
 export async function openBank(dataDir: string): Promise<Bank> {
   // The transfer workflow keeps its instances in the same store: its events are declared too.
-  // recover: a bank killed between an event's record and its index item restarts with that torn tail cut
-  // (the command was never acknowledged; a retry with its command id applies it once).
+  // A bank killed in the middle of an append restarts as it is: the open indexes the events that
+  // reached the log and cuts one cut short (that command was never acknowledged; a retry with its
+  // command id applies it once). No `recover`: damage to the log stops the bank instead of being cut.
   const container = await createContainer({
     dir: dataDir,
     events: [...bankEvents, ...workflowEvents],
-    log: { recover: true },
   });
   try {
     const notices = new Notices();

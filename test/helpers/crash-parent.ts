@@ -64,9 +64,9 @@ export class Expectation {
     }
   }
 
-  /** Opens with recover: true and checks everything the reports promise; then takes what is there as known. */
+  /** Opens (no recover: a killed writer leaves nothing it needs) and checks everything the reports promise; then takes what is there as known. */
   async verify(dir: string, config: CrashConfig, where: string): Promise<void> {
-    const log: Log = await open(dir, crashOptions(config, { recover: true }));
+    const log: Log = await open(dir, crashOptions(config));
     let got: Set<number>;
     try {
       const all = await consumeAll(log, 100);

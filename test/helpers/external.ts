@@ -1,9 +1,10 @@
 // Tests that need something npm does not install (a browser, nats-server,
-// Go, flock(1), root for a tmpfs mount) go through requireExternal: where the
+// Go, flock(1), strace, root for a tmpfs mount) go through requireExternal: where the
 // piece is missing they skip, saying in one line what is missing and what
 // installs it; when CI is set they fail instead, so CI (.ci/run installs them
 // all) never passes by skipping. KLEVDB_TEST_WITHOUT=chromium,nats-server,go,
-// flock,root runs the suite as a machine without those pieces would.
+// flock,strace,root runs the suite as a machine without those pieces would.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -38,6 +39,7 @@ export const GO: ExternalPiece = {
   install:
     'install Go 1.26 or later (go.dev/dl; interop/go.mod asks for 1.26) with the Go module proxy reachable (or set GO)',
 };
+export const STRACE: ExternalPiece = { key: 'strace', what: 'strace', install: 'apt-get install strace' };
 export const FLOCK: ExternalPiece = { key: 'flock', what: 'flock(1)', install: 'apt-get install util-linux' };
 export const ROOT: ExternalPiece = {
   key: 'root',
@@ -128,4 +130,19 @@ export function requireGo(ctx: Mocha.Context): string {
 /** util-linux's flock(1): flock(2) from another process, as Go klevdb's gofrs/flock takes it. */
 export function requireFlockCommand(ctx: Mocha.Context): string {
   return requireExternal(ctx, FLOCK, findExecutable('FLOCK', ['flock', '/usr/bin/flock']));
+}
+
+/**
+ * strace(1), to kill a child at an exact system call (inject=...:signal=KILL).
+ * Where it is installed but may not trace (ptrace not permitted in this
+ * container), no package fixes that: the test skips, saying so, even in CI.
+ */
+export function requireStrace(ctx: Mocha.Context): string {
+  const strace = requireExternal(ctx, STRACE, findExecutable('STRACE', ['strace', '/usr/bin/strace']));
+  const probe = spawnSync(strace, ['-qq', '-o', '/dev/null', 'true'], { stdio: 'ignore' });
+  if (probe.status !== 0) {
+    process.stderr.write(`  skipping the tests that need strace: it cannot trace here (ptrace not permitted)\n`);
+    ctx.skip();
+  }
+  return strace;
 }

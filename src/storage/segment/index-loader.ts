@@ -185,6 +185,32 @@ export function validateIndex(index: SegmentIndex, seg: SegmentFiles, firstPosit
 }
 
 /**
+ * Where the last indexed record ends, checking that it holds the offset the
+ * index names (the first record's position for an empty index).
+ */
+export function indexedEnd(
+  fd: number,
+  seg: SegmentFiles,
+  version: FormatVersion,
+  index: SegmentIndex,
+  remedy: string,
+): number {
+  if (index.count === 0) return initialPosition(version);
+  const last = index.positionAt(index.count - 1);
+  const header = readAt(fd, last, RECORD_HEADER_SIZE);
+  const place = { file: seg.logPath, base: last };
+  if (header.length < RECORD_HEADER_SIZE)
+    throw corrupted(`log corrupted: short header ${describePlace(place, 0)}; ${remedy}`);
+  const end = last + recordSizeFromHeader(version, header, 0, place);
+  if (header.readBigInt64BE(version === 'V2' ? 4 : 0) !== BigInt(index.lastOffset)) {
+    throw corrupted(
+      `index corrupted: ${seg.indexPath} names offset ${index.lastOffset} for the record ${describePlace(place, 0)}, which holds another; ${remedy}`,
+    );
+  }
+  return end;
+}
+
+/**
  * A segment's log must end exactly where its last indexed record ends, and
  * that record must hold the offset the index names. More bytes mean an
  * interrupted write (klevdb would append after them and mix offsets) or an
@@ -198,20 +224,7 @@ export function checkLogTail(
   logSize: number,
   remedy: string,
 ): void {
-  let end = initialPosition(version);
-  if (index.count > 0) {
-    const last = index.positionAt(index.count - 1);
-    const header = readAt(fd, last, RECORD_HEADER_SIZE);
-    const place = { file: seg.logPath, base: last };
-    if (header.length < RECORD_HEADER_SIZE)
-      throw corrupted(`log corrupted: short header ${describePlace(place, 0)}; ${remedy}`);
-    end = last + recordSizeFromHeader(version, header, 0, place);
-    if (header.readBigInt64BE(version === 'V2' ? 4 : 0) !== BigInt(index.lastOffset)) {
-      throw corrupted(
-        `index corrupted: ${seg.indexPath} names offset ${index.lastOffset} for the record ${describePlace(place, 0)}, which holds another; ${remedy}`,
-      );
-    }
-  }
+  const end = indexedEnd(fd, seg, version, index, remedy);
   if (end !== logSize) {
     throw corrupted(
       end < logSize

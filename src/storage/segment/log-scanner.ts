@@ -48,7 +48,7 @@ export function openLogForRead(file: string, segmentOffset: number): OpenedLog {
 }
 
 /**
- * Visits every whole record from the first one to the end of `size` bytes.
+ * Visits every whole record from `from` (the first one) to the end of `size` bytes.
  * Stops at the first problem and says what it was; never throws for damage
  * (a LogError thrown by `visit`, such as an offset out of order, ends the
  * scan as damage at that record).
@@ -59,8 +59,10 @@ export function scanRecords(
   /** `raw` is the record's bytes, a view of the read chunk (valid until the scan reads the next one). */
   visit: (record: DecodedRecord, position: number, raw: Buffer) => void,
   size = log.size,
+  /** Where the first record starts (a record boundary): by default the first record of the file. */
+  from = initialPosition(log.version),
 ): ScanEnd {
-  let position = initialPosition(log.version);
+  let position = from;
   let chunk: Buffer = Buffer.alloc(0);
   let chunkStart = position;
   for (;;) {

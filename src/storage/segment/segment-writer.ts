@@ -18,7 +18,8 @@ import {
   recordSize,
 } from '../format/message-format.js';
 import { FileSyncer } from './file-syncer.js';
-import { checkLogTail, emptyItem, encodeNewItem, loadSegmentIndex, validateIndex } from './index-loader.js';
+import { appendRepairedItems, cutPartialIndexItem, repairUnindexedTail } from './head-repair.js';
+import { checkLogTail, emptyItem, encodeNewItem, indexedEnd, loadSegmentIndex, validateIndex } from './index-loader.js';
 import { verifyItems } from './index-verify.js';
 import { type SegmentFiles, fsError, readAt, readFileHead, writeAll } from './segment-files.js';
 import { SegmentIndex } from './segment-index.js';
@@ -30,6 +31,8 @@ export interface PreparedMessage {
   value: Buffer | null;
   timeMicros: number;
 }
+
+const REMEDY = 'open with recover: true';
 
 export class SegmentWriter {
   private readonly logSyncer: FileSyncer;
@@ -71,16 +74,30 @@ export class SegmentWriter {
         detectMessageVersion(readAt(fd, 0, FILE_HEADER_SIZE), files.offset, files.logPath),
       );
       const { fd: logFd, version } = log;
-      const logSize = log.size;
+      let logSize = log.size;
 
       let index: SegmentIndex;
+      let repairedItems: Buffer | null = null;
       if (logSize > FILE_HEADER_SIZE) {
+        cutPartialIndexItem(files, params);
         const loaded = loadSegmentIndex(files, params, { rebuildVersion: newVersion, persistRebuilt: true });
         index = new SegmentIndex(params, files.offset, nextTime, Math.max(loaded.count * 2, 256));
         const item = emptyItem();
         for (let i = 0; i < loaded.count; i++) index.append(loaded.item(i, item));
         validateIndex(index, files, initialPosition(version), logSize);
-        checkLogTail(logFd, files, version, index, logSize, 'open with recover: true');
+        // Records after the last indexed one: a publish a killed process did not finish (head-repair.ts).
+        const end = indexedEnd(logFd, files, version, index, REMEDY);
+        if (end < logSize)
+          ({ logSize, newItems: repairedItems } = repairUnindexedTail(
+            logFd,
+            files,
+            version,
+            params,
+            index,
+            end,
+            logSize,
+          ));
+        checkLogTail(logFd, files, version, index, logSize, REMEDY);
         // The head is at most a rollover's worth of bytes: check every item once, and trust our own appends after.
         verifyItems({ fd: logFd, version }, files.logPath, files.indexPath, index, 0, logSize);
         index.verified = index.count;
@@ -97,7 +114,12 @@ export class SegmentWriter {
         () =>
           detectIndexVersion(readFileHead(files.indexPath, INDEX_HEADER_SIZE), files.offset, params, files.indexPath),
       );
-      const { fd: indexFd, version: indexVersion, size: indexSize } = ix;
+      const { fd: indexFd, version: indexVersion } = ix;
+      let indexSize = ix.size;
+      if (repairedItems) {
+        appendRepairedItems(indexFd, files, repairedItems);
+        indexSize += repairedItems.length;
+      }
       reader.head = true;
       reader.adoptIndex(index, logSize);
       return new SegmentWriter(files, params, version, indexVersion, logFd, indexFd, logSize, indexSize, index, reader);
