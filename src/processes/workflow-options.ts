@@ -41,6 +41,22 @@ export interface WorkflowOptions {
   cachedInstances?: number;
   /** Told of inputs whose decide threw where nobody awaits them (store events, timers), and of a consumer that stopped. Default: a process warning. */
   onError?: (error: Error, context: WorkflowErrorContext) => void;
+  /**
+   * A consumer stopped by an error (the store, a command handler that threw
+   * rather than refused) starts again after a pause, from its checkpoint:
+   * the workflow's records make the batch it read again harmless. The pause
+   * starts at initialDelayMs (default 1,000), is multiplied by factor
+   * (default 2) after each failure in a row, up to maxDelayMs (default
+   * 60,000), and is back to the start once a batch is handled. `false`:
+   * the consumer stays stopped (status `failed`) until start() is called.
+   */
+  restart?: false | RestartOptions;
+}
+
+export interface RestartOptions {
+  initialDelayMs?: number;
+  factor?: number;
+  maxDelayMs?: number;
 }
 
 export interface ResolvedWorkflowOptions {
@@ -52,9 +68,10 @@ export interface ResolvedWorkflowOptions {
   batchSize: number;
   cachedInstances: number;
   onError: (error: Error, context: WorkflowErrorContext) => void;
+  restart: Required<RestartOptions> | false;
 }
 
-const KNOWN = ['store', 'commands', 'checkpoints', 'batchSize', 'cachedInstances', 'onError'];
+const KNOWN = ['store', 'commands', 'checkpoints', 'batchSize', 'cachedInstances', 'onError', 'restart'];
 
 export function resolveWorkflowOptions<Input extends Event, State, Command>(
   definition: WorkflowDefinition<Input, State, Command>,
@@ -108,7 +125,26 @@ export function resolveWorkflowOptions<Input extends Event, State, Command>(
     batchSize: positive(`${what}: options.batchSize`, options.batchSize ?? 100),
     cachedInstances: positive(`${what}: options.cachedInstances`, options.cachedInstances ?? 10_000),
     onError,
+    restart: resolveRestart(`${what}: options.restart`, options.restart),
   };
+}
+
+function resolveRestart(arg: string, restart: unknown): Required<RestartOptions> | false {
+  if (restart === false) return false;
+  if (restart === undefined) restart = {};
+  if (typeof restart !== 'object' || restart === null)
+    throw invalidArgument(`${arg} must be false or an object, got ${describeValue(restart)}`);
+  checkKnownKeys(arg, restart, ['initialDelayMs', 'factor', 'maxDelayMs']);
+  const r = restart as RestartOptions;
+  const initialDelayMs = atLeast(`${arg}.initialDelayMs`, r.initialDelayMs ?? 1_000, 0);
+  const maxDelayMs = atLeast(`${arg}.maxDelayMs`, r.maxDelayMs ?? Math.max(60_000, initialDelayMs), initialDelayMs);
+  return { initialDelayMs, factor: atLeast(`${arg}.factor`, r.factor ?? 2, 1), maxDelayMs };
+}
+
+function atLeast(arg: string, n: unknown, min: number): number {
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < min)
+    throw invalidArgument(`${arg} must be a number >= ${min}, got ${describeValue(n)}`);
+  return n;
 }
 
 function positive(arg: string, n: unknown): number {

@@ -64,6 +64,8 @@ export interface WorkflowStatus {
   inFlight: number;
   /** Inputs whose decide threw (recorded as failed). */
   failedInputs: number;
+  /** Times the consumer was started again after it failed (options.restart). */
+  restarts: number;
   deadLetters: 0;
   error?: Error;
 }
@@ -134,7 +136,7 @@ export class Workflow<Input extends Event, State, Command = unknown> implements 
     return new WorkflowConsumer(
       this.options.log!,
       this.options.store,
-      { name: this.name, checkpoints, batchSize: this.options.batchSize },
+      { name: this.name, checkpoints, batchSize: this.options.batchSize, restart: this.options.restart },
       (event) => this.consume(event),
       (err) => this.report(err),
     );
@@ -200,12 +202,16 @@ export class Workflow<Input extends Event, State, Command = unknown> implements 
   async caughtUp(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (this.consumer?.error) throw this.consumer.error;
+      // A failed consumer that will start again is waited for; one that will not is the answer.
+      const error = this.consumer?.error;
+      if (error && !this.consumer!.restartPending) throw error;
       const head = await this.options.store.headPosition();
-      const consumed = !this.consumer?.active || this.consumer.committed >= head;
+      const consumed = !error && (!this.consumer?.active || this.consumer.committed >= head);
       if (consumed && this.inFlight.size === 0) return;
       if (Date.now() > deadline)
-        throw new Error(`workflow ${this.name}: not caught up after ${timeoutMs} ms (${this.inFlight.size} in flight)`);
+        throw new Error(
+          `workflow ${this.name}: not caught up after ${timeoutMs} ms (${this.inFlight.size} in flight${error ? `; the consumer failed and waits to start again: ${error.message}` : ''})`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
@@ -224,6 +230,7 @@ export class Workflow<Input extends Event, State, Command = unknown> implements 
       timers: this.timers.pending,
       inFlight: this.inFlight.size,
       failedInputs: this.failedInputs,
+      restarts: this.consumer?.restarts ?? 0,
       deadLetters: 0,
       ...(error ? { error } : {}),
     };
