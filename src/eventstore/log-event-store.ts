@@ -33,6 +33,7 @@ import { EventRegistry, type ValidatedEvent } from './registry.js';
 import { StreamIndex, type AppliedCommand, type StreamHead } from './stream-index.js';
 import { markEventStoreLog } from './log-marker.js';
 import { MemoryLog } from './memory-log.js';
+import { PublishGroup } from './publish-group.js';
 import {
   checkCount,
   checkId,
@@ -79,6 +80,8 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
   private readonly index: StreamIndex;
   private readonly cache: StreamCache<E>;
   private readonly turns = new KeyedMutex();
+  /** Appends to different streams ready at once share one publish (publish-group.ts); not on a shared log. */
+  private readonly group: PublishGroup | undefined;
   private closing: Promise<void> | undefined;
 
   /** The store owns `log`: close() closes it. The log needs its key index. */
@@ -92,6 +95,8 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     const cachedEvents = streams === 0 ? 0 : checkCount('cachedEvents', options.cachedEvents ?? 100_000);
     // One stream may hold a tenth of the cache (at least a read batch): long streams are read from memory too, without one crowding out the rest.
     this.cache = new StreamCache(cachedEvents, Math.max(READ_BATCH, Math.floor(cachedEvents / 10)));
+    const shared = typeof (log as Partial<ConditionalPublisher>).publishExpecting === 'function';
+    this.group = shared ? undefined : new PublishGroup(log);
   }
 
   // Not async: the turn's promise is returned as it is, one hop less on the hottest path.
@@ -163,7 +168,8 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
   }
 
   /**
-   * One publish of an append; the log's next offset after it. On a log
+   * One publish of an append (with the other streams' appends ready at
+   * once, publish-group.ts); the log's next offset after it. On a log
    * shared by several processes (one that offers publishExpecting, like the
    * JetStream log) the server checks that the stream's newest message is
    * still the one this append was decided on, so two processes cannot both
@@ -174,8 +180,8 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
    * without writing its first events twice: that is a PartialAppendError.
    */
   private async publish(streamId: string, head: StreamHead, messages: PublishMessage[]): Promise<number | undefined> {
-    const shared = this.log as BlockingLog & Partial<ConditionalPublisher>;
-    if (typeof shared.publishExpecting !== 'function') return this.log.publish(messages);
+    if (this.group) return this.group.publish(messages);
+    const shared = this.log as BlockingLog & ConditionalPublisher;
     const result = await shared.publishExpecting(streamId, head.version === 0 ? null : head.lastOffset, messages);
     if (result.ok) return result.nextOffset;
     this.index.forget(streamId);
@@ -311,6 +317,8 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
   }
 
   close(): Promise<void> {
+    // Appends already handed to the group are written before the log closes, as they were when each published at once.
+    if (!this.closing) this.group?.flush();
     this.closing ??= this.log.close();
     return this.closing;
   }

@@ -116,6 +116,52 @@ export function eventStoreAppendContract(factory: StoreFactory): void {
       expect(positions).to.deep.equal([...positions].sort((a, b) => a - b));
     });
 
+    it('appends to many streams at once: each append gets its own contiguous positions and exact versions', async () => {
+      const streams = Array.from({ length: 40 }, (_, i) => `s${i}`);
+      const eventsOf = (i: number, round: number) =>
+        Array.from({ length: 1 + ((i + round) % 3) }, (_, k) =>
+          Deposited({ amount: round * 100 + k + 1, currency: 'EUR' }),
+        );
+      const appended = new Map<string, number>();
+      for (let round = 0; round < 3; round++) {
+        // One stale expected version among them fails alone; the appends beside it are stored.
+        const outcomes = await Promise.allSettled(
+          streams.map((s, i) =>
+            f.store.appendToStream(s, eventsOf(i, round), {
+              expectedVersion: i === 7 ? 99 : (appended.get(s) ?? 0) || 'no-stream',
+              commandId: `r${round}`,
+            }),
+          ),
+        );
+        outcomes.forEach((o, i) => {
+          if (i === 7) {
+            expect(o.status).to.equal('rejected');
+            expect((o as PromiseRejectedResult).reason).to.be.instanceOf(ConcurrencyError);
+            return;
+          }
+          if (o.status === 'rejected') throw o.reason;
+          const before = appended.get(streams[i]!) ?? 0;
+          const { events, nextExpectedVersion } = o.value;
+          expect(events.map((e) => e.meta.streamVersion)).to.deep.equal(events.map((_, k) => before + k + 1));
+          expect(events.map((e) => e.meta.position)).to.deep.equal(events.map((_, k) => events[0]!.meta.position + k));
+          expect(nextExpectedVersion).to.equal(before + events.length);
+          appended.set(streams[i]!, nextExpectedVersion);
+        });
+      }
+      const all = (await f.store.readAll({ maxCount: 1000 })).events;
+      expect(new Set(all.map((e) => e.meta.position)).size).to.equal(all.length);
+      for (const [i, s] of streams.entries()) {
+        const { events, version } = await f.store.readStream(s);
+        expect(version, s).to.equal(i === 7 ? 0 : appended.get(s));
+        expect(events).to.deep.equal(all.filter((e) => e.meta.streamId === s));
+        // Each append's events carry its command id, and no other append's.
+        for (const round of i === 7 ? [] : [0, 1, 2])
+          expect(events.filter((e) => e.meta.commandId === `r${round}`).map((e) => e.data)).to.deep.equal(
+            eventsOf(i, round).map((e) => e.data),
+          );
+      }
+    });
+
     it('does not apply a command id twice, and returns the original result', async () => {
       await f.store.appendToStream('a', AccountOpened({ owner: 'x' }));
       const first = await f.store.appendToStream(

@@ -31,7 +31,7 @@ async function waitForFile(file: string, alive: () => boolean, ms = 60_000): Pro
 /** Runs the child until `when` resolves, then SIGKILLs it; a child that dies on its own fails with its stderr. */
 async function killChild(
   dir: string,
-  mode: 'pause' | 'loop',
+  mode: 'pause' | 'loop' | 'group',
   when: (alive: () => boolean) => Promise<unknown>,
 ): Promise<void> {
   const child = fork(CHILD, [dir, mode], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
@@ -47,6 +47,20 @@ async function killChild(
     child.kill('SIGKILL');
     await exited;
   }
+}
+
+/** ROUNDS runs of the child, each SIGKILLed at a random moment once it made progress; the highest progress any reported. */
+async function killAtRandom(dir: string, mode: 'loop' | 'group'): Promise<number> {
+  let highest = -1;
+  for (let round = 0; round < ROUNDS; round++) {
+    await fs.rm(path.join(dir, 'progress'), { force: true });
+    await killChild(dir, mode, async (alive) => {
+      await waitForFile(path.join(dir, 'progress'), alive);
+      await new Promise((r) => setTimeout(r, 20 + Math.floor(Math.random() * 150)));
+    });
+    highest = Math.max(highest, Number(await fs.readFile(path.join(dir, 'progress'), 'utf8')));
+  }
+  return highest;
 }
 
 describe('crash between decide and append', function () {
@@ -77,15 +91,7 @@ describe('crash between decide and append', function () {
   });
 
   it('leaves every command whole when killed at random moments, and retries apply each once', async () => {
-    let highest = -1;
-    for (let round = 0; round < ROUNDS; round++) {
-      await fs.rm(path.join(dir, 'progress'), { force: true });
-      await killChild(dir, 'loop', async (alive) => {
-        await waitForFile(path.join(dir, 'progress'), alive);
-        await new Promise((r) => setTimeout(r, 20 + Math.floor(Math.random() * 150)));
-      });
-      highest = Math.max(highest, Number(await fs.readFile(path.join(dir, 'progress'), 'utf8')));
-    }
+    const highest = await killAtRandom(dir, 'loop');
     const store = await open(dir);
     try {
       const check = async () => {
@@ -109,6 +115,27 @@ describe('crash between decide and append', function () {
         'SIGKILLs of a process running commands, every command left whole and applied once',
         ROUNDS,
       );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('leaves every command whole when killed while appends to 8 streams share publishes', async () => {
+    const highest = await killAtRandom(dir, 'group');
+    const store = await open(dir);
+    try {
+      for (let k = 0; k < 8; k++) {
+        const { events, version } = await store.readStream(`acc-${k}`);
+        expect(events.map((e) => e.meta.streamVersion)).to.deep.equal(Array.from({ length: version }, (_, i) => i + 1));
+        const perCommand = new Map<string, number>();
+        for (const e of events) perCommand.set(e.meta.commandId!, (perCommand.get(e.meta.commandId!) ?? 0) + 1);
+        for (const [id, count] of perCommand) expect(count, `acc-${k} ${id}`).to.equal(3);
+        // Every command any round acknowledged on every stream is there.
+        expect(perCommand.size, `acc-${k}`).to.be.greaterThan(highest);
+      }
+      const retry = await commandHandler(account, store)('acc-3', { type: 'Deposit', amount: 0 }, { commandId: 'c0' });
+      expect(retry.alreadyApplied).to.equal(true);
+      expect(retry.events).to.have.length(3);
     } finally {
       await store.close();
     }

@@ -1,0 +1,49 @@
+// Group append: appends to different streams that are ready together share
+// one publish of the log. What must not change: an append the log refuses
+// fails alone, and an append handed to the store before close() is written.
+import { expect } from 'chai';
+import { storeFactories, type StoreFixture } from '../contracts/event-stores.js';
+import { AccountOpened, Deposited } from './fixtures/account.js';
+
+for (const factory of storeFactories) {
+  describe(`group append (${factory.name})`, () => {
+    let f: StoreFixture;
+    beforeEach(async () => (f = await factory.create()));
+    afterEach(() => f.cleanup());
+
+    it('fails an append the log refuses (over its 64 MiB message limit) alone: the appends beside it are stored', async function () {
+      this.timeout(60_000);
+      const huge = AccountOpened({ owner: 'x'.repeat(64 * 1024 * 1024) });
+      const before = await f.store.log.nextOffset();
+      const outcomes = await Promise.allSettled([
+        f.store.appendToStream('a', AccountOpened({ owner: 'ann' })),
+        f.store.appendToStream('huge', [AccountOpened({ owner: 'bob' }), huge]),
+        f.store.appendToStream('b', [AccountOpened({ owner: 'cy' }), Deposited({ amount: 1, currency: 'EUR' })]),
+      ]);
+      expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
+      const err = (outcomes[1] as PromiseRejectedResult).reason as Error & { code?: string };
+      expect(err.code).to.equal('ERR_INVALID_ARGUMENT');
+      // Named as the append's own second message: it was published alone.
+      expect(err.message).to.match(/messages\[1\].*64 MiB/);
+      expect(await f.store.streamVersion('huge')).to.equal(0);
+      expect((await f.store.readStream('a')).events.map((e) => e.type)).to.deep.equal(['AccountOpened']);
+      expect((await f.store.readStream('b')).version).to.equal(2);
+      expect(await f.store.log.nextOffset()).to.equal(before + 3);
+    });
+
+    it('writes the appends handed to it before close(), and keeps them across a restart (on disk)', async () => {
+      const streams = ['s1', 's2', 's3', 's4'];
+      for (const s of streams) await f.store.appendToStream(s, AccountOpened({ owner: s }));
+      // Heads known: each append below reaches its publish before close() is called.
+      const pending = streams.map((s) => f.store.appendToStream(s, Deposited({ amount: 2, currency: 'EUR' })));
+      const closed = f.store.close();
+      const results = await Promise.all(pending);
+      await closed;
+      expect(results.map((r) => r.nextExpectedVersion)).to.deep.equal([2, 2, 2, 2]);
+      // A closed in-memory store took its log with it: only a log on disk has a restart to check.
+      if (factory.kind === 'memory') return;
+      const store = await f.reopen();
+      for (const s of streams) expect(await store.streamVersion(s), s).to.equal(2);
+    });
+  });
+}
