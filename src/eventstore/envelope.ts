@@ -13,6 +13,7 @@
 import type { Message } from '../storage/index.js';
 import { InvalidEventError } from './errors.js';
 import { deepFreeze } from './freeze.js';
+import { parseRecordedAt } from './recorded-at.js';
 import type { Event } from './event-type.js';
 
 export interface EnvelopeMeta {
@@ -174,7 +175,7 @@ export function toRecorded<E extends Event>(envelope: StoredEnvelope, data: unkn
   const m = envelope.meta;
   const meta = {
     eventId: m.eventId,
-    recordedAt: new Date(m.recordedAt),
+    recordedAt: parseRecordedAt(m.recordedAt),
     streamId: envelope.streamId,
     streamVersion: m.streamVersion,
     position: envelope.position,

@@ -82,6 +82,67 @@ describe('envelope encoding', () => {
       .and.deep.equal(read);
     await store.close();
   });
+
+  it('reads recordedAt as new Date(recordedAt) does, for whatever string a stored envelope holds', async () => {
+    const iso = fc
+      .date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true })
+      .map((d) => d.toISOString());
+    // Written strings, strings a minute apart sharing their first 17 characters, and damaged or odd ones.
+    const sameMinute = fc
+      .tuple(iso, fc.array(fc.integer({ min: 0, max: 99_999 }), { maxLength: 5 }))
+      .map(([s, parts]) => [
+        s,
+        ...parts.map(
+          (p) =>
+            `${s.slice(0, 17)}${String(Math.floor(p / 1000)).padStart(2, '0')}.${String(p % 1000).padStart(3, '0')}Z`,
+        ),
+      ]);
+    const damaged = fc
+      .tuple(iso, fc.nat(23), fc.constantFrom(...'0123456789-:.TZ x+'))
+      .map(([s, i, c]) => s.slice(0, i) + c + s.slice(i + 1));
+    const odd = fc.constantFrom(
+      '2026-12-06T24:00:00.000Z',
+      '2026-12-06T24:00:30.000Z',
+      '2026-12-06T09:41:60.000Z',
+      '2026-02-30T09:41:07.123Z',
+      '+012026-12-06T09:41:07.123Z',
+      '2026-12-06T09:41:07Z',
+      'not a date',
+      '',
+    );
+    const strings = fc
+      .array(
+        fc.oneof(
+          sameMinute,
+          damaged.map((s) => [s]),
+          odd.map((s) => [s]),
+        ),
+        { minLength: 1, maxLength: 8 },
+      )
+      .map((runs) => runs.flat());
+    await fc.assert(
+      fc.asyncProperty(strings, async (recordedAts) => {
+        const store = inMemoryEventStore();
+        await store.log.publish(
+          recordedAts.map((recordedAt, i) => ({
+            key: 's',
+            value: JSON.stringify({
+              type: 'T',
+              schemaVersion: 1,
+              data: i,
+              meta: { eventId: `e${i}`, recordedAt, streamVersion: i + 1 },
+            }),
+          })),
+        );
+        const { events } = await store.readAll();
+        expect(events.map((e) => e.meta.recordedAt.getTime())).to.deep.equal(
+          recordedAts.map((s) => new Date(s).getTime()),
+        );
+        await store.close();
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
 
 /** The data of the stream's first event, straight from the log. */
