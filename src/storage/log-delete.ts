@@ -6,6 +6,7 @@
  */
 import { invalidOffset, notFound } from './errors.js';
 import { detectMessageVersion, FILE_HEADER_SIZE, type FormatVersion } from './format/message-format.js';
+import { writeBackEvery } from './rollover.js';
 import { commitRewrite, discardRewrite, removeSegment, rewriteSegment } from './segment/rewrite.js';
 import { readFileHead, segmentFiles, syncDir } from './segment/segment-files.js';
 import { SegmentReader } from './segment/segment-reader.js';
@@ -48,7 +49,14 @@ export function deleteFromLog(
   const load = { rebuildVersion: log.opts.newSegmentsVersion, persistRebuilt: true };
   const openWriter = (files = reader.files, nextTime = writer.index.lastTimestamp): SegmentWriter => {
     const head = new SegmentReader(files, log.opts.params, true, load);
-    return SegmentWriter.open(files, log.opts.params, log.opts.newSegmentsVersion, nextTime, head);
+    return SegmentWriter.open(
+      files,
+      log.opts.params,
+      log.opts.newSegmentsVersion,
+      nextTime,
+      head,
+      writeBackEvery(log.opts),
+    );
   };
 
   if (isHead) {

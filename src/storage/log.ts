@@ -32,7 +32,7 @@ import { SegmentWriter } from './segment/segment-writer.js';
 import { settleInterruptedRewrites, supersededByInterruptedRewrite } from './segment/rewrite.js';
 import { migrateSegment } from './segment/segment-migrate.js';
 import { SegmentState } from './segment-state.js';
-import { rollover } from './rollover.js';
+import { rollover, writeBackEvery } from './rollover.js';
 import { type RecordVisitor, type SegmentScan, scanSegmentFrom } from './record-scan.js';
 import { indexStats } from './stats.js';
 import type { ConsumeResult, DeleteResult, Log, Message, Options, PublishMessage, Stats } from './types.js';
@@ -105,7 +105,14 @@ export class KlevLog implements Log {
     let writer: SegmentWriter | null = null;
     if (!opts.readonly) {
       const headReader = segments[segments.length - 1]!;
-      writer = SegmentWriter.open(headReader.files, opts.params, opts.newSegmentsVersion, 0, headReader);
+      writer = SegmentWriter.open(
+        headReader.files,
+        opts.params,
+        opts.newSegmentsVersion,
+        0,
+        headReader,
+        writeBackEvery(opts),
+      );
     } else if (found.length === 1 && fileSize(found[0]!.logPath) < 0) {
       // An empty readonly log has no files yet: its head is empty until a writer creates them.
       segments[0]!.adoptEmpty();
@@ -161,25 +168,34 @@ export class KlevLog implements Log {
   }
 
   private async closeNow(): Promise<void> {
+    // Everything is closed even when a sync failed; the first failure is close()'s answer.
+    const failures: Error[] = [];
+    const keep = (err: unknown) => void failures.push(err as Error);
     try {
       const writer = this.state.writer;
       if (writer) {
-        writer.syncNow();
-        await writer.close();
+        try {
+          writer.syncNow();
+        } catch (err) {
+          keep(err);
+        }
+        await writer.close().catch(keep);
       }
-      await this.state.settle();
+      await this.state.settle().catch(keep);
       for (const seg of this.state.segments) seg.close();
       this.cache?.clear();
       this.follower?.close();
     } finally {
       this.lock?.release();
     }
+    if (failures.length > 0) throw failures[0];
   }
 
   // --- writing ---------------------------------------------------------------
 
   async publish(messages: PublishMessage[]): Promise<number> {
     let writer = this.ensureWritable();
+    this.state.checkRetired();
     const prepared = prepareMessages(messages);
     // An empty head never rolls over (with a rollover below the 8-byte header it would name a second segment at the same offset).
     if (prepared.length > 0 && writer.logSize > this.opts.rollover && writer.index.count > 0)
@@ -200,7 +216,8 @@ export class KlevLog implements Log {
     const writer = this.state.writer;
     if (!writer) return this.state.head.getIndex().nextOffset;
     const next = writer.nextOffset;
-    await writer.durable();
+    // A sealed segment's last early write-back may still be running: its failure is this sync's too.
+    await Promise.all([writer.durable(), this.state.settle()]);
     return next;
   }
 

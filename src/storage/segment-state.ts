@@ -50,6 +50,8 @@ export class SegmentState implements SegmentRewrites, FollowedSegments {
   #observer: SegmentObserver | null = null;
   /** Writer handles retired by rollover or rewrite, closed once their syncs finish. */
   readonly #background = new Set<Promise<unknown>>();
+  /** A retired writer's sync that failed after the log moved on: every later publish and sync fails with it. */
+  #failure: Error | null = null;
 
   constructor(
     readonly dir: string,
@@ -83,13 +85,24 @@ export class SegmentState implements SegmentRewrites, FollowedSegments {
   }
 
   retire(writer: SegmentWriter): void {
-    const p = writer.close().finally(() => this.#background.delete(p));
+    const p = writer
+      .close()
+      .catch((err: unknown) => {
+        this.#failure ??= err as Error;
+      })
+      .finally(() => this.#background.delete(p));
     this.#background.add(p);
   }
 
-  /** Waits for every retired writer to close. */
+  /** Throws the failure of a retired writer's sync, if one failed. */
+  checkRetired(): void {
+    if (this.#failure) throw this.#failure;
+  }
+
+  /** Waits for every retired writer to close; throws if one's last sync failed. */
   async settle(): Promise<void> {
     await Promise.all([...this.#background]);
+    this.checkRetired();
   }
 
   /** A rollover: `reader` is the new head, written by `writer`. */

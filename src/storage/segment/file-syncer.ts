@@ -2,17 +2,24 @@
  * Durable writes for autoSync without blocking the event loop: fdatasync
  * runs on libuv's pool, and publishes that arrive while one is in flight
  * share the next one (group commit), so concurrent writers pay one sync.
+ *
+ * A failed sync is final: the kernel reports a writeback error to one
+ * fdatasync of a file only, so a later one may succeed although the pages
+ * that failed are lost. Every request and check after a failure fails with it.
  */
 import fs from 'node:fs';
 
 export class FileSyncer {
   private inFlight: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
+  private failure: Error | null = null;
+  private readonly writeBacks = new Set<Promise<void>>();
 
   constructor(private readonly fd: number) {}
 
   /** Resolves once every byte written before this call is on disk. */
   request(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     if (!this.inFlight) {
       this.inFlight = this.run();
       return this.inFlight;
@@ -27,8 +34,47 @@ export class FileSyncer {
     return this.queued;
   }
 
+  /**
+   * Starts writing the file's dirty pages back without waiting for it (the
+   * rollover's synchronous sync then finds little left to do); a failure is
+   * kept for the next request, check or syncNow. Not queued behind a running
+   * sync as request() is: a publish loop that never leaves the microtask
+   * queue would not start the queued one until it yields.
+   */
+  writeBack(): void {
+    if (this.failure) return;
+    const done = new Promise<void>((resolve) =>
+      fs.fdatasync(this.fd, (err) => {
+        if (err) this.failure ??= err;
+        this.writeBacks.delete(done);
+        resolve();
+      }),
+    );
+    this.writeBacks.add(done);
+  }
+
+  /** fdatasync on the calling thread (rollover, close); a failure is kept as a pool sync's is. */
+  syncNow(): void {
+    this.check();
+    try {
+      fs.fdatasyncSync(this.fd);
+    } catch (err) {
+      this.failure ??= err as Error;
+      throw err;
+    }
+  }
+
+  /** Throws the failure of an earlier sync, if one failed. */
+  check(): void {
+    if (this.failure) throw this.failure;
+  }
+
   private startQueued(): Promise<void> {
     this.queued = null;
+    if (this.failure) {
+      this.inFlight = null;
+      return Promise.reject(this.failure);
+    }
     this.inFlight = this.run();
     return this.inFlight;
   }
@@ -37,16 +83,18 @@ export class FileSyncer {
     return new Promise<void>((resolve, reject) => {
       fs.fdatasync(this.fd, (err) => {
         if (!this.queued) this.inFlight = null;
-        if (err) reject(err);
-        else resolve();
+        if (err) {
+          this.failure ??= err;
+          reject(err);
+        } else resolve();
       });
     });
   }
 
   /** Resolves when no sync is running or queued on this file (before it is closed). */
   async idle(): Promise<void> {
-    while (this.inFlight || this.queued) {
-      await (this.queued ?? this.inFlight)?.catch(() => undefined);
+    while (this.inFlight || this.queued || this.writeBacks.size > 0) {
+      await Promise.all([(this.queued ?? this.inFlight)?.catch(() => undefined), ...this.writeBacks]);
     }
   }
 }

@@ -38,6 +38,8 @@ export class SegmentWriter {
   private readonly logSyncer: FileSyncer;
   private readonly indexSyncer: FileSyncer;
   private closed = false;
+  /** Where the log's next early write-back starts (see writeBackEvery). */
+  private nextWriteBack: number;
 
   private constructor(
     readonly files: SegmentFiles,
@@ -51,15 +53,20 @@ export class SegmentWriter {
     private indexSize: number,
     readonly index: SegmentIndex,
     readonly reader: SegmentReader,
+    private readonly writeBackEvery: number,
   ) {
     this.logSyncer = new FileSyncer(logFd);
     this.indexSyncer = new FileSyncer(indexFd);
+    this.nextWriteBack = writeBackEvery > 0 ? (Math.floor(logSize / writeBackEvery) + 1) * writeBackEvery : Infinity;
   }
 
   /**
    * Opens the head for appending: an existing log keeps its version, a new
    * one is written in `newVersion`. `nextTime` continues the previous
-   * segment's index time chain after a rollover.
+   * segment's index time chain after a rollover. Every `writeBackEvery`
+   * bytes of log (0: never) both files' dirty pages start going to disk on
+   * libuv's pool, unawaited, so the rollover's synchronous syncs find little
+   * left to write.
    */
   static open(
     files: SegmentFiles,
@@ -67,6 +74,7 @@ export class SegmentWriter {
     newVersion: FormatVersion,
     nextTime: number,
     reader: SegmentReader,
+    writeBackEvery = 0,
   ): SegmentWriter {
     const opened: number[] = [];
     try {
@@ -122,7 +130,19 @@ export class SegmentWriter {
       }
       reader.head = true;
       reader.adoptIndex(index, logSize);
-      return new SegmentWriter(files, params, version, indexVersion, logFd, indexFd, logSize, indexSize, index, reader);
+      return new SegmentWriter(
+        files,
+        params,
+        version,
+        indexVersion,
+        logFd,
+        indexFd,
+        logSize,
+        indexSize,
+        index,
+        reader,
+        writeBackEvery,
+      );
     } catch (err) {
       for (const fd of opened) fs.closeSync(fd);
       throw fsError(err, `open head segment ${files.logPath} for writing`);
@@ -143,6 +163,8 @@ export class SegmentWriter {
    * back into the in-memory index from there: no object per message.
    */
   append(messages: PreparedMessage[]): number {
+    // After a failed sync the head may have lost bytes before this batch: refuse to build on it.
+    this.checkSyncs();
     const params = this.params;
     const itemSize = indexItemSize(params);
     const n = messages.length;
@@ -172,6 +194,11 @@ export class SegmentWriter {
     this.logSize += logBuf.length;
     this.indexSize += indexBuf.length;
     this.reader.dataEnd = this.logSize;
+    if (this.logSize >= this.nextWriteBack) {
+      this.logSyncer.writeBack();
+      this.indexSyncer.writeBack();
+      this.nextWriteBack = (Math.floor(this.logSize / this.writeBackEvery) + 1) * this.writeBackEvery;
+    }
     return this.index.nextOffset;
   }
 
@@ -193,12 +220,31 @@ export class SegmentWriter {
 
   /** Both files on disk (group-committed with concurrent callers). */
   durable(): Promise<void> {
-    return Promise.all([this.logSyncer.request(), this.indexSyncer.request()]).then(() => undefined);
+    return Promise.all([this.logSyncer.request(), this.indexSyncer.request()]).then(
+      () => undefined,
+      (err: unknown) => {
+        throw syncError(err, this.files);
+      },
+    );
   }
 
+  /** Throws the failure of an earlier sync of either file, if one failed. */
+  checkSyncs(): void {
+    this.onBothFiles((syncer) => syncer.check());
+  }
+
+  /** Both files on disk before this returns (rollover, close); fails if any earlier sync of them failed. */
   syncNow(): void {
-    fs.fdatasyncSync(this.logFd);
-    fs.fdatasyncSync(this.indexFd);
+    this.onBothFiles((syncer) => syncer.syncNow());
+  }
+
+  private onBothFiles(run: (syncer: FileSyncer) => void): void {
+    try {
+      run(this.logSyncer);
+      run(this.indexSyncer);
+    } catch (err) {
+      throw syncError(err, this.files);
+    }
   }
 
   /** Turns the head into a sealed segment (rollover, after syncNow); its reader stays in the log. */
@@ -208,14 +254,30 @@ export class SegmentWriter {
     this.reader.dataEnd = this.logSize;
   }
 
-  /** Closes the append handles once no sync is in flight on them. */
+  /**
+   * Closes the append handles once no sync is in flight on them; rejects if
+   * one of those syncs failed (an early write-back can fail after the
+   * rollover's own sync passed).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([this.logSyncer.idle(), this.indexSyncer.idle()]);
     fs.closeSync(this.logFd);
     fs.closeSync(this.indexFd);
+    this.checkSyncs();
   }
+}
+
+/** A failed sync: what was written since the last good one may be lost, and nothing tells what. */
+function syncError(err: unknown, files: SegmentFiles): Error {
+  const e = err as NodeJS.ErrnoException;
+  const wrapped = new Error(
+    `sync of ${files.logPath} failed (${e?.message ?? String(err)}): messages written since the last successful sync may be lost; close the log, check the disk, and open it with check: true (recover: true if that fails)`,
+    { cause: err },
+  );
+  (wrapped as NodeJS.ErrnoException).code = e?.code;
+  return wrapped;
 }
 
 /** Opens a file for appending: an empty one gets the header of `newVersion`, an existing one keeps its own. */
