@@ -117,7 +117,7 @@ export class LogReader {
     const si = this.getSegment(offset);
     const seg = this.log.segments[si]!;
     const i = seg.getIndex().findExact(offset);
-    if (i >= 0) return seg.readOne(i, this.cache);
+    if (i >= 0) return seg.readOne(i, this.cache, offset);
     // After the last item of the head (an empty head included) is after the end; anywhere else the offset was deleted.
     if ((i === AFTER_END || i === INDEX_EMPTY) && si === this.log.segments.length - 1) {
       throw invalidOffset(
@@ -154,7 +154,7 @@ export class LogReader {
         const seg = segs[si]!;
         const i = seg.getIndex().findExact(newest);
         if (i >= 0) {
-          const m = seg.readOne(i, this.cache);
+          const m = seg.readOne(i, this.cache, newest);
           if (sameKey(m.key, k)) return this.verifiedFrom(si, m);
         }
         for (let sj = si; sj >= 0; sj--) {

@@ -10,10 +10,12 @@
  * pread on its handle would return, and a handle that is closed (a rewrite in
  * this process, a follower noticing another process's rewrite, gc, close)
  * takes a fresh id when it is opened again: its old blocks are never served.
+ * A head's blocks are kept only once every byte in them is written (see
+ * SegmentReader.cacheLimit).
  *
- * Every read copies its bytes out of the blocks: the records are CRC-checked
- * on that copy, and a caller that changes a message's buffers cannot change
- * the cache.
+ * A caller never gets the cache's memory: a lookup checks its record's CRC
+ * in place (locate) and copies out its key and value; a longer read copies
+ * its bytes out first (read) and is checked on that copy.
  *
  * Blocks live in frames of slabs allocated as the cache grows (never more
  * than the bound) and are read straight into their frame, evicted by CLOCK
@@ -34,9 +36,8 @@ export const BLOCK = 4 * 1024;
 export const DEFAULT_READ_CACHE_SIZE = 64 * 1024 * 1024;
 /** Longer reads (a large record, a consume of many) bypass the cache: one pread serves them better. */
 const MAX_CACHED_READ = 16 * BLOCK;
-/** Keys are handle * 2^24 + block: files up to 256 GiB, 2^29 handles per process, both exact in a double. */
-const BLOCKS_PER_HANDLE = 2 ** 24;
-const MAX_HANDLE = 2 ** 29;
+/** Block numbers are Int32: files up to 8 TiB; a block past it is read from the file. */
+const MAX_BLOCK = 2 ** 31 - 1;
 
 /**
  * Once full, a cache that serves under half of the last WINDOW lookups loads
@@ -51,7 +52,7 @@ const SPARSE = 8;
 const SLAB_FRAMES = 8;
 let nextHandle = 0;
 
-/** A fresh id for a newly opened file handle; past MAX_HANDLE the handle's reads bypass the cache. */
+/** A fresh id for a newly opened file handle. */
 export function newHandleId(): number {
   return nextHandle++;
 }
@@ -71,12 +72,19 @@ export interface ReadCacheStats {
 export class ReadCache {
   private hits = 0;
   private misses = 0;
-  /** Block key -> frame. */
-  private readonly frameOf = new Map<number, number>();
+  /**
+   * Per open handle, its blocks' frames: table[b] is block b's frame + 1
+   * (0: not cached). A table of a 1 MiB segment is 1 KiB, so a lookup costs
+   * one small Map probe and one array read, where a Map of every block
+   * missed the CPU cache on a random lookup.
+   */
+  private readonly tables = new Map<number, Int32Array>();
+  private cached = 0;
   private readonly frames: number;
   private readonly slabs: Buffer[] = [];
-  /** Per frame: its block's key (-1: free), its bytes (a file's last block is short), its CLOCK bit. */
-  private readonly keys: Float64Array;
+  /** Per frame: its handle (-1: free) and block, its bytes (a file's last block is short), its CLOCK bit. */
+  private readonly owners: Float64Array;
+  private readonly blockOf: Int32Array;
   private readonly lengths: Int32Array;
   private readonly referenced: Uint8Array;
   /** Frames freed by keepOnly, reused before the hand evicts. */
@@ -92,34 +100,26 @@ export class ReadCache {
 
   constructor(readonly maxBytes: number) {
     this.frames = Math.floor(maxBytes / BLOCK);
-    this.keys = new Float64Array(this.frames).fill(-1);
+    this.owners = new Float64Array(this.frames).fill(-1);
+    this.blockOf = new Int32Array(this.frames);
     this.lengths = new Int32Array(this.frames);
     this.referenced = new Uint8Array(this.frames);
   }
 
   /**
-   * A copy of bytes [start, end) of the sealed file open as `fd` under
-   * `handle` (fewer at the end of the file, like readAt), or null when the
-   * read is not one for the cache.
+   * A copy of bytes [start, end) of the file open as `fd` under `handle`
+   * (fewer at the end of the file, like readAt), or null when the read is not
+   * one for the cache. Bytes from `limit` on may still change (a head's
+   * unwritten tail): a block reaching past it is never kept, and a read
+   * needing one is left to a pread. A sealed file's limit is Infinity.
    */
-  read(fd: number, handle: number, start: number, end: number): Buffer | null {
-    if (
-      this.frames === 0 ||
-      end - start > MAX_CACHED_READ ||
-      handle < 0 ||
-      handle >= MAX_HANDLE ||
-      end > BLOCKS_PER_HANDLE * BLOCK
-    )
-      return null;
-    const key = handle * BLOCKS_PER_HANDLE;
+  read(fd: number, handle: number, start: number, end: number, limit: number): Buffer | null {
+    if (!this.serves(handle, start, end, limit)) return null;
     const out = Buffer.allocUnsafe(end - start);
     let at = start;
     for (let b = Math.floor(start / BLOCK); at < end; b++) {
-      let frame = this.frameOf.get(key + b);
-      this.count(frame !== undefined);
-      if (frame !== undefined) this.referenced[frame] = 1;
-      else if (this.admits()) frame = this.load(fd, key + b, b);
-      else return null;
+      const frame = this.frame(fd, handle, b);
+      if (frame < 0) return null;
       const from = at - b * BLOCK;
       const n = Math.min(this.lengths[frame]! - from, end - at);
       if (n <= 0) break;
@@ -129,6 +129,48 @@ export class ReadCache {
       at += n;
     }
     return at === end ? out : out.subarray(0, at - start);
+  }
+
+  /** Where locate found its bytes in the slab it returned. */
+  locatedAt = 0;
+
+  /**
+   * The cached bytes [start, end) in place, when one block holds all of
+   * them: the slab holding that block (the bytes start at `locatedAt`), or
+   * null (a range crossing a block boundary, past the file's end, or not
+   * one for the cache). For a lookup that checks and copies out only what it
+   * returns; nothing may write into the slab.
+   */
+  locate(fd: number, handle: number, start: number, end: number, limit: number): Buffer | null {
+    const b = Math.floor(start / BLOCK);
+    if (end > (b + 1) * BLOCK || !this.serves(handle, start, end, limit)) return null;
+    const frame = this.frame(fd, handle, b);
+    if (frame < 0 || this.lengths[frame]! < end - b * BLOCK) return null;
+    this.locatedAt = (frame % SLAB_FRAMES) * BLOCK + start - b * BLOCK;
+    return this.slabs[Math.floor(frame / SLAB_FRAMES)]!;
+  }
+
+  /** Whether the cache may serve [start, end) of `handle`'s file: every block it touches is final and cacheable. */
+  private serves(handle: number, start: number, end: number, limit: number): boolean {
+    return (
+      this.frames > 0 &&
+      end - start <= MAX_CACHED_READ &&
+      handle >= 0 &&
+      end <= MAX_BLOCK * BLOCK &&
+      Math.ceil(end / BLOCK) * BLOCK <= limit
+    );
+  }
+
+  /** The frame of block `b` of `handle`, loaded on a miss the cache admits; -1 when it stays in the file. */
+  private frame(fd: number, handle: number, b: number): number {
+    const table = this.tables.get(handle);
+    const frame = table !== undefined && b < table.length ? table[b]! - 1 : -1;
+    this.count(frame >= 0);
+    if (frame >= 0) {
+      this.referenced[frame] = 1;
+      return frame;
+    }
+    return this.admits() ? this.load(fd, handle, b) : -1;
   }
 
   private count(hit: boolean): void {
@@ -147,8 +189,8 @@ export class ReadCache {
     return ++this.skipped % this.admitEvery === 0;
   }
 
-  /** Reads block `b` (key `key`) into a frame, which it keeps unless the file has no byte there. */
-  private load(fd: number, key: number, b: number): number {
+  /** Reads block `b` of `handle` into a frame, which it keeps unless the file has no byte there. */
+  private load(fd: number, handle: number, b: number): number {
     const frame = this.takeFrame();
     const slab = this.slabs[Math.floor(frame / SLAB_FRAMES)]!;
     const base = (frame % SLAB_FRAMES) * BLOCK;
@@ -160,10 +202,23 @@ export class ReadCache {
     if (length === 0) {
       this.free.push(frame);
     } else {
-      this.keys[frame] = key;
-      this.frameOf.set(key, frame);
+      this.owners[frame] = handle;
+      this.blockOf[frame] = b;
+      this.tableFor(handle, b)[b] = frame + 1;
+      this.cached++;
     }
     return frame;
+  }
+
+  /** The block table of `handle`, grown to hold block `b`. */
+  private tableFor(handle: number, b: number): Int32Array {
+    let table = this.tables.get(handle);
+    if (table === undefined || b >= table.length) {
+      const grown = new Int32Array(Math.max(b + 1, (table?.length ?? 0) * 2, 64));
+      if (table) grown.set(table);
+      this.tables.set(handle, (table = grown));
+    }
+    return table;
   }
 
   /** A free frame: a new one while the bound allows, one freed by keepOnly, or the CLOCK's victim. */
@@ -181,26 +236,41 @@ export class ReadCache {
     }
     const victim = this.hand;
     this.hand = (this.hand + 1) % this.frames;
-    this.frameOf.delete(this.keys[victim]!);
-    this.keys[victim] = -1;
+    this.forget(victim);
     return victim;
+  }
+
+  /** Takes frame `frame`'s block out of its handle's table (a frame whose handle was dropped is free already). */
+  private forget(frame: number): void {
+    const handle = this.owners[frame]!;
+    if (handle < 0) return;
+    const table = this.tables.get(handle);
+    if (table) table[this.blockOf[frame]!] = 0;
+    this.owners[frame] = -1;
+    this.cached--;
   }
 
   /** Frees the blocks of handles no longer open (gc): they can never be served again anyway. */
   keepOnly(openHandles: ReadonlySet<number>): void {
-    for (const [key, frame] of this.frameOf) {
-      if (openHandles.has(Math.floor(key / BLOCKS_PER_HANDLE))) continue;
-      this.frameOf.delete(key);
-      this.keys[frame] = -1;
-      this.free.push(frame);
+    for (const [handle, table] of this.tables) {
+      if (openHandles.has(handle)) continue;
+      for (let b = 0; b < table.length; b++) {
+        const frame = table[b]! - 1;
+        if (frame < 0) continue;
+        this.owners[frame] = -1;
+        this.cached--;
+        this.free.push(frame);
+      }
+      this.tables.delete(handle);
     }
     // Nothing left: give the memory back too.
-    if (this.frameOf.size === 0) this.clear();
+    if (this.cached === 0) this.clear();
   }
 
   clear(): void {
-    this.frameOf.clear();
-    this.keys.fill(-1);
+    this.tables.clear();
+    this.owners.fill(-1);
+    this.cached = 0;
     this.slabs.length = 0;
     this.free = [];
     this.used = 0;
@@ -208,6 +278,6 @@ export class ReadCache {
   }
 
   stats(): ReadCacheStats {
-    return { hits: this.hits, misses: this.misses, bytes: this.frameOf.size * BLOCK, maxBytes: this.maxBytes };
+    return { hits: this.hits, misses: this.misses, bytes: this.cached * BLOCK, maxBytes: this.maxBytes };
   }
 }

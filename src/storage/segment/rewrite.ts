@@ -13,13 +13,13 @@ import {
   messageFileHeader,
   recordOverhead,
   recordSize,
+  toMessage,
 } from '../format/message-format.js';
 import type { Message } from '../types.js';
 import { emptyItem, newIndexItem, writeIndexFile } from './index-loader.js';
 import { openLogForRead, scanRecords } from './log-scanner.js';
 import { type SegmentFiles, removeIfExists, segmentFiles, syncDir, writeAll } from './segment-files.js';
 import { SegmentIndex } from './segment-index.js';
-import { toMessage } from './segment-reader.js';
 
 export interface RewrittenSegment {
   tmpLog: string;

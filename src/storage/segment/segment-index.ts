@@ -166,8 +166,13 @@ export class SegmentIndex {
     if (n === 0) return INDEX_EMPTY;
     if (offset === -2) return 0;
     if (offset === -1) return n - 1;
-    if (offset < this.offsetAt(0)) return BEFORE_START;
-    if (offset > this.offsetAt(n - 1)) return AFTER_END;
+    const first = this.offsetAt(0);
+    const last = this.offsetAt(n - 1);
+    if (offset < first) return BEFORE_START;
+    if (offset > last) return AFTER_END;
+    // No gap (nothing deleted): offsets strictly increase (validateIndex), so item i holds first + i; reading it
+    // would cost a random lookup a miss of the CPU cache.
+    if (last - first === n - 1) return offset - first;
     const i = this.lowerBound(offset);
     return this.offsetAt(i) === offset ? i : NOT_FOUND;
   }

@@ -8,10 +8,12 @@ import {
   describePlace,
   RECORD_HEADER_SIZE,
   decodeRecord,
+  decodeV2Copy,
   detectMessageVersion,
   initialPosition,
   recordSizeFromHeader,
   shortRecordError,
+  toMessage,
 } from '../format/message-format.js';
 import type { Message } from '../types.js';
 import { type LoadIndexOptions, checkLogTail, loadSegmentIndex, validateIndex } from './index-loader.js';
@@ -19,10 +21,6 @@ import { itemTimeFits, verifyItems } from './index-verify.js';
 import { type ReadCache, newHandleId } from './read-cache.js';
 import { type SegmentFiles, fsError, readAt, readFileHead } from './segment-files.js';
 import { SegmentIndex } from './segment-index.js';
-
-export function toMessage(offset: number, timeMicros: number, key: Buffer | null, value: Buffer | null): Message {
-  return { offset, time: new Date(Math.floor(timeMicros / 1000)), timeMicros, key, value };
-}
 
 /** readItems reads the records of two items with one pread when they start at most this many bytes apart... */
 const SPAN_GAP = 16 * 1024;
@@ -49,6 +47,13 @@ export class SegmentReader {
   private checkedAll = false;
   /** Inode of the log file when it was opened, to notice a rewrite by another process. */
   inode = -1;
+  /**
+   * Set by the writer of this process that appends to this head: the bytes
+   * before dataEnd are then final (appends only add after them, a failed
+   * append cuts back to dataEnd, a rewrite is a new file and handle), so the
+   * read cache may serve them. A follower's head is another process's to cut.
+   */
+  writtenHere = false;
 
   constructor(
     readonly files: SegmentFiles,
@@ -188,10 +193,40 @@ export class SegmentReader {
     return fs.fstatSync(this.openFd()).size;
   }
 
-  /** The message at item `i`. */
-  readOne(i: number, cache?: ReadCache | null): Message {
-    const start = this.getIndex().positionAt(i);
-    return this.decodeItem(this.getIndex(), i, this.span(i, i + 1, cache), 0, start);
+  /** The message at item `i`; `offset`, when given, is the offset it holds (the caller found it in the index). */
+  readOne(i: number, cache?: ReadCache | null, offset?: number): Message {
+    const index = this.getIndex();
+    if (cache) {
+      const m = this.readCached(index, i, cache, offset ?? index.offsetAt(i));
+      if (m) return m;
+    }
+    const start = index.positionAt(i);
+    return this.decodeItem(index, i, this.span(i, i + 1, cache), 0, start);
+  }
+
+  /**
+   * The message at item `i` (holding `offset`) checked in place in the
+   * cached block that holds its whole record, key and value copied out once. Null when that is not
+   * how it can be read (not cached, a V1 record, a record crossing a block
+   * boundary) or when a check fails: readOne's general path then reads it
+   * again and says what is wrong.
+   */
+  private readCached(index: SegmentIndex, i: number, cache: ReadCache, offset: number): Message | null {
+    const fd = this.openFd();
+    if (this.version !== 'V2') return null;
+    const start = index.positionAt(i);
+    const end = i + 1 < index.count ? index.positionAt(i + 1) : this.dataEnd;
+    const block = cache.locate(fd, this.handle, start, end, this.cacheLimit());
+    if (!block) return null;
+    const m = decodeV2Copy(block, cache.locatedAt, end - start);
+    // The CRC covers a V2 record's offset and time, so the index's time is not needed to trust the answer (key
+    // and time lookups check the items they rely on: verifiedIndex); reading it would cost a CPU cache miss.
+    return m && m.offset === offset ? m : null;
+  }
+
+  /** Where the bytes the read cache may hold end: all of a sealed file, the written part of this process's head. */
+  private cacheLimit(): number {
+    return !this.head ? Infinity : this.writtenHere ? this.dataEnd : 0;
   }
 
   /** The bytes of items [from, to): one read, from `cache` when it can serve it. */
@@ -210,11 +245,11 @@ export class SegmentReader {
   }
 
   /**
-   * Bytes [start, end) of the log: from `cache` when the segment is sealed
-   * (its bytes are final), else with one pread.
+   * Bytes [start, end) of the log: from `cache` when they are final (see
+   * cacheLimit), else with one pread.
    */
   private bytes(fd: number, start: number, end: number, cache: ReadCache | null | undefined): Buffer {
-    return (!this.head && cache?.read(fd, this.handle, start, end)) || readAt(fd, start, end - start);
+    return cache?.read(fd, this.handle, start, end, this.cacheLimit()) || readAt(fd, start, end - start);
   }
 
   /** The messages at items [from, to). One read for all of them. */

@@ -56,6 +56,7 @@ export class SegmentWriter {
     private readonly writeBackEvery: number,
   ) {
     this.logSyncer = new FileSyncer(logFd);
+    reader.writtenHere = true;
     this.indexSyncer = new FileSyncer(indexFd);
     this.nextWriteBack = writeBackEvery > 0 ? (Math.floor(logSize / writeBackEvery) + 1) * writeBackEvery : Infinity;
   }
