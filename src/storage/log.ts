@@ -269,14 +269,15 @@ export class KlevLog implements Log {
   async get(offset: number): Promise<Message> {
     checkGetArgs(offset);
     this.ensureOpen();
-    return this.followed(() => this.reads.get(offset));
+    // No closure for a log that follows no writer: a lookup served from memory costs little else.
+    return this.follower ? this.followed(() => this.reads.get(offset)) : this.reads.get(offset);
   }
 
   async getByKey(key: Uint8Array | string): Promise<Message> {
     const k = checkKeyArg(key);
     this.ensureOpen();
     this.requireKeys();
-    return this.followed(() => this.reads.getByKey(k));
+    return this.follower ? this.followed(() => this.reads.getByKey(k)) : this.reads.getByKey(k);
   }
 
   async offsetByKey(key: Uint8Array | string): Promise<number> {

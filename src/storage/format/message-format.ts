@@ -25,6 +25,13 @@ export const MAX_BODY_SIZE = 64 * 1024 * 1024;
 const MAGIC = Buffer.from([0xff, 0x6b, 0x6c, 0x65, 0x76, 0x73]); // \xFF "klevs"
 const TRAILER = Buffer.from([0xde, 0xad, 0xbe, 0xef, 0xfe, 0xed, 0xfa, 0xce]);
 const V2_MARKER = 1;
+const TRAILER_HI = TRAILER.readUInt32BE(0);
+const TRAILER_LO = TRAILER.readUInt32BE(4);
+const TWO_32 = 0x100000000;
+
+/** Big-endian integers read byte by byte: the caller knows the bytes are there, so no bounds check (Buffer's readers cost 8% of a cached lookup). */
+const i32 = (b: Buffer, i: number): number => (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+const u32 = (b: Buffer, i: number): number => i32(b, i) >>> 0;
 
 export function messageFileHeader(version: FormatVersion): Buffer {
   if (version === 'V1') return Buffer.alloc(0);
@@ -162,15 +169,19 @@ export function decodeRecord(
   let keyLength: number;
   let valueLength: number;
   if (version === 'V2') {
-    if (crc32cRange(buf, at + 4, end) !== buf.readUInt32BE(at))
+    // The bytes are there (checked above): read byte by byte, without Buffer's bounds checks (a consume decodes
+    // a record in ~0.5 µs, a tenth of which went to them).
+    if (crc32cRange(buf, at + 4, end) !== u32(buf, at))
       throw corrupted(`log corrupted: crc failed ${describePlace(place, at)}`);
-    for (let i = 0; i < 8; i++) {
-      if (buf[end - 8 + i] !== TRAILER[i]) throw corrupted(`log corrupted: bad trailer ${describePlace(place, at)}`);
-    }
-    offset = readInt64(buf, at + 4, 'offset');
-    timeMicros = readInt64(buf, at + 12, 'time');
-    keyLength = buf.readUInt32BE(at + 20);
-    valueLength = buf.readUInt32BE(at + 24);
+    if (u32(buf, end - 8) !== TRAILER_HI || u32(buf, end - 4) !== TRAILER_LO)
+      throw corrupted(`log corrupted: bad trailer ${describePlace(place, at)}`);
+    offset = i32(buf, at + 4) * TWO_32 + u32(buf, at + 8);
+    timeMicros = i32(buf, at + 12) * TWO_32 + u32(buf, at + 16);
+    // Out of range: readInt64 says so.
+    if (!Number.isSafeInteger(offset)) offset = readInt64(buf, at + 4, 'offset');
+    if (!Number.isSafeInteger(timeMicros)) timeMicros = readInt64(buf, at + 12, 'time');
+    keyLength = u32(buf, at + 20);
+    valueLength = u32(buf, at + 24);
     keyStart = at + 28;
   } else {
     if (crc32cRange(buf, at + 28, end) !== buf.readUInt32BE(at + 24))
@@ -196,8 +207,6 @@ export function decodeRecord(
 export function toMessage(offset: number, timeMicros: number, key: Buffer | null, value: Buffer | null): Message {
   return { offset, time: new Date(Math.floor(timeMicros / 1000)), timeMicros, key, value };
 }
-
-const TWO_32 = 0x100000000;
 
 /**
  * The V2 record at `at` in `buf`, of at most `room` bytes, checked as
@@ -226,13 +235,6 @@ export function decodeV2Copy(buf: Buffer, at: number, room: number): Message | n
     valueLength > 0 ? copyOut(buf, keyStart + keyLength, valueLength) : null,
   );
 }
-
-/** Big-endian integers read byte by byte: the caller knows the bytes are there, so no bounds check (Buffer's readers cost 8% of a lookup). */
-const i32 = (b: Buffer, i: number): number => (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
-const u32 = (b: Buffer, i: number): number => i32(b, i) >>> 0;
-
-const TRAILER_HI = TRAILER.readUInt32BE(0);
-const TRAILER_LO = TRAILER.readUInt32BE(4);
 
 /** A new Buffer holding buf[start, start + n): a loop for a short key (no view to build), set() for longer bytes. */
 function copyOut(buf: Buffer, start: number, n: number): Buffer {

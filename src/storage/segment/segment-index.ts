@@ -222,9 +222,9 @@ export class SegmentIndex {
       }
       const found = this.headKeys.get(keyHashNumber(hi, lo));
       if (found === undefined) return [];
-      const all = typeof found === 'number' ? [found] : found;
       // The Map key keeps 53 of the 64 bits: drop the few that differ in the rest.
-      return all.filter((i) => H[i] === hi && L[i] === lo);
+      if (typeof found === 'number') return H[found] === hi && L[found] === lo ? [found] : [];
+      return found.filter((i) => H[i] === hi && L[i] === lo);
     }
     const out: number[] = [];
     for (let i = 0; i < this.count; i++) if (L[i] === lo && H[i] === hi) out.push(i);

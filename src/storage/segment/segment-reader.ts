@@ -4,6 +4,7 @@ import { corrupted } from '../errors.js';
 import { type IndexParams, INDEX_HEADER_SIZE, detectIndexVersion, indexItemSize } from '../format/index-format.js';
 import {
   type FormatVersion,
+  type RecordPlace,
   FILE_HEADER_SIZE,
   describePlace,
   RECORD_HEADER_SIZE,
@@ -308,11 +309,15 @@ export class SegmentReader {
 
   /** Where the record decodeItem decoded last ends in its buffer (no object per record for it). */
   private decodedEnd = 0;
+  private readonly place: RecordPlace = { file: '', base: 0 };
 
   /** The record of item `i` at `at` in `buf` (which starts at file position `base`), checked against the index. */
   private decodeItem(index: SegmentIndex, i: number, buf: Buffer, at: number, base: number): Message {
     const version = this.version!;
-    const place = { file: this.files.logPath, base };
+    // One place per reader, not per record: it is read only to word an error.
+    const place = this.place;
+    place.file = this.files.logPath;
+    place.base = base;
     const rec = decodeRecord(version, buf, at, place);
     if (typeof rec === 'string') throw shortRecordError(version, describePlace(place, at));
     if (rec.offset !== index.offsetAt(i)) {
