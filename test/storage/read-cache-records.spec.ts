@@ -100,6 +100,28 @@ describe('read cache: records checked in place', function () {
     await expectAll(follower, 310, 'follower, after more appends');
   });
 
+  it('a cache of three blocks, evicting while deletes rewrite segments, serves only the right bytes', async function () {
+    const log = await openLog(await tempDir(), { keyIndex: true, rollover: 8192, readCacheSize: 3 * BLOCK });
+    const msgs = gen(400);
+    await log.publish(msgs);
+    const gone = new Set<number>();
+    let seed = 11;
+    for (let round = 0; round < 12; round++) {
+      const target = (seed = (seed * 48271) % 2147483647) % 380;
+      if (!gone.has(target)) {
+        await log.delete([target]);
+        gone.add(target);
+      }
+      for (let n = 0; n < 60; n++) {
+        const o = (seed = (seed * 48271) % 2147483647) % 400;
+        if (gone.has(o)) await expectLogError(() => log.get(o), 'ERR_NOT_FOUND');
+        else expect(view(await log.get(o)), `round ${round}: get(${o})`).to.deep.equal(expectedView(msgs[o]!, o));
+      }
+      expect((await cacheOf(log)).bytes).to.be.at.most(3 * BLOCK);
+    }
+    expect((await cacheOf(log)).hits).to.be.greaterThan(0);
+  });
+
   for (const [what, pick] of [
     ['inside one block', (k: number) => !crosses(k)],
     ['crossing a block boundary', (k: number) => crosses(k)],

@@ -79,6 +79,8 @@ export class ReadCache {
    * missed the CPU cache on a random lookup.
    */
   private readonly tables = new Map<number, Int32Array>();
+  /** Per handle, its cached blocks: a table goes when its last block does, so closed handles leave none behind. */
+  private readonly blocksOf = new Map<number, number>();
   private cached = 0;
   private readonly frames: number;
   private readonly slabs: Buffer[] = [];
@@ -205,6 +207,7 @@ export class ReadCache {
       this.owners[frame] = handle;
       this.blockOf[frame] = b;
       this.tableFor(handle, b)[b] = frame + 1;
+      this.blocksOf.set(handle, (this.blocksOf.get(handle) ?? 0) + 1);
       this.cached++;
     }
     return frame;
@@ -246,6 +249,12 @@ export class ReadCache {
     if (handle < 0) return;
     const table = this.tables.get(handle);
     if (table) table[this.blockOf[frame]!] = 0;
+    const left = (this.blocksOf.get(handle) ?? 1) - 1;
+    if (left > 0) this.blocksOf.set(handle, left);
+    else {
+      this.blocksOf.delete(handle);
+      this.tables.delete(handle);
+    }
     this.owners[frame] = -1;
     this.cached--;
   }
@@ -262,6 +271,7 @@ export class ReadCache {
         this.free.push(frame);
       }
       this.tables.delete(handle);
+      this.blocksOf.delete(handle);
     }
     // Nothing left: give the memory back too.
     if (this.cached === 0) this.clear();
@@ -269,6 +279,7 @@ export class ReadCache {
 
   clear(): void {
     this.tables.clear();
+    this.blocksOf.clear();
     this.owners.fill(-1);
     this.cached = 0;
     this.slabs.length = 0;
