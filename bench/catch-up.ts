@@ -47,6 +47,13 @@ const account = (append: number) => `acc-${append % KEYS}`;
 const run = new BenchRun('catch-up');
 const storeDir = path.join(run.dir, 'events');
 const seconds = (began: bigint) => Number(process.hrtime.bigint() - began) / 1e9;
+/** CPU seconds of this process since `before`: on a loaded machine, what the work itself cost. */
+const cpuSeconds = (before: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1e6;
+};
+/** Events per CPU second of the last decodeLoop or project run. */
+let lastPerCpuSecond = NaN;
 
 async function buildStore(): Promise<void> {
   const store = await openEventStore(storeDir, { events });
@@ -64,6 +71,7 @@ async function buildStore(): Promise<void> {
 async function decodeLoop(): Promise<number> {
   const log = await openBlocking(storeDir, { readonly: true, keyIndex: true });
   const began = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   let count = 0;
   let total = 0;
   try {
@@ -79,7 +87,9 @@ async function decodeLoop(): Promise<number> {
     await log.close();
   }
   if (count !== EVENTS || total === 0) throw new Error(`decode read ${count} events`);
-  return count / seconds(began);
+  const rate = count / seconds(began);
+  lastPerCpuSecond = count / cpuSeconds(cpuBefore);
+  return rate;
 }
 
 /** A projection of the event store (upcast and validated events), default options, from nothing to caught up. */
@@ -87,6 +97,7 @@ async function project(round: number): Promise<number> {
   const store = await openEventStore(storeDir, { events, log: { readonly: true } });
   const runner = new ProjectionRunner({ dir: path.join(run.dir, `state-${round}`) });
   const began = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   try {
     const balances = runner.add({
       name: 'balances',
@@ -99,6 +110,7 @@ async function project(round: number): Promise<number> {
     await balances.start();
     await balances.whenRunning();
     const rate = EVENTS / seconds(began);
+    lastPerCpuSecond = EVENTS / cpuSeconds(cpuBefore);
     const { checkpoint } = await balances.status();
     const sample = await balances.get(account(1));
     if (checkpoint !== EVENTS || !sample || sample.deposits < PER_APPEND)
@@ -190,7 +202,14 @@ async function quietly<T>(work: () => Promise<T>): Promise<T> {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
 async function main(): Promise<void> {
-  const figures: Record<string, number[]> = { decode: [], project: [], emmettDefault: [], emmettTuned: [] };
+  const figures: Record<string, number[]> = {
+    decode: [],
+    project: [],
+    emmettDefault: [],
+    emmettTuned: [],
+    decodeCpu: [],
+    projectCpu: [],
+  };
   try {
     process.stdout.write(`building ${EVENTS} events over ${KEYS} accounts, and ${EMMETT_EVENTS} in Emmett... `);
     await buildStore();
@@ -198,7 +217,10 @@ async function main(): Promise<void> {
     console.log('done');
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? (['decode', 'project'] as const) : (['project', 'decode'] as const);
-      for (const kind of order) figures[kind]!.push(kind === 'decode' ? await decodeLoop() : await project(round));
+      for (const kind of order) {
+        figures[kind]!.push(kind === 'decode' ? await decodeLoop() : await project(round));
+        figures[`${kind}Cpu`]!.push(lastPerCpuSecond);
+      }
       figures.emmettDefault!.push(await quietly(() => emmettProject(emmettDb)));
       figures.emmettTuned!.push(
         await quietly(() => emmettProject(emmettDb, { batchSize: 1000, pullingFrequencyInMs: 0 })),
@@ -215,6 +237,7 @@ async function main(): Promise<void> {
   // Per round, so the load of the moment weighs on both sides of a ratio alike; the median of the rounds' ratios counts.
   const perRound = (f: (r: number) => number) => median(figures.project!.map((_, r) => f(r)));
   const vsDecode = perRound((r) => figures.project![r]! / figures.decode![r]!);
+  const vsDecodeCpu = perRound((r) => figures.projectCpu![r]! / figures.decodeCpu![r]!);
   const vsEmmett = perRound(
     (r) => figures.project![r]! / Math.max(figures.emmettDefault![r]!, figures.emmettTuned![r]!),
   );
@@ -232,6 +255,9 @@ async function main(): Promise<void> {
       'events/s, median of the rounds',
     ),
   ];
+  console.log(
+    `\nper CPU second of the process (a loaded machine slows wall-clock rates unevenly): projection / decode loop ${vsDecodeCpu.toFixed(2)}x`,
+  );
   console.log(`\n${renderTargets(targets)}\n`);
   run.finish({
     events: EVENTS,

@@ -38,6 +38,8 @@ const STALL_MS = 60_000;
 const run = new BenchRun('decider');
 let snapshotStores = 0;
 const perSecond = (count: number, began: bigint): number => count / (Number(process.hrtime.bigint() - began) / 1e9);
+/** Commands per CPU second of this process in the last commands() run: on a loaded machine, what each system's work costs. */
+let lastPerCpuSecond = NaN;
 
 /** Rejects with 'stalled' when `work` has not settled within STALL_MS. */
 function guarded<T>(work: Promise<T>): Promise<T> {
@@ -57,6 +59,7 @@ async function commands(kind: Kind, streams: number, commands: number, inFlight 
   try {
     let next = 0;
     const began = process.hrtime.bigint();
+    const cpuBefore = process.cpuUsage();
     const worker = async () => {
       for (let i = next++; i < commands; i = next++)
         await system.handle(`account-${i % streams}`, commandAt(Math.floor(i / streams)));
@@ -70,7 +73,10 @@ async function commands(kind: Kind, streams: number, commands: number, inFlight 
       await guarded(Promise.allSettled(workers)).catch(() => {});
       throw err;
     }
-    return perSecond(commands, began);
+    const rate = perSecond(commands, began);
+    const cpu = process.cpuUsage(cpuBefore);
+    lastPerCpuSecond = commands / ((cpu.user + cpu.system) / 1e6);
+    return rate;
   } finally {
     console.log = log;
     await system.close();
@@ -213,7 +219,9 @@ async function main(): Promise<void> {
         // Systems take turns within a row: load on the machine falls on all of them alike.
         for (const kind of row.kinds) {
           try {
+            lastPerCpuSecond = NaN;
             add(`${row.id}/${kind}`, await row.measure(kind));
+            if (!Number.isNaN(lastPerCpuSecond)) add(`${row.id}/${kind}/cpu`, lastPerCpuSecond);
           } catch (err) {
             const key = `${row.id}/${kind}`;
             failures.set(key, [...(failures.get(key) ?? []), (err as Error).message.split('\n')[0]!]);
@@ -246,6 +254,14 @@ async function main(): Promise<void> {
   };
   console.log(`\n| row | ${KINDS.map((k) => LABELS[k]).join(' | ')} |\n|---|${KINDS.map(() => '--:').join('|')}|`);
   for (const row of ROWS) console.log(`| ${row.label} | ${KINDS.map((k) => cell(`${row.id}/${k}`)).join(' | ')} |`);
+  // CPU time leaves out waits for the disk (autoSync's fdatasync): only the systems that do not wait are compared so.
+  console.log(
+    '\nper CPU second of the process (a loaded machine slows wall-clock rates unevenly), vs Emmett in-memory:',
+  );
+  for (const id of COMMAND_ROWS) {
+    const ratio = (kind: Kind) => (fig(`${id}/${kind}/cpu`) / fig(`${id}/emmettMemory/cpu`)).toFixed(2);
+    console.log(`  ${id.padEnd(8)} log ${ratio('log')}x, in-memory ${ratio('memory')}x`);
+  }
   console.log(
     '\ncommands per CPU second on a stream of 100,000 events vs one of 4 (taking turns, both loaded once before):',
   );

@@ -33,6 +33,8 @@ interface Measure {
   kind: Kind;
   events: number;
   seconds: number;
+  /** CPU seconds of the child (user + system): on a loaded machine, what the work itself cost. */
+  cpuSeconds: number;
   peakRssMB: number;
 }
 
@@ -102,10 +104,13 @@ async function project(sourceDir: string, stateDir: string): Promise<number> {
 
 async function child(kind: Kind, sourceDir: string, stateDir: string): Promise<void> {
   const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   const events =
     kind === 'project' ? await project(sourceDir, stateDir) : await consumeAll(sourceDir, kind === 'decode');
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const measure: Measure = { kind, events, seconds, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const measure: Measure = { kind, events, seconds, cpuSeconds, peakRssMB: process.resourceUsage().maxRSS / 1024 };
   process.send!(measure);
 }
 
@@ -153,6 +158,10 @@ function report(rounds: Measure[]): void {
   const peak = (kind: Kind) => Math.max(...of(kind).map((m) => m.peakRssMB));
   const perRound = of('project').map((m, i) => rate(m) / rate(of('consume')[i]!));
   const median = [...perRound].sort((a, b) => a - b)[Math.floor(perRound.length / 2)]!;
+  // Per CPU second of each child's measured work: the ratio a busy machine distorts least.
+  const perCpu = (m: Measure) => m.events / m.cpuSeconds;
+  const cpuRounds = of('project').map((m, i) => perCpu(m) / perCpu(of('consume')[i]!));
+  const cpuMedian = [...cpuRounds].sort((a, b) => a - b)[Math.floor(cpuRounds.length / 2)]!;
   const targets = [
     {
       label: 'projection catch-up vs plain consume (median of per-round ratios)',
@@ -169,6 +178,9 @@ function report(rounds: Measure[]): void {
   );
   console.log(
     `  (info) projection vs consume + JSON decode (best vs best): ${(best('project') / best('decode')).toFixed(2)}`,
+  );
+  console.log(
+    `  (info) per CPU second of each child, projection vs plain consume (median of rounds): ${cpuMedian.toFixed(2)}`,
   );
   const json = {
     date: new Date().toISOString(),
@@ -192,11 +204,13 @@ function report(rounds: Measure[]): void {
       projectVsConsumePerRound: perRound.map((r) => Number(r.toFixed(3))),
       projectVsConsumeBest: Number((best('project') / best('consume')).toFixed(3)),
       projectVsDecodeBest: Number((best('project') / best('decode')).toFixed(3)),
+      projectVsConsumePerCpuSecondMedianOfRounds: Number(cpuMedian.toFixed(3)),
     },
     measurements: rounds.map((m) => ({
       ...m,
       eventsPerSecond: Math.round(m.events / m.seconds),
       seconds: Number(m.seconds.toFixed(3)),
+      cpuSeconds: Number(m.cpuSeconds.toFixed(3)),
       peakRssMB: Math.round(m.peakRssMB),
     })),
     targets,
