@@ -3,7 +3,8 @@
 // factory that gives every find* its trim/compact X, XMulti and XMultiOffsets.
 
 import { invalidArgument } from './errors.js';
-import { RemainingOffsets } from './remaining-offsets.js';
+import { OffsetBitmap, RemainingOffsets } from './remaining-offsets.js';
+import { ScanMemo } from './scan-memo.js';
 import {
   aborted,
   checkBackoff,
@@ -14,7 +15,7 @@ import {
 } from './retention-support.js';
 import { checkNonNegative, checkSignal } from './validate.js';
 import type { Ctx, FindOptions, MultiOptions } from './retention-support.js';
-import type { DeleteOffsetsResult, DeleteResult, Log } from './types.js';
+import type { DeleteOffsetsResult, DeleteResult, Log, Message } from './types.js';
 
 export type { FindOptions, MultiOptions } from './retention-support.js';
 
@@ -69,20 +70,12 @@ export function deleteMultiWithWait(ms: number): DeleteMultiBackoff {
 // loop between rounds so a long multi delete does not starve other work.
 const yieldBackoff: DeleteMultiBackoff = () => new Promise((resolve) => setImmediate(resolve));
 
-interface Collector<R> {
-  fresh(): R;
-  /** One Log.delete: adds what it removed to `result` and returns the offsets removed. */
-  round(log: Log, offsets: Set<number>, result: R): Promise<{ removed: number[]; deletedSize: number }>;
+/** What one round of a multi delete removed: the offsets always, the messages when they are kept. */
+interface Round {
+  messages: Message[];
+  offsets: number[];
+  deletedSize: number;
 }
-
-const keepMessages: Collector<DeleteResult> = {
-  fresh: () => ({ deleted: [], deletedSize: 0 }),
-  async round(log, offsets, result) {
-    const { deleted, deletedSize } = await log.delete(offsets);
-    for (const m of deleted) result.deleted.push(m);
-    return { removed: deleted.map((m) => m.offset), deletedSize };
-  },
-};
 
 /** A log that can delete without copying the messages out (KlevLog). */
 interface OffsetsDeleter {
@@ -91,19 +84,57 @@ interface OffsetsDeleter {
 const deletesOffsets = (log: Log): log is Log & OffsetsDeleter =>
   typeof (log as Partial<OffsetsDeleter>).deleteReturningOffsets === 'function';
 
-// The *Offsets variants exist so that a delete of millions of messages does not
-// hold them all: only the numbers survive a round (and on a local log, only
-// numbers are ever made).
+/** A log that removes whole segments its scan saw (KlevLog, log-delete.ts removeScannedSegments). */
+interface ScannedDeleter {
+  deleteScanned(
+    offsets: OffsetBitmap,
+    memo: ScanMemo,
+  ): Promise<{ deleted: Message[]; deletedOffsets: number[]; deletedSize: number }>;
+}
+const deletesScanned = (log: Log): log is Log & ScannedDeleter =>
+  typeof (log as Partial<ScannedDeleter>).deleteScanned === 'function';
+
+/** One Log.delete (or the local log's cheaper forms of it) of what remains. */
+async function deleteRound(
+  log: Log,
+  offsets: RemainingOffsets,
+  keepMessages: boolean,
+  memo?: ScanMemo,
+): Promise<Round> {
+  if (memo && offsets instanceof OffsetBitmap && deletesScanned(log)) {
+    const r = await log.deleteScanned(offsets, memo);
+    return { messages: r.deleted, offsets: r.deletedOffsets, deletedSize: r.deletedSize };
+  }
+  // The *Offsets variants exist so that a delete of millions of messages does not
+  // hold them all: only the numbers survive a round (and on a local log, only
+  // numbers are ever made).
+  if (!keepMessages && deletesOffsets(log)) {
+    const r = await log.deleteReturningOffsets(offsets);
+    return { messages: [], offsets: r.deleted, deletedSize: r.deletedSize };
+  }
+  const { deleted, deletedSize } = await log.delete(offsets);
+  return { messages: keepMessages ? deleted : [], offsets: deleted.map((m) => m.offset), deletedSize };
+}
+
+interface Collector<R> {
+  keepMessages: boolean;
+  fresh(): R;
+  add(result: R, round: Round): void;
+}
+
+const keepMessages: Collector<DeleteResult> = {
+  keepMessages: true,
+  fresh: () => ({ deleted: [], deletedSize: 0 }),
+  add(result, round) {
+    for (const m of round.messages) result.deleted.push(m);
+  },
+};
+
 const keepOffsets: Collector<DeleteOffsetsResult> = {
+  keepMessages: false,
   fresh: () => ({ deleted: new Set<number>(), deletedSize: 0 }),
-  async round(log, offsets, result) {
-    const { deleted, deletedSize } = deletesOffsets(log)
-      ? await log.deleteReturningOffsets(offsets)
-      : await log
-          .delete(offsets)
-          .then((r) => ({ deleted: r.deleted.map((m) => m.offset), deletedSize: r.deletedSize }));
-    for (const o of deleted) result.deleted.add(o);
-    return { removed: deleted, deletedSize };
+  add(result, round) {
+    for (const o of round.offsets) result.deleted.add(o);
   },
 };
 
@@ -135,11 +166,12 @@ async function deleteRounds<R extends DeleteResult | DeleteOffsetsResult>(
       // Go only notices cancellation in the backoff; checking before each round
       // also stops a delete whose signal fired before it started.
       if (ctx.signal?.aborted) throw aborted(ctx.fn, ctx.signal);
-      const { removed, deletedSize } = await collector.round(log, remaining, result);
-      if (removed.length === 0) break;
+      const round = await deleteRound(log, remaining, collector.keepMessages, ctx.memo);
+      if (round.offsets.length === 0) break;
+      collector.add(result, round);
       const before = remaining.size;
-      for (const o of removed) remaining.delete(o);
-      result.deletedSize += deletedSize;
+      for (const o of round.offsets) remaining.delete(o);
+      result.deletedSize += round.deletedSize;
       options?.onProgress?.({ operation: ctx.fn, done: total - remaining.size, total, unit: 'messages' });
       // A log that reports deletions of offsets nobody asked for would make Go spin.
       if (remaining.size === before) break;
@@ -183,7 +215,9 @@ function multiRunner<T extends [unknown], R extends DeleteResult | DeleteOffsets
     checkLog(fn, log);
     checkBackoff(fn, backoff);
     checkMultiOptions(fn, options);
-    const ctx: Ctx = { fn, signal: checkSignal(`${fn}: signal`, signal) };
+    // The scan notes what the deletes can use (scan-memo.ts): kept messages are built from what it read.
+    const memo = new ScanMemo(collector.keepMessages);
+    const ctx: Ctx = { fn, signal: checkSignal(`${fn}: signal`, signal), memo };
     // Go lets a find with nothing to scan succeed under a cancelled context; a
     // signal that fired before the start stops every helper alike here.
     throwIfAborted(ctx);

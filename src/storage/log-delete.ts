@@ -7,7 +7,17 @@
 import { invalidOffset, notFound } from './errors.js';
 import { detectMessageVersion, FILE_HEADER_SIZE, type FormatVersion } from './format/message-format.js';
 import { writeBackEvery } from './rollover.js';
-import { commitRewrite, discardRewrite, removeSegment, rewriteSegment } from './segment/rewrite.js';
+import { indexItemSize } from './format/index-format.js';
+import type { OffsetBitmap } from './remaining-offsets.js';
+import { type ScanMemo, type ScannedSegment, scannedMessages } from './scan-memo.js';
+import {
+  commitRewrite,
+  discardRewrite,
+  removeSegment,
+  removeSegments,
+  rewriteSegment,
+  unlinkRemoved,
+} from './segment/rewrite.js';
 import { readFileHead, segmentFiles, syncDir } from './segment/segment-files.js';
 import { SegmentReader } from './segment/segment-reader.js';
 import { SegmentWriter } from './segment/segment-writer.js';
@@ -101,6 +111,58 @@ export function deleteFromLog(
     const files = commitRewrite(reader.files, rs);
     log.replace(si, [new SegmentReader(files, log.opts.params, false, load)]);
   }
+  return result;
+}
+
+// A round of a multi delete removes at most this many bytes of whole segments, so the backoff and
+// the progress callback still come every few dozen segments (and a round building messages is short).
+const WHOLE_SEGMENTS_BYTES = 64 << 20;
+
+/**
+ * A multi helper's round (delete-multi.ts): when the segment of `lowest` is
+ * sealed, was read whole by the scan that found `offsets` (memo) and every
+ * one of its records goes, it and the sealed segments after it of which the
+ * same holds are removed by name (removeSegments) with no second read: their
+ * records were CRC-checked by that scan, their messages are built from the
+ * chunks it read. Null when the segment of `lowest` is not such a segment:
+ * deleteFromLog rewrites it.
+ */
+export function removeScannedSegments(
+  log: SegmentRewrites,
+  offsets: OffsetBitmap,
+  lowest: number,
+  memo: ScanMemo,
+): Removed | null {
+  const segs = log.segments;
+  const si = segmentHolding(log, lowest);
+  const batch: ScannedSegment[] = [];
+  let bytes = 0;
+  for (let j = si; j < segs.length && bytes < WHOLE_SEGMENTS_BYTES; j++) {
+    const seg = memo.get(segs[j]!);
+    if (!seg || segs[j] === log.writer?.reader) break;
+    if (offsets.countRange(seg.first, seg.last) !== seg.last - seg.first + 1) break;
+    batch.push(seg);
+    bytes += seg.recordBytes;
+  }
+  if (batch.length === 0) {
+    // deleteFromLog replaces this segment: what the scan kept of it is of no more use.
+    memo.forget(segs[si]!);
+    return null;
+  }
+  const readers = segs.slice(si, si + batch.length);
+  const { removed, trash } = removeSegments(readers.map((r) => r.files));
+  const result = nothing();
+  const itemSize = indexItemSize(log.opts.params);
+  for (let k = 0; k < removed; k++) {
+    const seg = batch[k]!;
+    readers[k]!.close();
+    memo.forget(readers[k]!);
+    for (let o = seg.first; o <= seg.last; o++) result.deletedOffsets.push(o);
+    result.deletedSize += seg.recordBytes + (seg.last - seg.first + 1) * itemSize;
+    if (memo.keepRecords) for (const m of scannedMessages(seg)) result.deleted.push(m);
+  }
+  log.replace(si, [], undefined, removed);
+  log.background(unlinkRemoved(trash));
   return result;
 }
 

@@ -4,7 +4,9 @@ import { corrupted, invalidArgument } from './errors.js';
 import { indexItemSize } from './format/index-format.js';
 import { recordOverhead } from './format/message-format.js';
 import { copySegmentsTo, snapshotSegments } from './backup.js';
-import { deleteFromLog } from './log-delete.js';
+import { type Removed, deleteFromLog, removeScannedSegments } from './log-delete.js';
+import type { OffsetBitmap } from './remaining-offsets.js';
+import type { ScanMemo } from './scan-memo.js';
 import { LogReader } from './log-reader.js';
 import {
   checkBackupArg,
@@ -240,6 +242,21 @@ export class KlevLog implements Log {
     return { deleted: deletedOffsets, deletedSize };
   }
 
+  /**
+   * The multi helpers' delete (delete-multi.ts) with the memo of the scan
+   * that found `offsets`: whole sealed segments that lose every record go by
+   * name, several in one call (removeScannedSegments); otherwise as delete.
+   */
+  async deleteScanned(offsets: OffsetBitmap, memo: ScanMemo): Promise<Removed> {
+    this.ensureWritable();
+    const { offsets: set, lowest } = checkDeleteArgs(offsets);
+    if (set.size === 0) return deleteFromLog(this.state, set, lowest, memo.keepRecords);
+    return (
+      removeScannedSegments(this.state, offsets, lowest, memo) ??
+      deleteFromLog(this.state, set, lowest, memo.keepRecords)
+    );
+  }
+
   // --- reading ---------------------------------------------------------------
 
   /**
@@ -247,10 +264,10 @@ export class KlevLog implements Log {
    * `from` on, as views. Null on a follower, whose files a writer changes
    * under it: the helpers consume() there.
    */
-  async scanSegmentFrom(from: number, visit: RecordVisitor): Promise<SegmentScan | null> {
+  async scanSegmentFrom(from: number, visit: RecordVisitor, memo?: ScanMemo): Promise<SegmentScan | null> {
     this.ensureOpen();
     if (this.follower) return null;
-    return scanSegmentFrom(this.state, from, visit);
+    return scanSegmentFrom(this.state, from, visit, memo);
   }
 
   async consume(offset: number, maxCount: number): Promise<ConsumeResult> {

@@ -7,7 +7,9 @@
  * every message of the log.
  */
 import fs from 'node:fs';
+import { initialPosition } from './format/message-format.js';
 import { type OpenedLog, openLogForRead, scanRecords } from './segment/log-scanner.js';
+import type { ScanMemo, SegmentNotes } from './scan-memo.js';
 import type { SegmentsView } from './segment-state.js';
 import type { Message } from './types.js';
 
@@ -24,8 +26,12 @@ export interface SegmentScan {
   done: boolean;
 }
 
-/** Visits the records at or after `from` of the segment holding `from` (or of the first segment after it). */
-export function scanSegmentFrom(view: SegmentsView, from: number, visit: RecordVisitor): SegmentScan {
+/**
+ * Visits the records at or after `from` of the segment holding `from` (or of
+ * the first segment after it). With a memo, a sealed segment read from its
+ * start to its end is noted in it (scan-memo.ts).
+ */
+export function scanSegmentFrom(view: SegmentsView, from: number, visit: RecordVisitor, memo?: ScanMemo): SegmentScan {
   const segs = view.segments;
   let si = 0;
   while (si + 1 < segs.length && segs[si + 1]!.offset <= from) si++;
@@ -45,17 +51,21 @@ export function scanSegmentFrom(view: SegmentsView, from: number, visit: RecordV
     throw err;
   }
   try {
+    const notes: SegmentNotes | undefined =
+      memo && size === undefined && from <= seg.offset ? memo.begin(seg, log.version) : undefined;
     const end = scanRecords(
       log,
       seg.files.logPath,
-      (rec) => {
+      (rec, _position, raw) => {
         if (stopped || rec.offset < from) return;
         next = rec.offset + 1;
+        notes?.record(rec.offset, raw);
         if (!visit(rec)) stopped = true;
       },
       size ?? log.size,
     );
     if (end.kind !== 'eof') throw end.error;
+    if (!stopped) notes?.finish(end.position - initialPosition(log.version));
   } finally {
     fs.closeSync(log.fd);
   }

@@ -99,6 +99,25 @@ export class OffsetBitmap extends RemainingOffsets {
     return true;
   }
 
+  /** How many offsets from `lo` to `hi` (both included) are in the set: a popcount of their words. */
+  countRange(lo: number, hi: number): number {
+    let n = 0;
+    for (let p = Math.floor(lo / PAGE_BITS); p * PAGE_BITS <= hi; p++) {
+      const page = this.pages.get(p);
+      if (!page) continue;
+      const from = Math.max(lo - p * PAGE_BITS, 0);
+      const to = Math.min(hi - p * PAGE_BITS, PAGE_BITS - 1);
+      for (let w = from >>> 5; w <= to >>> 5; w++) {
+        let word = page[w]!;
+        // Only the bits of the range: cut below `from` in its word and above `to` in its word.
+        if (w === from >>> 5) word &= ~0 << (from & 31);
+        if (w === to >>> 5 && (to & 31) !== 31) word &= (1 << ((to & 31) + 1)) - 1;
+        n += popcount(word);
+      }
+    }
+    return n;
+  }
+
   override clear(): void {
     this.pages.clear();
     this.count = 0;
@@ -154,4 +173,10 @@ export class OffsetBitmap extends RemainingOffsets {
   override forEach(callback: (value: number, key: number, set: Set<number>) => void, thisArg?: unknown): void {
     for (const o of this.values()) callback.call(thisArg, o, o, this);
   }
+}
+
+function popcount(word: number): number {
+  let v = word - ((word >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }

@@ -7,6 +7,7 @@ import { checkSignal, describeValue as describe } from './validate.js';
 import { OffsetOldest } from './types.js';
 import { OffsetBitmap } from './remaining-offsets.js';
 import type { RecordVisitor, ScannedRecord, SegmentScan } from './record-scan.js';
+import type { ScanMemo } from './scan-memo.js';
 import type { Log, ProgressCallback } from './types.js';
 
 /** Options of every find* helper, beyond API.md: lets a long scan be abandoned. */
@@ -20,10 +21,11 @@ export interface MultiOptions {
   onProgress?: ProgressCallback;
 }
 
-/** Who is running (for error messages) and what may stop it. */
+/** Who is running (for error messages), what may stop it, and for a multi helper what its scan notes for the delete. */
 export interface Ctx {
   fn: string;
   signal?: AbortSignal;
+  memo?: ScanMemo;
 }
 
 // Go consumes 32 messages at a time in every find; so do we, which also bounds
@@ -116,7 +118,7 @@ export function isTombstone(m: ScannedRecord): boolean {
 
 /** A log that scans its own files (KlevLog; null where it cannot, on a follower). */
 interface SegmentScanner {
-  scanSegmentFrom(from: number, visit: RecordVisitor): Promise<SegmentScan | null>;
+  scanSegmentFrom(from: number, visit: RecordVisitor, memo?: ScanMemo): Promise<SegmentScan | null>;
 }
 const scansSegments = (log: Log): log is Log & SegmentScanner =>
   typeof (log as Partial<SegmentScanner>).scanSegmentFrom === 'function';
@@ -153,7 +155,7 @@ export async function scan(
     };
     for (let from = 0; ;) {
       seen = 0;
-      const step = await log.scanSegmentFrom(from, local);
+      const step = await log.scanSegmentFrom(from, local, ctx.memo);
       // Null: a follower, whose files may change under a scan; consume() it from here.
       if (!step) break;
       if (step.done || step.next >= maxOffset) {

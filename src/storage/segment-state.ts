@@ -29,8 +29,13 @@ export interface SealNotes {
 export interface SegmentRewrites extends SegmentsView, SealNotes {
   /** Closes a writer once its pending syncs finish. */
   retire(writer: SegmentWriter): void;
-  /** Replaces the segment at `at` by `replacement` (none: it is gone); `writer` is the new head's, when the head was rewritten. */
-  replace(at: number, replacement: SegmentReader[], writer?: SegmentWriter): void;
+  /**
+   * Replaces `count` segments from `at` by `replacement` (none: they are gone); `writer` is the new
+   * head's, when the head was rewritten.
+   */
+  replace(at: number, replacement: SegmentReader[], writer?: SegmentWriter, count?: number): void;
+  /** Work that may finish after the call that started it (removing files); close waits for it. */
+  background(task: Promise<unknown>): void;
 }
 
 /** What a follower changes: the whole list, matched to the directory. */
@@ -48,7 +53,7 @@ export class SegmentState implements SegmentRewrites, FollowedSegments {
   #segments: SegmentReader[];
   #writer: SegmentWriter | null;
   #observer: SegmentObserver | null = null;
-  /** Writer handles retired by rollover or rewrite, closed once their syncs finish. */
+  /** Writer handles retired by rollover or rewrite, closed once their syncs finish, and files being removed. */
   readonly #background = new Set<Promise<unknown>>();
   /** A retired writer's sync that failed after the log moved on: every later publish and sync fails with it. */
   #failure: Error | null = null;
@@ -99,7 +104,13 @@ export class SegmentState implements SegmentRewrites, FollowedSegments {
     if (this.#failure) throw this.#failure;
   }
 
-  /** Waits for every retired writer to close; throws if one's last sync failed. */
+  /** Work that may finish after the call that started it (removing files); close waits for it. */
+  background(task: Promise<unknown>): void {
+    const p = task.finally(() => this.#background.delete(p));
+    this.#background.add(p);
+  }
+
+  /** Waits for every retired writer to close and every removal to finish; throws if a writer's last sync failed. */
   async settle(): Promise<void> {
     await Promise.all([...this.#background]);
     this.checkRetired();
@@ -112,9 +123,9 @@ export class SegmentState implements SegmentRewrites, FollowedSegments {
     this.#writer = writer;
   }
 
-  replace(at: number, replacement: SegmentReader[], writer?: SegmentWriter): void {
+  replace(at: number, replacement: SegmentReader[], writer?: SegmentWriter, count = 1): void {
     if (writer) this.#writer = writer;
-    this.#segments.splice(at, 1, ...replacement);
+    this.#segments.splice(at, count, ...replacement);
     this.#changed();
   }
 

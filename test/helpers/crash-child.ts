@@ -2,11 +2,17 @@
 // Usage: fork(crash-child.js, [dir, JSON CrashConfig]). It opens the log with
 // autoSync and works until it is killed: publishes crashMessage(offset)
 // batches, deletes inside one segment (some messages, the first ones, all of
-// them, the newest message) and compacts updates, reporting each step over
+// them, the newest message) and compacts updates (one segment, or all of them
+// in the 'compactions' mode), reporting each step over
 // IPC (see CrashReport). A 'deleting' report is on its way to the parent
 // before the delete starts; an 'ack' is sent only once publish resolved.
 import { readdirSync } from 'node:fs';
-import { compactUpdates, findUpdates } from '../../src/storage/compact.js';
+import {
+  compactUpdates,
+  compactUpdatesMulti,
+  compactUpdatesMultiOffsets,
+  findUpdates,
+} from '../../src/storage/compact.js';
 import type { Log } from '../../src/index.js';
 import { open } from './api.js';
 import { crashMessage, crashOptions, seeded } from './crash-workload.js';
@@ -97,6 +103,22 @@ async function compact(log: Log): Promise<void> {
   await report({ t: 'deleted', offsets: res.deleted.map((m) => m.offset).sort((a, b) => a - b) }, false);
 }
 
+/** Compacts every segment at once, returning messages or offsets; the multi helpers remove the segments it empties by name. */
+async function compactMulti(log: Log, rand: () => number): Promise<void> {
+  const now = new Date(8_640_000_000_000_000);
+  const candidates = [...(await findUpdates(log, now))].sort((a, b) => a - b);
+  if (!candidates.length) return;
+  const messages = rand() < 0.5;
+  const how = messages ? 'compactUpdatesMulti' : 'compactUpdatesMultiOffsets';
+  await report({ t: 'deleting', offsets: candidates, exact: false, how }, true);
+  const deleted = messages
+    ? (await compactUpdatesMulti(log, now)).deleted.map((m) => m.offset)
+    : [...(await compactUpdatesMultiOffsets(log, now)).deleted];
+  if (deleted.join() !== candidates.join())
+    throw new Error(`${how} deleted [${deleted.join()}], not [${candidates.join()}]`);
+  await report({ t: 'deleted', offsets: deleted }, false);
+}
+
 async function main(): Promise<void> {
   const [dir, configJson] = process.argv.slice(2);
   const config = JSON.parse(configJson) as CrashConfig;
@@ -105,7 +127,10 @@ async function main(): Promise<void> {
   await report({ t: 'opened', next: await log.nextOffset() }, true);
   for (;;) {
     const r = rand();
-    if (config.mode === 'deletes') {
+    if (config.mode === 'compactions') {
+      if (r < 0.9) await publish(log, rand);
+      else await compactMulti(log, rand);
+    } else if (config.mode === 'deletes') {
       if (r < 0.35) await publish(log, rand);
       else if (!(await deleteInSegment(log, dir, rand, r < 0.65, config.newest))) await publish(log, rand);
     } else if (r < 0.6) {

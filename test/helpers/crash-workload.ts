@@ -30,8 +30,11 @@ export interface CrashConfig {
   rollover: number;
   version: 'V1' | 'V2';
   seed: number;
-  /** 'mixed': publishes, deletes and compactions; 'deletes': mostly deletes, a publish between them. */
-  mode: 'mixed' | 'deletes';
+  /**
+   * 'mixed': publishes, deletes and compactions; 'deletes': mostly deletes, a publish between them;
+   * 'compactions': publishes and whole-log compactions (the multi helpers, which remove emptied segments by name).
+   */
+  mode: 'mixed' | 'deletes' | 'compactions';
   /** Also delete the newest message (with others of the head left: the head is sealed and an empty head starts). */
   newest: boolean;
 }

@@ -67,7 +67,9 @@ export async function logVersions(dir: string): Promise<(FileVersion | null)[]> 
   return (await segmentVersions(dir)).map((s) => s.log);
 }
 
-/** Files a rewrite, recover or migrate leaves while it runs (and must not leave after). */
+/** Files a rewrite, recover, migrate or removal leaves while it runs (and must not leave after). */
 export async function leftoverFiles(dir: string): Promise<string[]> {
-  return (await readdir(dir)).filter((n) => /\.(rewrite\.|recover$|migrate$)|^\.rewrite-commit$/.test(n)).sort();
+  return (await readdir(dir))
+    .filter((n) => /\.(rewrite\.|recover$|migrate$|removed$)|^\.rewrite-commit$/.test(n))
+    .sort();
 }

@@ -135,4 +135,17 @@ describe('interop with Go klevdb: rewrites', function () {
       }
     });
   }
+
+  it('a compaction killed between renaming the segments it emptied and unlinking them: Go reads and checks the directory as Node does', async function () {
+    const opts = COMBOS.find((c) => c.name === 'V2 keys times')!.opts;
+    const dir = await tempDir();
+    await nodeWrite(dir, opts, corpusBatches());
+    const before = await nodeRead(dir, opts, true);
+    // The files a kill leaves: a segment's pair renamed away (copies of the first segment stand in for it).
+    const first = (await readdir(dir)).filter((n) => n.endsWith('.log')).sort()[0]!;
+    for (const f of [first, first.replace(/\.log$/, '.index')]) await cp(path.join(dir, f), path.join(dir, `${f}.removed`));
+    expect(await goCheck(dir, opts), 'Go checks it').to.deep.equal({ ok: true });
+    const go = await goRead(dir, opts, { lookups: true });
+    expect({ ...go, raw: undefined }, 'Go reads the segments only').to.deep.equal({ ...before, raw: undefined });
+  });
 });

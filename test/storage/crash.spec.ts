@@ -6,7 +6,10 @@
 // message, no offset twice, a next offset past everything ever acknowledged,
 // and pass check. A delete the kill interrupted is all or nothing.
 // The children also delete the newest message with others of its head left
-// (newest: true): a kill there must not roll the next offset back.
+// (newest: true): a kill there must not roll the next offset back. Killed in
+// the middle of a whole-log compaction (compactUpdatesMulti, which renames
+// the segments it empties and unlinks them later), the log holds every
+// message the compaction keeps, and none that a finished one removed.
 import { expect } from 'chai';
 import { reportFigure } from '../helpers/figures.js';
 import { BASE_SEED, Expectation, runTrials, seedLog, TRIALS } from '../helpers/crash-parent.js';
@@ -74,6 +77,40 @@ describe('crash safety (SIGKILL of a writer with autoSync)', function () {
       );
       reportFigure('crash', `SIGKILL trials in the middle of a delete (${chain.name})`, chain.trials * TRIALS);
       reportFigure('crash', 'kills that landed while a delete was under way', model.interrupted.length);
+    });
+  }
+
+  const compactions: { name: string; config: Omit<CrashConfig, 'seed'>; trials: number }[] = [
+    {
+      name: 'V2, key+time index',
+      config: { keyIndex: true, timeIndex: true, rollover: 600, version: 'V2', mode: 'compactions', newest: false },
+      trials: 8,
+    },
+    {
+      name: 'V1, no index',
+      config: { keyIndex: false, timeIndex: false, rollover: 500, version: 'V1', mode: 'compactions', newest: false },
+      trials: 5,
+    },
+  ];
+  for (const [c, chain] of compactions.entries()) {
+    it(`kills in the middle of a whole-log compaction keep every message it keeps, and what it removed stays removed: ${chain.name}`, async function () {
+      const dir = await tempDir();
+      const model = new Expectation();
+      // Many sealed segments, all but the newest few emptied by the first compaction.
+      await seedLog(dir, { ...chain.config, seed: 0 }, 400, model);
+      const plan = (rand: () => number): KillPlan => ({
+        onDeleting: 1 + Math.floor(rand() * 2),
+        delayMs: rand() < 0.25 ? 0 : Math.floor(rand() * 12),
+      });
+      await runTrials(dir, chain.config, chain.trials * TRIALS, BASE_SEED + 20 + c, plan, model);
+      expect(model.interrupted.length, 'kills landed while a compaction was announced').to.be.greaterThan(
+        (chain.trials * TRIALS) / 3,
+      );
+      reportFigure(
+        'crash',
+        `SIGKILL trials in the middle of a whole-log compaction (${chain.name})`,
+        chain.trials * TRIALS,
+      );
     });
   }
 });

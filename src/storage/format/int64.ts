@@ -6,6 +6,9 @@ const TWO_32 = 0x100000000;
 export function readInt64(buf: Buffer, at: number, what: string): number {
   const hi = buf.readInt32BE(at);
   const lo = buf.readUInt32BE(at + 4);
+  // Below 2^32 the low word is the value: returned as is, V8 keeps it a small integer (a Smi), where
+  // the sum would be a heap-allocated double, stored as such in an array, a Set or a Map.
+  if (hi === 0) return lo;
   const value = hi * TWO_32 + lo;
   if (!Number.isSafeInteger(value)) {
     throw new LogError(

@@ -18,7 +18,7 @@ import {
 import type { Message } from '../types.js';
 import { emptyItem, newIndexItem, writeIndexFile } from './index-loader.js';
 import { openLogForRead, scanRecords } from './log-scanner.js';
-import { type SegmentFiles, removeIfExists, segmentFiles, syncDir, writeAll } from './segment-files.js';
+import { type SegmentFiles, fsError, removeIfExists, segmentFiles, syncDir, writeAll } from './segment-files.js';
 import { SegmentIndex } from './segment-index.js';
 
 export interface RewrittenSegment {
@@ -135,6 +135,58 @@ export function removeSegment(seg: SegmentFiles): void {
   syncDir(seg.dir);
 }
 
+/** What a segment's files are renamed to while they wait to be unlinked; no reader lists them (nor Go's). */
+const REMOVED = '.removed';
+
+/**
+ * Takes whole segments out of the log in one step each, oldest first: both
+ * files renamed (the index first, so a crash in between leaves the segment
+ * whole, its index rebuilt), one directory sync for all. Unlinking a file of
+ * a few MiB costs milliseconds on some filesystems; the caller unlinks the
+ * renamed files afterwards (unlinkRemoved), off the event loop, and the next
+ * writable open removes any a crash left. Returns how many segments went,
+ * all unless a rename failed (its error is thrown when none went), and the
+ * files to unlink.
+ */
+export function removeSegments(segs: SegmentFiles[]): { removed: number; trash: string[] } {
+  const trash: string[] = [];
+  let removed = 0;
+  try {
+    for (const seg of segs) {
+      const index = renameIfExists(seg.indexPath, seg.indexPath + REMOVED);
+      try {
+        fs.renameSync(seg.logPath, seg.logPath + REMOVED);
+      } catch (err) {
+        // Put the index back (best effort: without it the log's index is rebuilt on open).
+        if (index) renameIfExists(seg.indexPath + REMOVED, seg.indexPath);
+        throw fsError(err, `remove ${seg.logPath}`);
+      }
+      if (index) trash.push(seg.indexPath + REMOVED);
+      trash.push(seg.logPath + REMOVED);
+      removed++;
+    }
+  } catch (err) {
+    if (removed === 0) throw err;
+  }
+  if (removed > 0) syncDir(segs[0]!.dir);
+  return { removed, trash };
+}
+
+function renameIfExists(from: string, to: string): boolean {
+  try {
+    fs.renameSync(from, to);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw fsError(err, `rename ${from}`);
+  }
+}
+
+/** Unlinks removeSegments' files on libuv's pool; one that fails stays for the next writable open to remove. */
+export function unlinkRemoved(trash: string[]): Promise<unknown> {
+  return Promise.all(trash.map((file) => fs.promises.unlink(file).catch(() => undefined)));
+}
+
 const COMMIT_MARKER = '.rewrite-commit';
 
 /**
@@ -191,7 +243,7 @@ export function settleInterruptedRewrites(dir: string): void {
   }
   let stale = false;
   for (const name of fs.readdirSync(dir)) {
-    if (/\.(log|index)\.(rewrite\.[0-9a-z]+|recover|migrate)$/.test(name)) {
+    if (/\.(log|index)\.(rewrite\.[0-9a-z]+|recover|migrate|removed)$/.test(name)) {
       removeIfExists(path.join(dir, name));
       stale = true;
     }
