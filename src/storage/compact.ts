@@ -5,7 +5,7 @@
 
 import { family } from './delete-multi.js';
 import type { DeleteMultiBackoff, Finder, MultiOptions } from './delete-multi.js';
-import { checkBackoff, checkLog, checkMultiOptions, isTombstone, keyId, scanUntil } from './retention-support.js';
+import { checkBackoff, checkLog, checkMultiOptions, isTombstone, recordKeyId, scanUntil } from './retention-support.js';
 import { checkDate, checkNonNegative, checkSignal } from './validate.js';
 import type { Log } from './types.js';
 
@@ -19,7 +19,7 @@ const deletesBefore: Finder<[before: Date]> = async (ctx, log, before) => {
   checkDate(`${ctx.fn}: before`, before);
   const seen = new Set<string>();
   return scanUntil(ctx, log, await log.nextOffset(), before, (m, offsets) => {
-    const key = keyId(m.key);
+    const key = recordKeyId(m);
     if (seen.has(key)) return;
     if (isTombstone(m)) offsets.add(m.offset);
     seen.add(key);
@@ -31,7 +31,7 @@ const updatesBefore: Finder<[before: Date]> = async (ctx, log, before) => {
   checkDate(`${ctx.fn}: before`, before);
   const latest = new Map<string, number>();
   return scanUntil(ctx, log, await log.nextOffset(), before, (m, offsets) => {
-    const key = keyId(m.key);
+    const key = recordKeyId(m);
     const previous = latest.get(key);
     if (previous !== undefined) offsets.add(previous);
     latest.set(key, m.offset);

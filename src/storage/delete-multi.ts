@@ -70,11 +70,19 @@ export function deleteMultiWithWait(ms: number): DeleteMultiBackoff {
 // loop between rounds so a long multi delete does not starve other work.
 const yieldBackoff: DeleteMultiBackoff = () => new Promise((resolve) => setImmediate(resolve));
 
-/** What one round of a multi delete removed: the offsets always, the messages when they are kept. */
+/** What one round of a multi delete removed: the offsets always (listed or as runs), the messages when they are kept. */
 interface Round {
   messages: Message[];
   offsets: number[];
+  /** First and last offset of each run of offsets removed (whole segments). */
+  runs: number[];
   deletedSize: number;
+}
+
+function roundSize(round: Round): number {
+  let n = round.offsets.length;
+  for (let i = 0; i < round.runs.length; i += 2) n += round.runs[i + 1]! - round.runs[i]! + 1;
+  return n;
 }
 
 /** A log that can delete without copying the messages out (KlevLog). */
@@ -89,7 +97,7 @@ interface ScannedDeleter {
   deleteScanned(
     offsets: OffsetBitmap,
     memo: ScanMemo,
-  ): Promise<{ deleted: Message[]; deletedOffsets: number[]; deletedSize: number }>;
+  ): Promise<{ deleted: Message[]; deletedOffsets: number[]; deletedRuns: number[]; deletedSize: number }>;
 }
 const deletesScanned = (log: Log): log is Log & ScannedDeleter =>
   typeof (log as Partial<ScannedDeleter>).deleteScanned === 'function';
@@ -103,17 +111,17 @@ async function deleteRound(
 ): Promise<Round> {
   if (memo && offsets instanceof OffsetBitmap && deletesScanned(log)) {
     const r = await log.deleteScanned(offsets, memo);
-    return { messages: r.deleted, offsets: r.deletedOffsets, deletedSize: r.deletedSize };
+    return { messages: r.deleted, offsets: r.deletedOffsets, runs: r.deletedRuns, deletedSize: r.deletedSize };
   }
   // The *Offsets variants exist so that a delete of millions of messages does not
   // hold them all: only the numbers survive a round (and on a local log, only
   // numbers are ever made).
   if (!keepMessages && deletesOffsets(log)) {
     const r = await log.deleteReturningOffsets(offsets);
-    return { messages: [], offsets: r.deleted, deletedSize: r.deletedSize };
+    return { messages: [], offsets: r.deleted, runs: [], deletedSize: r.deletedSize };
   }
   const { deleted, deletedSize } = await log.delete(offsets);
-  return { messages: keepMessages ? deleted : [], offsets: deleted.map((m) => m.offset), deletedSize };
+  return { messages: keepMessages ? deleted : [], offsets: deleted.map((m) => m.offset), runs: [], deletedSize };
 }
 
 interface Collector<R> {
@@ -135,6 +143,8 @@ const keepOffsets: Collector<DeleteOffsetsResult> = {
   fresh: () => ({ deleted: new Set<number>(), deletedSize: 0 }),
   add(result, round) {
     for (const o of round.offsets) result.deleted.add(o);
+    const { runs } = round;
+    for (let i = 0; i < runs.length; i += 2) for (let o = runs[i]!; o <= runs[i + 1]!; o++) result.deleted.add(o);
   },
 };
 
@@ -167,10 +177,11 @@ async function deleteRounds<R extends DeleteResult | DeleteOffsetsResult>(
       // also stops a delete whose signal fired before it started.
       if (ctx.signal?.aborted) throw aborted(ctx.fn, ctx.signal);
       const round = await deleteRound(log, remaining, collector.keepMessages, ctx.memo);
-      if (round.offsets.length === 0) break;
+      if (roundSize(round) === 0) break;
       collector.add(result, round);
       const before = remaining.size;
       for (const o of round.offsets) remaining.delete(o);
+      for (let i = 0; i < round.runs.length; i += 2) remaining.deleteRange(round.runs[i]!, round.runs[i + 1]!);
       result.deletedSize += round.deletedSize;
       options?.onProgress?.({ operation: ctx.fn, done: total - remaining.size, total, unit: 'messages' });
       // A log that reports deletions of offsets nobody asked for would make Go spin.

@@ -28,10 +28,12 @@ import type { Message } from './types.js';
 export interface Removed {
   deleted: Message[];
   deletedOffsets: number[];
+  /** More offsets removed, as runs: first and last offset of each (whole segments: no list of a million numbers). */
+  deletedRuns: number[];
   deletedSize: number;
 }
 
-const nothing = (): Removed => ({ deleted: [], deletedOffsets: [], deletedSize: 0 });
+const nothing = (): Removed => ({ deleted: [], deletedOffsets: [], deletedRuns: [], deletedSize: 0 });
 
 /** Deletes `offsets`, whose lowest is `lowest` (both checked: see checkDeleteArgs). */
 export function deleteFromLog(
@@ -54,7 +56,12 @@ export function deleteFromLog(
     discardRewrite(rs);
     return nothing();
   }
-  const result: Removed = { deleted: rs.deleted, deletedOffsets: rs.deletedOffsets, deletedSize: rs.deletedSize };
+  const result: Removed = {
+    ...nothing(),
+    deleted: rs.deleted,
+    deletedOffsets: rs.deletedOffsets,
+    deletedSize: rs.deletedSize,
+  };
 
   const load = { rebuildVersion: log.opts.newSegmentsVersion, persistRebuilt: true };
   const openWriter = (files = reader.files, nextTime = writer.index.lastTimestamp): SegmentWriter => {
@@ -157,7 +164,7 @@ export function removeScannedSegments(
     const seg = batch[k]!;
     readers[k]!.close();
     memo.forget(readers[k]!);
-    for (let o = seg.first; o <= seg.last; o++) result.deletedOffsets.push(o);
+    result.deletedRuns.push(seg.first, seg.last);
     result.deletedSize += seg.recordBytes + (seg.last - seg.first + 1) * itemSize;
     if (memo.keepRecords) for (const m of scannedMessages(seg)) result.deleted.push(m);
   }

@@ -10,6 +10,11 @@ export abstract class RemainingOffsets extends Set<number> {
   /** The lowest offset still in the set; Infinity when it is empty. */
   abstract lowest(): number;
 
+  /** Removes the offsets from `lo` to `hi` (both included) that are in the set. */
+  deleteRange(lo: number, hi: number): void {
+    for (let o = lo; o <= hi; o++) this.delete(o);
+  }
+
   /** The set a multi delete works through: `offsets` itself when a scan built it as an OffsetBitmap. */
   static of(offsets: Iterable<number>): RemainingOffsets {
     return offsets instanceof OffsetBitmap ? offsets : new ListedOffsets(offsets);
@@ -102,20 +107,34 @@ export class OffsetBitmap extends RemainingOffsets {
   /** How many offsets from `lo` to `hi` (both included) are in the set: a popcount of their words. */
   countRange(lo: number, hi: number): number {
     let n = 0;
-    for (let p = Math.floor(lo / PAGE_BITS); p * PAGE_BITS <= hi; p++) {
+    this.eachWord(lo, hi, (page, w, mask) => {
+      n += popcount(page[w]! & mask);
+    });
+    return n;
+  }
+
+  /** Removes the offsets from `lo` to `hi` (both included), a word at a time. */
+  override deleteRange(lo: number, hi: number): void {
+    this.eachWord(lo, hi, (page, w, mask) => {
+      this.count -= popcount(page[w]! & mask);
+      page[w]! &= ~mask;
+    });
+  }
+
+  /** Calls `fn` for each word of an existing page that holds bits of [lo, hi], with the mask of those bits. */
+  private eachWord(lo: number, hi: number, fn: (page: Uint32Array, w: number, mask: number) => void): void {
+    for (let p = Math.max(Math.floor(lo / PAGE_BITS), 0); p * PAGE_BITS <= hi; p++) {
       const page = this.pages.get(p);
       if (!page) continue;
       const from = Math.max(lo - p * PAGE_BITS, 0);
       const to = Math.min(hi - p * PAGE_BITS, PAGE_BITS - 1);
       for (let w = from >>> 5; w <= to >>> 5; w++) {
-        let word = page[w]!;
-        // Only the bits of the range: cut below `from` in its word and above `to` in its word.
-        if (w === from >>> 5) word &= ~0 << (from & 31);
-        if (w === to >>> 5 && (to & 31) !== 31) word &= (1 << ((to & 31) + 1)) - 1;
-        n += popcount(word);
+        // Only the bits of the range: none below `from` in its word, none above `to` in its word.
+        let mask = w === from >>> 5 ? ~0 << (from & 31) : ~0;
+        if (w === to >>> 5 && (to & 31) !== 31) mask &= (1 << ((to & 31) + 1)) - 1;
+        fn(page, w, mask);
       }
     }
-    return n;
   }
 
   override clear(): void {

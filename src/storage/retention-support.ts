@@ -6,6 +6,7 @@ import { LogError, invalidArgument } from './errors.js';
 import { checkSignal, describeValue as describe } from './validate.js';
 import { OffsetOldest } from './types.js';
 import { OffsetBitmap } from './remaining-offsets.js';
+import { ChunkRecord } from './record-scan.js';
 import type { RecordVisitor, ScannedRecord, SegmentScan } from './record-scan.js';
 import type { ScanMemo } from './scan-memo.js';
 import type { Log, ProgressCallback } from './types.js';
@@ -111,8 +112,15 @@ export function keyId(key: Buffer | null): string {
   return key === null ? '' : key.toString('latin1');
 }
 
+/** keyId of a scanned record's key, read from the chunk that holds it when the scan of a local log made no view of it. */
+export function recordKeyId(m: ScannedRecord): string {
+  if (!(m instanceof ChunkRecord)) return keyId(m.key);
+  return m.keyLength === 0 ? '' : m.chunk.toString('latin1', m.keyStart, m.keyStart + m.keyLength);
+}
+
 /** A tombstone: no value. Empty and null are the same on disk (Go reads both back as nil). */
 export function isTombstone(m: ScannedRecord): boolean {
+  if (m instanceof ChunkRecord) return m.valueLength === 0;
   return m.value === null || m.value.length === 0;
 }
 

@@ -28,7 +28,10 @@ export interface ScannedSegment {
 
 /** Filled by record-scan.ts while a scan reads one segment. */
 export interface SegmentNotes {
-  record(offset: number, raw: Buffer): void;
+  /** The chunks the records are read into are kept (the memo's keepRecords). */
+  readonly keepsChunks: boolean;
+  /** The record at `offset` starts at byte `at` of `chunk`. */
+  record(offset: number, chunk: Buffer, at: number): void;
   /** The scan saw every record of the segment. */
   finish(recordBytes: number): void;
 }
@@ -52,14 +55,15 @@ export class ScanMemo {
     let gap = false;
     let count = 0;
     return {
-      record: (offset, raw) => {
+      keepsChunks: this.keepRecords,
+      record: (offset, chunk, at) => {
         if (count++ === 0) seg.first = offset;
         else if (offset !== seg.last + 1) gap = true;
         seg.last = offset;
         if (seg.chunks) {
           // The scan reads each chunk into a fresh buffer (never a cache's): its records may stay views of it.
-          if (seg.chunks[seg.chunks.length - 1] !== raw.buffer) seg.chunks.push(raw.buffer as ArrayBuffer);
-          seg.places!.push(seg.chunks.length - 1, raw.byteOffset);
+          if (seg.chunks[seg.chunks.length - 1] !== chunk.buffer) seg.chunks.push(chunk.buffer as ArrayBuffer);
+          seg.places!.push(seg.chunks.length - 1, chunk.byteOffset + at);
         }
       },
       finish: (recordBytes) => {

@@ -147,27 +147,36 @@ export function recordSizeFromHeader(version: FormatVersion, buf: Buffer, at: nu
   return recordOverhead(version) + keyLength + valueLength;
 }
 
+/** A checked record's fields, its key and value given by where they are in the buffer it was read into. */
+export interface RecordFields {
+  offset: number;
+  timeMicros: number;
+  keyStart: number;
+  keyLength: number;
+  valueLength: number;
+  /** Position right after this record, relative to the buffer. */
+  end: number;
+}
+
 /**
- * Decodes the record at `at` in `buf`, verifying lengths, CRC and trailer in
- * klevdb's order. Returns 'eof' when fewer than a record header's bytes
- * remain (klevdb treats that as a clean end), 'short' when the header is
- * whole but the body is cut.
+ * Checks the record at `at` in `buf` (lengths, CRC and trailer in klevdb's
+ * order) and fills `out` with its fields; no view of its key or value is
+ * made, for a scan that looks at most records' fields only. Returns 'eof'
+ * when fewer than a record header's bytes remain (klevdb treats that as a
+ * clean end), 'short' when the header is whole but the body is cut, null
+ * when `out` holds the record.
  */
-export function decodeRecord(
+export function decodeRecordFields(
   version: FormatVersion,
   buf: Buffer,
   at: number,
   place: RecordPlace,
-): DecodedRecord | RecordProblem {
+  out: RecordFields,
+): RecordProblem | null {
   if (buf.length - at < RECORD_HEADER_SIZE) return 'eof';
   const size = recordSizeFromHeader(version, buf, at, place);
   if (buf.length - at < size) return 'short';
   const end = at + size;
-  let offset: number;
-  let timeMicros: number;
-  let keyStart: number;
-  let keyLength: number;
-  let valueLength: number;
   if (version === 'V2') {
     // The bytes are there (checked above): read byte by byte, without Buffer's bounds checks (a consume decodes
     // a record in ~0.5 µs, a tenth of which went to them).
@@ -175,31 +184,55 @@ export function decodeRecord(
       throw corrupted(`log corrupted: crc failed ${describePlace(place, at)}`);
     if (u32(buf, end - 8) !== TRAILER_HI || u32(buf, end - 4) !== TRAILER_LO)
       throw corrupted(`log corrupted: bad trailer ${describePlace(place, at)}`);
-    offset = i32(buf, at + 4) * TWO_32 + u32(buf, at + 8);
-    timeMicros = i32(buf, at + 12) * TWO_32 + u32(buf, at + 16);
-    // Out of range: readInt64 says so.
-    if (!Number.isSafeInteger(offset)) offset = readInt64(buf, at + 4, 'offset');
-    if (!Number.isSafeInteger(timeMicros)) timeMicros = readInt64(buf, at + 12, 'time');
-    keyLength = u32(buf, at + 20);
-    valueLength = u32(buf, at + 24);
-    keyStart = at + 28;
+    out.offset = int64At(buf, at + 4, 'offset');
+    out.timeMicros = int64At(buf, at + 12, 'time');
+    out.keyLength = u32(buf, at + 20);
+    out.valueLength = u32(buf, at + 24);
   } else {
     if (crc32cRange(buf, at + 28, end) !== buf.readUInt32BE(at + 24))
       throw corrupted(`log corrupted: crc failed ${describePlace(place, at)}`);
     // V1's CRC leaves offset and time out, and no writer makes either this large: out of range means damaged.
-    offset = readV1Int64(buf, at, 0, 'offset', place);
-    timeMicros = readV1Int64(buf, at, 8, 'time', place);
-    keyLength = buf.readUInt32BE(at + 16);
-    valueLength = buf.readUInt32BE(at + 20);
-    keyStart = at + 28;
+    out.offset = readV1Int64(buf, at, 0, 'offset', place);
+    out.timeMicros = readV1Int64(buf, at, 8, 'time', place);
+    out.keyLength = buf.readUInt32BE(at + 16);
+    out.valueLength = buf.readUInt32BE(at + 20);
   }
+  out.keyStart = at + 28;
+  out.end = end;
+  return null;
+}
+
+/**
+ * readInt64 without Buffer's bounds checks (the caller checked the bytes are there). Below 2^32 the
+ * low word is returned as is, which V8 keeps a small integer (see readInt64).
+ */
+function int64At(buf: Buffer, at: number, what: string): number {
+  const hi = i32(buf, at);
+  if (hi === 0) return u32(buf, at + 4);
+  const value = hi * TWO_32 + u32(buf, at + 4);
+  // Out of range: readInt64 says so.
+  return Number.isSafeInteger(value) ? value : readInt64(buf, at, what);
+}
+
+const decoded: RecordFields = { offset: 0, timeMicros: 0, keyStart: 0, keyLength: 0, valueLength: 0, end: 0 };
+
+/** As decodeRecordFields, with the key and value as views of `buf` (null when empty). */
+export function decodeRecord(
+  version: FormatVersion,
+  buf: Buffer,
+  at: number,
+  place: RecordPlace,
+): DecodedRecord | RecordProblem {
+  const problem = decodeRecordFields(version, buf, at, place, decoded);
+  if (problem !== null) return problem;
+  const { keyStart, keyLength, valueLength } = decoded;
   const valueStart = keyStart + keyLength;
   return {
-    offset,
-    timeMicros,
+    offset: decoded.offset,
+    timeMicros: decoded.timeMicros,
     key: keyLength > 0 ? buf.subarray(keyStart, valueStart) : null,
     value: valueLength > 0 ? buf.subarray(valueStart, valueStart + valueLength) : null,
-    end,
+    end: decoded.end,
   };
 }
 

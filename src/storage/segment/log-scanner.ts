@@ -4,9 +4,13 @@ import { LogError } from '../errors.js';
 import {
   type DecodedRecord,
   type FormatVersion,
+  type RecordFields,
+  type RecordPlace,
+  type RecordProblem,
   FILE_HEADER_SIZE,
   RECORD_HEADER_SIZE,
   decodeRecord,
+  decodeRecordFields,
   describePlace,
   detectMessageVersion,
   initialPosition,
@@ -62,27 +66,74 @@ export function scanRecords(
   /** Where the first record starts (a record boundary): by default the first record of the file. */
   from = initialPosition(log.version),
 ): ScanEnd {
+  return scanChunks(log, file, size, from, (chunk, at, place) => {
+    const rec = decodeRecord(log.version, chunk, at, place);
+    if (typeof rec === 'string') return rec;
+    visit(rec, place.base + at, chunk.subarray(at, rec.end));
+    return rec.end;
+  });
+}
+
+/**
+ * As scanRecords, handing `visit` each record's fields (one object, refilled
+ * for every record) and the chunk they are positions in: no view of the
+ * record, its key or its value is made (a retention scan reads a million
+ * records to keep a few numbers).
+ */
+export function scanRecordFields(
+  log: OpenedLog,
+  file: string,
+  visit: (record: RecordFields, chunk: Buffer) => void,
+  size = log.size,
+  /** Read every chunk that fits into this buffer instead of a fresh one (nothing of a chunk outlives its visits). */
+  scratch?: Buffer,
+): ScanEnd {
+  const fields: RecordFields = { offset: 0, timeMicros: 0, keyStart: 0, keyLength: 0, valueLength: 0, end: 0 };
+  const step: RecordStep = (chunk, at, place) => {
+    const problem = decodeRecordFields(log.version, chunk, at, place, fields);
+    if (problem !== null) return problem;
+    visit(fields, chunk);
+    return fields.end;
+  };
+  return scanChunks(log, file, size, initialPosition(log.version), step, scratch);
+}
+
+/** `length` bytes at `position` (fewer at the end of the file), in `scratch` when they fit. */
+function readChunk(fd: number, position: number, length: number, scratch: Buffer | undefined): Buffer {
+  if (!scratch || length > scratch.length) return readAt(fd, position, length);
+  let done = 0;
+  for (let n = -1; done < length && n !== 0; done += n)
+    n = fs.readSync(fd, scratch, done, length - done, position + done);
+  return scratch.subarray(0, done);
+}
+
+/** Decodes and visits the record at `at` of `chunk`: where it ends in the chunk, or why there is no whole record there. */
+type RecordStep = (chunk: Buffer, at: number, place: RecordPlace) => number | RecordProblem;
+
+/** The chunked reading both scans share: reads 1 MiB at a time, again from a record the chunk cuts. */
+function scanChunks(
+  log: OpenedLog,
+  file: string,
+  size: number,
+  from: number,
+  step: RecordStep,
+  scratch?: Buffer,
+): ScanEnd {
   let position = from;
   let chunk: Buffer = Buffer.alloc(0);
   let chunkStart = position;
+  let place: RecordPlace = { file, base: chunkStart };
   for (;;) {
     const at = position - chunkStart;
-    const place = { file, base: chunkStart };
-    let decoded: DecodedRecord | 'eof' | 'short';
+    let decoded: number | RecordProblem;
     try {
-      decoded = decodeRecord(log.version, chunk, at, place);
+      decoded = step(chunk, at, place);
     } catch (err) {
       if (err instanceof LogError) return { kind: 'corrupted', position, error: err };
       throw err;
     }
-    if (typeof decoded !== 'string') {
-      try {
-        visit(decoded, position, chunk.subarray(at, decoded.end));
-      } catch (err) {
-        if (err instanceof LogError) return { kind: 'corrupted', position, error: err };
-        throw err;
-      }
-      position += decoded.end - at;
+    if (typeof decoded === 'number') {
+      position += decoded - at;
       continue;
     }
     const remaining = size - position;
@@ -108,8 +159,9 @@ export function scanRecords(
       }
     }
     want = Math.max(want, Math.min(RECORD_HEADER_SIZE, remaining));
-    chunk = readAt(log.fd, position, want);
+    chunk = readChunk(log.fd, position, want, scratch);
     chunkStart = position;
+    place = { file, base: chunkStart };
     // `size` promised bytes the file does not have (it shrank, or a damaged length pointed past its end).
     if (chunk.length < want)
       return {
