@@ -1,11 +1,12 @@
 // Port of klevdb's compact.go, compact_deletes.go and compact_updates.go:
-// key-based compaction. Only per-key bookkeeping survives a scan (one string
-// per key, one number per offset to delete), so a log of millions of messages
-// is compacted in batches of 32 messages at a time.
+// key-based compaction. Only per-key bookkeeping survives a scan (an entry
+// per key, scan-keys.ts, and a bit per offset to delete), so a log of
+// millions of messages is compacted in batches of 32 messages at a time.
 
 import { family } from './delete-multi.js';
 import type { DeleteMultiBackoff, Finder, MultiOptions } from './delete-multi.js';
-import { checkBackoff, checkLog, checkMultiOptions, isTombstone, recordKeyId, scanUntil } from './retention-support.js';
+import { checkBackoff, checkLog, checkMultiOptions, isTombstone, keyEntry, scanUntil } from './retention-support.js';
+import { ScanKeys } from './scan-keys.js';
 import { checkDate, checkNonNegative, checkSignal } from './validate.js';
 import type { Log } from './types.js';
 
@@ -17,24 +18,22 @@ import type { Log } from './types.js';
  */
 const deletesBefore: Finder<[before: Date]> = async (ctx, log, before) => {
   checkDate(`${ctx.fn}: before`, before);
-  const seen = new Set<string>();
+  const keys = new ScanKeys();
   return scanUntil(ctx, log, await log.nextOffset(), before, (m, offsets) => {
-    const key = recordKeyId(m);
-    if (seen.has(key)) return;
-    if (isTombstone(m)) offsets.add(m.offset);
-    seen.add(key);
+    keyEntry(keys, m);
+    if (keys.added && isTombstone(m)) offsets.add(m.offset);
   });
 };
 
 /** Every message up to `before` that a later message (also up to `before`) of its key replaces. */
 const updatesBefore: Finder<[before: Date]> = async (ctx, log, before) => {
   checkDate(`${ctx.fn}: before`, before);
-  const latest = new Map<string, number>();
+  // Per key, the offset of its latest message so far.
+  const keys = new ScanKeys();
   return scanUntil(ctx, log, await log.nextOffset(), before, (m, offsets) => {
-    const key = recordKeyId(m);
-    const previous = latest.get(key);
-    if (previous !== undefined) offsets.add(previous);
-    latest.set(key, m.offset);
+    const e = keyEntry(keys, m);
+    if (!keys.added) offsets.add(keys.values[e]!);
+    keys.values[e] = m.offset;
   });
 };
 

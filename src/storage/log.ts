@@ -250,11 +250,8 @@ export class KlevLog implements Log {
   async deleteScanned(offsets: OffsetBitmap, memo: ScanMemo): Promise<Removed> {
     this.ensureWritable();
     const { offsets: set, lowest } = checkDeleteArgs(offsets);
-    if (set.size === 0) return deleteFromLog(this.state, set, lowest, memo.keepRecords);
-    return (
-      removeScannedSegments(this.state, offsets, lowest, memo) ??
-      deleteFromLog(this.state, set, lowest, memo.keepRecords)
-    );
+    const removed = set.size > 0 ? removeScannedSegments(this.state, offsets, lowest, memo) : null;
+    return removed ?? deleteFromLog(this.state, set, lowest, memo.keepRecords);
   }
 
   // --- reading ---------------------------------------------------------------

@@ -8,6 +8,7 @@ import { OffsetOldest } from './types.js';
 import { OffsetBitmap } from './remaining-offsets.js';
 import { ChunkRecord } from './record-scan.js';
 import type { RecordVisitor, ScannedRecord, SegmentScan } from './record-scan.js';
+import type { ScanKeys } from './scan-keys.js';
 import type { ScanMemo } from './scan-memo.js';
 import type { Log, ProgressCallback } from './types.js';
 
@@ -112,11 +113,13 @@ export function keyId(key: Buffer | null): string {
   return key === null ? '' : key.toString('latin1');
 }
 
-/** keyId of a scanned record's key, read from the chunk that holds it when the scan of a local log made no view of it. */
-export function recordKeyId(m: ScannedRecord): string {
-  if (!(m instanceof ChunkRecord)) return keyId(m.key);
-  return m.keyLength === 0 ? '' : m.chunk.toString('latin1', m.keyStart, m.keyStart + m.keyLength);
+/** The entry of a scanned record's key in `keys`, read from the chunk that holds it when the scan of a local log made no view of it. */
+export function keyEntry(keys: ScanKeys, m: ScannedRecord): number {
+  if (m instanceof ChunkRecord) return keys.entry(m.chunk, m.keyStart, m.keyLength);
+  const key = m.key;
+  return key === null ? keys.entry(EMPTY_KEY, 0, 0) : keys.entry(key, 0, key.length);
 }
+const EMPTY_KEY = new Uint8Array(0);
 
 /** A tombstone: no value. Empty and null are the same on disk (Go reads both back as nil). */
 export function isTombstone(m: ScannedRecord): boolean {

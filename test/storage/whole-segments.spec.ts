@@ -11,6 +11,7 @@ import {
   check,
   compactUpdatesMulti,
   compactUpdatesMultiOffsets,
+  findDeletes,
   findUpdates,
   open,
   trimByCountMulti,
@@ -165,6 +166,27 @@ describe('multi helpers remove whole segments by name', function () {
       expect((await consumeAll(log)).map((m) => m.offset)).to.deep.equal(
         Array.from({ length: 100 }, (_, i) => 900 + i),
       );
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('two keys whose hashes collide (FNV-1a 32) stay two keys for findUpdates and findDeletes', async function () {
+    const dir = await tempDir();
+    const log = await open(dir, OPTIONS);
+    try {
+      // Both hash to -1442124316: a scan that compared hashes alone would take them for one key.
+      const [a, b] = ['key-901258', 'key-1540052'];
+      await log.publish([
+        { key: a, value: 'a1' },
+        { key: b, value: null },
+        { key: a, value: 'a2' },
+        { key: b, value: 'b2' },
+        { key: null, value: 'no key' },
+        { key: '', value: 'empty key, the same key as none' },
+      ]);
+      expect([...(await findDeletes(log, FAR))], 'the tombstone first of its key').to.deep.equal([1]);
+      expect([...(await findUpdates(log, FAR))], 'replaced').to.deep.equal([0, 1, 4]);
     } finally {
       await log.close();
     }
