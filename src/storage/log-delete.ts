@@ -6,7 +6,7 @@
  */
 import { invalidOffset, notFound } from './errors.js';
 import { detectMessageVersion, FILE_HEADER_SIZE, type FormatVersion } from './format/message-format.js';
-import { writeBackEvery } from './rollover.js';
+import { writeBackAt } from './rollover.js';
 import { indexItemSize } from './format/index-format.js';
 import type { OffsetBitmap } from './remaining-offsets.js';
 import { type ScanMemo, type ScannedSegment, scannedMessages } from './scan-memo.js';
@@ -66,14 +66,9 @@ export function deleteFromLog(
   const load = { rebuildVersion: log.opts.newSegmentsVersion, persistRebuilt: true };
   const openWriter = (files = reader.files, nextTime = writer.index.lastTimestamp): SegmentWriter => {
     const head = new SegmentReader(files, log.opts.params, true, load);
-    return SegmentWriter.open(
-      files,
-      log.opts.params,
-      log.opts.newSegmentsVersion,
-      nextTime,
-      head,
-      writeBackEvery(log.opts),
-    );
+    return SegmentWriter.open(files, log.opts.params, log.opts.newSegmentsVersion, nextTime, head, {
+      writeBackAt: writeBackAt(log.opts),
+    });
   };
 
   if (isHead) {

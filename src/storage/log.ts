@@ -34,7 +34,7 @@ import { SegmentWriter } from './segment/segment-writer.js';
 import { settleInterruptedRewrites, supersededByInterruptedRewrite } from './segment/rewrite.js';
 import { migrateSegment } from './segment/segment-migrate.js';
 import { SegmentState } from './segment-state.js';
-import { rollover, writeBackEvery } from './rollover.js';
+import { rollover, writeBackAt } from './rollover.js';
 import { type RecordVisitor, type SegmentScan, scanSegmentFrom } from './record-scan.js';
 import { indexStats } from './stats.js';
 import type { ConsumeResult, DeleteResult, Log, Message, Options, PublishMessage, Stats } from './types.js';
@@ -107,14 +107,9 @@ export class KlevLog implements Log {
     let writer: SegmentWriter | null = null;
     if (!opts.readonly) {
       const headReader = segments[segments.length - 1]!;
-      writer = SegmentWriter.open(
-        headReader.files,
-        opts.params,
-        opts.newSegmentsVersion,
-        0,
-        headReader,
-        writeBackEvery(opts),
-      );
+      writer = SegmentWriter.open(headReader.files, opts.params, opts.newSegmentsVersion, 0, headReader, {
+        writeBackAt: writeBackAt(opts),
+      });
     } else if (found.length === 1 && fileSize(found[0]!.logPath) < 0) {
       // An empty readonly log has no files yet: its head is empty until a writer creates them.
       segments[0]!.adoptEmpty();

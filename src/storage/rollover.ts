@@ -27,7 +27,7 @@ export function rollover(state: SegmentState, old: SegmentWriter): SegmentWriter
       state.opts.newSegmentsVersion,
       old.index.lastTimestamp,
       reader,
-      writeBackEvery(state.opts),
+      { writeBackAt: writeBackAt(state.opts), expectedItems: old.index.count },
     );
   } catch (err) {
     removeNewSegment(files);
@@ -40,21 +40,17 @@ export function rollover(state: SegmentState, old: SegmentWriter): SegmentWriter
   return next;
 }
 
-/** Early write-backs are at least this far apart: each costs the disk a journal commit. */
-const WRITE_BACK_MIN = 256 * 1024;
-
 /**
- * How often the head starts its dirty pages towards the disk, unawaited
- * (SegmentWriter.open): every quarter of the rollover size, so the
- * rollover's two synchronous fdatasync calls find at most a quarter of the
- * segment left to write (under load they took 19-40% of a publish run).
- * None with autoSync, where every publish syncs, or when the rollover is
- * too small for a write-back to come before it.
+ * Where a head starts its dirty pages towards the disk, unawaited
+ * (HeadOptions.writeBackAt): once it is half full, so the rollover's two
+ * synchronous fdatasync calls find half the segment left to write (under
+ * load those calls took 19-40% of a publish run). Once per head: each call
+ * wakes a pool thread and costs the disk a journal commit. Never with
+ * autoSync, where every publish syncs, nor below a 512 KiB rollover, whose
+ * syncs have little to write anyway.
  */
-export function writeBackEvery(opts: ResolvedOptions): number {
-  if (opts.autoSync) return 0;
-  const every = Math.max(Math.floor(opts.rollover / 4), WRITE_BACK_MIN);
-  return every < opts.rollover ? every : 0;
+export function writeBackAt(opts: ResolvedOptions): number {
+  return opts.autoSync || opts.rollover < 512 * 1024 ? Infinity : Math.floor(opts.rollover / 2);
 }
 
 /** Removes the files of a head that could not be started; they hold no message. */

@@ -1,5 +1,5 @@
 // Early write-back: without autoSync the head starts its dirty pages towards
-// the disk every quarter of the rollover size (unawaited, on libuv's pool),
+// the disk once it is half full (unawaited, on libuv's pool),
 // so the rollover's synchronous syncs find little left to write. What must
 // hold: the rollover still syncs the sealed segment before the next one
 // exists, and a sync that fails, early or late, is never forgotten: publish,
@@ -68,18 +68,19 @@ describe('early write-back of the head, and failed syncs', function () {
 
   it('starts syncs on the pool before the rollover, and the rollover still syncs both files before the next head', async () => {
     const log = await opened(await tempDir());
-    for (let b = 0; b < 2; b++) await log.publish(batch(b));
-    expect(pool, 'no write-back below a quarter of the rollover').to.equal(0);
-    await log.publish(batch(2));
-    expect(pool, 'both files written back once the log passed 256 KiB').to.equal(2);
-    for (let b = 3; b < 11; b++) await log.publish(batch(b));
-    expect(pool, 'and again at 512 KiB, 768 KiB and 1 MiB').to.equal(8);
+    for (let b = 0; b < 4; b++) await log.publish(batch(b));
+    expect(pool, 'no write-back below half the rollover (416 KB)').to.equal(0);
+    for (let b = 4; b < 6; b++) await log.publish(batch(b));
+    expect(pool, 'both files written back once the log passed 512 KiB').to.equal(2);
+    for (let b = 6; b < 11; b++) await log.publish(batch(b));
+    expect(pool, 'once per head').to.equal(2);
     expect(main, 'no sync on the main thread before the rollover').to.equal(0);
     expect((await log.stat()).segments).to.equal(1);
     await log.publish(batch(11));
     expect((await log.stat()).segments).to.equal(2);
     expect(main, 'the rollover syncs the sealed log and index itself').to.equal(2);
-    expect(pool, 'the new head starts from zero').to.equal(8);
+    for (let b = 12; b < 18; b++) await log.publish(batch(b));
+    expect(pool, 'the new head writes back once it is half full too').to.equal(4);
   });
 
   it('leaves the syncing to autoSync, and to the rollover when it is too small for a write-back', async () => {
@@ -87,7 +88,7 @@ describe('early write-back of the head, and failed syncs', function () {
     for (let b = 0; b < 6; b++) await synced.publish(batch(b));
     expect(pool, 'one sync of each file per publish, nothing more').to.equal(12);
     pool = 0;
-    const small = await opened(await tempDir(), { rollover: 256 * 1024 });
+    const small = await opened(await tempDir(), { rollover: 500 * 1024 });
     for (let b = 0; b < 6; b++) await small.publish(batch(b));
     expect(pool).to.equal(0);
     expect((await small.stat()).segments).to.equal(2);
@@ -97,23 +98,23 @@ describe('early write-back of the head, and failed syncs', function () {
     const dir = await tempDir();
     const log = await opened(dir);
     poolFault = (done) => setImmediate(() => done(eio()));
-    // The third batch crosses 256 KiB: the write-back starts; it fails after the fourth was appended.
-    for (let b = 0; b < 4; b++) await log.publish(batch(b));
+    // The sixth batch crosses 512 KiB: the write-back starts; it fails after the batch was appended.
+    for (let b = 0; b < 6; b++) await log.publish(batch(b));
     await new Promise((resolve) => setImmediate(resolve));
-    for (const call of [() => log.publish(batch(4)), () => log.sync(), () => log.publish(batch(5))]) {
+    for (const call of [() => log.publish(batch(6)), () => log.sync(), () => log.publish(batch(7))]) {
       const err = (await caught(call)) as NodeJS.ErrnoException;
       expect(err.code, err.message).to.equal('EIO');
       expect(err.message).to.match(/sync of .*00000000000000000000\.log failed/);
       expect(err.message).to.include('check: true');
     }
-    expect(await log.nextOffset(), 'nothing was appended after the failure').to.equal(400);
+    expect(await log.nextOffset(), 'nothing was appended after the failure').to.equal(600);
     const closing = (await caught(() => log.close())) as NodeJS.ErrnoException;
     expect(closing.code).to.equal('EIO');
     // close released the directory: the log opens again (here the bytes were never lost).
     poolFault = null;
     const again = await opened(dir, { check: true });
     expect((await again.consume(OffsetOldest, 1)).messages[0]!.key!.toString()).to.equal('k0');
-    expect(await again.nextOffset()).to.equal(400);
+    expect(await again.nextOffset()).to.equal(600);
   });
 
   it("a write-back still running at the rollover and failing after the rollover's own sync passed fails the next sync", async () => {

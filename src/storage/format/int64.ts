@@ -19,8 +19,22 @@ export function readInt64(buf: Buffer, at: number, what: string): number {
   return value;
 }
 
-export function writeInt64(buf: Buffer, at: number, value: number): void {
+/**
+ * Writes a safe integer as a big-endian int64. Byte stores, not
+ * Buffer.write*: the encoder writes three per record and two per index item,
+ * and those methods check their arguments on every call (the callers hand
+ * over safe integers at in-bounds positions).
+ */
+export function writeInt64(buf: Uint8Array, at: number, value: number): void {
   const hi = Math.floor(value / TWO_32);
-  buf.writeInt32BE(hi, at);
-  buf.writeUInt32BE(value - hi * TWO_32, at + 4);
+  writeUInt32(buf, at, hi); // a negative hi is its two's complement, as writeInt32BE writes it
+  writeUInt32(buf, at + 4, value - hi * TWO_32);
+}
+
+/** Writes the low 32 bits of an integer big-endian (a typed array store keeps the low 8 bits of each). */
+export function writeUInt32(buf: Uint8Array, at: number, value: number): void {
+  buf[at] = value >>> 24;
+  buf[at + 1] = value >>> 16;
+  buf[at + 2] = value >>> 8;
+  buf[at + 3] = value;
 }

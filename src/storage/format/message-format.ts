@@ -11,7 +11,7 @@
  */
 import { LogError, corrupted } from '../errors.js';
 import { crc32cRange } from './crc32c.js';
-import { readInt64, writeInt64 } from './int64.js';
+import { readInt64, writeInt64, writeUInt32 } from './int64.js';
 import type { Message } from '../types.js';
 
 export type FormatVersion = 'V1' | 'V2';
@@ -74,40 +74,44 @@ export function recordSize(version: FormatVersion, keyLength: number, valueLengt
   return recordOverhead(version) + keyLength + valueLength;
 }
 
-/** Encodes one record into `buf` at `at`; returns the position after it. */
 /** offset, time, key length, value length: the 24 bytes both versions share. */
 function writeRecordFields(m: RecordInput, buf: Buffer, at: number): void {
   writeInt64(buf, at, m.offset);
   writeInt64(buf, at + 8, m.timeMicros);
-  buf.writeUInt32BE(m.key ? m.key.length : 0, at + 16);
-  buf.writeUInt32BE(m.value ? m.value.length : 0, at + 20);
+  writeUInt32(buf, at + 16, m.key ? m.key.length : 0);
+  writeUInt32(buf, at + 20, m.value ? m.value.length : 0);
+}
+
+/** Below this many bytes a loop copies faster than `set` (whose fixed cost a typical key would pay). */
+const SHORT_COPY = 24;
+
+function copyInto(bytes: Uint8Array, buf: Buffer, p: number): number {
+  const n = bytes.length;
+  if (n < SHORT_COPY) for (let i = 0; i < n; i++) buf[p + i] = bytes[i]!;
+  else buf.set(bytes, p);
+  return p + n;
 }
 
 function writeBody(m: RecordInput, buf: Buffer, at: number): number {
   let p = at;
-  if (m.key && m.key.length) {
-    buf.set(m.key, p);
-    p += m.key.length;
-  }
-  if (m.value && m.value.length) {
-    buf.set(m.value, p);
-    p += m.value.length;
-  }
+  if (m.key) p = copyInto(m.key, buf, p);
+  if (m.value) p = copyInto(m.value, buf, p);
   return p;
 }
 
+/** Encodes one record into `buf` at `at`; returns the position after it. */
 export function encodeRecord(version: FormatVersion, m: RecordInput, buf: Buffer, at: number): number {
   if (version === 'V2') {
     writeRecordFields(m, buf, at + 4);
     let p = writeBody(m, buf, at + 28);
-    TRAILER.copy(buf, p);
+    for (let i = 0; i < 8; i++) buf[p + i] = TRAILER[i]!;
     p += 8;
-    buf.writeUInt32BE(crc32cRange(buf, at + 4, p), at);
+    writeUInt32(buf, at, crc32cRange(buf, at + 4, p));
     return p;
   }
   writeRecordFields(m, buf, at);
   const p = writeBody(m, buf, at + 28);
-  buf.writeUInt32BE(crc32cRange(buf, at + 28, p), at + 24);
+  writeUInt32(buf, at + 24, crc32cRange(buf, at + 28, p));
   return p;
 }
 

@@ -10,7 +10,7 @@ import {
   indexFileHeader,
   indexItemSize,
 } from '../format/index-format.js';
-import { writeInt64 } from '../format/int64.js';
+import { writeInt64, writeUInt32 } from '../format/int64.js';
 import { keyHashInto } from '../format/key-hash.js';
 import {
   type DecodedRecord,
@@ -70,8 +70,8 @@ export function encodeNewItem(
   }
   if (p.keys) {
     keyHashInto(rec.key, scratchHash);
-    buf.writeUInt32BE(scratchHash.hi, q);
-    buf.writeUInt32BE(scratchHash.lo, q + 4);
+    writeUInt32(buf, q, scratchHash.hi);
+    writeUInt32(buf, q + 4, scratchHash.lo);
   }
   return timestamp;
 }

@@ -75,9 +75,9 @@ export function readFileHead(file: string, length: number): Buffer {
   }
 }
 
-export function writeAll(fd: number, buf: Buffer): void {
+export function writeAll(fd: number, buf: Buffer, length = buf.length): void {
   let done = 0;
-  while (done < buf.length) done += fs.writeSync(fd, buf, done, buf.length - done);
+  while (done < length) done += fs.writeSync(fd, buf, done, length - done);
 }
 
 /** fsync of a directory, so renames and new files in it survive a power loss. */

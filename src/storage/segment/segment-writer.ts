@@ -17,13 +17,31 @@ import {
   messageFileHeader,
   recordSize,
 } from '../format/message-format.js';
+import { invalidArgument } from '../errors.js';
 import { FileSyncer } from './file-syncer.js';
+import { ScratchBuffer } from './scratch-buffer.js';
 import { appendRepairedItems, cutPartialIndexItem, repairUnindexedTail } from './head-repair.js';
 import { checkLogTail, emptyItem, encodeNewItem, indexedEnd, loadSegmentIndex, validateIndex } from './index-loader.js';
 import { verifyItems } from './index-verify.js';
 import { type SegmentFiles, fsError, readAt, readFileHead, writeAll } from './segment-files.js';
 import { SegmentIndex } from './segment-index.js';
 import { SegmentReader } from './segment-reader.js';
+
+/** How a head is written, beyond what its files say. */
+export interface HeadOptions {
+  /**
+   * Once the log holds this many bytes (default: never) both files' dirty
+   * pages start going to disk on libuv's pool, unawaited, so the rollover's
+   * synchronous syncs find less left to write.
+   */
+  writeBackAt?: number;
+  /** How many items a new head's index arrays start with (a rollover: the sealed head's count). */
+  expectedItems?: number;
+}
+
+/** The append's write buffers: one pair serves every log of the process (an append is synchronous). */
+const logScratch = new ScratchBuffer(64 * 1024);
+const indexScratch = new ScratchBuffer(16 * 1024);
 
 /** A message ready to be written: bytes and an exact time. */
 export interface PreparedMessage {
@@ -38,8 +56,6 @@ export class SegmentWriter {
   private readonly logSyncer: FileSyncer;
   private readonly indexSyncer: FileSyncer;
   private closed = false;
-  /** Where the log's next early write-back starts (see writeBackEvery). */
-  private nextWriteBack: number;
 
   private constructor(
     readonly files: SegmentFiles,
@@ -53,21 +69,18 @@ export class SegmentWriter {
     private indexSize: number,
     readonly index: SegmentIndex,
     readonly reader: SegmentReader,
-    private readonly writeBackEvery: number,
+    /** Where the early write-back starts (HeadOptions); Infinity once it has. */
+    private writeBackAt: number,
   ) {
     this.logSyncer = new FileSyncer(logFd);
     reader.writtenHere = true;
     this.indexSyncer = new FileSyncer(indexFd);
-    this.nextWriteBack = writeBackEvery > 0 ? (Math.floor(logSize / writeBackEvery) + 1) * writeBackEvery : Infinity;
   }
 
   /**
    * Opens the head for appending: an existing log keeps its version, a new
    * one is written in `newVersion`. `nextTime` continues the previous
-   * segment's index time chain after a rollover. Every `writeBackEvery`
-   * bytes of log (0: never) both files' dirty pages start going to disk on
-   * libuv's pool, unawaited, so the rollover's synchronous syncs find little
-   * left to write.
+   * segment's index time chain after a rollover.
    */
   static open(
     files: SegmentFiles,
@@ -75,7 +88,7 @@ export class SegmentWriter {
     newVersion: FormatVersion,
     nextTime: number,
     reader: SegmentReader,
-    writeBackEvery = 0,
+    head: HeadOptions = {},
   ): SegmentWriter {
     const opened: number[] = [];
     try {
@@ -111,7 +124,7 @@ export class SegmentWriter {
         verifyItems({ fd: logFd, version }, files.logPath, files.indexPath, index, 0, logSize);
         index.verified = index.count;
       } else {
-        index = new SegmentIndex(params, files.offset, nextTime);
+        index = new SegmentIndex(params, files.offset, nextTime, head.expectedItems);
       }
 
       const ix = openForAppend(
@@ -142,7 +155,7 @@ export class SegmentWriter {
         indexSize,
         index,
         reader,
-        writeBackEvery,
+        head.writeBackAt ?? Infinity,
       );
     } catch (err) {
       for (const fd of opened) fs.closeSync(fd);
@@ -174,8 +187,9 @@ export class SegmentWriter {
       const m = messages[i]!;
       total += recordSize(this.version, m.key?.length ?? 0, m.value?.length ?? 0);
     }
-    const logBuf = Buffer.allocUnsafe(total);
-    const indexBuf = Buffer.allocUnsafe(n * itemSize);
+    const indexTotal = n * itemSize;
+    const logBuf = logScratch.take(total);
+    const indexBuf = indexScratch.take(indexTotal);
     const rec: RecordInput = { offset: this.index.nextOffset, timeMicros: 0, key: null, value: null };
     let prevTime = this.index.lastTimestamp;
     let at = 0;
@@ -188,26 +202,29 @@ export class SegmentWriter {
       at = encodeRecord(this.version, rec, logBuf, at);
       prevTime = encodeNewItem(params, rec, position, prevTime, indexBuf, ix);
     }
-    this.writeOrRollBack(logBuf, indexBuf);
+    // A key or value whose length changed since it was measured (a getter, another thread's buffer) would
+    // leave stale bytes of the reused buffer in the record: nothing is written then.
+    if (at !== total) throw invalidArgument('messages changed while publish was encoding them; pass fixed bytes');
+    this.writeOrRollBack(logBuf, total, indexBuf, indexTotal);
     const trusted = this.index.verified === this.index.count;
     this.index.appendEncoded(indexBuf, 0, n);
     if (trusted) this.index.verified = this.index.count;
-    this.logSize += logBuf.length;
-    this.indexSize += indexBuf.length;
+    this.logSize += total;
+    this.indexSize += indexTotal;
     this.reader.dataEnd = this.logSize;
-    if (this.logSize >= this.nextWriteBack) {
+    if (this.logSize >= this.writeBackAt) {
+      this.writeBackAt = Infinity;
       this.logSyncer.writeBack();
       this.indexSyncer.writeBack();
-      this.nextWriteBack = (Math.floor(this.logSize / this.writeBackEvery) + 1) * this.writeBackEvery;
     }
     return this.index.nextOffset;
   }
 
   /** A failed write (disk full) must not leave half a batch behind: cut both files back. */
-  private writeOrRollBack(logBuf: Buffer, indexBuf: Buffer): void {
+  private writeOrRollBack(logBuf: Buffer, logBytes: number, indexBuf: Buffer, indexBytes: number): void {
     try {
-      writeAll(this.logFd, logBuf);
-      writeAll(this.indexFd, indexBuf);
+      writeAll(this.logFd, logBuf, logBytes);
+      writeAll(this.indexFd, indexBuf, indexBytes);
     } catch (err) {
       try {
         fs.ftruncateSync(this.logFd, this.logSize);
