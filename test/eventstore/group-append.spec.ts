@@ -2,8 +2,12 @@
 // one publish of the log. What must not change: an append the log refuses
 // fails alone, and an append handed to the store before close() is written.
 import { expect } from 'chai';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { openEventStore } from '../../src/eventstore/index.js';
 import { storeFactories, type StoreFixture } from '../contracts/event-stores.js';
-import { AccountOpened, Deposited } from './fixtures/account.js';
+import { accountEvents, AccountOpened, Deposited } from './fixtures/account.js';
 
 for (const factory of storeFactories) {
   describe(`group append (${factory.name})`, () => {
@@ -47,3 +51,35 @@ for (const factory of storeFactories) {
     });
   });
 }
+
+describe('group append with autoSync', () => {
+  it('acknowledges appends to many streams in flight together, each at its own version, all there after a restart', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'klevdb-group-sync-'));
+    try {
+      const open = () => openEventStore(dir, { events: accountEvents, log: { autoSync: true } });
+      const store = await open();
+      const streams = Array.from({ length: 20 }, (_, i) => `s${i}`);
+      for (let round = 1; round <= 3; round++) {
+        const results = await Promise.all(
+          streams.map((s) => store.appendToStream(s, Deposited({ amount: round, currency: 'EUR' }))),
+        );
+        expect(results.map((r) => r.nextExpectedVersion)).to.deep.equal(streams.map(() => round));
+      }
+      await store.close();
+      const reopened = await open();
+      try {
+        for (const s of streams) {
+          const { events } = await reopened.readStream(s);
+          expect(
+            events.map((e) => (e.data as { amount: number }).amount),
+            s,
+          ).to.deep.equal([1, 2, 3]);
+        }
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
