@@ -46,11 +46,11 @@ export class PublishGroup {
     this.pending = [];
     if (group.length === 1) {
       const only = group[0]!;
-      this.log.publish(only.messages).then(only.resolve, only.reject);
+      this.publishNow(only.messages).then(only.resolve, only.reject);
       return;
     }
     const all = group.flatMap((member) => member.messages);
-    this.log.publish(all).then(
+    this.publishNow(all).then(
       (next) => {
         let offset = next - all.length;
         for (const member of group) {
@@ -64,8 +64,17 @@ export class PublishGroup {
           return;
         }
         // Refused before anything was written: each append alone, so the one at fault fails by itself.
-        for (const member of group) this.log.publish(member.messages).then(member.resolve, member.reject);
+        for (const member of group) this.publishNow(member.messages).then(member.resolve, member.reject);
       },
     );
+  }
+
+  /** The log's publish, a throw included as a rejection: this runs in a process tick, where a throw would end the process. */
+  private publishNow(messages: PublishMessage[]): Promise<number> {
+    try {
+      return this.log.publish(messages);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 }

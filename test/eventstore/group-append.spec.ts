@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { openEventStore } from '../../src/eventstore/index.js';
+import { LogEventStore, MemoryLog, openEventStore } from '../../src/eventstore/index.js';
+import type { PublishMessage } from '../../src/index.js';
 import { storeFactories, type StoreFixture } from '../contracts/event-stores.js';
 import { accountEvents, AccountOpened, Deposited } from './fixtures/account.js';
 
@@ -81,5 +82,27 @@ describe('group append with autoSync', () => {
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('group append over a log whose publish throws', () => {
+  it('rejects the appends with the error instead of throwing in the process tick', async () => {
+    class Throwing extends MemoryLog {
+      override publish(messages: PublishMessage[]): Promise<number> {
+        if (messages.length > 0) throw new Error('disk on fire');
+        return super.publish(messages);
+      }
+    }
+    const store = new LogEventStore(new Throwing(), { events: accountEvents });
+    const outcomes = await Promise.allSettled([
+      store.appendToStream('a', AccountOpened({ owner: 'ann' })),
+      store.appendToStream('b', AccountOpened({ owner: 'bob' })),
+    ]);
+    expect(outcomes.map((o) => o.status === 'rejected' && (o.reason as Error).message)).to.deep.equal([
+      'disk on fire',
+      'disk on fire',
+    ]);
+    expect(await store.streamVersion('a')).to.equal(0);
+    await store.close();
   });
 });
