@@ -75,9 +75,14 @@ export class KeyTable {
   }
 
   addSegment(index: SegmentIndex): void {
+    this.addItems(index, 0, index.count);
+  }
+
+  /** Records items [from, to) of `index`. */
+  addItems(index: SegmentIndex, from: number, to: number): void {
     const lo = index.hashLo;
     if (!lo) return;
-    for (let i = 0; i < index.count; i++) this.set(lo[i]!, index.offsetAt(i));
+    for (let i = from; i < to; i++) this.set(lo[i]!, index.offsetAt(i));
   }
 
   /** Moves the entries to `capacity` slots; `wide`: 64-bit numbers, for offsets past 2^32 - 2 (billions of messages). */

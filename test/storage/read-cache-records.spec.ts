@@ -1,10 +1,12 @@
 // Lookups served in place from the read cache: a record inside one cached
 // block is CRC-checked there and its key and value copied out once; a record
 // crossing a block boundary is gathered first. The head's written blocks are
-// cached too (in the writer's process only), its tail block never.
+// cached too (in the writer's process only), its tail block never. getByKey
+// finds the head's keys, like the sealed ones, through a fingerprint table.
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Log, Options } from '../../src/index.js';
+import { keyHash } from '../../src/storage/format/key-hash.js';
 import { expectLogError } from '../helpers/errors.js';
 import { flipByte, segmentFile, useTempDirs } from '../helpers/fs.js';
 import { useOpenLogs } from '../helpers/open-logs.js';
@@ -98,6 +100,43 @@ describe('read cache: records checked in place', function () {
     expect(await cacheOf(follower)).to.deep.include({ hits: 0, misses: 0, bytes: 0 });
     await writer.publish(gen(10, 300));
     await expectAll(follower, 310, 'follower, after more appends');
+  });
+
+  it('getByKey finds the right message when another key shares its hash fingerprint, newer or alone, in the head and sealed', async function () {
+    // Two keys whose FNV-1a 64 hashes share the low 32 bits the key tables index by (a birthday search).
+    const seen = new Map<number, string>();
+    let pair: [string, string] | null = null;
+    for (let i = 0; !pair; i++) {
+      const key = `fp-${i}`;
+      const { lo } = keyHash(Buffer.from(key));
+      const other = seen.get(lo);
+      if (other !== undefined) pair = [other, key];
+      else seen.set(lo, key);
+    }
+    const [older, newer] = pair;
+    expect(keyHash(Buffer.from(older)).hi).to.not.equal(keyHash(Buffer.from(newer)).hi);
+    const log = await openLog(await tempDir(), { keyIndex: true, rollover: 4096 });
+    const expectKey = async (key: string, offset: number, where: string) =>
+      expect((await log.getByKey(key)).offset, `${where}: getByKey(${key})`).to.equal(offset);
+    // Only the newer key: the table's entry for the fingerprint is another key's.
+    await log.publish([{ key: newer, value: 'n0' }]);
+    await expectKey(newer, 0, 'head');
+    await expectLogError(() => log.getByKey(older), 'ERR_NOT_FOUND');
+    // Both, the other key newer: the lookup of the older one falls back to the search.
+    await log.publish([
+      { key: older, value: 'o1' },
+      { key: 'filler', value: 'f' },
+      { key: newer, value: 'n3' },
+    ]);
+    await expectKey(older, 1, 'head');
+    await expectKey(newer, 3, 'head');
+    // Roll them into sealed segments (the log-wide table), then one more of each in the new head.
+    for (let i = 0; i < 40; i++) await log.publish([{ key: `pad-${i}`, value: Buffer.alloc(200, i) }]);
+    await expectKey(older, 1, 'sealed');
+    await expectKey(newer, 3, 'sealed');
+    const next = await log.publish([{ key: older, value: 'o' }]);
+    await expectKey(older, next - 1, 'head over sealed');
+    await expectKey(newer, 3, 'sealed under a head holding the other key');
   });
 
   it('a cache of three blocks, evicting while deletes rewrite segments, serves only the right bytes', async function () {
