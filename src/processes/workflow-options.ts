@@ -47,10 +47,11 @@ export interface WorkflowOptions {
    * the workflow's records make the batch it read again harmless. The pause
    * starts at initialDelayMs (default 1,000), is multiplied by factor
    * (default 2) after each failure in a row, up to maxDelayMs (default
-   * 60,000), and is back to the start once a batch is handled. `false`:
-   * the consumer stays stopped (status `failed`) until start() is called.
+   * 60,000), and is back to the start once a batch is handled. `true`: those
+   * defaults. `false`: the consumer stays stopped (status `failed`) until
+   * start() is called.
    */
-  restart?: false | RestartOptions;
+  restart?: boolean | RestartOptions;
 }
 
 export interface RestartOptions {
@@ -76,8 +77,9 @@ const KNOWN = ['store', 'commands', 'checkpoints', 'batchSize', 'cachedInstances
 export function resolveWorkflowOptions<Input extends Event, State, Command>(
   definition: WorkflowDefinition<Input, State, Command>,
   options: WorkflowOptions,
+  caller = 'startWorkflow',
 ): ResolvedWorkflowOptions {
-  const what = `startWorkflow(${definition.name})`;
+  const what = `${caller}(${definition.name})`;
   if (typeof options !== 'object' || options === null)
     throw invalidArgument(`${what}: options must be an object, got ${describeValue(options)}`);
   checkKnownKeys(`${what}: options`, options, KNOWN);
@@ -131,9 +133,9 @@ export function resolveWorkflowOptions<Input extends Event, State, Command>(
 
 function resolveRestart(arg: string, restart: unknown): Required<RestartOptions> | false {
   if (restart === false) return false;
-  if (restart === undefined) restart = {};
+  if (restart === undefined || restart === true) restart = {};
   if (typeof restart !== 'object' || restart === null)
-    throw invalidArgument(`${arg} must be false or an object, got ${describeValue(restart)}`);
+    throw invalidArgument(`${arg} must be true, false or an object, got ${describeValue(restart)}`);
   checkKnownKeys(arg, restart, ['initialDelayMs', 'factor', 'maxDelayMs']);
   const r = restart as RestartOptions;
   const initialDelayMs = atLeast(`${arg}.initialDelayMs`, r.initialDelayMs ?? 1_000, 0);

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { defineEvent, type Event } from '../eventstore/event-type.js';
 import type { RecordedEvent } from '../eventstore/envelope.js';
+import { InvalidEventError } from '../eventstore/errors.js';
 import type { WorkflowOutput } from './workflow-outputs.js';
 
 const inputEvent = z.object({ type: z.string().min(1), data: z.unknown() });
@@ -40,6 +41,31 @@ export const WorkflowTimerFired = defineEvent(
 
 /** Add these to the `events` of a store that workflows write to. */
 export const workflowEvents = [WorkflowInputRecorded, WorkflowTimerScheduled, WorkflowTimerFired] as const;
+
+const WORKFLOW_EVENT_TYPES: ReadonlySet<string> = new Set(workflowEvents.map((t) => t.type));
+
+/**
+ * Appends one of the workflow's own records. A store opened with `events`
+ * that leaves out workflowEvents refuses it as an unknown type, and its
+ * advice (declare the type with defineEvent) would be wrong here: the
+ * error says to add workflowEvents instead.
+ */
+export async function appendRecord<T>(append: () => Promise<T>): Promise<T> {
+  try {
+    return await append();
+  } catch (err) {
+    if (err instanceof InvalidEventError && err.path === 'type' && WORKFLOW_EVENT_TYPES.has(err.eventType ?? ''))
+      throw new InvalidEventError(
+        err.eventType,
+        'type',
+        "the store does not know the workflow's own events",
+        undefined,
+        'on append',
+        "open the store with events: [...yourEvents, ...workflowEvents] (workflowEvents from 'klevdb/processes')",
+      );
+    throw err;
+  }
+}
 
 export type Outcome = 'handled' | 'ignored' | 'failed';
 

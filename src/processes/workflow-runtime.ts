@@ -18,6 +18,7 @@ import { inputTypeNames, workflow, type CommandRejected, type WorkflowDefinition
 import { deliver, type DeliveryContext } from './workflow-delivery.js';
 import { decidedOutputs, type WorkflowOutput } from './workflow-outputs.js';
 import {
+  appendRecord,
   applyRecord,
   emptyInstance,
   instanceStream,
@@ -90,10 +91,15 @@ export class Workflow<Input extends Event, State, Command = unknown> implements 
   private started = false;
   private failedInputs = 0;
 
-  constructor(definition: WorkflowDefinition<Input, State, Command>, options: WorkflowOptions) {
+  constructor(
+    definition: WorkflowDefinition<Input, State, Command>,
+    options: WorkflowOptions,
+    /** The function the caller called, for the errors. */
+    caller: 'startWorkflow' | 'createWorkflow' = 'startWorkflow',
+  ) {
     this.definition = workflow(definition);
     this.name = definition.name;
-    this.options = resolveWorkflowOptions(definition, options);
+    this.options = resolveWorkflowOptions(definition, options, caller);
     this.inputTypes = inputTypeNames(definition.inputs);
     this.instances = new LRUCache({ max: this.options.cachedInstances });
     this.delivered = new LRUCache({ max: Math.max(1000, this.options.cachedInstances * 10) });
@@ -313,10 +319,12 @@ export class Workflow<Input extends Event, State, Command = unknown> implements 
       }
       try {
         // The expected version is the guard: a writer that got in first (another process) makes it a conflict, and the reload finds its record.
-        const appended = await this.options.store.appendToStream(streamId, WorkflowInputRecorded(record), {
-          expectedVersion: instance.version,
-          correlationId: workflowId,
-        });
+        const appended = await appendRecord(() =>
+          this.options.store.appendToStream(streamId, WorkflowInputRecorded(record), {
+            expectedVersion: instance.version,
+            correlationId: workflowId,
+          }),
+        );
         applyRecord(instance, record, appended.nextExpectedVersion, this.definition.evolve);
       } catch (err) {
         this.instances.delete(workflowId);

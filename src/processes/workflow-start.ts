@@ -13,7 +13,7 @@ export function createWorkflow<Input extends Event, State, Command>(
   definition: WorkflowDefinition<Input, State, Command>,
   options: WorkflowOptions,
 ): Workflow<Input, State, Command> {
-  return new Workflow(definition, options);
+  return new Workflow(definition, options, 'createWorkflow');
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import type { EventStore } from '../eventstore/event-store.js';
 import type { Event } from '../eventstore/event-type.js';
-import { timersStream, WorkflowTimerFired, WorkflowTimerScheduled } from './workflow-records.js';
+import { appendRecord, timersStream, WorkflowTimerFired, WorkflowTimerScheduled } from './workflow-records.js';
 
 export interface TimerData {
   workflow: string;
@@ -41,10 +41,12 @@ export class WorkflowTimers {
 
   /** Records a schedule (once per timer id) and arms it when running. */
   async schedule(data: TimerData, ids: { correlationId: string; causationId: string }): Promise<void> {
-    await this.store.appendToStream(timersStream(this.name), WorkflowTimerScheduled(data), {
-      commandId: `schedule:${data.timerId}`,
-      ...ids,
-    });
+    await appendRecord(() =>
+      this.store.appendToStream(timersStream(this.name), WorkflowTimerScheduled(data), {
+        commandId: `schedule:${data.timerId}`,
+        ...ids,
+      }),
+    );
     if (this.running) this.arm(data);
   }
 

@@ -61,6 +61,8 @@ export { DirectoryLock } from './lock.js';
 export { tryFlock, unflockAndClose } from './flock.js';
 export { fsError } from './segment/segment-files.js';
 export { checkHead, underReadLock } from './directory.js';
+/** A check failure that the next open for writing repairs by itself (a writer killed mid-publish). */
+export { repairedByNextOpen } from './segment/segment-check.js';
 export type { HeadCheck } from './directory.js';
 export { findSegments } from './segment/segment-files.js';
 export type { SegmentFiles } from './segment/segment-files.js';

@@ -29,7 +29,9 @@ function describe(t: unknown): string {
 
 function checkEmptyFlag(codec: string, empty: unknown): asserts empty is boolean {
   if (typeof empty !== 'boolean') {
-    throw invalidArgument(`${codec}.encode: empty must be a boolean, got ${describe(empty)}`);
+    throw invalidArgument(
+      `${codec}.encode: empty must be a boolean (false: encode the key you pass; true: no key, as published with a null key), got ${describe(empty)}`,
+    );
   }
 }
 

@@ -5,7 +5,9 @@ import { MAX_BODY_SIZE } from './format/message-format.js';
 const describe = (v: unknown): string => {
   if (v === null) return 'null';
   if (typeof v === 'number') return String(v);
-  if (typeof v === 'string') return `a string`;
+  // The string itself, cut short: "got a string" would not show which one was wrong.
+  if (typeof v === 'string')
+    return v === '' ? 'an empty string' : `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
   if (Array.isArray(v)) return 'an array';
   if (v === undefined || typeof v === 'boolean') return String(v);
   const name = typeof v === 'object' ? (v.constructor?.name ?? 'Object') : typeof v;

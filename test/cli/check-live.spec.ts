@@ -109,6 +109,19 @@ describe('klevdb check beside a live writer', function () {
     );
   });
 
+  it('stat beside a writer gives counts from one moment: messages = next offset - first offset', async () => {
+    const dir = ws.fresh('live-stat');
+    const w = await startWriter(dir, { rollover: 8 * 1024 }, false);
+    writers.push(w);
+    await w.reached(200);
+    for (let run = 0; run < 6; run++) {
+      const r = await klevdb(['stat', dir, '--json']);
+      expect(r.code, `run ${run}: ${r.stderr}`).to.equal(0);
+      const s = JSON.parse(r.stdout) as { messages: number; nextOffset: number; firstOffset: number };
+      expect(s.messages, `run ${run}: ${r.stdout.slice(0, 120)}`).to.equal(s.nextOffset - s.firstOffset);
+    }
+  });
+
   it('passes beside a V1 writer without indexes too, with and without --all', async () => {
     const dir = ws.fresh('live-v1');
     const w = await startWriter(dir, { rollover: 8 * 1024, version: { newSegmentsVersion: V1 } }, false);

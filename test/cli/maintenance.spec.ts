@@ -1,8 +1,9 @@
 // klevdb check, recover, backup and migrate, and progress bars.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import { open } from '../../src/index.js';
 import { FORMAT_DIR, Workspace, expectError, klevdb, ok, okJson, sample } from './helpers.js';
 
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -45,6 +46,24 @@ describe('klevdb CLI: check, recover, backup, migrate', function () {
       expect(await ok(['recover', dir])).to.match(/nothing to recover/);
     });
   }
+
+  it('check tells a head a killed writer left from damage (no recover needed); recover indexes its whole messages', async () => {
+    const dir = ws.fresh('killed-writer');
+    const log = await open(dir, { createDirs: true, keyIndex: true, timeIndex: true });
+    for (let i = 0; i < 5; i++) await log.publish([{ key: `k${i}`, value: `v${i}` }]);
+    await log.close();
+    // What a kill between a publish's log write and its index write leaves: two records with no index item.
+    const index = path.join(dir, '00000000000000000000.index');
+    truncateSync(index, statSync(index).size - 2 * 32);
+    expectError(
+      await klevdb(['check', dir]),
+      3,
+      /was left by a writer killed in the middle of a publish: .*holds 2 whole messages after its last indexed one.*starting your app \(any open for writing\) or `klevdb recover /,
+    );
+    const out = await okJson<{ dropped: number; indexed: number; nextOffset: number }>(['recover', dir]);
+    expect(out).to.include({ dropped: 0, indexed: 2, nextOffset: 5 });
+    expect(await ok(['check', dir])).to.match(/^ok: /);
+  });
 
   it('check --all finds a damaged record outside the head segment and names its offset', async () => {
     const dir = ws.sample('v2-bad-crc-nonhead');

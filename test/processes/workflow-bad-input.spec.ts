@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { inMemoryEventStore } from '../../src/eventstore/index.js';
 import { ProjectionRunner } from '../../src/projections/index.js';
-import { createWorkflow, send, startWorkflow, workflow } from '../../src/processes/index.js';
+import { createWorkflow, send, startWorkflow, workflow, workflowEvents } from '../../src/processes/index.js';
 import { caught, expectLogError } from '../helpers/errors.js';
 import { OrderPlaced, orderEvents, orderWorkflow, stockHandler } from './order-fixture.js';
 
@@ -22,6 +22,17 @@ describe('processes: workflow bad input', () => {
     closing.push(running);
     return running;
   };
+
+  it('a store opened without workflowEvents: the first record says to add them, not to declare the type', async () => {
+    const s = inMemoryEventStore({ events: orderEvents.filter((t) => !workflowEvents.includes(t as never)) });
+    closing.push(s);
+    const orders = await started(startWorkflow(orderWorkflow, { store: s, commands: { stock: stockHandler(s) } }));
+    const err = await caught(() => orders.handle(OrderPlaced({ orderId: 'o1', item: 'tea' })));
+    expect(err).to.include({ code: 'ERR_INVALID_EVENT', eventType: 'WorkflowInputRecorded' });
+    expect((err as Error).message).to.match(
+      /the store does not know the workflow's own events; open the store with events: \[\.\.\.yourEvents, \.\.\.workflowEvents\]/,
+    );
+  });
 
   it('refuses a definition with unknown options, a bad name, missing functions or no inputs', async () => {
     const def = orderWorkflow as unknown as Record<string, unknown>;
@@ -180,6 +191,12 @@ describe('processes: workflow bad input', () => {
       checkpoints: '/tmp/nowhere',
     });
     await expectLogError(() => runner.addProcess(own), 'ERR_INVALID_ARGUMENT', /leave options\.checkpoints out/);
+    // Errors name the function that was called.
+    await expectLogError(
+      () => createWorkflow(orderWorkflow, { store: s, commands: { stock: stockHandler(s) }, batchSize: 0 }),
+      'ERR_INVALID_ARGUMENT',
+      /^createWorkflow\(order\): options\.batchSize must be an integer >= 1, got 0/,
+    );
     const w = createWorkflow(orderWorkflow, { store: s, commands: { stock: stockHandler(s) } });
     runner.addProcess(w);
     await expectLogError(() => new ProjectionRunner().addProcess(w), 'ERR_INVALID_ARGUMENT', /already on a runner/);

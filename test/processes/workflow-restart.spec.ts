@@ -127,11 +127,14 @@ describe('processes: a workflow consumer that failed starts again', () => {
         },
         (e: LogError) => `${e.code}: ${e.message}`,
       );
-    expect(await attempt('yes')).to.match(/^ERR_INVALID_ARGUMENT: .*options\.restart must be false or an object, got/);
+    expect(await attempt('yes')).to.match(
+      /^ERR_INVALID_ARGUMENT: .*options\.restart must be true, false or an object, got the string "yes"/,
+    );
     expect(await attempt({ factor: 0.5 })).to.match(/options\.restart\.factor must be a number >= 1, got 0\.5/);
     expect(await attempt({ initialDelayMs: 10, maxDelayMs: 5 })).to.match(
       /options\.restart\.maxDelayMs must be a number >= 10/,
     );
     expect(await attempt({ pause: 1 })).to.match(/options\.restart.*pause/);
+    expect(await attempt(true), 'true: the defaults').to.equal(null);
   });
 });

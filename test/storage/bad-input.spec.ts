@@ -298,6 +298,7 @@ describe('bad input', function () {
         [new Map(), 'got a Map'],
         [true, 'got true'],
         [7, 'got 7'],
+        ['', 'got an empty string'],
       ];
       for (const [v, words] of said)
         await expectLogError(() => callExport('open', v, {}), IA, new RegExp(`dir must be .*${words}$`));
@@ -305,7 +306,7 @@ describe('bad input', function () {
       await expectLogError(
         () => open(dir, bad<Options>({ createDirs: 'yes' })),
         IA,
-        /options\.createDirs must be a boolean, got a string/,
+        /options\.createDirs must be a boolean, got the string "yes"/,
       );
     });
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { OffsetOldest, V1, V2, check, isLogError, migrate, open, recover } from '../../storage/index.js';
 import type { Log, Options } from '../../storage/index.js';
-import { checkHead, underReadLock, type HeadCheck } from '../../storage/backend-kit.js';
+import { checkHead, repairedByNextOpen, underReadLock, type HeadCheck } from '../../storage/backend-kit.js';
 import { action, indexOptions, withLogOptions, withProgressOption } from '../common.js';
 import type { CommonOptions, ProgressOption } from '../common.js';
 import { CliError, EXIT, toCliError, usageError } from '../errors.js';
@@ -119,7 +119,13 @@ async function checkLog(dir: string, o: CheckOptions): Promise<void> {
     });
   } catch (err) {
     let e = toCliError(err, dir);
-    if (isLogError(err, 'ERR_CORRUPTED') && e.exitCode === EXIT.CORRUPTED) {
+    if (repairedByNextOpen(err)) {
+      // Nothing is lost: starting the app (or `klevdb recover`, which keeps every whole message) repairs it.
+      e = new CliError(
+        EXIT.CORRUPTED,
+        `log ${dir} was left by a writer killed in the middle of a publish: ${(err as Error).message}; starting your app (any open for writing) or \`klevdb recover ${dir}\` repairs it`,
+      );
+    } else if (isLogError(err, 'ERR_CORRUPTED') && e.exitCode === EXIT.CORRUPTED) {
       // recover rewrites the head: never beside a writer, which would go on appending after what it cut.
       const todo = besideWriter
         ? `a writer has the log open: stop it, then run \`klevdb recover ${dir}\` to keep the readable part of its head segment`
@@ -161,17 +167,24 @@ async function recoverLog(dir: string, o: MaintenanceOptions): Promise<void> {
   }
   const after = await peek(dir, index);
   const dropped = before && after ? Math.max(0, before.messages - after.messages) : null;
+  // Whole messages past the head's last index item (a writer killed mid-publish): a reader did not count them before.
+  const indexed = before && after ? Math.max(0, after.messages - before.messages) : 0;
   if (o.json) {
     await writeJson({
       dir,
       dropped,
+      indexed,
       nextOffsetBefore: before?.nextOffset ?? null,
       nextOffset: after?.nextOffset ?? null,
       messages: after?.messages ?? null,
     });
     return;
   }
-  if (dropped === 0) {
+  if (dropped === 0 && indexed > 0) {
+    await writeLines([
+      `recovered ${dir}: indexed ${plural(indexed, 'whole message')} a writer killed in the middle of a publish had written; next offset ${after!.nextOffset}`,
+    ]);
+  } else if (dropped === 0) {
     await writeLines([
       `ok: ${dir}: nothing to recover, the head segment was intact (next offset ${after!.nextOffset})`,
     ]);

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { OffsetNewest, OffsetOldest, isLogError } from '../../storage/index.js';
-import type { BlockingLog, ConsumeResult, Log, Message } from '../../storage/index.js';
+import type { BlockingLog, ConsumeResult, Log, Message, Stats } from '../../storage/index.js';
 import { parseBytes, parseCount, parseOffset, parseStartOffset, parseTimeMicros } from '../args.js';
 import { action, indexOptions, withLogOptions } from '../common.js';
 import type { CommonOptions } from '../common.js';
@@ -45,11 +45,24 @@ function indexText(index: ResolvedIndex): string {
   return `${kinds} (${from})`;
 }
 
+/**
+ * stat, nextOffset and the first message from one moment: beside a writer
+ * each call catches up with it, so they are read again until the next
+ * offset did not move meanwhile (a few tries; then the last reading).
+ */
+async function snapshot(log: Log): Promise<{ stats: Stats; nextOffset: number; first: Message | undefined }> {
+  for (let tries = 1; ; tries++) {
+    const before = await log.nextOffset();
+    const stats = await log.stat();
+    const first = (await log.consume(OffsetOldest, 1)).messages[0];
+    const nextOffset = await log.nextOffset();
+    if (nextOffset === before || tries === 20) return { stats, nextOffset, first };
+  }
+}
+
 async function stat(dir: string, o: StatOptions): Promise<void> {
   await withLog(openReader(dir, indexOptions(o)), async ({ log, index }) => {
-    const stats = await log.stat();
-    const nextOffset = await log.nextOffset();
-    const first = (await log.consume(OffsetOldest, 1)).messages[0];
+    const { stats, nextOffset, first } = await snapshot(log);
     const segments = segmentInfo(dir);
     if (o.json) {
       await writeJson({

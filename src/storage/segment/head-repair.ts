@@ -120,7 +120,7 @@ export function repairUnindexedTail(
 }
 
 /** True when the record at `position` is longer than what is left of the file: a write stopped part-way. */
-function cutShort(fd: number, version: FormatVersion, position: number, logSize: number): boolean {
+export function cutShort(fd: number, version: FormatVersion, position: number, logSize: number): boolean {
   const header = readAt(fd, position, RECORD_HEADER_SIZE);
   if (header.length < RECORD_HEADER_SIZE) return true;
   try {

@@ -3,15 +3,19 @@ import fs from 'node:fs';
 import { LogError } from '../errors.js';
 import type { IndexParams } from '../format/index-format.js';
 import type { DecodedRecord } from '../format/message-format.js';
+import { cutShort } from './head-repair.js';
 import { indexFromLog, readIndexFile, writeIndexFile } from './index-loader.js';
 import { itemTimeFits } from './index-verify.js';
 import { type OpenedLog, openLogForRead } from './log-scanner.js';
 import { type SegmentFiles, fsError, readAt, removeIfExists, syncDir, writeAll } from './segment-files.js';
 import type { SegmentIndex } from './segment-index.js';
 
-export function sameItems(a: SegmentIndex, b: SegmentIndex): boolean {
-  if (a.count !== b.count) return false;
-  for (let i = 0; i < a.count; i++) {
+/** The two indexes hold the same items (the first `count` of each, when given). */
+export function sameItems(a: SegmentIndex, b: SegmentIndex, count?: number): boolean {
+  if (count === undefined && a.count !== b.count) return false;
+  const n = count ?? a.count;
+  if (a.count < n || b.count < n) return false;
+  for (let i = 0; i < n; i++) {
     if (a.offsetAt(i) !== b.offsetAt(i) || a.positionAt(i) !== b.positionAt(i)) return false;
     if (a.times && a.times[i] !== b.times![i]) return false;
     if (a.hashHi && (a.hashHi[i] !== b.hashHi![i] || a.hashLo![i] !== b.hashLo![i])) return false;
@@ -69,6 +73,11 @@ export function compareWithRecords(
 ): SegmentIndex {
   const chainFrom = found?.times && found.count > 0 && seg.offset > 0 ? found.times[0]! : 0;
   const { index, end } = indexFromLog(log, seg.logPath, params, seg.offset, undefined, chainFrom);
+  const cut = end.kind !== 'eof' && cutShort(log.fd, log.version, end.position, log.size);
+  if ((end.kind === 'eof' || cut) && found && found.count <= index.count && sameItems(index, found, found.count)) {
+    const unindexed = index.count - found.count;
+    if (cut || unindexed > 0) throw killedWriterTail(seg, unindexed, cut);
+  }
   if (end.kind !== 'eof') throw end.error;
   if (found && !sameItems(index, found)) {
     throw new LogError(
@@ -77,6 +86,32 @@ export function compareWithRecords(
     );
   }
   return index;
+}
+
+/**
+ * The head as a writer killed in the middle of a publish leaves it: still an
+ * ERR_CORRUPTED for check (klevdb would append after those bytes), but the
+ * next open for writing repairs it (head-repair.ts) and recover is not needed.
+ */
+function killedWriterTail(seg: SegmentFiles, unindexed: number, cut: boolean): LogError {
+  const what = [
+    ...(unindexed > 0 ? [`${unindexed} whole message${unindexed === 1 ? '' : 's'} after its last indexed one`] : []),
+    ...(cut ? ['a last record cut short'] : []),
+  ].join(' and ');
+  const fix = [...(unindexed > 0 ? ['indexes them'] : []), ...(cut ? ['cuts the short record'] : [])].join(' and ');
+  const err = new LogError(
+    'ERR_CORRUPTED',
+    `log ${seg.logPath} holds ${what}, as a writer killed in the middle of a publish leaves it: the next open for writing ${fix} (no recover needed)`,
+  );
+  Object.defineProperty(err, KILLED_WRITER, { value: true });
+  return err;
+}
+
+const KILLED_WRITER = Symbol('klevdb.killedWriterTail');
+
+/** True for the check failure of a head that the next open for writing repairs by itself. */
+export function repairedByNextOpen(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[KILLED_WRITER] === true;
 }
 
 /** The index file's items; null when there is none, 'unreadable' when it is damaged beyond decoding. */
