@@ -378,6 +378,7 @@ async function main(): Promise<void> {
   }
 
   const compactShare = figures.best('compact') / figures.best('raw-copy');
+  const offsetsShare = figures.best('compact-offsets') / figures.best('raw-copy');
   // Issue 17: the budget is the Offsets variant's; the message-returning one keeps klevdb's API and holds every deleted message.
   const peakRss = figures.best('compact-offsets-rss');
   const targets: TargetResult[] = [
@@ -388,6 +389,12 @@ async function main(): Promise<void> {
       `${figures.best('compact').toFixed(1)} vs ${figures.best('raw-copy').toFixed(0)} MB/s; ${figures.best('compact-cpu').toFixed(1)} MB per CPU-second`,
     ),
     ratioTarget(
+      'compaction, offsets only (compactUpdatesMultiOffsets): >= 0.5x the raw copy speed of the same files',
+      offsetsShare,
+      { atLeast: 0.5 },
+      `${figures.best('compact-offsets').toFixed(1)} vs ${figures.best('raw-copy').toFixed(0)} MB/s; ${figures.best('compact-offsets-cpu').toFixed(1)} MB per CPU-second`,
+    ),
+    ratioTarget(
       'compaction (compactUpdatesMultiOffsets): peak RSS < 200 MB',
       peakRss / (RSS_BUDGET / MB),
       { atMost: 1 },
@@ -395,7 +402,7 @@ async function main(): Promise<void> {
     ),
   ];
   // Under the budget, not at it.
-  if (peakRss >= RSS_BUDGET / MB) targets[1]!.pass = false;
+  if (peakRss >= RSS_BUDGET / MB) targets[2]!.pass = false;
 
   console.log(`\n${figures.render()}\n`);
   console.log(`Targets (ratios within this run):\n${renderTargets(targets)}\n`);
