@@ -30,5 +30,5 @@ export { KlevdbError, isKlevdbError } from '../storage/index.js';
 export type { KlevdbErrorCode } from '../storage/index.js';
 export type { EventStoreErrorCode } from '../storage/backend-kit.js';
 export { LogEventStore, inMemoryEventStore, openEventStore } from './log-event-store.js';
-export type { EventStoreOptions } from './log-event-store.js';
+export type { EventStoreOptions } from './store-options.js';
 export { MemoryLog } from './memory-log.js';

@@ -43,6 +43,7 @@ import {
   checkStreamId,
 } from './arguments.js';
 import { StreamCache } from './stream-cache.js';
+import { checkStoreOptions, type EventStoreOptions } from './store-options.js';
 import { versionCheck } from './version-check.js';
 
 /** A log shared by processes that can refuse an append when a key's newest message is not the expected one. */
@@ -52,19 +53,6 @@ export interface ConditionalPublisher {
     expectedLastOffset: number | null,
     messages: PublishMessage[],
   ): Promise<{ ok: true; nextOffset: number } | { ok: false; stored: number; actualLastOffset: number | null }>;
-}
-
-export interface EventStoreOptions<Types extends readonly AnyEventType[] = readonly AnyEventType[]> {
-  /** The event types the store accepts and reads. Without them, data is neither validated nor upcast. */
-  events?: Types;
-  /**
-   * How many streams' versions and command ids stay in memory (default
-   * 100,000); the rest is re-read from the log. 0 when another process
-   * writes the log (a readonly log that follows a writer): then nothing is cached.
-   */
-  cachedStreams?: number;
-  /** How many recent events stay decoded in memory for reloads (default 100,000; 0: none); one stream keeps at most a tenth of them (at least 1,000). */
-  cachedEvents?: number;
 }
 
 const READ_BATCH = 1000;
@@ -89,6 +77,7 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     readonly log: BlockingLog,
     options: EventStoreOptions = {},
   ) {
+    checkStoreOptions(options);
     this.registry = new EventRegistry(options.events);
     const streams = checkCount('cachedStreams', options.cachedStreams ?? 100_000);
     this.index = new StreamIndex(log, streams);

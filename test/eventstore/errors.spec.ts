@@ -32,6 +32,14 @@ describe('eventstore: errors', () => {
     expectModuleErrors(errors, KLEVDB_ERROR_CODES.eventstore);
   });
 
+  it('a misspelt store option is refused, naming it (evnts would turn validation off without a word)', async () => {
+    const err = await caught(() => inMemoryEventStore({ evnts: [] } as never));
+    expect(err).to.include({ code: 'ERR_INVALID_ARGUMENT' });
+    expect((err as Error).message).to.equal(
+      'options.evnts is not an option of the event store; the options are events, cachedStreams, cachedEvents, log',
+    );
+  });
+
   it('real failures of appendToStream, caught as klevdb errors and switched on by code', async () => {
     const store = inMemoryEventStore({ events: [Deposited] });
     try {

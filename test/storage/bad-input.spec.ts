@@ -308,6 +308,17 @@ describe('bad input', function () {
         IA,
         /options\.createDirs must be a boolean, got the string "yes"/,
       );
+      // A misspelt option would leave its default on without a word.
+      await expectLogError(
+        () => open(dir, bad<Options>({ createDirs: true, keyIndx: true })),
+        IA,
+        /^options\.keyIndx is not an option; the options are createDirs, readonly, keyIndex, /,
+      );
+      await expectLogError(
+        () => open(dir, bad<Options>({ version: { newSegmentVersion: 1 } })),
+        IA,
+        /^options\.version\.newSegmentVersion is not an option; the options are newSegmentsVersion, /,
+      );
     });
 
     it('a call on a closed log: ERR_CLOSED naming the log and saying to open it again', async function () {
