@@ -6,6 +6,7 @@
  * nothing open.
  */
 import type { GenerationLogs, ProjectionStore } from '../projections/backend-kit.js';
+import { isLogError, LogError } from '../storage/index.js';
 
 export interface ProcessGeneration {
   readonly logs: GenerationLogs;
@@ -16,8 +17,22 @@ export async function openProcessGeneration(
   store: ProjectionStore,
   name: string,
   sync: boolean,
+  /** What the process is, for the errors: "reactor", "workflow". */
+  kind: string,
 ): Promise<ProcessGeneration> {
-  const generations = await store.open(name, { sync });
+  let generations;
+  try {
+    generations = await store.open(name, { sync });
+  } catch (err) {
+    // The storage lock's advice (open readonly) is not what a second runner needs.
+    if (isLogError(err, 'ERR_LOCKED'))
+      throw new LogError(
+        'ERR_LOCKED',
+        `${kind} ${name}: another runner holds its checkpoint (${err.message.split(';')[0]}); stop that runner, or run this one on another directory`,
+        { cause: err },
+      );
+    throw err;
+  }
   let logs: GenerationLogs | undefined;
   const release = async (): Promise<void> => {
     try {

@@ -30,7 +30,7 @@ export class ReactorStore {
 
   /** Takes the reactor's state (ERR_LOCKED while another runner has it) and reads its checkpoint. */
   static async open(store: ProjectionStore, name: string, sync: boolean): Promise<ReactorStore> {
-    const generation = await openProcessGeneration(store, name, sync);
+    const generation = await openProcessGeneration(store, name, sync, 'reactor');
     try {
       const deadLetters = await DeadLetters.open(generation.logs.deadLetter, name);
       return new ReactorStore(generation, deadLetters, await loadCheckpoint(generation.logs, name));

@@ -28,7 +28,7 @@ export const directoryCheckpoints =
 /** The runner's store: ERR_LOCKED while another runner holds the workflow's state. */
 export function runnerCheckpoints(store: ProjectionStore, name: string): OpenCheckpoints {
   return async () => {
-    const generation = await openProcessGeneration(store, name, false);
+    const generation = await openProcessGeneration(store, name, false, 'workflow');
     return { offsets: generation.logs.state, release: generation.release };
   };
 }

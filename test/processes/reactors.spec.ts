@@ -216,6 +216,10 @@ describe('processes: reactors', () => {
     runner.addProcess(define());
     await runner.start();
     const other = h.runner().addProcess(define());
-    await expectLogError(() => other.start(), 'ERR_LOCKED');
+    await expectLogError(
+      () => other.start(),
+      'ERR_LOCKED',
+      /^reactor solo: another runner holds its checkpoint \(.*\); stop that runner, or run this one on another directory$/,
+    );
   });
 });
