@@ -26,12 +26,13 @@ import {
   type Trace,
 } from '../telemetry/index.js';
 import { ProcessFailedError } from './errors.js';
+import { HandlerContext, keyOf, type ContextItem } from './reactor-context.js';
+import { endItemTrace, retryAttributes } from './reactor-trace.js';
 import { InOrderCheckpoint, KeyScheduler } from './key-scheduler.js';
 import type { ResolvedReactor } from './reactor-options.js';
 
-interface Item<E> {
+interface Item<E> extends ContextItem<E> {
   readonly offset: number;
-  readonly key: string;
   readonly event: E;
   done: boolean;
   /** Given up on, to be recorded as a dead letter. */
@@ -84,9 +85,12 @@ export class ReactorRun<E> {
   private detached = false;
   /** concurrency 1: each event is handled in the read loop, one after another. */
   private readonly sequential: boolean;
-  /** The event being handled (sequential). */
-  private current: Promise<void> = Promise.resolve();
+  /** An event is being handled (sequential). */
   private running = false;
+  /** Waiting for the event being handled (sequential) to be done: made only when someone waits. */
+  private waiting: (() => void)[] | undefined;
+  /** Events done but not yet counted in the events-handled metric: counted per batch, not per event. */
+  private uncounted = 0;
   /** Closed while paused (sequential). */
   private gate: { promise: Promise<void>; open: () => void } | undefined;
   private next: number;
@@ -138,7 +142,21 @@ export class ReactorRun<E> {
       const promise = new Promise<void>((resolve) => (open = resolve));
       this.gate = { promise, open };
     }
-    return this.current;
+    return this.whenCurrentDone();
+  }
+
+  /** Resolves once the event being handled (sequential), with its retries, is done. */
+  private whenCurrentDone(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => (this.waiting ??= []).push(resolve));
+  }
+
+  private currentDone(): void {
+    this.running = false;
+    const waiting = this.waiting;
+    if (waiting === undefined) return;
+    this.waiting = undefined;
+    for (const resolve of waiting) resolve();
   }
 
   resume(): void {
@@ -162,9 +180,10 @@ export class ReactorRun<E> {
     this.resume();
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)));
-    await Promise.race([Promise.all([this.current, this.scheduler.whenIdle()]), grace]);
+    await Promise.race([Promise.all([this.whenCurrentDone(), this.scheduler.whenIdle()]), grace]);
     clearTimeout(timer);
     this.detached = true;
+    this.countHandled();
   }
 
   private async onBatch(batch: LogBatch<SourceRecord>): Promise<void> {
@@ -177,6 +196,7 @@ export class ReactorRun<E> {
     if (this.halted) return;
     this.order.readTo(batch.nextOffset);
     this.advance();
+    this.countHandled();
   }
 
   private async dispatchBatch(batch: LogBatch<SourceRecord>): Promise<void> {
@@ -188,8 +208,25 @@ export class ReactorRun<E> {
         if (this.gate !== undefined) await this.gate.promise;
         if (this.halted) return;
         this.running = true;
-        await (this.current = this.runItem(item, false));
-        this.running = false;
+        try {
+          const trace = startTrace('klevdb.reactor.event', this.consumer.attributes);
+          if (trace.recording) await this.runItem(item, false, trace);
+          else {
+            // Untraced, the handler's promise is awaited right here: no promise
+            // of our own per event (a no-op handler's cost is mostly ours).
+            try {
+              const result = this.call(item, 1);
+              if (result !== undefined) {
+                await result;
+                this.succeeded(item);
+              }
+            } catch (err) {
+              await this.retry(item, 1, err, trace);
+            }
+          }
+        } finally {
+          this.currentDone();
+        }
       } else if (item !== undefined) this.scheduler.push(item);
       if (this.order.size >= this.window) {
         await new Promise<void>((resolve) => (this.room = resolve));
@@ -208,6 +245,9 @@ export class ReactorRun<E> {
       return undefined;
     }
     if (!def.handles(event)) return undefined;
+    // One slot and the default key: nothing is scheduled by key, so it is made only if the handler reads it.
+    if (this.sequential && !def.customKey)
+      return this.track({ offset: record.offset, key: undefined, event, done: false });
     let key: unknown;
     try {
       key = def.key(event);
@@ -217,7 +257,10 @@ export class ReactorRun<E> {
       this.poison(record.offset, event, typeOf(event), err);
       return undefined;
     }
-    const item: Item<E> = { offset: record.offset, key, event, done: false };
+    return this.track({ offset: record.offset, key, event, done: false });
+  }
+
+  private track(item: Item<E>): Item<E> {
     this.order.add(item);
     return item;
   }
@@ -237,13 +280,7 @@ export class ReactorRun<E> {
   private call(item: Item<E>, attempt: number): PromiseLike<unknown> | undefined {
     const { def } = this;
     item.attempts = attempt;
-    const result = def.handle(item.event, {
-      idempotencyKey: def.idempotencyKey(item.event, item.offset),
-      offset: item.offset,
-      key: item.key,
-      attempt,
-      signal: this.controller.signal,
-    });
+    const result = def.handle(item.event, new HandlerContext(def, item, attempt, this.controller.signal));
     if (isThenable(result)) return result;
     const err = invalidArgument(
       `definition.handle must return a promise (be an async function): an event counts as handled when it resolves; it returned ${describeValue(result)}`,
@@ -257,16 +294,22 @@ export class ReactorRun<E> {
   private succeeded(item: Item<E>): void {
     item.done = true;
     this.handled++;
-    recordHandled(this.consumer, 1);
+    if (++this.uncounted >= this.def.batchSize) this.countHandled();
     this.advance();
   }
 
+  private countHandled(): void {
+    recordHandled(this.consumer, this.uncounted);
+    this.uncounted = 0;
+  }
+
   /** Handles one item, with retries; never rejects. `scheduled`: tells the scheduler when done. */
-  private async runItem(item: Item<E>, scheduled: boolean): Promise<void> {
-    const trace = startTrace('klevdb.reactor.event', this.consumer.attributes);
-    if (trace.recording) trace.set({ ...eventAttributes(item.event, item.offset), [ATTR.eventKey]: item.key });
+  private async runItem(item: Item<E>, scheduled: boolean, traced?: Trace): Promise<void> {
+    const trace = traced ?? startTrace('klevdb.reactor.event', this.consumer.attributes);
+    if (trace.recording)
+      trace.set({ ...eventAttributes(item.event, item.offset), [ATTR.eventKey]: keyOf(this.def, item) });
     try {
-      const result = trace.run(() => this.call(item, 1));
+      const result = trace.recording ? trace.run(() => this.call(item, 1)) : this.call(item, 1);
       if (result === undefined) return;
       await result;
       this.succeeded(item);
@@ -316,7 +359,7 @@ export class ReactorRun<E> {
     item.dead = { offset: item.offset, eventType, error };
     item.done = true;
     this.handled++;
-    recordHandled(this.consumer, 1);
+    this.uncounted++;
     this.advance();
   }
 
@@ -333,26 +376,11 @@ export class ReactorRun<E> {
     if (this.room !== undefined && this.order.size < this.window / 2) this.room();
     const dead = this.dead;
     const idle = this.order.size === 0 && !this.reading;
+    if (idle) this.countHandled();
     // Idle is news even without a move: the end of a batch whose events all moved the checkpoint already.
     if (next === this.next && dead.length === 0 && !idle) return;
     this.next = next;
     if (dead.length > 0) this.dead = [];
     this.listener.advanced(next, dead, idle);
   }
-}
-
-function retryAttributes(attempt: number, delayMs: number, error: unknown) {
-  return {
-    'klevdb.retry.attempt': attempt,
-    'klevdb.retry.delay_ms': delayMs,
-    'exception.message': error instanceof Error ? error.message : describeValue(error),
-  };
-}
-
-/** Ends an event's span with how it ended; a dead letter or a failure with the last error. */
-function endItemTrace(trace: Trace, item: Item<unknown>): void {
-  if (!trace.recording) return;
-  const outcome = item.dead ? 'dead_letter' : item.done ? 'handled' : item.failed ? 'failed' : 'stopped';
-  trace.set({ [ATTR.eventOutcome]: outcome, [ATTR.eventAttempts]: item.attempts ?? 0 });
-  trace.end(outcome === 'dead_letter' || outcome === 'failed' ? (item.error ?? new Error(outcome)) : undefined);
 }

@@ -122,6 +122,44 @@ describe('processes: reactors', () => {
     expect(tries[2]!.at - tries[1]!.at).to.be.at.least(59);
   });
 
+  for (const concurrency of [1, 8]) {
+    it(`gives every try the same key and idempotency key, also read after the try or as JSON (concurrency ${concurrency})`, async () => {
+      const log = await h.log();
+      await publishKeyed(log, ['a', 'b']);
+      const seen: Array<{ attempt: number; later: () => unknown; json: unknown }> = [];
+      const r = await h.started(
+        reactor({
+          name: 'ctx',
+          source: log,
+          concurrency,
+          retry: { maxAttempts: 2, initialDelayMs: 1 },
+          handle: async (_m, ctx) => {
+            seen.push({
+              attempt: ctx.attempt,
+              later: () => ({ key: ctx.key, idempotencyKey: ctx.idempotencyKey, offset: ctx.offset }),
+              json: JSON.parse(JSON.stringify(ctx)) as unknown,
+            });
+            if (ctx.attempt === 1 && ctx.offset === 1) throw new Error('try again');
+          },
+        }),
+      );
+      await r.waitFor(1, { timeoutMs: 10_000 });
+      const byTry = seen.map((s) => ({ attempt: s.attempt, ...(s.later() as object) }));
+      expect(byTry).to.have.deep.members([
+        { attempt: 1, key: 'a', idempotencyKey: 'ctx:0', offset: 0 },
+        { attempt: 1, key: 'b', idempotencyKey: 'ctx:1', offset: 1 },
+        { attempt: 2, key: 'b', idempotencyKey: 'ctx:1', offset: 1 },
+      ]);
+      expect(seen.find((s) => s.attempt === 2)!.json).to.deep.equal({
+        idempotencyKey: 'ctx:1',
+        offset: 1,
+        key: 'b',
+        attempt: 2,
+        signal: { aborted: false },
+      });
+    });
+  }
+
   it("with onFailure 'dead-letter' records the event after the last try and goes on, once across restarts", async () => {
     const log = await h.log();
     await publishKeyed(log, ['a', 'b', 'c']);
