@@ -1,6 +1,6 @@
 /**
  * Parallel by key, checkpoint in order. The KeyScheduler runs one item per
- * key at a time, in the order the items came, and up to `concurrency` keys
+ * key (lane) at a time, in the order the items came, and up to `concurrency` keys
  * at once; the InOrderCheckpoint tells how far every item is done, so the
  * checkpoint never passes an item still running, retrying or queued behind
  * a slow key, even when later items of other keys are done.
@@ -36,24 +36,26 @@ class Fifo<T> {
   }
 }
 
-export interface Keyed {
-  /** Items of one key run one at a time (a run with one slot may leave it undefined: one key). */
-  readonly key: string | undefined;
-}
-
-export class KeyScheduler<T extends Keyed> {
-  /** Items not started yet, per key that has any or is running. */
+export class KeyScheduler<T> {
+  /** Items not started yet, per lane that has any or is running. */
   private readonly waiting = new Map<string | undefined, Fifo<T>>();
-  /** Keys with waiting items and none running, in the order they became ready. */
+  /** Lanes with waiting items and none running, in the order they became ready. */
   private readonly ready = new Fifo<string | undefined>();
   private running = 0;
   private paused = false;
   private idle: Array<() => void> = [];
 
+  /**
+   * Items run by worker loops (an async loop awaiting each handler costs less
+   * per item than a promise of its own per item): `startWorker` starts one,
+   * which must call take() at once (synchronously), then finished(item) after
+   * each item and take() again until it answers undefined.
+   */
   constructor(
     private readonly concurrency: number,
-    /** Starts handling one item, and calls finished(item) once done (a callback, not a promise: no allocation per item). */
-    private readonly run: (item: T) => void,
+    /** Items of one lane run one at a time, in the order they came; undefined is a lane too. */
+    private readonly laneOf: (item: T) => string | undefined,
+    private readonly startWorker: () => void,
   ) {}
 
   /** Handlers running now. */
@@ -62,16 +64,25 @@ export class KeyScheduler<T extends Keyed> {
   }
 
   push(item: T): void {
-    const queue = this.waiting.get(item.key);
+    const lane = this.laneOf(item);
+    const queue = this.waiting.get(lane);
     if (queue !== undefined) {
       queue.push(item);
       return;
     }
     const fresh = new Fifo<T>();
     fresh.push(item);
-    this.waiting.set(item.key, fresh);
-    this.ready.push(item.key);
-    this.drain();
+    this.waiting.set(lane, fresh);
+    this.ready.push(lane);
+    this.spawn();
+  }
+
+  /** The next item to run (it counts as running until finished), or undefined: the worker ends. */
+  take(): T | undefined {
+    if (this.paused || this.ready.size === 0) return undefined;
+    const lane = this.ready.shift();
+    this.running++;
+    return this.waiting.get(lane)!.shift();
   }
 
   /** No new item starts; the running ones finish. Resolves once none runs. */
@@ -82,7 +93,7 @@ export class KeyScheduler<T extends Keyed> {
 
   resume(): void {
     this.paused = false;
-    this.drain();
+    this.spawn();
   }
 
   /** Resolves once no handler runs (new ones may start after, unless paused). */
@@ -91,23 +102,18 @@ export class KeyScheduler<T extends Keyed> {
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
-  private drain(): void {
-    while (!this.paused && this.running < this.concurrency && this.ready.size > 0) {
-      const key = this.ready.shift()!;
-      const item = this.waiting.get(key)!.shift()!;
-      this.running++;
-      this.run(item);
-    }
+  /** A worker per ready lane, up to `concurrency` (each takes one at once, so `running` counts it). */
+  private spawn(): void {
+    while (!this.paused && this.running < this.concurrency && this.ready.size > 0) this.startWorker();
   }
 
-  /** `item`, started by run, is done: the next of its key may start. */
+  /** `item`, from take(), is done: the next of its lane may start. */
   finished(item: T): void {
-    const key = item.key;
+    const lane = this.laneOf(item);
     this.running--;
-    const queue = this.waiting.get(key)!;
-    if (queue.size === 0) this.waiting.delete(key);
-    else this.ready.push(key);
-    this.drain();
+    const queue = this.waiting.get(lane)!;
+    if (queue.size === 0) this.waiting.delete(lane);
+    else this.ready.push(lane);
     if (this.running === 0 && this.idle.length > 0) {
       const idle = this.idle;
       this.idle = [];

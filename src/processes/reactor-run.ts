@@ -36,13 +36,25 @@ interface Item<E> extends ContextItem<E> {
   readonly event: E;
   done: boolean;
   /** Given up on, to be recorded as a dead letter. */
-  dead?: DeadItem;
+  dead: DeadItem | undefined;
   /** Given up on with onFailure 'stop', or its handler broke the contract: the run failed on it. */
-  failed?: boolean;
+  failed: boolean;
   /** Tries so far, and the last one's failure. */
-  attempts?: number;
-  error?: unknown;
+  attempts: number;
+  error: unknown;
 }
+
+/** Every field set from the start: one shape, no property added per event. */
+const newItem = <E>(offset: number, key: string | undefined, event: E): Item<E> => ({
+  offset,
+  key,
+  event,
+  done: false,
+  dead: undefined,
+  failed: false,
+  attempts: 0,
+  error: undefined,
+});
 
 export interface DeadItem {
   offset: number;
@@ -79,20 +91,14 @@ export class ReactorRun<E> {
   private inBatch: Promise<void> = Promise.resolve();
   private room: (() => void) | undefined;
   private halted = false;
-  /** A batch is being dispatched (and, sequential, handled): not idle, whatever is done. */
+  /** A batch is being dispatched: not idle, whatever is done. */
   private reading = false;
   /** Stopped: what an abandoned handler does after is not reported. */
   private detached = false;
-  /** concurrency 1: each event is handled in the read loop, one after another. */
+  /** concurrency 1: every event in source order, whatever its key (one lane for all). */
   private readonly sequential: boolean;
-  /** An event is being handled (sequential). */
-  private running = false;
-  /** Waiting for the event being handled (sequential) to be done: made only when someone waits. */
-  private waiting: (() => void)[] | undefined;
   /** Events done but not yet counted in the events-handled metric: counted per batch, not per event. */
   private uncounted = 0;
-  /** Closed while paused (sequential). */
-  private gate: { promise: Promise<void>; open: () => void } | undefined;
   private next: number;
   /** Dead items passed by the checkpoint, not yet reported. */
   private dead: DeadItem[] = [];
@@ -110,7 +116,11 @@ export class ReactorRun<E> {
     private readonly from: number,
     private readonly listener: RunListener,
   ) {
-    this.scheduler = new KeyScheduler(def.concurrency, (item) => void this.runItem(item, true));
+    this.scheduler = new KeyScheduler<Item<E>>(
+      def.concurrency,
+      def.concurrency === 1 ? () => undefined : (item) => item.key,
+      () => void this.work(),
+    );
     this.order = new InOrderCheckpoint(from);
     this.next = from;
     this.window = Math.max(def.batchSize, 2 * def.concurrency);
@@ -120,7 +130,7 @@ export class ReactorRun<E> {
 
   /** Handlers running now. */
   get active(): number {
-    return this.sequential ? (this.running ? 1 : 0) : this.scheduler.active;
+    return this.scheduler.active;
   }
 
   start(): void {
@@ -136,33 +146,11 @@ export class ReactorRun<E> {
 
   /** No new event starts; resolves once the handlers under way are done. */
   pause(): Promise<void> {
-    if (!this.sequential) return this.scheduler.pause();
-    if (this.gate === undefined) {
-      let open!: () => void;
-      const promise = new Promise<void>((resolve) => (open = resolve));
-      this.gate = { promise, open };
-    }
-    return this.whenCurrentDone();
-  }
-
-  /** Resolves once the event being handled (sequential), with its retries, is done. */
-  private whenCurrentDone(): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    return new Promise((resolve) => (this.waiting ??= []).push(resolve));
-  }
-
-  private currentDone(): void {
-    this.running = false;
-    const waiting = this.waiting;
-    if (waiting === undefined) return;
-    this.waiting = undefined;
-    for (const resolve of waiting) resolve();
+    return this.scheduler.pause();
   }
 
   resume(): void {
-    if (!this.sequential) return this.scheduler.resume();
-    this.gate?.open();
-    this.gate = undefined;
+    this.scheduler.resume();
   }
 
   /**
@@ -180,7 +168,7 @@ export class ReactorRun<E> {
     this.resume();
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)));
-    await Promise.race([Promise.all([this.whenCurrentDone(), this.scheduler.whenIdle()]), grace]);
+    await Promise.race([this.scheduler.whenIdle(), grace]);
     clearTimeout(timer);
     this.detached = true;
     this.countHandled();
@@ -203,31 +191,7 @@ export class ReactorRun<E> {
     for (const record of batch.messages) {
       if (this.halted) return;
       const item = this.dispatch(record);
-      // One at a time: handled here, without the scheduler's queues.
-      if (item !== undefined && this.sequential) {
-        if (this.gate !== undefined) await this.gate.promise;
-        if (this.halted) return;
-        this.running = true;
-        try {
-          const trace = startTrace('klevdb.reactor.event', this.consumer.attributes);
-          if (trace.recording) await this.runItem(item, false, trace);
-          else {
-            // Untraced, the handler's promise is awaited right here: no promise
-            // of our own per event (a no-op handler's cost is mostly ours).
-            try {
-              const result = this.call(item, 1);
-              if (result !== undefined) {
-                await result;
-                this.succeeded(item);
-              }
-            } catch (err) {
-              await this.retry(item, 1, err, trace);
-            }
-          }
-        } finally {
-          this.currentDone();
-        }
-      } else if (item !== undefined) this.scheduler.push(item);
+      if (item !== undefined) this.scheduler.push(item);
       if (this.order.size >= this.window) {
         await new Promise<void>((resolve) => (this.room = resolve));
         this.room = undefined;
@@ -246,8 +210,7 @@ export class ReactorRun<E> {
     }
     if (!def.handles(event)) return undefined;
     // One slot and the default key: nothing is scheduled by key, so it is made only if the handler reads it.
-    if (this.sequential && !def.customKey)
-      return this.track({ offset: record.offset, key: undefined, event, done: false });
+    if (this.sequential && !def.customKey) return this.track(newItem(record.offset, undefined, event));
     let key: unknown;
     try {
       key = def.key(event);
@@ -257,7 +220,7 @@ export class ReactorRun<E> {
       this.poison(record.offset, event, typeOf(event), err);
       return undefined;
     }
-    return this.track({ offset: record.offset, key, event, done: false });
+    return this.track(newItem(record.offset, key, event));
   }
 
   private track(item: Item<E>): Item<E> {
@@ -267,7 +230,7 @@ export class ReactorRun<E> {
 
   /** An event that cannot be handled at all (unreadable, no key): no retry helps. */
   private poison(offset: number, event: E | undefined, eventType: string | undefined, error: unknown): void {
-    const item: Item<E> = { offset, key: '', event: event as E, done: false };
+    const item = newItem(offset, '', event as E);
     this.order.add(item);
     this.giveUp(item, eventType, 1, error);
   }
@@ -303,13 +266,40 @@ export class ReactorRun<E> {
     this.uncounted = 0;
   }
 
-  /** Handles one item, with retries; never rejects. `scheduled`: tells the scheduler when done. */
-  private async runItem(item: Item<E>, scheduled: boolean, traced?: Trace): Promise<void> {
-    const trace = traced ?? startTrace('klevdb.reactor.event', this.consumer.attributes);
-    if (trace.recording)
-      trace.set({ ...eventAttributes(item.event, item.offset), [ATTR.eventKey]: keyOf(this.def, item) });
+  /**
+   * A worker: handles the items the scheduler hands it, one after another,
+   * until it has none ready. Untraced, the handler's promise is awaited right
+   * here: no promise of our own per event (a no-op handler's cost is mostly ours).
+   */
+  private async work(): Promise<void> {
+    for (let item = this.scheduler.take(); item !== undefined; item = this.scheduler.take()) {
+      try {
+        // Stopped: events not started yet stay not done, for the next start.
+        if (this.halted) continue;
+        const trace = startTrace('klevdb.reactor.event', this.consumer.attributes);
+        if (trace.recording) await this.runTraced(item, trace);
+        else {
+          try {
+            const result = this.call(item, 1);
+            if (result !== undefined) {
+              await result;
+              this.succeeded(item);
+            }
+          } catch (err) {
+            await this.retry(item, 1, err, trace);
+          }
+        }
+      } finally {
+        this.scheduler.finished(item);
+      }
+    }
+  }
+
+  /** Handles one item in its span, with retries; never rejects. */
+  private async runTraced(item: Item<E>, trace: Trace): Promise<void> {
+    trace.set({ ...eventAttributes(item.event, item.offset), [ATTR.eventKey]: keyOf(this.def, item) });
     try {
-      const result = trace.recording ? trace.run(() => this.call(item, 1)) : this.call(item, 1);
+      const result = trace.run(() => this.call(item, 1));
       if (result === undefined) return;
       await result;
       this.succeeded(item);
@@ -317,7 +307,6 @@ export class ReactorRun<E> {
       await this.retry(item, 1, err, trace);
     } finally {
       endItemTrace(trace, item);
-      if (scheduled) this.scheduler.finished(item);
     }
   }
 

@@ -108,3 +108,51 @@ describe('processes: reactors run keys in parallel', () => {
     expect([...handled].sort()).to.deep.equal([2, 3]);
   });
 });
+
+describe('processes: a reactor stopping with events queued', () => {
+  const h = useReactorHarness();
+
+  for (const concurrency of [1, 4]) {
+    it(`starts no queued event after close, and the next start handles each from the checkpoint (concurrency ${concurrency})`, async () => {
+      const log = await h.log();
+      await publishKeyed(log, ['a', 'a', 'a', 'b', 'b']);
+      const started: number[] = [];
+      const handled: number[] = [];
+      const define = (hold: boolean) =>
+        reactor({
+          name: 'queued',
+          source: pings(log),
+          key: (e) => e.key,
+          concurrency,
+          handle: async (e, { signal }) => {
+            started.push(e.n);
+            if (hold && e.n === 0)
+              await new Promise<void>((_resolve, reject) =>
+                signal.addEventListener('abort', () => reject(new Error('stopped'))),
+              );
+            handled.push(e.n);
+          },
+        });
+      const runner = h.runner();
+      runner.addProcess(define(true));
+      await runner.start();
+      await until(() => started.includes(0), 'offset 0 started');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await runner.close();
+      // Key a's later events wait behind offset 0; with one slot every later event does.
+      expect(started).to.not.include.members([1, 2]);
+      if (concurrency === 1) expect(started).to.deep.equal([0]);
+      else expect(handled).to.have.members([3, 4]);
+      const startedBefore = started.length;
+
+      const again = h.runner();
+      const r = again.addProcess(define(false));
+      await again.start();
+      await r.waitFor(4, { timeoutMs: 10_000 });
+      // The checkpoint stayed before offset 0: every event runs again, key a's in order.
+      const rerun = started.slice(startedBefore);
+      expect(rerun).to.have.members([0, 1, 2, 3, 4]);
+      expect(rerun.filter((n) => n <= 2)).to.deep.equal([0, 1, 2]);
+    });
+  }
+});
