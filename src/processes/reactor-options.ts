@@ -12,7 +12,11 @@ import {
 } from '../projections/backend-kit.js';
 import { describeValue, invalidArgument } from '../storage/backend-kit.js';
 
-/** What the handler gets with each event. */
+/**
+ * What the handler gets with each event. Read its fields by name or
+ * destructure them: `key` and `idempotencyKey` are made when read (getters),
+ * so a spread copy (`{ ...context }`) lacks them; JSON.stringify shows all.
+ */
 export interface ReactorContext {
   /**
    * The same for every try and every replay of this event: the event id
