@@ -4,8 +4,10 @@
  * while a batch is being applied or committed), applies each event to its
  * key's state, and commits the changed states together with the checkpoint.
  * Behind the head it gathers several batches per commit (fewer, larger
- * publishes and syncs); caught up, it commits every batch at once. Each
- * batch is a `klevdb.projection.batch` span (see telemetry/).
+ * publishes and syncs) and keeps reading while a commit is written and
+ * synced (at most one in flight: the next waits for it); caught up, it
+ * commits every batch at once and waits for it. Each batch is a
+ * `klevdb.projection.batch` span (see telemetry/).
  */
 import type { Subscription } from 'rxjs';
 import { InvalidEventError } from '../eventstore/errors.js';
@@ -48,6 +50,15 @@ export interface PumpListener<S> {
 
 export class Pump<S, E> {
   private pending = new Map<string, PendingState<S>>();
+  /**
+   * The changes of the commit being written, until it lands: newer than the
+   * cache, so a key they hold is folded on from them, never from the cache.
+   */
+  private flushing: ReadonlyMap<string, PendingState<S>> | undefined;
+  /** The commit being written (behind the head, not waited for); undefined when none is. */
+  private committing: Promise<void> | undefined;
+  /** Why that commit failed: the next batch fails with it. */
+  private commitError: Error | undefined;
   private uncommitted = 0;
   private firstUncommittedAt = 0;
   private next: number;
@@ -90,6 +101,7 @@ export class Pump<S, E> {
     this.stopping = true;
     this.subscription?.unsubscribe();
     await this.inFlight.catch(() => undefined);
+    await this.committing;
   }
 
   private onBatch(batch: LogBatch<SourceRecord>): Promise<void> {
@@ -108,7 +120,10 @@ export class Pump<S, E> {
   }
 
   private async applyBatch(batch: LogBatch<SourceRecord>, trace: Trace): Promise<void> {
-    for (const item of batch.messages) {
+    this.throwIfCommitFailed();
+    const items = batch.messages;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
       if (this.stopping) return;
       if (this.uncommitted++ === 0) this.firstUncommittedAt = Date.now();
       const slow = this.process(item);
@@ -124,7 +139,8 @@ export class Pump<S, E> {
       this.pending.size >= maxKeys ||
       Date.now() - this.firstUncommittedAt >= maxDelayMs;
     trace.set({ [ATTR.batchCommitted]: due });
-    if (due) await this.commit();
+    // Behind the head the next batch is read while this commit is written; caught up, whenRunning and waitFor need it landed.
+    if (due) await this.commit(batch.caughtUp);
     if (batch.caughtUp && !this.stopping) this.listener.caughtUp();
   }
 
@@ -161,6 +177,8 @@ export class Pump<S, E> {
     }
     const pending = this.pending.get(key);
     if (pending !== undefined) return this.applyTo(item, event, key, pending.state, pending);
+    const flushing = this.flushing?.get(key);
+    if (flushing !== undefined) return this.applyTo(item, event, key, flushing.state, undefined);
     const cached = this.generation.peek(key);
     if (cached !== NOT_CACHED) return this.applyTo(item, event, key, cached, undefined);
     return this.generation.get(key).then((stored) => this.applyTo(item, event, key, stored, undefined));
@@ -197,17 +215,42 @@ export class Pump<S, E> {
       return;
     }
     this.next = item.offset;
-    await this.commit();
+    await this.commit(true);
     throw new ProjectionFailedError(this.def.name, item.offset, eventType, error);
   }
 
-  private async commit(): Promise<void> {
+  /**
+   * Commits what was applied since the last commit, after the commit in
+   * flight (if any) has landed. `wait`: resolves once this one has landed
+   * too; else it is written while the caller reads on, and a failure fails
+   * the next batch (stop() waits for it).
+   */
+  private async commit(wait: boolean): Promise<void> {
+    if (this.committing !== undefined) await this.committing;
+    this.throwIfCommitFailed();
     const events = this.uncommitted;
     this.uncommitted = 0;
     if (this.pending.size === 0 && this.next === this.generation.checkpoint?.next) return;
     const changes = this.pending;
     this.pending = new Map();
-    const checkpoint = await this.generation.commit(changes, this.next, this.last);
-    this.listener.committed(changes, checkpoint, events);
+    this.flushing = changes;
+    const landed = this.generation.commit(changes, this.next, this.last).then(
+      (checkpoint) => {
+        this.flushing = undefined;
+        this.listener.committed(changes, checkpoint, events);
+      },
+      (err: unknown) => {
+        // The uncommitted changes stay readable to the fold until the run ends: nothing reads the cache for them.
+        this.commitError = err instanceof Error ? err : new Error(String(err));
+      },
+    );
+    this.committing = landed.finally(() => (this.committing = undefined));
+    if (!wait) return;
+    await this.committing;
+    this.throwIfCommitFailed();
+  }
+
+  private throwIfCommitFailed(): void {
+    if (this.commitError !== undefined) throw this.commitError;
   }
 }
