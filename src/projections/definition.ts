@@ -98,13 +98,23 @@ export function resolveDefinition<S, E>(
     name: d.name,
     version,
     source: toSource<E>(d.source, `${arg}.source`),
-    handles: types === undefined ? () => true : (event) => types.has(typeOf(event) as string),
+    handles: handlesOf(types),
     key: (event) => d.key(event),
     initialState: (key) => d.initialState(key),
     apply: (state, event) => d.apply(state, event),
     toJSON: d.toJSON ? (state) => d.toJSON!(state) : (state) => state,
     fromJSON: d.fromJSON ? (json) => d.fromJSON!(json) : (json) => json as S,
   };
+}
+
+/** The test of an event's type, run per event: one type, the usual case, is one string comparison. */
+function handlesOf(types: Set<string> | undefined): (event: unknown) => boolean {
+  if (types === undefined) return () => true;
+  if (types.size === 1) {
+    const [only] = types;
+    return (event) => typeOf(event) === only;
+  }
+  return (event) => types.has(typeOf(event) as string);
 }
 
 /** The event types `handles` names, checked; undefined: all types. */

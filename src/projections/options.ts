@@ -16,7 +16,8 @@ export interface ProjectionOptions {
    * 50,000: what a commit holds in memory and writes), or `maxEvents` events
    * were read (default 1,000,000). Fewer commits write fewer states: a key
    * changed many times between two commits is written once. Caught up, every
-   * batch is committed at once.
+   * batch is committed at once. Behind the head the next events are read
+   * while a commit is written, so up to twice maxKeys states are held.
    */
   commit?: { maxEvents?: number; maxKeys?: number; maxDelayMs?: number };
   /** The hot-state cache: entries or bytes (default 10,000 entries). */
