@@ -233,21 +233,27 @@ export class Pump<S, E> {
     if (this.pending.size === 0 && this.next === this.generation.checkpoint?.next) return;
     const changes = this.pending;
     this.pending = new Map();
+    const written = this.generation.commit(changes, this.next, this.last);
+    if (wait) {
+      // Nothing is read meanwhile; whenRunning and waitFor resume as soon as it lands.
+      this.landed(changes, await written, events);
+      return;
+    }
     this.flushing = changes;
-    const landed = this.generation.commit(changes, this.next, this.last).then(
-      (checkpoint) => {
-        this.flushing = undefined;
-        this.listener.committed(changes, checkpoint, events);
-      },
-      (err: unknown) => {
-        // The uncommitted changes stay readable to the fold until the run ends: nothing reads the cache for them.
-        this.commitError = err instanceof Error ? err : new Error(String(err));
-      },
-    );
-    this.committing = landed.finally(() => (this.committing = undefined));
-    if (!wait) return;
-    await this.committing;
-    this.throwIfCommitFailed();
+    this.committing = written
+      .then(
+        (checkpoint) => this.landed(changes, checkpoint, events),
+        (err: unknown) => {
+          // The fold reads on from `flushing` until the next batch fails with this: nothing reads the cache for those keys.
+          this.commitError = err instanceof Error ? err : new Error(String(err));
+        },
+      )
+      .finally(() => (this.committing = undefined));
+  }
+
+  private landed(changes: Map<string, PendingState<S>>, checkpoint: Checkpoint, events: number): void {
+    this.flushing = undefined;
+    this.listener.committed(changes, checkpoint, events);
   }
 
   private throwIfCommitFailed(): void {
