@@ -72,7 +72,9 @@ export function projectionsRebuildContract(h: ProjectionBackend): void {
         await new Promise((r) => setTimeout(r, 5));
       }
       await rebuilt;
-      expect(oldAnswers, 'the old generation answered during the rebuild').to.be.greaterThan(3);
+      // At least one query met the rebuild and was answered by the old generation (how many depends on the
+      // machine: each round folds the whole source, and a rebuild whose commits overlap its reads is quick).
+      expect(oldAnswers, `the old generation answered during the rebuild (${during} rounds)`).to.be.greaterThan(0);
       const status = await projection.status();
       expect(status).to.include({ generation: 2, state: 'running' });
       expect(status.rebuilding).to.equal(undefined);
