@@ -1,5 +1,5 @@
 /** The options of an event store over a log (openEventStore, inMemoryEventStore), and their check. */
-import { invalidArgument } from '../storage/backend-kit.js';
+import { refuseUnknownKeys } from '../storage/backend-kit.js';
 import type { AnyEventType } from './event-type.js';
 
 export interface EventStoreOptions<Types extends readonly AnyEventType[] = readonly AnyEventType[]> {
@@ -19,8 +19,5 @@ const NAMES = ['events', 'cachedStreams', 'cachedEvents', 'log'];
 
 /** A misspelt option would silently change the store (evnts: no validation at all): refused, naming it. */
 export function checkStoreOptions(options: object): void {
-  for (const key of Object.keys(options)) {
-    if ((options as Record<string, unknown>)[key] !== undefined && !NAMES.includes(key))
-      throw invalidArgument(`options.${key} is not an option of the event store; the options are ${NAMES.join(', ')}`);
-  }
+  refuseUnknownKeys(options, NAMES, 'options', ' of the event store');
 }

@@ -41,6 +41,7 @@ export {
   checkOffset,
   checkSignal,
   describeValue,
+  refuseUnknownKeys,
 } from './validate.js';
 
 // Publish input: the messages checked and stamped with the log's clock, before anything is written.

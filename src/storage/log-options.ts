@@ -4,7 +4,7 @@ import type { FormatVersion } from './format/message-format.js';
 import type { IndexParams } from './format/index-format.js';
 import type { Options, ProgressCallback, Version } from './types.js';
 import { DEFAULT_READ_CACHE_SIZE } from './segment/read-cache.js';
-import { describeValue } from './validate.js';
+import { describeValue, refuseUnknownKeys } from './validate.js';
 
 export const DEFAULT_ROLLOVER = 1024 * 1024;
 
@@ -56,20 +56,12 @@ const OPTION_NAMES = [
 ];
 const VERSION_OPTION_NAMES = ['newSegmentsVersion', 'keepRewriteVersion', 'eagerVersionMigrate'];
 
-/** A misspelt option would silently leave its default on (keyIndx: no key index): refused, naming it. */
-function refuseUnknown(o: object, names: readonly string[], where: string): void {
-  for (const key of Object.keys(o)) {
-    if ((o as Record<string, unknown>)[key] !== undefined && !names.includes(key))
-      throw invalidArgument(`${where}.${key} is not an option; the options are ${names.join(', ')}`);
-  }
-}
-
 export function resolveOptions(opts: unknown): ResolvedOptions {
   if (opts === undefined || opts === null) opts = {};
   if (typeof opts !== 'object' || Array.isArray(opts))
     throw invalidArgument(`options must be an object, got ${describeValue(opts)}`);
   const o = opts as Record<string, unknown> & Options;
-  refuseUnknown(o, OPTION_NAMES, 'options');
+  refuseUnknownKeys(o, OPTION_NAMES, 'options');
   let rollover = DEFAULT_ROLLOVER;
   if (o.rollover !== undefined) {
     if (typeof o.rollover !== 'number' || !Number.isSafeInteger(o.rollover) || o.rollover < 0) {
@@ -88,7 +80,7 @@ export function resolveOptions(opts: unknown): ResolvedOptions {
   const version = (o.version ?? {}) as Record<string, unknown>;
   if (typeof version !== 'object' || version === null)
     throw invalidArgument(`options.version must be an object, got ${describeValue(o.version)}`);
-  refuseUnknown(version, VERSION_OPTION_NAMES, 'options.version');
+  refuseUnknownKeys(version, VERSION_OPTION_NAMES, 'options.version');
   const newSegmentsVersion =
     version.newSegmentsVersion === undefined
       ? 'V2'

@@ -16,6 +16,18 @@ const describe = (v: unknown): string => {
   return `${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name}`;
 };
 
+/**
+ * Refuses keys of `o` that are not among `names` (a misspelt option would
+ * otherwise leave its default on without a word): `<where>.<key> is not an
+ * option<of>; the options are ...`.
+ */
+export function refuseUnknownKeys(o: object, names: readonly string[], where: string, of = ''): void {
+  for (const key of Object.keys(o)) {
+    if ((o as Record<string, unknown>)[key] !== undefined && !names.includes(key))
+      throw invalidArgument(`${where}.${key} is not an option${of}; the options are ${names.join(', ')}`);
+  }
+}
+
 /** An offset as consume takes it: a safe integer >= 0, or OffsetOldest (-2) / OffsetNewest (-1). */
 export function checkOffset(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < -2) {
