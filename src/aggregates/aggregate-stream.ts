@@ -30,8 +30,13 @@ export interface LoadedAggregate<State> {
 
 type Folding<State, E extends Event> = Pick<Decider<State, never, E>, 'initialState' | 'evolve' | 'stateVersion'>;
 
-export async function aggregateStream<State, E extends Event>(
-  store: EventStore<E>,
+/**
+ * `store` may hold more event types than the decider folds (one store, many
+ * deciders): every event of the stream is handed to evolve, which must return
+ * the state unchanged for a type it does not know.
+ */
+export async function aggregateStream<State, E extends StoreEvent, StoreEvent extends Event = E>(
+  store: EventStore<StoreEvent>,
   streamId: string,
   decider: Folding<State, E>,
   options: AggregateStreamOptions<State> = {},
@@ -45,7 +50,8 @@ export async function aggregateStream<State, E extends Event>(
     start ? { fromPosition: position + 1, fromVersion: version + 1 } : {},
   );
   for (const event of events) {
-    state = decider.evolve(state, event);
+    // The stream's events are the decider's own unless another decider wrote to this stream id (see above).
+    state = decider.evolve(state, event as unknown as E);
     version = event.meta.streamVersion;
     position = event.meta.position;
   }
@@ -53,7 +59,7 @@ export async function aggregateStream<State, E extends Event>(
 }
 
 async function fromSnapshot<State, E extends Event>(
-  store: EventStore<E>,
+  store: Pick<EventStore, 'streamVersion'>,
   streamId: string,
   decider: Folding<State, E>,
   options: SnapshotOptions<State>,

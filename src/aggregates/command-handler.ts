@@ -65,9 +65,9 @@ export type CommandHandler<State, Command, E extends Event> = (
   options?: HandleOptions,
 ) => Promise<CommandResult<State, E>>;
 
-export function commandHandler<State, Command, E extends Event>(
+export function commandHandler<State, Command, E extends StoreEvent, StoreEvent extends Event = E>(
   decider: Decider<State, Command, E>,
-  store: EventStore<E>,
+  store: EventStore<StoreEvent>,
   options: CommandHandlerOptions<State> = {},
 ): CommandHandler<State, Command, E> {
   checkShape(
@@ -82,6 +82,8 @@ export function commandHandler<State, Command, E extends Event>(
     ['readStream', 'appendToStream', 'appliedCommand'],
     'an event store (openEventStore, inMemoryEventStore)',
   );
+  // The handler reads and appends only its decider's events (aggregate-stream.ts says what a wider store means).
+  const ownStore = store as unknown as EventStore<E>;
   const retries = options.retries ?? 3;
   if (!Number.isSafeInteger(retries) || retries < 0)
     throw invalidArgument(`retries must be an integer >= 0, got ${String(retries)}`);
@@ -97,9 +99,9 @@ export function commandHandler<State, Command, E extends Event>(
   const states = new StateCache<State>(cachedStates);
   const load = async (streamId: string): Promise<FoldedState<State>> => {
     const cached = states.get(streamId);
-    const folded = cached ? await foldOn(store, streamId, decider, cached) : undefined;
+    const folded = cached ? await foldOn(ownStore, streamId, decider, cached) : undefined;
     // Without an entry, or when the stream is not the one the entry was folded from (a log restored or replaced): load it whole.
-    const loaded = folded ?? (await aggregateStream(store, streamId, decider, { snapshots }));
+    const loaded = folded ?? (await aggregateStream(ownStore, streamId, decider, { snapshots }));
     states.set(streamId, loaded);
     return loaded;
   };
@@ -122,7 +124,9 @@ export function commandHandler<State, Command, E extends Event>(
   ): Promise<CommandResult<State, E>> => {
     const { commandId, correlationId, causationId, expectedVersion } = handleOptions;
     if (commandId !== undefined) {
-      const original = await telemetry.step('lookup', 0, () => store.appliedCommand(streamId, commandId, { command }));
+      const original = await telemetry.step('lookup', 0, () =>
+        ownStore.appliedCommand(streamId, commandId, { command }),
+      );
       if (original) return alreadyApplied(streamId, original, telemetry, 0);
     }
     for (let attempt = 0; ; attempt++) {
@@ -134,7 +138,7 @@ export function commandHandler<State, Command, E extends Event>(
       let appended: AppendResult<E>;
       try {
         appended = await telemetry.step('append', attempt, () =>
-          store.appendToStream(streamId, events, {
+          ownStore.appendToStream(streamId, events, {
             expectedVersion: loaded.version,
             commandId,
             command: commandId === undefined ? undefined : command,

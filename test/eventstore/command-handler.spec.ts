@@ -1,6 +1,7 @@
 // Deciders and the command handler, through the given/when/then helpers
 // users get, and directly where the helpers cannot reach (retries, conflicts).
 import { expect } from 'chai';
+import { z } from 'zod';
 import {
   CommandHandlerSpecification,
   DeciderSpecification,
@@ -8,7 +9,7 @@ import {
   type CommandHandlerOptions,
   type Decider,
 } from '../../src/aggregates/index.js';
-import { InvalidEventError, inMemoryEventStore } from '../../src/eventstore/index.js';
+import { InvalidEventError, defineEvent, inMemoryEventStore } from '../../src/eventstore/index.js';
 import { expectLogError } from '../helpers/errors.js';
 import { commandHandlerContract } from '../contracts/command-handler.contract.js';
 import { stateCacheContract } from '../contracts/state-cache.contract.js';
@@ -131,6 +132,37 @@ describe('commandHandler options', () => {
     await expectLogError(make({ ...account, evolve: undefined }, store), 'ERR_INVALID_ARGUMENT', /missing evolve\)$/);
     for (const s of [null, undefined, 'data/events', {}])
       await expectLogError(make(account, s), 'ERR_INVALID_ARGUMENT', /store must be an event store/);
+  });
+});
+
+describe('commandHandler over a store shared by several deciders', () => {
+  // A second aggregate whose events live in the same store as the account's.
+  const Tagged = defineEvent('Tagged', z.object({ tag: z.string() }));
+  type TagState = { tags: string[] };
+  const tagger: Decider<TagState, { tag: string }, ReturnType<typeof Tagged>> = {
+    initialState: () => ({ tags: [] }),
+    evolve: (state, event) => ({ tags: [...state.tags, event.data.tag] }),
+    decide: (command) => Tagged({ tag: command.tag }),
+  };
+
+  it("takes a store whose event union is wider than the decider's, with no cast", async () => {
+    const store = inMemoryEventStore({ events: [...accountEvents, Tagged] });
+    const accounts = commandHandler(account, store);
+    const tags = commandHandler(tagger, store);
+    await accounts('acc-1', { type: 'Open', owner: 'ann' });
+    const deposit = await accounts('acc-1', { type: 'Deposit', amount: 7 });
+    const tagged = await tags('tag-1', { tag: 'vip' });
+    expect(deposit.state).to.deep.include({ status: 'open', balance: 7 });
+    expect(deposit.events.map((e) => e.type)).to.deep.equal(['Deposited']);
+    expect(tagged.state.tags).to.deep.equal(['vip']);
+    expect((await store.readAll()).events.map((e) => e.type)).to.deep.equal(['AccountOpened', 'Deposited', 'Tagged']);
+  });
+
+  it('still refuses, at compile time, a decider whose events the store does not know', () => {
+    const store = inMemoryEventStore({ events: accountEvents });
+    // @ts-expect-error Tagged is not among the store's events
+    const make = () => commandHandler(tagger, store);
+    expect(make).to.be.a('function');
   });
 });
 
