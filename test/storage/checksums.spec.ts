@@ -15,6 +15,7 @@ import {
   crc32cPortable,
   crc32cRange,
   crc32cTable,
+  crc32cWords,
 } from '../../src/storage/format/crc32c.js';
 import { keyHash, keyHashHex } from '../../src/storage/format/key-hash.js';
 import { bodyOfLength, crc32cBitwise } from '../helpers/crc-samples.js';
@@ -97,6 +98,22 @@ describe('checksums and key hashes', function () {
     }
   });
 
+  it("crc32cWords (the read cache's form, with the slab's word view) gives the bitwise reference at every start and length 0..900", function () {
+    // A slab as the read cache allocates it: its own buffer, words from byte 0.
+    const slab = Buffer.allocUnsafeSlow(1024);
+    randomBytes(1024).copy(slab);
+    const words = new Int32Array(slab.buffer, slab.byteOffset, slab.length >>> 2);
+    let checked = 0;
+    for (let start = 0; start < 8; start++) {
+      for (let length = 0; length <= 900; length += length < 140 ? 1 : 7) {
+        const want = crc32cBitwise(slab.subarray(start, start + length));
+        expect(crc32cWords(slab, words, start, start + length), `length ${length} at ${start}`).to.equal(want);
+        checked++;
+      }
+    }
+    expect(checked).to.equal(8 * (140 + 109));
+  });
+
   it('gives the same CRC for views of any kind of buffer, alternating between them, and after one shrinks', function () {
     const sources: Uint8Array[] = [];
     const plain = randomBytes(300);
@@ -144,7 +161,8 @@ describe('checksums and key hashes', function () {
         env: { ...process.env, KLEVDB_PORTABLE_CRC: '1' },
         encoding: 'utf8',
       });
-      expect(ran).to.equal('portable');
+      // The child also read every record back by get (the read cache's in-place check, on the portable CRC).
+      expect(ran).to.equal(`portable, read back ${count}`);
       await check(dir);
       const log = await open(dir);
       try {

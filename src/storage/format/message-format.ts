@@ -10,7 +10,7 @@
  *   | key | value | trailer DE AD BE EF FE ED FA CE
  */
 import { LogError, corrupted } from '../errors.js';
-import { crc32cRange } from './crc32c.js';
+import { crc32cRange, crc32cWords } from './crc32c.js';
 import { readInt64, writeInt64, writeUInt32 } from './int64.js';
 import type { Message } from '../types.js';
 
@@ -250,16 +250,17 @@ export function toMessage(offset: number, timeMicros: number, key: Buffer | null
  * decodeRecord checks it (lengths, CRC, trailer, safe offset and time) with
  * its key and value copied into Buffers of their own: `buf` may be a block
  * of the read cache, which the caller must be unable to change. One copy of
- * the body, no copy of the record first. Null when the record is not whole
+ * the body, no copy of the record first. `words` views `buf` from its first
+ * byte (crc32cWords). Null when the record is not whole
  * and valid there: decodeRecord then says what is wrong.
  */
-export function decodeV2Copy(buf: Buffer, at: number, room: number): Message | null {
+export function decodeV2Copy(buf: Buffer, words: Int32Array, at: number, room: number): Message | null {
   if (room < V2_OVERHEAD) return null;
   const keyLength = i32(buf, at + 20);
   const valueLength = i32(buf, at + 24);
   if (keyLength < 0 || valueLength < 0 || keyLength + valueLength > room - V2_OVERHEAD) return null;
   const end = at + V2_OVERHEAD + keyLength + valueLength;
-  if (crc32cRange(buf, at + 4, end) !== u32(buf, at)) return null;
+  if (crc32cWords(buf, words, at + 4, end) !== u32(buf, at)) return null;
   if (u32(buf, end - 8) !== TRAILER_HI || u32(buf, end - 4) !== TRAILER_LO) return null;
   const offset = i32(buf, at + 4) * TWO_32 + u32(buf, at + 8);
   const timeMicros = i32(buf, at + 12) * TWO_32 + u32(buf, at + 16);

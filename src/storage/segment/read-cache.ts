@@ -84,6 +84,8 @@ export class ReadCache {
   private cached = 0;
   private readonly frames: number;
   private readonly slabs: Buffer[] = [];
+  /** Per slab, an Int32Array over it for the CRC's word loop (crc32cWords). */
+  private readonly slabWords: Int32Array[] = [];
   /** Per frame: its handle (-1: free) and block, its bytes (a file's last block is short), its CLOCK bit. */
   private readonly owners: Float64Array;
   private readonly blockOf: Int32Array;
@@ -133,8 +135,9 @@ export class ReadCache {
     return at === end ? out : out.subarray(0, at - start);
   }
 
-  /** Where locate found its bytes in the slab it returned. */
+  /** Where locate found its bytes in the slab it returned, and that slab's words (see crc32cWords). */
   locatedAt = 0;
+  locatedWords: Int32Array = new Int32Array(0);
 
   /**
    * The cached bytes [start, end) in place, when one block holds all of
@@ -149,7 +152,9 @@ export class ReadCache {
     const frame = this.frame(fd, handle, b);
     if (frame < 0 || this.lengths[frame]! < end - b * BLOCK) return null;
     this.locatedAt = (frame % SLAB_FRAMES) * BLOCK + start - b * BLOCK;
-    return this.slabs[Math.floor(frame / SLAB_FRAMES)]!;
+    const slab = Math.floor(frame / SLAB_FRAMES);
+    this.locatedWords = this.slabWords[slab]!;
+    return this.slabs[slab]!;
   }
 
   /** Whether the cache may serve [start, end) of `handle`'s file: every block it touches is final and cacheable. */
@@ -229,8 +234,11 @@ export class ReadCache {
     const freed = this.free.pop();
     if (freed !== undefined) return freed;
     if (this.used < this.frames) {
-      if (this.used % SLAB_FRAMES === 0)
-        this.slabs.push(Buffer.allocUnsafeSlow(Math.min(SLAB_FRAMES, this.frames - this.used) * BLOCK));
+      if (this.used % SLAB_FRAMES === 0) {
+        const slab = Buffer.allocUnsafeSlow(Math.min(SLAB_FRAMES, this.frames - this.used) * BLOCK);
+        this.slabs.push(slab);
+        this.slabWords.push(new Int32Array(slab.buffer, slab.byteOffset, slab.length >>> 2));
+      }
       return this.used++;
     }
     while (this.referenced[this.hand] === 1) {
@@ -283,6 +291,7 @@ export class ReadCache {
     this.owners.fill(-1);
     this.cached = 0;
     this.slabs.length = 0;
+    this.slabWords.length = 0;
     this.free = [];
     this.used = 0;
     this.hand = 0;

@@ -219,7 +219,7 @@ export class SegmentReader {
     const end = i + 1 < index.count ? index.positionAt(i + 1) : this.dataEnd;
     const block = cache.locate(fd, this.handle, start, end, this.cacheLimit());
     if (!block) return null;
-    const m = decodeV2Copy(block, cache.locatedAt, end - start);
+    const m = decodeV2Copy(block, cache.locatedWords, cache.locatedAt, end - start);
     // The CRC covers a V2 record's offset and time, so the index's time is not needed to trust the answer (key
     // and time lookups check the items they rely on: verifiedIndex); reading it would cost a CPU cache miss.
     return m && m.offset === offset ? m : null;
