@@ -44,13 +44,15 @@ export function rollover(state: SegmentState, old: SegmentWriter): SegmentWriter
  * Where a head starts its dirty pages towards the disk, unawaited
  * (HeadOptions.writeBackAt): once it is half full, so the rollover's two
  * synchronous fdatasync calls find half the segment left to write (under
- * load those calls took 19-40% of a publish run). Once per head: each call
- * wakes a pool thread and costs the disk a journal commit. Never with
- * autoSync, where every publish syncs, nor below a 512 KiB rollover, whose
- * syncs have little to write anyway.
+ * load those calls took 19-40% of a publish run), and again once it is
+ * full (over `rollover`: the next publish rolls over), so both files' last
+ * pages are on their way together before the rollover syncs them one after
+ * the other. Each call wakes a pool thread and costs the disk a journal
+ * commit. Never with autoSync, where every publish syncs, nor below a 512
+ * KiB rollover, whose syncs have little to write anyway.
  */
-export function writeBackAt(opts: ResolvedOptions): number {
-  return opts.autoSync || opts.rollover < 512 * 1024 ? Infinity : Math.floor(opts.rollover / 2);
+export function writeBackAt(opts: ResolvedOptions): number[] {
+  return opts.autoSync || opts.rollover < 512 * 1024 ? [] : [Math.floor(opts.rollover / 2), opts.rollover + 1];
 }
 
 /** Removes the files of a head that could not be started; they hold no message. */

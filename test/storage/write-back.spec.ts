@@ -1,6 +1,7 @@
 // Early write-back: without autoSync the head starts its dirty pages towards
-// the disk once it is half full (unawaited, on libuv's pool),
-// so the rollover's synchronous syncs find little left to write. What must
+// the disk once it is half full and again once it is full (unawaited, on
+// libuv's pool, both files at once), so the rollover's synchronous syncs find
+// little left to write. What must
 // hold: the rollover still syncs the sealed segment before the next one
 // exists, and a sync that fails, early or late, is never forgotten: publish,
 // sync and close fail with it (the kernel reports a writeback error to one
@@ -72,15 +73,36 @@ describe('early write-back of the head, and failed syncs', function () {
     expect(pool, 'no write-back below half the rollover (416 KB)').to.equal(0);
     for (let b = 4; b < 6; b++) await log.publish(batch(b));
     expect(pool, 'both files written back once the log passed 512 KiB').to.equal(2);
-    for (let b = 6; b < 11; b++) await log.publish(batch(b));
-    expect(pool, 'once per head').to.equal(2);
+    for (let b = 6; b < 10; b++) await log.publish(batch(b));
+    expect(pool, 'once until the head is full').to.equal(2);
+    await log.publish(batch(10));
+    expect(pool, 'the full head (over 1 MiB: the next publish rolls over) starts both files again').to.equal(4);
     expect(main, 'no sync on the main thread before the rollover').to.equal(0);
     expect((await log.stat()).segments).to.equal(1);
     await log.publish(batch(11));
     expect((await log.stat()).segments).to.equal(2);
     expect(main, 'the rollover syncs the sealed log and index itself').to.equal(2);
     for (let b = 12; b < 18; b++) await log.publish(batch(b));
-    expect(pool, 'the new head writes back once it is half full too').to.equal(4);
+    expect(pool, 'the new head writes back once it is half full too').to.equal(6);
+  });
+
+  it("syncs through descriptors of its own, so an error a write-back sees is still reported to the rollover's sync", async () => {
+    const poolFds: number[] = [];
+    const mainFds: number[] = [];
+    (fs as { fdatasync: unknown }).fdatasync = (fd: number, done: SyncCallback) => {
+      poolFds.push(fd);
+      realAsync(fd, done);
+    };
+    (fs as { fdatasyncSync: unknown }).fdatasyncSync = (fd: number) => {
+      mainFds.push(fd);
+      realSync(fd);
+    };
+    const log = await opened(await tempDir());
+    for (let b = 0; b < 12; b++) await log.publish(batch(b));
+    expect(poolFds).to.have.length(4);
+    expect(mainFds).to.have.length(2);
+    for (const fd of poolFds) expect(mainFds, `pool sync on fd ${fd}`).to.not.include(fd);
+    await log.sync();
   });
 
   it('leaves the syncing to autoSync, and to the rollover when it is too small for a write-back', async () => {

@@ -15,7 +15,11 @@ export class FileSyncer {
   private failure: Error | null = null;
   private readonly writeBacks = new Set<Promise<void>>();
 
-  constructor(private readonly fd: number) {}
+  constructor(
+    private readonly fd: number,
+    /** The file's path: a write-back syncs through a descriptor of its own (writeBack). */
+    private readonly path: string,
+  ) {}
 
   /** Resolves once every byte written before this call is on disk. */
   request(): Promise<void> {
@@ -40,12 +44,25 @@ export class FileSyncer {
    * kept for the next request, check or syncNow. Not queued behind a running
    * sync as request() is: a publish loop that never leaves the microtask
    * queue would not start the queued one until it yields.
+   *
+   * It syncs through a descriptor of its own: the kernel reports a writeback
+   * error once per open file description, so an error this sync sees is
+   * still reported to the writer's own next sync (the rollover's), which
+   * then refuses to move on, even before this sync's callback has run.
    */
   writeBack(): void {
     if (this.failure) return;
+    let fd: number;
+    try {
+      fd = fs.openSync(this.path, 'r');
+    } catch {
+      // No descriptor to spare (EMFILE): the rollover's own sync writes it all.
+      return;
+    }
     const done = new Promise<void>((resolve) =>
-      fs.fdatasync(this.fd, (err) => {
+      fs.fdatasync(fd, (err) => {
         if (err) this.failure ??= err;
+        fs.close(fd, () => undefined);
         this.writeBacks.delete(done);
         resolve();
       }),

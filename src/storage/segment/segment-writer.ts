@@ -30,11 +30,11 @@ import { SegmentReader } from './segment-reader.js';
 /** How a head is written, beyond what its files say. */
 export interface HeadOptions {
   /**
-   * Once the log holds this many bytes (default: never) both files' dirty
-   * pages start going to disk on libuv's pool, unawaited, so the rollover's
-   * synchronous syncs find less left to write.
+   * Log sizes in bytes, ascending (default: none): once the log holds each,
+   * both files' dirty pages start going to disk on libuv's pool, unawaited,
+   * so the rollover's synchronous syncs find less left to write.
    */
-  writeBackAt?: number;
+  writeBackAt?: readonly number[];
   /** How many items a new head's index arrays start with (a rollover: the sealed head's count). */
   expectedItems?: number;
 }
@@ -56,6 +56,8 @@ export class SegmentWriter {
   private readonly logSyncer: FileSyncer;
   private readonly indexSyncer: FileSyncer;
   private closed = false;
+  /** The next of writeBackAt to reach. */
+  private nextWriteBack = 0;
 
   private constructor(
     readonly files: SegmentFiles,
@@ -69,12 +71,12 @@ export class SegmentWriter {
     private indexSize: number,
     readonly index: SegmentIndex,
     readonly reader: SegmentReader,
-    /** Where the early write-back starts (HeadOptions); Infinity once it has. */
-    private writeBackAt: number,
+    /** Where the early write-backs start (HeadOptions). */
+    private readonly writeBackAt: readonly number[],
   ) {
-    this.logSyncer = new FileSyncer(logFd);
+    this.logSyncer = new FileSyncer(logFd, files.logPath);
     reader.writtenHere = true;
-    this.indexSyncer = new FileSyncer(indexFd);
+    this.indexSyncer = new FileSyncer(indexFd, files.indexPath);
   }
 
   /**
@@ -155,7 +157,7 @@ export class SegmentWriter {
         indexSize,
         index,
         reader,
-        head.writeBackAt ?? Infinity,
+        head.writeBackAt ?? [],
       );
     } catch (err) {
       for (const fd of opened) fs.closeSync(fd);
@@ -212,8 +214,8 @@ export class SegmentWriter {
     this.logSize += total;
     this.indexSize += indexTotal;
     this.reader.dataEnd = this.logSize;
-    if (this.logSize >= this.writeBackAt) {
-      this.writeBackAt = Infinity;
+    if (this.logSize >= (this.writeBackAt[this.nextWriteBack] ?? Infinity)) {
+      while (this.logSize >= (this.writeBackAt[this.nextWriteBack] ?? Infinity)) this.nextWriteBack++;
       this.logSyncer.writeBack();
       this.indexSyncer.writeBack();
     }
