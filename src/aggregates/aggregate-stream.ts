@@ -1,6 +1,5 @@
 /** Loading an aggregate's state: the newest usable snapshot, then only the events after it. */
-import type { Event } from '../eventstore/event-type.js';
-import type { EventStore } from '../eventstore/event-store.js';
+import type { Event, EventStore } from '../eventstore/index.js';
 import { stateVersionOf, type Decider } from './decider.js';
 import type { Snapshot, SnapshotStore } from './snapshot-store.js';
 

@@ -6,10 +6,13 @@
  * is traced and measured through OpenTelemetry when the application has it
  * (command-telemetry.ts).
  */
-import { ConcurrencyError } from '../eventstore/errors.js';
-import type { Event } from '../eventstore/event-type.js';
-import type { RecordedEvent } from '../eventstore/envelope.js';
-import type { AppendResult, EventStore } from '../eventstore/event-store.js';
+import {
+  type AppendResult,
+  ConcurrencyError,
+  type Event,
+  type EventStore,
+  type RecordedEvent,
+} from '../eventstore/index.js';
 import { invalidArgument } from '../storage/backend-kit.js';
 import { aggregateStream, snapshotOf, type SnapshotOptions } from './aggregate-stream.js';
 import { commandTelemetry, type CommandTelemetry } from './command-telemetry.js';

@@ -5,7 +5,7 @@
  * `klevdb.command.duration` (by outcome) and `klevdb.command.conflicts`.
  * Without the OpenTelemetry API it is DISABLED: each step just runs.
  */
-import { ConcurrencyError } from '../eventstore/errors.js';
+import { ConcurrencyError } from '../eventstore/index.js';
 import {
   ATTR,
   metricsEnabled,

@@ -3,7 +3,7 @@
  * The command handler does the loading and appending around it, and the
  * given/when/then helpers test it without any of that.
  */
-import type { Event } from '../eventstore/event-type.js';
+import type { Event } from '../eventstore/index.js';
 
 export interface Decider<State, Command, E extends Event> {
   initialState: () => State;

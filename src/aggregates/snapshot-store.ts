@@ -7,8 +7,8 @@
 import { LRUCache } from 'lru-cache';
 import { open, compactUpdatesMulti, isLogError, type Log, type Options } from '../storage/index.js';
 import { invalidArgument } from '../storage/backend-kit.js';
-import { deepFreeze } from '../eventstore/freeze.js';
-import { MemoryLog } from '../eventstore/memory-log.js';
+import { MemoryLog } from '../eventstore/index.js';
+import { deepFreeze } from '../eventstore/backend-kit.js';
 
 export interface Snapshot {
   /** The decider's stateVersion when the snapshot was taken. */

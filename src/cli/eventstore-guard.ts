@@ -10,8 +10,7 @@
  */
 import type { Command } from 'commander';
 import { OffsetOldest, type Log, type Message } from '../storage/index.js';
-import { parseEnvelope } from '../eventstore/envelope.js';
-import { EVENT_STORE_MARKER, isMarkedEventStoreLog } from '../eventstore/log-marker.js';
+import { EVENT_STORE_MARKER, isMarkedEventStoreLog, parseEnvelope } from '../eventstore/backend-kit.js';
 import { CliError, EXIT } from './errors.js';
 import { formatOffsets, plural } from './format.js';
 

@@ -13,8 +13,7 @@ import {
   type SnapshotStore,
   type SnapshotStoreOptions,
 } from '../aggregates/snapshot-store.js';
-import type { AnyEventType } from '../eventstore/event-type.js';
-import { inMemoryEventStore, openEventStore, type LogEventStore } from '../eventstore/log-event-store.js';
+import { type AnyEventType, inMemoryEventStore, type LogEventStore, openEventStore } from '../eventstore/index.js';
 import type { Options } from '../storage/index.js';
 import { Tokens } from './tokens.js';
 

@@ -5,8 +5,7 @@
  */
 import type { InjectionToken } from 'tsyringe';
 import type { SnapshotStore } from '../aggregates/snapshot-store.js';
-import type { Event } from '../eventstore/event-type.js';
-import type { EventStore } from '../eventstore/event-store.js';
+import type { Event, EventStore } from '../eventstore/index.js';
 import type { BlockingLog, Log } from '../storage/index.js';
 
 const EVENT_STORE = Symbol('klevdb.EventStore');

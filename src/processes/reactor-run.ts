@@ -11,7 +11,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Subscription } from 'rxjs';
-import { InvalidEventError } from '../eventstore/errors.js';
+import { InvalidEventError } from '../eventstore/index.js';
 import { typeOf, type SourceRecord } from '../projections/backend-kit.js';
 import { describeValue, invalidArgument } from '../storage/backend-kit.js';
 import { resolveStreamOptions } from '../streams/options.js';

@@ -7,9 +7,7 @@
  * as a dead letter). At-least-once: after a crash it resumes at the
  * checkpoint, so it handles again at most what was in flight, never skips.
  */
-import type { RecordedEvent } from '../eventstore/envelope.js';
-import type { EventStore } from '../eventstore/event-store.js';
-import type { Event } from '../eventstore/event-type.js';
+import type { Event, EventStore, RecordedEvent } from '../eventstore/index.js';
 import {
   type DeadLetter,
   PositionWaiters,

@@ -9,9 +9,7 @@
  * options.restart is false, started again after a pause that grows with
  * the failures in a row.
  */
-import type { RecordedEvent } from '../eventstore/envelope.js';
-import type { EventStore } from '../eventstore/event-store.js';
-import type { Event } from '../eventstore/event-type.js';
+import type { Event, EventStore, RecordedEvent } from '../eventstore/index.js';
 import type { BlockingLog } from '../storage/index.js';
 import { openSubscription, type DurableSubscription } from '../streams/durable.js';
 import { workflowSubscriptionName, type CheckpointPlace, type OpenCheckpoints } from './workflow-checkpoints.js';

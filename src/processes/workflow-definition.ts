@@ -4,7 +4,7 @@
  * do about each. The runtime (workflow-runtime.ts) records and delivers;
  * nothing here does I/O, so WorkflowSpecification tests it without a store.
  */
-import type { AnyEventType, Event } from '../eventstore/event-type.js';
+import type { AnyEventType, Event } from '../eventstore/index.js';
 import { invalidArgument } from '../storage/backend-kit.js';
 import type { WorkflowOutput } from './workflow-outputs.js';
 import { checkKnownKeys, checkWorkflowName, describeValue } from './workflow-arguments.js';

@@ -5,10 +5,7 @@
  * out a record twice (after a crash, or a second delivery of its input)
  * applies each output once in effect.
  */
-import type { RecordedEvent } from '../eventstore/envelope.js';
-import type { EventStore } from '../eventstore/event-store.js';
-import type { Event } from '../eventstore/event-type.js';
-import { ConcurrencyError } from '../eventstore/errors.js';
+import { ConcurrencyError, type Event, type EventStore, type RecordedEvent } from '../eventstore/index.js';
 import { isKlevdbError } from '../storage/index.js';
 import { invalidArgument } from '../storage/backend-kit.js';
 import { describeValue, isThenable } from './workflow-arguments.js';

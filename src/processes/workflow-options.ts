@@ -1,6 +1,5 @@
 // The options of a running workflow (startWorkflow), and their checks.
-import type { Event } from '../eventstore/event-type.js';
-import type { EventStore } from '../eventstore/event-store.js';
+import type { Event, EventStore } from '../eventstore/index.js';
 import { invalidArgument } from '../storage/backend-kit.js';
 import type { BlockingLog } from '../storage/index.js';
 import { checkKnownKeys, describeValue } from './workflow-arguments.js';

@@ -3,7 +3,7 @@
  * schedule for later, and the end of the instance. Plain JSON data, because
  * they are recorded with the input that caused them before any is carried out.
  */
-import type { Event } from '../eventstore/event-type.js';
+import type { Event } from '../eventstore/index.js';
 import { invalidArgument } from '../storage/backend-kit.js';
 import { describeValue, isThenable } from './workflow-arguments.js';
 

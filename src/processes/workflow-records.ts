@@ -7,9 +7,7 @@
  * until they fire. A store opened with `events` must list workflowEvents.
  */
 import { z } from 'zod';
-import { defineEvent, type Event } from '../eventstore/event-type.js';
-import type { RecordedEvent } from '../eventstore/envelope.js';
-import { InvalidEventError } from '../eventstore/errors.js';
+import { defineEvent, type Event, InvalidEventError, type RecordedEvent } from '../eventstore/index.js';
 import type { WorkflowOutput } from './workflow-outputs.js';
 
 const inputEvent = z.object({ type: z.string().min(1), data: z.unknown() });

@@ -8,10 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { RecordedEvent } from '../eventstore/envelope.js';
-import { ConcurrencyError } from '../eventstore/errors.js';
-import type { Event } from '../eventstore/event-type.js';
-import { KeyedMutex } from '../eventstore/keyed-mutex.js';
+import { ConcurrencyError, type Event, type RecordedEvent } from '../eventstore/index.js';
+import { KeyedMutex } from '../eventstore/backend-kit.js';
 import { invalidArgument } from '../storage/backend-kit.js';
 import { checkInputEvent, checkKnownKeys, checkWorkflowId, describeValue } from './workflow-arguments.js';
 import { inputTypeNames, workflow, type CommandRejected, type WorkflowDefinition } from './workflow-definition.js';

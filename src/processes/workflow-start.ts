@@ -1,5 +1,5 @@
 // Making a workflow's runtime: started on its own, or handed to a ProjectionRunner.
-import type { Event } from '../eventstore/event-type.js';
+import type { Event } from '../eventstore/index.js';
 import type { WorkflowDefinition } from './workflow-definition.js';
 import type { WorkflowOptions } from './workflow-options.js';
 import { Workflow } from './workflow-runtime.js';

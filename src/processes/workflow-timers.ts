@@ -5,8 +5,7 @@
  * when its time has passed), and one that fired just before a crash is
  * handed in again only to be found already recorded.
  */
-import type { EventStore } from '../eventstore/event-store.js';
-import type { Event } from '../eventstore/event-type.js';
+import type { Event, EventStore } from '../eventstore/index.js';
 import { appendRecord, timersStream, WorkflowTimerFired, WorkflowTimerScheduled } from './workflow-records.js';
 
 export interface TimerData {

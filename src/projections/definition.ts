@@ -4,9 +4,7 @@
  * as an @injectable class (the runner resolves it with tsyringe); either way
  * it is checked once here and turned into the shape the runner uses.
  */
-import type { RecordedEvent } from '../eventstore/envelope.js';
-import type { EventStore } from '../eventstore/event-store.js';
-import type { Event } from '../eventstore/event-type.js';
+import type { Event, EventStore, RecordedEvent } from '../eventstore/index.js';
 import type { BlockingLog, Log, Message } from '../storage/index.js';
 import { invalidArgument } from '../storage/backend-kit.js';
 import { toSource, typeOf, type ProjectionSource, type ProjectionSourceInput } from './source.js';

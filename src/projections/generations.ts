@@ -15,7 +15,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { MemoryLog } from '../eventstore/memory-log.js';
+import { MemoryLog } from '../eventstore/index.js';
 import { open, type Log } from '../storage/index.js';
 import { DirectoryLock } from '../storage/backend-kit.js';
 

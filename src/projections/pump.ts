@@ -10,7 +10,7 @@
  * `klevdb.projection.batch` span (see telemetry/).
  */
 import type { Subscription } from 'rxjs';
-import { InvalidEventError } from '../eventstore/errors.js';
+import { InvalidEventError } from '../eventstore/index.js';
 import { resolveStreamOptions } from '../streams/options.js';
 import { logStream, type LogBatch } from '../streams/source.js';
 import {

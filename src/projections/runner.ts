@@ -8,9 +8,7 @@
  */
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';
-import type { RecordedEvent } from '../eventstore/envelope.js';
-import type { EventStore } from '../eventstore/event-store.js';
-import type { Event } from '../eventstore/event-type.js';
+import type { Event, EventStore, RecordedEvent } from '../eventstore/index.js';
 import type { BlockingLog, Log, Message } from '../storage/index.js';
 import { invalidArgument } from '../storage/backend-kit.js';
 import { resolveDefinition, type ProjectionDefinition } from './definition.js';

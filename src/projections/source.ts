@@ -6,10 +6,7 @@
  * backpressure.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Event } from '../eventstore/event-type.js';
-import type { EventStore } from '../eventstore/event-store.js';
-import type { RecordedEvent } from '../eventstore/envelope.js';
-import { InvalidEventError } from '../eventstore/errors.js';
+import { type Event, type EventStore, InvalidEventError, type RecordedEvent } from '../eventstore/index.js';
 import type { BlockingLog, Log, Message } from '../storage/index.js';
 import { invalidArgument } from '../storage/backend-kit.js';
 import type { Consumed, Reader } from '../streams/source.js';

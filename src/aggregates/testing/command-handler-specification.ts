@@ -11,9 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { AnyEventType, Event } from '../../eventstore/event-type.js';
-import type { EventStore } from '../../eventstore/event-store.js';
-import { openEventStore } from '../../eventstore/log-event-store.js';
+import { type AnyEventType, type Event, type EventStore, openEventStore } from '../../eventstore/index.js';
 import {
   commandHandler,
   type CommandHandlerOptions,

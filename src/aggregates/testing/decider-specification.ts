@@ -6,7 +6,7 @@
  *   given([opened]).when(deposit(10)).then([deposited(10)]);
  */
 import assert from 'node:assert/strict';
-import type { Event } from '../../eventstore/event-type.js';
+import type { Event } from '../../eventstore/index.js';
 import { decideEvents, evolveAll, type Decider } from '../decider.js';
 import { checkExpectedEvents, matchesError, type ExpectedError } from './expectations.js';
 

@@ -8,7 +8,7 @@
  *   given([requested]).when(debited).then([send('accounts', 'account-bob', credit)]);
  */
 import assert from 'node:assert/strict';
-import type { Event } from '../../eventstore/event-type.js';
+import type { Event } from '../../eventstore/index.js';
 import { checkExpectedEvents, matchesError, type ExpectedError } from '../../aggregates/testing/expectations.js';
 import type { WorkflowDefinition, WorkflowInput } from '../workflow-definition.js';
 import { decidedOutputs, type WorkflowOutput } from '../workflow-outputs.js';

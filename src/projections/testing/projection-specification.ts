@@ -9,10 +9,13 @@
  */
 import assert from 'node:assert/strict';
 import { matchesError, type ExpectedError } from '../../aggregates/testing/expectations.js';
-import type { RecordedEvent } from '../../eventstore/envelope.js';
-import type { EventStore } from '../../eventstore/event-store.js';
-import type { AnyEventType, Event } from '../../eventstore/event-type.js';
-import { inMemoryEventStore } from '../../eventstore/log-event-store.js';
+import {
+  type AnyEventType,
+  type Event,
+  type EventStore,
+  inMemoryEventStore,
+  type RecordedEvent,
+} from '../../eventstore/index.js';
 import type { ProjectionDefinition } from '../definition.js';
 import type { ProjectionOptions } from '../options.js';
 import { ProjectionRunner } from '../runner.js';
