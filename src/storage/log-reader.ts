@@ -4,7 +4,7 @@
  * fast: the key table and the time search. Arguments arrive validated.
  */
 import { invalidOffset, notFound } from './errors.js';
-import { type KeyHash, keyHash } from './format/key-hash.js';
+import { type KeyHash, keyHashInto } from './format/key-hash.js';
 import { KeyTable } from './key-table.js';
 import type { ResolvedOptions } from './log-options.js';
 import { AFTER_END, INDEX_EMPTY, type SegmentIndex } from './segment/segment-index.js';
@@ -330,7 +330,9 @@ function firstAtOrAfter(items: readonly number[], offsetOf: (i: number) => numbe
   return lo;
 }
 
-const keyHashOf = (k: Buffer | null): KeyHash => keyHash(k);
+/** One hash object for every lookup (each uses its hash before it returns): no object per call. */
+const lookupHash: KeyHash = { hi: 0, lo: 0 };
+const keyHashOf = (k: Buffer | null): KeyHash => keyHashInto(k, lookupHash);
 
 function sameKey(a: Buffer | null, b: Buffer | null): boolean {
   if (!a || a.length === 0) return !b || b.length === 0;

@@ -15,7 +15,7 @@ import {
   checkDeleteArgs,
   checkGcArg,
   checkGetArgs,
-  checkKeyArg,
+  checkLookupKeyArg,
   checkSizeArg,
   checkStartArg,
   closedLog,
@@ -283,7 +283,7 @@ export class KlevLog implements Log {
   }
 
   async getByKey(key: Uint8Array | string): Promise<Message> {
-    const k = checkKeyArg(key);
+    const k = checkLookupKeyArg(key);
     this.ensureOpen();
     this.requireKeys();
     return this.follower ? this.followed(() => this.reads.getByKey(k)) : this.reads.getByKey(k);

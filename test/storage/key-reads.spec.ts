@@ -1,6 +1,8 @@
 // consumeByKey reads a key's records in few large reads (records close
 // together share one pread), never one system call per record, and still
-// checks every record it returns: a damaged one is ERR_CORRUPTED.
+// checks every record it returns: a damaged one is ERR_CORRUPTED. getByKey
+// finds string keys of every length and alphabet (short ASCII ones are
+// encoded without an allocation).
 import { expect } from 'chai';
 import fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -63,5 +65,64 @@ describe('consumeByKey reads', () => {
     await expectLogError(() => log!.consumeByKey('a', 0, 1000), 'ERR_CORRUPTED', /.+/);
     // Records before the damaged one are still served.
     expect((await log.consumeByKey('a', 0, 10)).messages).to.have.length(10);
+  });
+});
+
+describe('getByKey with string keys', () => {
+  const tempDir = useTempDirs();
+  let log: Log | undefined;
+  afterEach(() => log?.close());
+
+  // A short ASCII key is encoded into scratch memory shared by every lookup; longer and non-ASCII keys are not.
+  const KEYS = ['a', 'bb', 'x'.repeat(63), 'y'.repeat(64), 'z'.repeat(65), 'é', 'ключ', 'a🙂', 'tab\tkey'];
+
+  it('finds each key, short or long, ASCII or not, as its bytes find it, lookups of other lengths in between', async () => {
+    const dir = await tempDir();
+    log = await open(dir, { keyIndex: true, rollover: 4096 });
+    // Each key twice across several segments (the newest wins), and the empty key.
+    for (let round = 0; round < 2; round++)
+      for (const key of KEYS)
+        await log.publish([
+          { key, value: `${key}#${round}` },
+          { key: null, value: 'empty' },
+        ]);
+    for (const pass of [0, 1]) {
+      for (const key of pass ? [...KEYS].reverse() : KEYS) {
+        const m = await log.getByKey(key);
+        expect(m.key?.toString(), key).to.equal(key);
+        expect(m.value?.toString(), key).to.equal(`${key}#1`);
+        expect((await log.getByKey(Buffer.from(key))).offset, key).to.equal(m.offset);
+        expect(await log.offsetByKey(key), key).to.equal(m.offset);
+      }
+    }
+    expect((await log.getByKey('')).value?.toString()).to.equal('empty');
+    // Not found: the error names the key asked for, whatever was looked up before it.
+    await log.getByKey('y'.repeat(64));
+    await expectLogError(() => log!.getByKey('q'), 'ERR_NOT_FOUND', '"q"');
+    await expectLogError(() => log!.getByKey('x'.repeat(64)), 'ERR_NOT_FOUND', `"${'x'.repeat(64)}"`);
+    await expectLogError(() => log!.getByKey('ab'), 'ERR_NOT_FOUND', '"ab"');
+  });
+
+  it("a message's key is its own: later lookups and changes to it do not change it or the next answer", async () => {
+    const dir = await tempDir();
+    log = await open(dir, { keyIndex: true });
+    await log.publish([
+      { key: 'k1', value: 'one' },
+      { key: 'k2', value: 'two' },
+    ]);
+    const first = await log.getByKey('k1');
+    const second = await log.getByKey('k2');
+    expect(first.key?.toString()).to.equal('k1');
+    expect(second.key?.toString()).to.equal('k2');
+    first.key![1] = 0x39;
+    expect((await log.getByKey('k1')).key?.toString()).to.equal('k1');
+    await expectLogError(() => log!.getByKey('k9'), 'ERR_NOT_FOUND', '"k9"');
+  });
+
+  it('a bad key is ERR_INVALID_ARGUMENT naming it', async () => {
+    const dir = await tempDir();
+    log = await open(dir, { keyIndex: true });
+    for (const bad of [undefined, null, 42, { key: 'a' }])
+      await expectLogError(() => log!.getByKey(bad as unknown as string), 'ERR_INVALID_ARGUMENT', /key/);
   });
 });
