@@ -3,7 +3,10 @@
  * per message): offsets (relative to the segment, 4 bytes), positions
  * (4 bytes, 8 past 4 GiB), index times and key hashes. While the segment is
  * the head, key lookups go through a small Map; a sealed segment is searched
- * by scanning its hash array (the log-wide KeyTable finds the segment).
+ * by scanning its hash array, and once searched a few times, through its
+ * items sorted by key hash (4 bytes an item): a stream read by key (the
+ * event store's) asks every segment, and scanning each made it cost the
+ * whole log's size. The log-wide KeyTable finds a key's newest segment.
  */
 import { corrupted } from '../errors.js';
 import type { IndexItem, IndexParams } from '../format/index-format.js';
@@ -16,6 +19,10 @@ export const BEFORE_START = -3;
 export const NOT_FOUND = -4;
 
 const INITIAL_CAPACITY = 256;
+/** A sealed segment's key lookups scan its hashes this many times before it sorts its items by hash (~50 scans' work). */
+const SCANS_BEFORE_SORT = 3;
+/** Sorting packs hash and item number into one float64 (32 + 21 bits); a larger segment keeps scanning. */
+const ITEM_SPAN = 2 ** 21;
 const MAX_U32 = 0xffffffff;
 
 export class SegmentIndex {
@@ -28,6 +35,9 @@ export class SegmentIndex {
   /** Key hash -> items, built on the first key lookup while the segment takes appends. */
   private headKeys: Map<number, number | number[]> | null = null;
   private sealed = false;
+  /** Sealed: item numbers ordered by (hashLo, item number), once SCANS_BEFORE_SORT lookups scanned the hashes. */
+  private keyOrder: Int32Array | null = null;
+  private keyScans = 0;
   /** Items [0, verified) are known to agree with their records (index-verify.ts): built from the log, checked, or appended by this process. */
   verified = 0;
 
@@ -227,8 +237,32 @@ export class SegmentIndex {
       return found.filter((i) => H[i] === hi && L[i] === lo);
     }
     const out: number[] = [];
-    for (let i = 0; i < this.count; i++) if (L[i] === lo && H[i] === hi) out.push(i);
+    if (this.keyOrder === null && (++this.keyScans <= SCANS_BEFORE_SORT || this.count >= ITEM_SPAN)) {
+      for (let i = 0; i < this.count; i++) if (L[i] === lo && H[i] === hi) out.push(i);
+      return out;
+    }
+    const order = (this.keyOrder ??= this.sortByKeyHash());
+    let a = 0;
+    let b = order.length;
+    while (a < b) {
+      const mid = (a + b) >>> 1;
+      if (L[order[mid]!]! < lo) a = mid + 1;
+      else b = mid;
+    }
+    // Equal low words are in item order, so the matches come out in log order.
+    for (; a < order.length && L[order[a]!] === lo; a++) if (H[order[a]!] === hi) out.push(order[a]!);
     return out;
+  }
+
+  private sortByKeyHash(): Int32Array {
+    const n = this.count;
+    const L = this.hashLo!;
+    const packed = new Float64Array(n);
+    for (let i = 0; i < n; i++) packed[i] = L[i]! * ITEM_SPAN + i;
+    packed.sort();
+    const order = new Int32Array(n);
+    for (let k = 0; k < n; k++) order[k] = packed[k]! % ITEM_SPAN;
+    return order;
   }
 
   item(i: number, out: IndexItem): IndexItem {
