@@ -11,7 +11,7 @@ import {
   indexItemSize,
 } from '../format/index-format.js';
 import { writeInt64, writeUInt32 } from '../format/int64.js';
-import { keyHashInto } from '../format/key-hash.js';
+import { type KeyHash, keyHashInto } from '../format/key-hash.js';
 import {
   type DecodedRecord,
   type FormatVersion,
@@ -50,7 +50,8 @@ const scratchHash = { hi: 0, lo: 0 };
 /**
  * newIndexItem + encodeIndexItem without the item: encodes the item of `rec`
  * at `position` into `buf` at `at`; returns its index time (the next item's
- * `prevTimestamp`). The writer's per-message path.
+ * `prevTimestamp`) and leaves its key hash in `hash` (with keys). The
+ * writer's per-message path.
  */
 export function encodeNewItem(
   p: IndexParams,
@@ -59,6 +60,7 @@ export function encodeNewItem(
   prevTimestamp: number,
   buf: Buffer,
   at: number,
+  hash: KeyHash = scratchHash,
 ): number {
   writeInt64(buf, at, rec.offset);
   writeInt64(buf, at + 8, position);
@@ -69,9 +71,9 @@ export function encodeNewItem(
     q += 8;
   }
   if (p.keys) {
-    keyHashInto(rec.key, scratchHash);
-    writeUInt32(buf, q, scratchHash.hi);
-    writeUInt32(buf, q + 4, scratchHash.lo);
+    keyHashInto(rec.key, hash);
+    writeUInt32(buf, q, hash.hi);
+    writeUInt32(buf, q + 4, hash.lo);
   }
   return timestamp;
 }

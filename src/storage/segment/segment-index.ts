@@ -79,21 +79,9 @@ export class SegmentIndex {
   }
 
   append(it: IndexItem): void {
-    const rel = it.offset - this.baseOffset;
-    if (rel < 0 || rel > MAX_U32)
-      throw corrupted(`index corrupted: offset ${it.offset} does not belong to the segment at ${this.baseOffset}`);
-    if (this.count === this.relOffsets.length) this.grow(this.count * 2);
-    if (it.position > MAX_U32 && this.positions instanceof Uint32Array)
-      this.positions = Float64Array.from(this.positions);
-    const i = this.count++;
-    this.relOffsets[i] = rel;
-    this.positions[i] = it.position;
-    if (this.times) this.times[i] = it.timestamp;
-    if (this.hashHi && this.hashLo) {
-      this.hashHi[i] = it.hashHi;
-      this.hashLo[i] = it.hashLo;
-      if (this.headKeys) this.mapKey(this.headKeys, i);
-    }
+    this.reserve(1);
+    this.stage(0, it.offset, it.position, it.timestamp, it.hashHi, it.hashLo);
+    this.commitStaged(1);
   }
 
   private mapKey(keys: Map<number, number | number[]>, i: number): void {
@@ -117,9 +105,7 @@ export class SegmentIndex {
    * 53 bits; the caller validates them against the log afterwards.
    */
   appendEncoded(data: Buffer, start: number, count: number): void {
-    // Doubling: the writer appends a batch at a time, a message at a time with batch 1.
-    if (this.count + count > this.relOffsets.length)
-      this.grow(Math.max(this.count + count, this.relOffsets.length * 2));
+    this.reserve(count);
     const size = 16 + (this.times ? 8 : 0) + (this.hashHi ? 8 : 0);
     const base = this.baseOffset;
     for (let k = 0, at = start; k < count; k++, at += size) {
@@ -144,6 +130,37 @@ export class SegmentIndex {
       }
       this.count++;
     }
+  }
+
+  /**
+   * The writer's path: `stage` fills slot count + k of the arrays while a
+   * batch is encoded (after `reserve(n)`), and `commitStaged(n)` makes the
+   * n items part of the index once the batch is written; a failed write
+   * leaves the slots past `count`, unseen. No reading back of the bytes.
+   */
+  reserve(n: number): void {
+    // Doubling: the writer appends a batch at a time, a message at a time with batch 1.
+    if (this.count + n > this.relOffsets.length) this.grow(Math.max(this.count + n, this.relOffsets.length * 2));
+  }
+
+  stage(k: number, offset: number, position: number, timestamp: number, hashHi: number, hashLo: number): void {
+    const rel = offset - this.baseOffset;
+    if (rel < 0 || rel > MAX_U32)
+      throw corrupted(`index corrupted: offset ${offset} does not belong to the segment at ${this.baseOffset}`);
+    if (position > MAX_U32 && this.positions instanceof Uint32Array) this.positions = Float64Array.from(this.positions);
+    const i = this.count + k;
+    this.relOffsets[i] = rel;
+    this.positions[i] = position;
+    if (this.times) this.times[i] = timestamp;
+    if (this.hashHi && this.hashLo) {
+      this.hashHi[i] = hashHi;
+      this.hashLo[i] = hashLo;
+    }
+  }
+
+  commitStaged(n: number): void {
+    if (this.headKeys) for (let i = this.count; i < this.count + n; i++) this.mapKey(this.headKeys, i);
+    this.count += n;
   }
 
   private grow(capacity: number): void {

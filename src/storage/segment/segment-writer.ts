@@ -18,6 +18,7 @@ import {
   recordSize,
 } from '../format/message-format.js';
 import { invalidArgument } from '../errors.js';
+import type { KeyHash } from '../format/key-hash.js';
 import { FileSyncer } from './file-syncer.js';
 import { ScratchBuffer } from './scratch-buffer.js';
 import { appendRepairedItems, cutPartialIndexItem, repairUnindexedTail } from './head-repair.js';
@@ -51,6 +52,8 @@ export interface PreparedMessage {
 }
 
 const REMEDY = 'open with recover: true';
+/** The key hash of the item being encoded (an append is synchronous). */
+const itemHash: KeyHash = { hi: 0, lo: 0 };
 
 export class SegmentWriter {
   private readonly logSyncer: FileSyncer;
@@ -192,9 +195,12 @@ export class SegmentWriter {
     const indexTotal = n * itemSize;
     const logBuf = logScratch.take(total);
     const indexBuf = indexScratch.take(indexTotal);
-    const rec: RecordInput = { offset: this.index.nextOffset, timeMicros: 0, key: null, value: null };
-    let prevTime = this.index.lastTimestamp;
+    const index = this.index;
+    const rec: RecordInput = { offset: index.nextOffset, timeMicros: 0, key: null, value: null };
+    let prevTime = index.lastTimestamp;
     let at = 0;
+    // The items go to the index file's bytes and, unseen until the write succeeded, to the in-memory index.
+    index.reserve(n);
     for (let i = 0, ix = 0; i < n; i++, ix += itemSize, rec.offset++) {
       const m = messages[i]!;
       rec.timeMicros = m.timeMicros;
@@ -202,15 +208,16 @@ export class SegmentWriter {
       rec.value = m.value;
       const position = this.logSize + at;
       at = encodeRecord(this.version, rec, logBuf, at);
-      prevTime = encodeNewItem(params, rec, position, prevTime, indexBuf, ix);
+      prevTime = encodeNewItem(params, rec, position, prevTime, indexBuf, ix, itemHash);
+      index.stage(i, rec.offset, position, prevTime, itemHash.hi, itemHash.lo);
     }
     // A key or value whose length changed since it was measured (a getter, another thread's buffer) would
     // leave stale bytes of the reused buffer in the record: nothing is written then.
     if (at !== total) throw invalidArgument('messages changed while publish was encoding them; pass fixed bytes');
     this.writeOrRollBack(logBuf, total, indexBuf, indexTotal);
-    const trusted = this.index.verified === this.index.count;
-    this.index.appendEncoded(indexBuf, 0, n);
-    if (trusted) this.index.verified = this.index.count;
+    const trusted = index.verified === index.count;
+    index.commitStaged(n);
+    if (trusted) index.verified = index.count;
     this.logSize += total;
     this.indexSize += indexTotal;
     this.reader.dataEnd = this.logSize;
