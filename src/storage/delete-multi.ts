@@ -4,7 +4,7 @@
 
 import { invalidArgument } from './errors.js';
 import { OffsetBitmap, RemainingOffsets } from './remaining-offsets.js';
-import { ScanMemo } from './scan-memo.js';
+import { ScanMemo, type ScannedSegment, buildScannedMessages } from './scan-memo.js';
 import {
   aborted,
   checkBackoff,
@@ -76,6 +76,8 @@ interface Round {
   offsets: number[];
   /** First and last offset of each run of offsets removed (whole segments). */
   runs: number[];
+  /** Those whole segments as the scan saw them, when the messages are kept: built at the end. */
+  scans: ScannedSegment[];
   deletedSize: number;
 }
 
@@ -97,7 +99,13 @@ interface ScannedDeleter {
   deleteScanned(
     offsets: OffsetBitmap,
     memo: ScanMemo,
-  ): Promise<{ deleted: Message[]; deletedOffsets: number[]; deletedRuns: number[]; deletedSize: number }>;
+  ): Promise<{
+    deleted: Message[];
+    deletedOffsets: number[];
+    deletedRuns: number[];
+    deletedScans: ScannedSegment[];
+    deletedSize: number;
+  }>;
 }
 const deletesScanned = (log: Log): log is Log & ScannedDeleter =>
   typeof (log as Partial<ScannedDeleter>).deleteScanned === 'function';
@@ -111,42 +119,93 @@ async function deleteRound(
 ): Promise<Round> {
   if (memo && offsets instanceof OffsetBitmap && deletesScanned(log)) {
     const r = await log.deleteScanned(offsets, memo);
-    return { messages: r.deleted, offsets: r.deletedOffsets, runs: r.deletedRuns, deletedSize: r.deletedSize };
+    return {
+      messages: r.deleted,
+      offsets: r.deletedOffsets,
+      runs: r.deletedRuns,
+      scans: r.deletedScans,
+      deletedSize: r.deletedSize,
+    };
   }
   // The *Offsets variants exist so that a delete of millions of messages does not
   // hold them all: only the numbers survive a round (and on a local log, only
   // numbers are ever made).
   if (!keepMessages && deletesOffsets(log)) {
     const r = await log.deleteReturningOffsets(offsets);
-    return { messages: [], offsets: r.deleted, runs: [], deletedSize: r.deletedSize };
+    return { messages: [], offsets: r.deleted, runs: [], scans: [], deletedSize: r.deletedSize };
   }
   const { deleted, deletedSize } = await log.delete(offsets);
-  return { messages: keepMessages ? deleted : [], offsets: deleted.map((m) => m.offset), runs: [], deletedSize };
+  return {
+    messages: keepMessages ? deleted : [],
+    offsets: deleted.map((m) => m.offset),
+    runs: [],
+    scans: [],
+    deletedSize,
+  };
+}
+
+/** Gathers the rounds of one multi delete into its result. */
+interface Gatherer<R> {
+  add(round: Round): void;
+  /** What was deleted: called once, at the end or when a round fails (the partial result). */
+  result(): R;
 }
 
 interface Collector<R> {
   keepMessages: boolean;
-  fresh(): R;
-  add(result: R, round: Round): void;
+  start(): Gatherer<R>;
 }
 
-const keepMessages: Collector<DeleteResult> = {
-  keepMessages: true,
-  fresh: () => ({ deleted: [], deletedSize: 0 }),
-  add(result, round) {
-    for (const m of round.messages) result.deleted.push(m);
-  },
-};
+/**
+ * The deleted messages, in offset order. Those of whole segments are built
+ * only in result(), in one go into one array of the right length: not in
+ * the rounds, between the renames and the rewrites' own garbage, and not
+ * pushed from array to array (each of the million messages survives to the
+ * end, so every extra array or scavenge it lives through is paid per message).
+ */
+class MessagesGatherer implements Gatherer<DeleteResult> {
+  /** Each round's messages: a rewrite's list, or a whole segment still to build. */
+  private readonly pieces: Array<Message[] | ScannedSegment> = [];
+  private count = 0;
+  private deletedSize = 0;
 
-const keepOffsets: Collector<DeleteOffsetsResult> = {
-  keepMessages: false,
-  fresh: () => ({ deleted: new Set<number>(), deletedSize: 0 }),
-  add(result, round) {
-    for (const o of round.offsets) result.deleted.add(o);
+  add(round: Round): void {
+    if (round.messages.length > 0) this.pieces.push(round.messages);
+    for (const seg of round.scans) this.pieces.push(seg);
+    this.count += round.messages.length;
+    for (const seg of round.scans) this.count += seg.last - seg.first + 1;
+    this.deletedSize += round.deletedSize;
+  }
+
+  result(): DeleteResult {
+    const deleted = new Array<Message>(this.count);
+    let at = 0;
+    for (const piece of this.pieces) {
+      if (Array.isArray(piece)) for (const m of piece) deleted[at++] = m;
+      else at = buildScannedMessages(piece, deleted, at);
+    }
+    return { deleted, deletedSize: this.deletedSize };
+  }
+}
+
+class OffsetsGatherer implements Gatherer<DeleteOffsetsResult> {
+  private readonly deleted = new Set<number>();
+  private deletedSize = 0;
+
+  add(round: Round): void {
+    for (const o of round.offsets) this.deleted.add(o);
     const { runs } = round;
-    for (let i = 0; i < runs.length; i += 2) for (let o = runs[i]!; o <= runs[i + 1]!; o++) result.deleted.add(o);
-  },
-};
+    for (let i = 0; i < runs.length; i += 2) for (let o = runs[i]!; o <= runs[i + 1]!; o++) this.deleted.add(o);
+    this.deletedSize += round.deletedSize;
+  }
+
+  result(): DeleteOffsetsResult {
+    return { deleted: this.deleted, deletedSize: this.deletedSize };
+  }
+}
+
+const keepMessages: Collector<DeleteResult> = { keepMessages: true, start: () => new MessagesGatherer() };
+const keepOffsets: Collector<DeleteOffsetsResult> = { keepMessages: false, start: () => new OffsetsGatherer() };
 
 /**
  * Go returns what was deleted together with the error; a rejection carries
@@ -168,7 +227,7 @@ async function deleteRounds<R extends DeleteResult | DeleteOffsetsResult>(
   options: MultiOptions | undefined,
   collector: Collector<R>,
 ): Promise<R> {
-  const result = collector.fresh();
+  const gathered = collector.start();
   const remaining = RemainingOffsets.of(offsets);
   const total = remaining.size;
   try {
@@ -178,11 +237,10 @@ async function deleteRounds<R extends DeleteResult | DeleteOffsetsResult>(
       if (ctx.signal?.aborted) throw aborted(ctx.fn, ctx.signal);
       const round = await deleteRound(log, remaining, collector.keepMessages, ctx.memo);
       if (roundSize(round) === 0) break;
-      collector.add(result, round);
+      gathered.add(round);
       const before = remaining.size;
       for (const o of round.offsets) remaining.delete(o);
       for (let i = 0; i < round.runs.length; i += 2) remaining.deleteRange(round.runs[i]!, round.runs[i + 1]!);
-      result.deletedSize += round.deletedSize;
       options?.onProgress?.({ operation: ctx.fn, done: total - remaining.size, total, unit: 'messages' });
       // A log that reports deletions of offsets nobody asked for would make Go spin.
       if (remaining.size === before) break;
@@ -194,9 +252,9 @@ async function deleteRounds<R extends DeleteResult | DeleteOffsetsResult>(
       }
     }
   } catch (err) {
-    throw withPartial(err, result);
+    throw withPartial(err, gathered.result());
   }
-  return result;
+  return gathered.result();
 }
 
 /** Finds the offsets an operation removes; `ctx.fn` names the public function for errors. */

@@ -9,7 +9,7 @@ import { detectMessageVersion, FILE_HEADER_SIZE, type FormatVersion } from './fo
 import { writeBackAt } from './rollover.js';
 import { indexItemSize } from './format/index-format.js';
 import type { OffsetBitmap } from './remaining-offsets.js';
-import { type ScanMemo, type ScannedSegment, scannedMessages } from './scan-memo.js';
+import type { ScanMemo, ScannedSegment } from './scan-memo.js';
 import {
   commitRewrite,
   discardRewrite,
@@ -30,10 +30,16 @@ export interface Removed {
   deletedOffsets: number[];
   /** More offsets removed, as runs: first and last offset of each (whole segments: no list of a million numbers). */
   deletedRuns: number[];
+  /**
+   * The whole segments of deletedRuns as the scan saw them, when the messages
+   * are asked for: the caller builds those messages (buildScannedMessages)
+   * once every round is done, straight into its result.
+   */
+  deletedScans: ScannedSegment[];
   deletedSize: number;
 }
 
-const nothing = (): Removed => ({ deleted: [], deletedOffsets: [], deletedRuns: [], deletedSize: 0 });
+const nothing = (): Removed => ({ deleted: [], deletedOffsets: [], deletedRuns: [], deletedScans: [], deletedSize: 0 });
 
 /** Deletes `offsets`, whose lowest is `lowest` (both checked: see checkDeleteArgs). */
 export function deleteFromLog(
@@ -125,8 +131,8 @@ const WHOLE_SEGMENTS_BYTES = 64 << 20;
  * sealed, was read whole by the scan that found `offsets` (memo) and every
  * one of its records goes, it and the sealed segments after it of which the
  * same holds are removed by name (removeSegments) with no second read: their
- * records were CRC-checked by that scan, their messages are built from the
- * chunks it read. Null when the segment of `lowest` is not such a segment:
+ * records were CRC-checked by that scan, and the caller builds their messages
+ * from the chunks it read (deletedScans). Null when the segment of `lowest` is not such a segment:
  * deleteFromLog rewrites it.
  */
 export function removeScannedSegments(
@@ -161,7 +167,7 @@ export function removeScannedSegments(
     memo.forget(readers[k]!);
     result.deletedRuns.push(seg.first, seg.last);
     result.deletedSize += seg.recordBytes + (seg.last - seg.first + 1) * itemSize;
-    if (memo.keepRecords) for (const m of scannedMessages(seg)) result.deleted.push(m);
+    if (memo.keepRecords) result.deletedScans.push(seg);
   }
   log.replace(si, [], undefined, removed);
   log.background(unlinkRemoved(trash));

@@ -3,14 +3,12 @@
  * sealed segment it read whole, so that the delete which follows needs no
  * second read of a segment it removes entirely: the offsets of its records
  * and, for a helper that returns the deleted messages, the chunks it read
- * (each record CRC-checked then) and where each record starts in them.
+ * (each record CRC-checked then) and where its records start in them.
  * Compacting a log whose keys were updated over and over removes all but
  * the newest few segments this way: found in one pass, removed by name.
  */
-import { readInt64 } from './format/int64.js';
-import { type FormatVersion, RECORD_HEADER_SIZE } from './format/message-format.js';
+import { type FormatVersion, RECORD_HEADER_SIZE, recordOverhead, toMessage } from './format/message-format.js';
 import type { SegmentReader } from './segment/segment-reader.js';
-import { toMessage } from './format/message-format.js';
 import type { Message } from './types.js';
 
 /** One segment as the scan saw it, from its first record to the end of its file. */
@@ -20,9 +18,14 @@ export interface ScannedSegment {
   last: number;
   /** Bytes of its records on disk (the log file after its header). */
   recordBytes: number;
-  /** The read chunks and, two numbers a record, the chunk and the byte its record starts at (keepRecords only). */
-  chunks: ArrayBuffer[] | null;
-  places: number[] | null;
+  /**
+   * The read chunks (keepRecords only), and for each the byte its first
+   * record starts at and how many records follow it there, one after the
+   * other: the scan reads the next chunk from the record a chunk cuts.
+   */
+  chunks: Buffer[] | null;
+  starts: number[] | null;
+  counts: number[] | null;
   version: FormatVersion;
 }
 
@@ -49,7 +52,8 @@ export class ScanMemo {
       last: -1,
       recordBytes: 0,
       chunks: this.keepRecords ? [] : null,
-      places: this.keepRecords ? [] : null,
+      starts: this.keepRecords ? [] : null,
+      counts: this.keepRecords ? [] : null,
       version,
     };
     let gap = false;
@@ -62,8 +66,13 @@ export class ScanMemo {
         seg.last = offset;
         if (seg.chunks) {
           // The scan reads each chunk into a fresh buffer (never a cache's): its records may stay views of it.
-          if (seg.chunks[seg.chunks.length - 1] !== chunk.buffer) seg.chunks.push(chunk.buffer as ArrayBuffer);
-          seg.places!.push(seg.chunks.length - 1, chunk.byteOffset + at);
+          const last = seg.chunks.length - 1;
+          if (last >= 0 && seg.chunks[last] === chunk) seg.counts![last]!++;
+          else {
+            seg.chunks.push(chunk);
+            seg.starts!.push(at);
+            seg.counts!.push(1);
+          }
         }
       },
       finish: (recordBytes) => {
@@ -87,26 +96,43 @@ export class ScanMemo {
   }
 }
 
-/** The messages of a scanned segment, ascending, their key and value views of the chunks the scan read. */
-export function scannedMessages(seg: ScannedSegment): Message[] {
-  const chunks = seg.chunks!.map((ab) => Buffer.from(ab));
-  const places = seg.places!;
-  const out = new Array<Message>(places.length / 2);
+/**
+ * Writes the messages of a scanned segment, ascending, into out[at…] (out
+ * has room for them); their key and value are views of the chunks the scan
+ * read, which nothing else holds. Returns the index after the last one.
+ */
+export function buildScannedMessages(seg: ScannedSegment, out: Message[], at: number): number {
+  const chunks = seg.chunks!;
+  const starts = seg.starts!;
+  const counts = seg.counts!;
+  const overhead = recordOverhead(seg.version);
   // V2 records start with their CRC; V1 records with the offset.
   const fields = seg.version === 'V2' ? 4 : 0;
-  for (let i = 0; i < out.length; i++) {
-    const buf = chunks[places[2 * i]!]!;
-    const at = places[2 * i + 1]!;
-    const keyLength = buf.readUInt32BE(at + fields + 16);
-    const valueLength = buf.readUInt32BE(at + fields + 20);
-    const keyStart = at + RECORD_HEADER_SIZE;
-    const valueStart = keyStart + keyLength;
-    out[i] = toMessage(
-      seg.first + i,
-      readInt64(buf, at + fields + 8, 'time'),
-      keyLength > 0 ? buf.subarray(keyStart, valueStart) : null,
-      valueLength > 0 ? buf.subarray(valueStart, valueStart + valueLength) : null,
-    );
+  let n = at;
+  for (let c = 0; c < chunks.length; c++) {
+    const buf = chunks[c]!;
+    let start = starts[c]!;
+    for (let left = counts[c]!; left > 0; left--) {
+      const keyLength = u32(buf, start + fields + 16);
+      const valueLength = u32(buf, start + fields + 20);
+      const keyStart = start + RECORD_HEADER_SIZE;
+      const valueStart = keyStart + keyLength;
+      out[n] = toMessage(
+        seg.first + n - at,
+        // Signed high word: a time before 1970 is negative (checked safe by the scan).
+        i32(buf, start + fields + 8) * TWO_32 + u32(buf, start + fields + 12),
+        keyLength > 0 ? buf.subarray(keyStart, valueStart) : null,
+        valueLength > 0 ? buf.subarray(valueStart, valueStart + valueLength) : null,
+      );
+      n++;
+      start += overhead + keyLength + valueLength;
+    }
   }
-  return out;
+  return n;
 }
+
+const TWO_32 = 0x100000000;
+
+/** Big-endian integers of bytes the scan already checked are there. */
+const i32 = (b: Buffer, i: number): number => (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+const u32 = (b: Buffer, i: number): number => i32(b, i) >>> 0;

@@ -14,9 +14,12 @@ import {
   findDeletes,
   findUpdates,
   open,
+  partialResult,
   trimByCountMulti,
+  V1,
+  V2,
 } from '../../src/index.js';
-import type { Log, Options, PublishMessage } from '../../src/index.js';
+import type { DeleteResult, Log, Options, PublishMessage } from '../../src/index.js';
 import { useTempDirs } from '../helpers/fs.js';
 import { consumeAll, expectedView, GEN_BASE_MICROS, views } from '../helpers/messages.js';
 import type { MessageView } from '../helpers/messages.js';
@@ -89,6 +92,52 @@ describe('multi helpers remove whole segments by name', function () {
     expect(await leftoverFiles(dir), 'files left after close').to.deep.equal([]);
     await check(dir, OPTIONS);
   });
+
+  for (const version of [V1, V2]) {
+    it(`${version.name}: segments of several read chunks, records cut by a chunk's end, times before 1970: every message exact, and an abort hands back those deleted so far`, async function () {
+      const dir = await tempDir();
+      // 3 MiB segments are read in 1 MiB chunks; odd value sizes put records across each chunk's end.
+      const options: Options = { ...OPTIONS, rollover: 3 << 20, version: { newSegmentsVersion: version } };
+      const big = (i: number): PublishMessage => ({
+        key: `key-${i % KEYS}`,
+        value: i % 13 === 0 ? null : Buffer.alloc(1_000 + ((i * 4_099) % 7_001), i & 0xff),
+        // From ten seconds before the epoch on, some microseconds not on a millisecond.
+        timeMicros: -10_000_000 + i * 1_013,
+      });
+      const log = await open(dir, options);
+      try {
+        for (let i = 0; i < 3_200; i += 100) await log.publish(Array.from({ length: 100 }, (_, j) => big(i + j)));
+        expect((await segmentOffsets(dir)).length, 'segments').to.be.greaterThan(3);
+        const all = await consumeAll(log, 500);
+        const gone = replaced(all.map((m) => m.offset));
+        const expected = all.filter((m) => gone.has(m.offset)).map((m) => expectedView(big(m.offset), m.offset));
+
+        // Aborted after the first round (the whole segments): the error carries what that round deleted.
+        const controller = new AbortController();
+        const err: unknown = await compactUpdatesMulti(
+          log,
+          FAR,
+          async () => controller.abort(),
+          controller.signal,
+        ).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(err, 'the abort').to.have.property('code', 'ERR_ABORTED');
+        const partial = (partialResult(err) as DeleteResult).deleted;
+        expect(partial.length, 'the first round deleted something').to.be.greaterThan(0);
+        expect(views(partial), 'what the first round deleted').to.deep.equal(expected.slice(0, partial.length));
+        const rest = await compactUpdatesMulti(log, FAR);
+        expect(views(rest.deleted), 'what the second call deleted').to.deep.equal(expected.slice(partial.length));
+        expect(views(await consumeAll(log)), 'what the log holds').to.deep.equal(
+          all.filter((m) => !gone.has(m.offset)).map((m) => expectedView(big(m.offset), m.offset)),
+        );
+      } finally {
+        await log.close();
+      }
+      await check(dir, options);
+    });
+  }
 
   it('compactUpdatesMultiOffsets answers a real Set, in ascending order, and the same deletedSize as the messages variant', async function () {
     const [a, b] = [await tempDir(), await tempDir()];
