@@ -4,7 +4,8 @@
 
 import { invalidArgument } from './errors.js';
 import { OffsetBitmap, RemainingOffsets } from './remaining-offsets.js';
-import { ScanMemo, type ScannedSegment, buildScannedMessages } from './scan-memo.js';
+import { type Collector, type Round, keepMessages, keepOffsets, roundSize } from './multi-result.js';
+import { ScanMemo, type ScannedSegment } from './scan-memo.js';
 import {
   aborted,
   checkBackoff,
@@ -70,23 +71,6 @@ export function deleteMultiWithWait(ms: number): DeleteMultiBackoff {
 // loop between rounds so a long multi delete does not starve other work.
 const yieldBackoff: DeleteMultiBackoff = () => new Promise((resolve) => setImmediate(resolve));
 
-/** What one round of a multi delete removed: the offsets always (listed or as runs), the messages when they are kept. */
-interface Round {
-  messages: Message[];
-  offsets: number[];
-  /** First and last offset of each run of offsets removed (whole segments). */
-  runs: number[];
-  /** Those whole segments as the scan saw them, when the messages are kept: built at the end. */
-  scans: ScannedSegment[];
-  deletedSize: number;
-}
-
-function roundSize(round: Round): number {
-  let n = round.offsets.length;
-  for (let i = 0; i < round.runs.length; i += 2) n += round.runs[i + 1]! - round.runs[i]! + 1;
-  return n;
-}
-
 /** A log that can delete without copying the messages out (KlevLog). */
 interface OffsetsDeleter {
   deleteReturningOffsets(offsets: Set<number>): Promise<{ deleted: number[]; deletedSize: number }>;
@@ -144,69 +128,6 @@ async function deleteRound(
   };
 }
 
-/** Gathers the rounds of one multi delete into its result. */
-interface Gatherer<R> {
-  add(round: Round): void;
-  /** What was deleted: called once, at the end or when a round fails (the partial result). */
-  result(): R;
-}
-
-interface Collector<R> {
-  keepMessages: boolean;
-  start(): Gatherer<R>;
-}
-
-/**
- * The deleted messages, in offset order. Those of whole segments are built
- * only in result(), in one go into one array of the right length: not in
- * the rounds, between the renames and the rewrites' own garbage, and not
- * pushed from array to array (each of the million messages survives to the
- * end, so every extra array or scavenge it lives through is paid per message).
- */
-class MessagesGatherer implements Gatherer<DeleteResult> {
-  /** Each round's messages: a rewrite's list, or a whole segment still to build. */
-  private readonly pieces: Array<Message[] | ScannedSegment> = [];
-  private count = 0;
-  private deletedSize = 0;
-
-  add(round: Round): void {
-    if (round.messages.length > 0) this.pieces.push(round.messages);
-    for (const seg of round.scans) this.pieces.push(seg);
-    this.count += round.messages.length;
-    for (const seg of round.scans) this.count += seg.last - seg.first + 1;
-    this.deletedSize += round.deletedSize;
-  }
-
-  result(): DeleteResult {
-    const deleted = new Array<Message>(this.count);
-    let at = 0;
-    for (const piece of this.pieces) {
-      if (Array.isArray(piece)) for (const m of piece) deleted[at++] = m;
-      else at = buildScannedMessages(piece, deleted, at);
-    }
-    return { deleted, deletedSize: this.deletedSize };
-  }
-}
-
-class OffsetsGatherer implements Gatherer<DeleteOffsetsResult> {
-  private readonly deleted = new Set<number>();
-  private deletedSize = 0;
-
-  add(round: Round): void {
-    for (const o of round.offsets) this.deleted.add(o);
-    const { runs } = round;
-    for (let i = 0; i < runs.length; i += 2) for (let o = runs[i]!; o <= runs[i + 1]!; o++) this.deleted.add(o);
-    this.deletedSize += round.deletedSize;
-  }
-
-  result(): DeleteOffsetsResult {
-    return { deleted: this.deleted, deletedSize: this.deletedSize };
-  }
-}
-
-const keepMessages: Collector<DeleteResult> = { keepMessages: true, start: () => new MessagesGatherer() };
-const keepOffsets: Collector<DeleteOffsetsResult> = { keepMessages: false, start: () => new OffsetsGatherer() };
-
 /**
  * Go returns what was deleted together with the error; a rejection carries
  * one value, so the partial result rides on the error as `partial`.
@@ -252,7 +173,7 @@ async function deleteRounds<R extends DeleteResult | DeleteOffsetsResult>(
       }
     }
   } catch (err) {
-    throw withPartial(err, gathered.result());
+    throw withPartial(err, await gathered.result());
   }
   return gathered.result();
 }

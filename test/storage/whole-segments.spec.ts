@@ -139,6 +139,35 @@ describe('multi helpers remove whole segments by name', function () {
     });
   }
 
+  it('compactUpdatesMulti of 150,000 messages gives the event loop turns while it builds them, after its last round', async function () {
+    const dir = await tempDir();
+    const log = await open(dir, { ...OPTIONS, rollover: 1 << 20 });
+    try {
+      for (let i = 0; i < 150_000; i += 5_000)
+        await log.publish(Array.from({ length: 5_000 }, (_, j) => ({ key: `k${(i + j) % 3}`, value: 'v' })));
+      let turns = 0;
+      let turnsAfterLastRound = 0;
+      let ticking = true;
+      const tick = (): void => {
+        turns++;
+        if (ticking) setImmediate(tick);
+      };
+      setImmediate(tick);
+      const backoff = async (): Promise<void> => {
+        turnsAfterLastRound = turns;
+        await new Promise((resolve) => setImmediate(resolve));
+      };
+      const { deleted } = await compactUpdatesMulti(log, FAR, backoff);
+      ticking = false;
+      expect(deleted.length, 'deleted').to.equal(150_000 - 3);
+      expect(deleted.at(-1)!.offset, 'the last one deleted').to.equal(150_000 - 4);
+      // The build makes ~65,000 messages between turns; the rounds alone would leave none after the last backoff.
+      expect(turns - turnsAfterLastRound, 'turns after the last backoff').to.be.at.least(2);
+    } finally {
+      await log.close();
+    }
+  });
+
   it('compactUpdatesMultiOffsets answers a real Set, in ascending order, and the same deletedSize as the messages variant', async function () {
     const [a, b] = [await tempDir(), await tempDir()];
     const logA = await open(a, OPTIONS);
