@@ -3,9 +3,10 @@
 // crossing a block boundary is gathered first. The head's written blocks are
 // cached too (in the writer's process only), its tail block never. getByKey
 // finds the head's keys, like the sealed ones, through a fingerprint table.
+import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Log, Options } from '../../src/index.js';
+import type { Log, Message, Options } from '../../src/index.js';
 import { keyHash } from '../../src/storage/format/key-hash.js';
 import { expectLogError } from '../helpers/errors.js';
 import { flipByte, segmentFile, useTempDirs } from '../helpers/fs.js';
@@ -55,6 +56,42 @@ describe('read cache: records checked in place', function () {
     for (const k of [3, 23, 24, 250]) {
       const key = msgs[k]!.key as string;
       expect(view(await log.getByKey(key)), `getByKey(${key})`).to.deep.equal(expectedView(msgs[k]!, k));
+    }
+  });
+
+  it("a record crossing a block boundary is gathered from the cached blocks: no file read once cached, its key and value the caller's own", async function () {
+    const log = await openLog(await tempDir(), { keyIndex: true });
+    const count = 500;
+    const msgs = gen(count);
+    await log.publish(msgs);
+    // Those in the head's written blocks (the tail block is read from the file until it is whole).
+    const crossing = [...Array(count).keys()].filter((k) => crosses(k) && placeOf(k).end < 21 * BLOCK);
+    expect(crossing.length).to.be.greaterThan(15);
+    await expectAll(log, count, 'first pass');
+    const original = fs.readSync;
+    let reads = 0;
+    fs.readSync = ((...args: Parameters<typeof fs.readSync>) => (reads++, original(...args))) as typeof fs.readSync;
+    let got: Message[];
+    try {
+      got = [];
+      for (const k of crossing) got.push(await log.get(k));
+    } finally {
+      fs.readSync = original;
+    }
+    expect(reads, 'file reads for records of cached blocks').to.equal(0);
+    // Each was checked in the same scratch copy: the later ones did not change the earlier ones' bytes.
+    got.forEach((m, j) =>
+      expect(view(m), `get(${crossing[j]})`).to.deep.equal(expectedView(msgs[crossing[j]!]!, crossing[j]!)),
+    );
+    for (const m of got) {
+      m.key!.fill(0x41);
+      m.value!.fill(0xaa);
+    }
+    for (const k of crossing) {
+      expect(view(await log.get(k)), `get(${k}) again`).to.deep.equal(expectedView(msgs[k]!, k));
+      expect(view(await log.getByKey(msgs[k]!.key as string)), `getByKey, ${k}`).to.deep.equal(
+        expectedView(msgs[k]!, k),
+      );
     }
   });
 

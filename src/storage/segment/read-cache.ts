@@ -14,8 +14,9 @@
  * SegmentReader.cacheLimit).
  *
  * A caller never gets the cache's memory: a lookup checks its record's CRC
- * in place (locate) and copies out its key and value; a longer read copies
- * its bytes out first (read) and is checked on that copy.
+ * in place (locate; a record crossing a block boundary in a scratch copy)
+ * and copies out its key and value; a longer read copies its bytes out
+ * first (read) and is checked on that copy.
  *
  * Blocks live in frames of slabs allocated as the cache grows (never more
  * than the bound) and are read straight into their frame, evicted by CLOCK
@@ -120,10 +121,16 @@ export class ReadCache {
   read(fd: number, handle: number, start: number, end: number, limit: number): Buffer | null {
     if (!this.serves(handle, start, end, limit)) return null;
     const out = Buffer.allocUnsafe(end - start);
+    const n = this.copyOut(fd, handle, start, end, out);
+    return n < 0 ? null : n === end - start ? out : out.subarray(0, n);
+  }
+
+  /** Copies what the cache has of [start, end) into `out` from byte 0: how many bytes (short at the file's end), -1 when a block stays in the file. */
+  private copyOut(fd: number, handle: number, start: number, end: number, out: Buffer): number {
     let at = start;
     for (let b = Math.floor(start / BLOCK); at < end; b++) {
       const frame = this.frame(fd, handle, b);
-      if (frame < 0) return null;
+      if (frame < 0) return -1;
       const from = at - b * BLOCK;
       const n = Math.min(this.lengths[frame]! - from, end - at);
       if (n <= 0) break;
@@ -132,23 +139,27 @@ export class ReadCache {
       slab.copy(out, at - start, base + from, base + from + n);
       at += n;
     }
-    return at === end ? out : out.subarray(0, at - start);
+    return at - start;
   }
 
-  /** Where locate found its bytes in the slab it returned, and that slab's words (see crc32cWords). */
+  /** Where locate found its bytes in the Buffer it returned, and that Buffer's words (see crc32cWords). */
   locatedAt = 0;
   locatedWords: Int32Array = new Int32Array(0);
 
   /**
-   * The cached bytes [start, end) in place, when one block holds all of
-   * them: the slab holding that block (the bytes start at `locatedAt`), or
-   * null (a range crossing a block boundary, past the file's end, or not
-   * one for the cache). For a lookup that checks and copies out only what it
-   * returns; nothing may write into the slab.
+   * The cached bytes [start, end) for a lookup that checks them and copies
+   * out only what it returns; nothing may write into what it returns. In
+   * place when one block holds them all: the slab holding that block (the
+   * bytes start at `locatedAt`). Else gathered from their blocks into a
+   * scratch Buffer of the cache, from byte 0, which the next call
+   * overwrites: a record crossing a block boundary then costs no Buffer of
+   * its own either. Null past the file's end or when the range is not one
+   * for the cache.
    */
   locate(fd: number, handle: number, start: number, end: number, limit: number): Buffer | null {
+    if (!this.serves(handle, start, end, limit)) return null;
     const b = Math.floor(start / BLOCK);
-    if (end > (b + 1) * BLOCK || !this.serves(handle, start, end, limit)) return null;
+    if (end > (b + 1) * BLOCK) return this.gather(fd, handle, start, end);
     const frame = this.frame(fd, handle, b);
     if (frame < 0 || this.lengths[frame]! < end - b * BLOCK) return null;
     this.locatedAt = (frame % SLAB_FRAMES) * BLOCK + start - b * BLOCK;
@@ -156,6 +167,21 @@ export class ReadCache {
     this.locatedWords = this.slabWords[slab]!;
     return this.slabs[slab]!;
   }
+
+  /** locate for a range crossing a block boundary (serves() said yes). */
+  private gather(fd: number, handle: number, start: number, end: number): Buffer | null {
+    if (this.scratch.length < end - start) {
+      this.scratch = Buffer.allocUnsafeSlow(MAX_CACHED_READ);
+      this.scratchWords = new Int32Array(this.scratch.buffer, this.scratch.byteOffset, MAX_CACHED_READ >>> 2);
+    }
+    if (this.copyOut(fd, handle, start, end, this.scratch) !== end - start) return null;
+    this.locatedAt = 0;
+    this.locatedWords = this.scratchWords;
+    return this.scratch;
+  }
+
+  private scratch = Buffer.alloc(0);
+  private scratchWords = new Int32Array(0);
 
   /** Whether the cache may serve [start, end) of `handle`'s file: every block it touches is final and cacheable. */
   private serves(handle: number, start: number, end: number, limit: number): boolean {
@@ -292,6 +318,7 @@ export class ReadCache {
     this.cached = 0;
     this.slabs.length = 0;
     this.slabWords.length = 0;
+    this.scratch = Buffer.alloc(0);
     this.free = [];
     this.used = 0;
     this.hand = 0;

@@ -207,10 +207,11 @@ export class SegmentReader {
 
   /**
    * The message at item `i` (holding `offset`) checked in place in the
-   * cached block that holds its whole record, key and value copied out once. Null when that is not
-   * how it can be read (not cached, a V1 record, a record crossing a block
-   * boundary) or when a check fails: readOne's general path then reads it
-   * again and says what is wrong.
+   * cached block that holds its whole record (or in the cache's scratch copy
+   * of a record crossing a block boundary), key and value copied out once.
+   * Null when that is not how it can be read (not cached, a V1 record) or
+   * when a check fails: readOne's general path then reads it again and says
+   * what is wrong.
    */
   private readCached(index: SegmentIndex, i: number, cache: ReadCache, offset: number): Message | null {
     const fd = this.openFd();
