@@ -4,11 +4,11 @@
 // finds string keys of every length and alphabet (short ASCII ones are
 // encoded without an allocation).
 import { expect } from 'chai';
-import fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deleteMulti, type Log, type Message } from '../../src/index.js';
 import { open } from '../helpers/api.js';
+import { countingReads } from '../helpers/count-reads.js';
 import { expectLogError } from '../helpers/errors.js';
 import { flipByte, segmentFile, useTempDirs } from '../helpers/fs.js';
 
@@ -20,18 +20,6 @@ async function writeLog(dir: string): Promise<void> {
   const log = await open(dir, { keyIndex: true });
   await log.publish(Array.from({ length: COUNT }, (_, i) => ({ key: keyOf(i), value: `value ${i}` })));
   await log.close();
-}
-
-/** Counts fs.readSync calls (the segment reader's pread) while `fn` runs. */
-async function countingReads<T>(fn: () => Promise<T>): Promise<{ result: T; reads: number }> {
-  const original = fs.readSync;
-  let reads = 0;
-  fs.readSync = ((...args: Parameters<typeof fs.readSync>) => (reads++, original(...args))) as typeof fs.readSync;
-  try {
-    return { result: await fn(), reads };
-  } finally {
-    fs.readSync = original;
-  }
 }
 
 describe('consumeByKey reads', () => {

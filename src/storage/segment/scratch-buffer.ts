@@ -8,6 +8,8 @@ const MAX_REUSED = 1 << 20;
 
 export class ScratchBuffer {
   private buf: Buffer;
+  /** Counts takes: what was written into a buffer taken at generation g is still there while this is g. */
+  generation = 0;
 
   constructor(initialSize: number) {
     this.buf = Buffer.allocUnsafe(initialSize);
@@ -15,6 +17,7 @@ export class ScratchBuffer {
 
   /** A buffer of at least `size` bytes, valid until the next take (its bytes are not zeroed). */
   take(size: number): Buffer {
+    this.generation++;
     if (size > MAX_REUSED) return Buffer.allocUnsafe(size);
     if (size > this.buf.length) this.buf = Buffer.allocUnsafe(Math.min(MAX_REUSED, size * 2));
     return this.buf;

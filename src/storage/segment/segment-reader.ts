@@ -19,6 +19,7 @@ import {
 import type { Message } from '../types.js';
 import { type LoadIndexOptions, checkLogTail, loadSegmentIndex, validateIndex } from './index-loader.js';
 import { itemTimeFits, verifyItems } from './index-verify.js';
+import { LastWrite } from './last-write.js';
 import { type ReadCache, newHandleId } from './read-cache.js';
 import { type SegmentFiles, fsError, readAt, readFileHead } from './segment-files.js';
 import { SegmentIndex } from './segment-index.js';
@@ -55,6 +56,8 @@ export class SegmentReader {
    * read cache may serve them. A follower's head is another process's to cut.
    */
   writtenHere = false;
+  /** The writer's last append to this head, while its write buffer still holds it (a live reader's next read). */
+  readonly lastWrite = new LastWrite();
 
   constructor(
     readonly files: SegmentFiles,
@@ -247,11 +250,15 @@ export class SegmentReader {
   }
 
   /**
-   * Bytes [start, end) of the log: from `cache` when they are final (see
-   * cacheLimit), else with one pread.
+   * Bytes [start, end) of the log: from the writer's last append when it
+   * holds them all, from `cache` when they are final (see cacheLimit), else
+   * with one pread.
    */
   private bytes(fd: number, start: number, end: number, cache: ReadCache | null | undefined): Buffer {
-    return cache?.read(fd, this.handle, start, end, this.cacheLimit()) || readAt(fd, start, end - start);
+    return (
+      this.lastWrite.copy(start, end) ??
+      (cache?.read(fd, this.handle, start, end, this.cacheLimit()) || readAt(fd, start, end - start))
+    );
   }
 
   /** The messages at items [from, to). One read for all of them. */
@@ -364,6 +371,8 @@ export class SegmentReader {
   }
 
   closeFd(): void {
+    // A file opened again may have been rewritten since.
+    this.lastWrite.clear();
     if (this.fd !== null) {
       fs.closeSync(this.fd);
       this.fd = null;

@@ -215,6 +215,7 @@ export class SegmentWriter {
     // leave stale bytes of the reused buffer in the record: nothing is written then.
     if (at !== total) throw invalidArgument('messages changed while publish was encoding them; pass fixed bytes');
     this.writeOrRollBack(logBuf, total, indexBuf, indexTotal);
+    this.reader.lastWrite.set(logScratch, logBuf, this.logSize, total);
     const trusted = index.verified === index.count;
     index.commitStaged(n);
     if (trusted) index.verified = index.count;
@@ -279,6 +280,8 @@ export class SegmentWriter {
     this.index.seal();
     this.reader.head = false;
     this.reader.dataEnd = this.logSize;
+    // The publish that rolled over is about to take the write buffer anyway; a sealed reader keeps none of it.
+    this.reader.lastWrite.clear();
   }
 
   /**
