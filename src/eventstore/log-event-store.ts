@@ -43,6 +43,7 @@ import {
   checkStreamId,
 } from './arguments.js';
 import { StreamCache } from './stream-cache.js';
+import { addCommand, highestVersionBefore, scanStream } from './stream-scan.js';
 import { checkStoreOptions, type EventStoreOptions } from './store-options.js';
 import { versionCheck } from './version-check.js';
 
@@ -204,6 +205,8 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     const events: RecordedEvent<E>[] = [];
     let version = 0;
     const versions = versionCheck(streamId, options, fromVersion);
+    // A whole read sees every command applied to the stream: a command id lookup after it needs no read of its own.
+    const commands = learn ? new Map<string, AppliedCommand>() : undefined;
     // Past the known head, only a last, empty read would follow: skip it.
     while (!head || offset <= head.lastOffset) {
       const { messages, nextOffset } = await this.log.consumeByKey(streamId, offset, READ_BATCH);
@@ -213,9 +216,11 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
         const envelope = parseEnvelope(message);
         version = envelope.meta.streamVersion;
         versions.see(version, envelope.position);
+        if (commands) addCommand(commands, message.offset, envelope.meta);
         if (version < fromVersion) continue;
         if (events.length === maxCount) {
-          if (versions.unsettled) versions.settleLeading(await this.highestVersionBefore(streamId, fromPosition));
+          if (versions.unsettled)
+            versions.settleLeading(await highestVersionBefore(this.log, streamId, fromPosition, READ_BATCH));
           versions.throwIfGaps();
           return { streamId, events, version: await this.streamVersion(streamId) };
         }
@@ -223,11 +228,13 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
       }
       offset = nextOffset;
     }
-    if (versions.unsettled) versions.settleLeading(await this.highestVersionBefore(streamId, fromPosition));
+    if (versions.unsettled)
+      versions.settleLeading(await highestVersionBefore(this.log, streamId, fromPosition, READ_BATCH));
     versions.throwIfGaps();
     // Nothing seen from fromPosition on says nothing about the events before it.
     if (version === 0 && offset !== OffsetOldest) version = await this.streamVersion(streamId);
     if (learn) this.index.learned(streamId, { version, lastOffset });
+    if (commands) this.index.learnedCommands(streamId, commands);
     // Read to the head (as filled() checks), these events are a tail of the stream worth keeping.
     this.cache.filled(streamId, this.index.cachedHead(streamId), events);
     return { streamId, events, version };
@@ -257,7 +264,9 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
         concatMap(async (envelope) => {
           versions.see(envelope.meta.streamVersion, envelope.position);
           if (versions.unsettled)
-            versions.settleLeading(await this.highestVersionBefore(streamId, options.fromPosition ?? OffsetOldest));
+            versions.settleLeading(
+              await highestVersionBefore(this.log, streamId, options.fromPosition ?? OffsetOldest, READ_BATCH),
+            );
           versions.throwIfGaps();
           return envelope;
         }),
@@ -265,21 +274,6 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
         map((envelope) => this.recorded(envelope)),
       );
     });
-  }
-
-  /** The highest version the stream has before a position (0 for none); read only to settle a suspected gap. */
-  private async highestVersionBefore(streamId: string, position: number): Promise<number> {
-    let highest = 0;
-    let offset: number = OffsetOldest;
-    for (;;) {
-      const { messages, nextOffset } = await this.log.consumeByKey(streamId, offset, READ_BATCH);
-      for (const message of messages) {
-        if (message.offset >= position) return highest;
-        highest = Math.max(highest, parseEnvelope(message).meta.streamVersion);
-      }
-      if (messages.length === 0) return highest;
-      offset = nextOffset;
-    }
   }
 
   async headPosition(): Promise<number> {
@@ -327,6 +321,7 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     commandId: string,
     fingerprint: string | undefined,
   ): Promise<AppendResult<E> | undefined> {
+    if (this.index.caches && !this.index.knowsCommands(streamId)) await this.learnStream(streamId);
     const applied = await this.index.applied(streamId, commandId);
     if (!applied) return undefined;
     if (fingerprint !== undefined && applied.fingerprint !== undefined && applied.fingerprint !== fingerprint) {
@@ -339,6 +334,20 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
       nextExpectedVersion: applied.version,
       alreadyApplied: true,
     };
+  }
+
+  /** A command id lookup's one read of a stream this process has not read (under its turn), kept in the cache if it fits. */
+  private async learnStream(streamId: string): Promise<void> {
+    const { head, commands, envelopes } = await scanStream(this.log, streamId, this.cache.keeps, READ_BATCH);
+    this.index.learned(streamId, head);
+    this.index.learnedCommands(streamId, commands);
+    let events: RecordedEvent<E>[];
+    try {
+      events = envelopes?.map((envelope) => this.recorded(envelope)) ?? [];
+    } catch {
+      return; // An event that does not decode fails the read that asks for it, not this lookup.
+    }
+    this.cache.filled(streamId, head, events);
   }
 
   private decode(message: Message): RecordedEvent<E> {

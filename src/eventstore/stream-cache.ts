@@ -32,6 +32,11 @@ export class StreamCache<E extends Event> {
         : undefined;
   }
 
+  /** The most events of one stream an entry holds (0: no cache). */
+  get keeps(): number {
+    return this.entries ? this.maxPerStream : 0;
+  }
+
   /**
    * The events from `fromVersion` and `fromPosition` on, or undefined when
    * the cache cannot vouch for all of them.

@@ -6,24 +6,11 @@
  * a read that raced with an append.
  */
 import { LRUCache } from 'lru-cache';
-import { isLogError, OffsetOldest, type Log, type Message } from '../storage/index.js';
+import { isLogError, type Log } from '../storage/index.js';
 import { parseEnvelope } from './envelope.js';
+import { scanStream, type AppliedCommand, type StreamHead } from './stream-scan.js';
 
-export interface StreamHead {
-  version: number;
-  /** Offset of the stream's newest event; -1 for a stream with none. */
-  lastOffset: number;
-}
-
-/** Where the events of one applied command sit: they were written by one publish, so contiguously. */
-export interface AppliedCommand {
-  firstOffset: number;
-  count: number;
-  /** The stream's version right after that append. */
-  version: number;
-  /** What the id is bound to; undefined for events written before fingerprints were stored. */
-  fingerprint: string | undefined;
-}
+export type { AppliedCommand, StreamHead } from './stream-scan.js';
 
 const EMPTY: StreamHead = { version: 0, lastOffset: -1 };
 const SCAN_BATCH = 1000;
@@ -110,31 +97,17 @@ export class StreamIndex {
     // Otherwise not loaded yet: the first lookup will find this append in the log.
   }
 
-  private async scanCommands(streamId: string): Promise<Map<string, AppliedCommand>> {
-    const byId = new Map<string, AppliedCommand>();
-    let offset = OffsetOldest;
-    for (;;) {
-      const { messages, nextOffset } = await this.log.consumeByKey(streamId, offset, SCAN_BATCH);
-      if (messages.length === 0) return byId;
-      for (const message of messages) addCommand(byId, message);
-      offset = nextOffset;
-    }
+  /** Whether the stream's applied commands are in memory (a lookup needs no read of the stream). */
+  knowsCommands(streamId: string): boolean {
+    return this.commands?.has(streamId) ?? false;
   }
-}
 
-function addCommand(byId: Map<string, AppliedCommand>, message: Message): void {
-  const { meta } = parseEnvelope(message);
-  if (meta.commandId === undefined) return;
-  const seen = byId.get(meta.commandId);
-  if (seen) {
-    seen.count++;
-    seen.version = meta.streamVersion;
-  } else {
-    byId.set(meta.commandId, {
-      firstOffset: message.offset,
-      count: 1,
-      version: meta.streamVersion,
-      fingerprint: meta.commandFingerprint,
-    });
+  /** The commands a whole read of the stream found, made under the stream's turn. */
+  learnedCommands(streamId: string, byId: Map<string, AppliedCommand>): void {
+    this.commands?.set(streamId, byId);
+  }
+
+  private async scanCommands(streamId: string): Promise<Map<string, AppliedCommand>> {
+    return (await scanStream(this.log, streamId, 0, SCAN_BATCH)).commands;
   }
 }

@@ -104,6 +104,20 @@ export function eventStoreHistoryContract(factory: StoreFactory): void {
       expect((await handle('b', { type: 'Deposit', amount: 1 })).state).to.deep.include({ balance: 10 });
     });
 
+    it('a command with an id on a stream with a gap still refuses it: the id lookup that read the stream caches nothing of it', async () => {
+      await fill();
+      await destroy([2]);
+      const handle = commandHandler(account, f.store);
+      await expectGap(
+        () => handle('a', { type: 'Deposit', amount: 1 }, { commandId: 'pay-1' }),
+        'a',
+        [[3, 3]],
+        'version 3',
+      );
+      expect(await f.store.appliedCommand('a', 'pay-1'), 'nothing appended').to.equal(undefined);
+      await expectGap(() => f.store.readStream('a'), 'a', [[3, 3]], 'version 3');
+    });
+
     it('refuses a stream whose first versions are gone (compacted down to its newest event), also when subscribing', async () => {
       await fill();
       await destroy([0, 1, 2, 3, 4]);

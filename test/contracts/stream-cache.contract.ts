@@ -3,8 +3,9 @@
 // be what a store without any cache reads from the same log.
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { commandHandler } from '../../src/aggregates/index.js';
 import { ConcurrencyError, LogEventStore } from '../../src/eventstore/index.js';
-import { accountEvents, Deposited, type AccountEvent } from '../eventstore/fixtures/account.js';
+import { account, accountEvents, AccountOpened, Deposited, type AccountEvent } from '../eventstore/fixtures/account.js';
 import type { CacheOptions, StoreFactory } from './event-stores.js';
 
 type Op =
@@ -81,6 +82,59 @@ export function streamCacheContract(factory: StoreFactory): void {
         expect(events.map((e) => (e.data as { amount: number }).amount)).to.deep.equal(
           Array.from({ length: 1_500 }, (_, i) => i + 1),
         );
+      } finally {
+        await f.cleanup();
+      }
+    });
+
+    it('a command with an id on a stream not read since a restart reads the stream once (the lookup and the load share it)', async () => {
+      const f = await factory.create();
+      try {
+        await f.store.appendToStream('a', AccountOpened({ owner: 'x' }), { commandId: 'open' });
+        for (let i = 1; i <= 40; i++)
+          await f.store.appendToStream('a', Deposited({ amount: i, currency: 'EUR' }), { commandId: `pay-${i}` });
+        const store = await f.reopen();
+        const read = countReads(store);
+        const handle = commandHandler(account, store);
+        const paid = await handle('a', { type: 'Deposit', amount: 1000 }, { commandId: 'pay-41' });
+        expect(paid).to.deep.include({ alreadyApplied: false, nextExpectedVersion: 42 });
+        expect(paid.state).to.deep.include({ balance: 820 + 1000, movements: 41 });
+        // Before: the id lookup read the 41 events, then the load read them again (82).
+        expect(read('a'), 'events of "a" read').to.equal(41);
+        const retried = await handle('a', { type: 'Deposit', amount: 1000 }, { commandId: 'pay-41' });
+        expect(retried).to.deep.include({ alreadyApplied: true, nextExpectedVersion: 42 });
+        expect(retried.state).to.deep.equal(paid.state);
+        expect(read('a'), 'a retry reads back only the events of its command').to.equal(42);
+      } finally {
+        await f.cleanup();
+      }
+    });
+
+    it("a command id lookup after a whole read of the stream reads only the command's events, also for a stream longer than the cache keeps", async () => {
+      // cachedEvents 10,000: one stream keeps at most 1,000 decoded events; this one has 1,500.
+      const f = await factory.create({ cachedEvents: 10_000 });
+      try {
+        const deposits = (from: number) =>
+          Array.from({ length: 500 }, (_, i) => Deposited({ amount: from + i, currency: 'EUR' }));
+        for (const n of [1, 501, 1001]) await f.store.appendToStream('a', deposits(n), { commandId: `batch-${n}` });
+        const store = await f.reopen();
+        const read = countReads(store);
+        expect((await store.readStream('a')).version).to.equal(1_500);
+        expect(read('a')).to.equal(1_500);
+        const original = await store.appliedCommand('a', 'batch-501');
+        expect(original?.events.map((e) => e.meta.streamVersion)).to.deep.equal(
+          Array.from({ length: 500 }, (_, i) => 501 + i),
+        );
+        expect(await store.appliedCommand('a', 'batch-9')).to.equal(undefined);
+        // Before: the first lookup read the whole stream again (3,500 in all).
+        expect(read('a'), 'the lookups read only the 500 events of batch-501').to.equal(2_000);
+        // A stream too long for the cache: the lookup's read keeps no events, and the load reads them whole.
+        const again = await f.reopen();
+        const readAgain = countReads(again);
+        const handle = commandHandler(account, again);
+        const opened = await handle('a', { type: 'Open', owner: 'x' }, { commandId: 'open' });
+        expect(opened).to.deep.include({ alreadyApplied: false, nextExpectedVersion: 1_501 });
+        expect(readAgain('a'), 'the lookup and the load each read the stream').to.equal(3_000);
       } finally {
         await f.cleanup();
       }
@@ -164,4 +218,18 @@ export function streamCacheContract(factory: StoreFactory): void {
       );
     });
   });
+}
+
+/** How many events of each stream the store has read from its log since this call (by key). */
+function countReads(store: LogEventStore<AccountEvent>): (streamId: string) => number {
+  const read = new Map<string, number>();
+  const log = store.log;
+  const consumeByKey = log.consumeByKey.bind(log);
+  log.consumeByKey = async (key, ...rest) => {
+    const result = await consumeByKey(key, ...rest);
+    const id = typeof key === 'string' ? key : Buffer.from(key).toString();
+    read.set(id, (read.get(id) ?? 0) + result.messages.length);
+    return result;
+  };
+  return (streamId) => read.get(streamId) ?? 0;
 }
