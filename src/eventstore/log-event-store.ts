@@ -321,8 +321,9 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     commandId: string,
     fingerprint: string | undefined,
   ): Promise<AppendResult<E> | undefined> {
-    if (this.index.caches && !this.index.knowsCommands(streamId)) await this.learnStream(streamId);
-    const applied = await this.index.applied(streamId, commandId);
+    const learned =
+      this.index.caches && !this.index.knowsCommands(streamId) ? await this.learnStream(streamId) : undefined;
+    const applied = learned ? learned.get(commandId) : await this.index.applied(streamId, commandId);
     if (!applied) return undefined;
     if (fingerprint !== undefined && applied.fingerprint !== undefined && applied.fingerprint !== fingerprint) {
       throw new CommandIdReusedError(streamId, commandId, applied.version);
@@ -337,17 +338,16 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
   }
 
   /** A command id lookup's one read of a stream this process has not read (under its turn), kept in the cache if it fits. */
-  private async learnStream(streamId: string): Promise<void> {
+  private async learnStream(streamId: string): Promise<Map<string, AppliedCommand>> {
     const { head, commands, envelopes } = await scanStream(this.log, streamId, this.cache.keeps, READ_BATCH);
     this.index.learned(streamId, head);
     this.index.learnedCommands(streamId, commands);
-    let events: RecordedEvent<E>[];
     try {
-      events = envelopes?.map((envelope) => this.recorded(envelope)) ?? [];
+      this.cache.filled(streamId, head, envelopes?.map((envelope) => this.recorded(envelope)) ?? []);
     } catch {
-      return; // An event that does not decode fails the read that asks for it, not this lookup.
+      // An event that does not decode fails the read that asks for it, not this lookup: nothing is cached.
     }
-    this.cache.filled(streamId, head, events);
+    return commands;
   }
 
   private decode(message: Message): RecordedEvent<E> {

@@ -7,7 +7,8 @@ export interface EventStoreOptions<Types extends readonly AnyEventType[] = reado
   events?: Types;
   /**
    * How many streams' versions and command ids stay in memory (default
-   * 100,000); the rest is re-read from the log. 0 when another process
+   * 100,000; ids: 100 times as many in all, or one stream's, however many);
+   * the rest is re-read from the log. 0 when another process
    * writes the log (a readonly log that follows a writer): then nothing is cached.
    */
   cachedStreams?: number;

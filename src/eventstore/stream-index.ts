@@ -26,8 +26,10 @@ export class StreamIndex {
   ) {
     if (maxStreams === 0) return;
     this.heads = new LRUCache({ max: maxStreams });
-    // Sized by command count: one busy stream must not pin millions of ids.
-    this.commands = new LRUCache({ maxSize: maxStreams * 100, sizeCalculation: (m) => Math.max(1, m.size) });
+    // Sized by command count, so one busy stream pushes out others' ids. A stream with more ids than the whole bound
+    // is still kept (counted as the bound, alone): refused, each command with an id would read all of it again.
+    const maxSize = maxStreams * 100;
+    this.commands = new LRUCache({ maxSize, sizeCalculation: (m) => Math.min(maxSize, Math.max(1, m.size)) });
   }
 
   /** The stream's version, from its newest event: one key-index lookup. */

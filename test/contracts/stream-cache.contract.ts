@@ -140,6 +140,35 @@ export function streamCacheContract(factory: StoreFactory): void {
       }
     });
 
+    it('keeps the command ids of a stream with more of them than the id cache holds: each command with an id does not read the stream again', async () => {
+      // cachedStreams 10: about 1,000 command ids in memory; this stream has 1,200.
+      const f = await factory.create({ cachedStreams: 10 });
+      try {
+        for (let i = 0; i < 1_200; i += 300) {
+          const appends = Array.from({ length: 300 }, (_, k) =>
+            f.store.appendToStream('a', Deposited({ amount: 1, currency: 'EUR' }), { commandId: `pay-${i + k}` }),
+          );
+          await Promise.all(appends);
+        }
+        const store = await f.reopen();
+        const read = countReads(store);
+        for (let i = 0; i < 5; i++) {
+          const result = await store.appendToStream('a', Deposited({ amount: 2, currency: 'EUR' }), {
+            commandId: `new-${i}`,
+          });
+          expect(result).to.deep.include({ alreadyApplied: false, nextExpectedVersion: 1_201 + i });
+        }
+        expect(
+          (await store.appendToStream('a', Deposited({ amount: 1, currency: 'EUR' }), { commandId: 'pay-7' }))
+            .alreadyApplied,
+        ).to.equal(true);
+        // Before: the ids did not fit, so every command with an id read all 1,200+ events again (over 7,000 in all).
+        expect(read('a'), 'the stream read once, then only the 1 event of pay-7').to.equal(1_201);
+      } finally {
+        await f.cleanup();
+      }
+    });
+
     it('learns a stream version from a whole read, exact when appends race with the read', async () => {
       const f = await factory.create();
       try {
