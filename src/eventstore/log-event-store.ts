@@ -44,7 +44,7 @@ import {
 } from './arguments.js';
 import { StreamCache } from './stream-cache.js';
 import { addCommand, highestVersionBefore, scanStream } from './stream-scan.js';
-import { checkStoreOptions, type EventStoreOptions } from './store-options.js';
+import { checkStoreOptions, rethrowOptionMismatch, type EventStoreOptions } from './store-options.js';
 import { versionCheck } from './version-check.js';
 
 /** A log shared by processes that can refuse an append when a key's newest message is not the expected one. */
@@ -379,7 +379,8 @@ export async function openEventStore<const Types extends readonly AnyEventType[]
 ): Promise<LogEventStore<EventsOf<Types>>> {
   if (options.log?.keyIndex === false)
     throw invalidArgument('openEventStore: the event log needs its key index (log.keyIndex)');
-  const log = await openBlocking(dir, { createDirs: true, ...options.log, keyIndex: true });
+  const logOptions = { createDirs: true, ...options.log, keyIndex: true };
+  const log = await openBlocking(dir, logOptions).catch(rethrowOptionMismatch(dir));
   try {
     // Marked on every writable open, so logs made before markers existed get one too.
     if (!options.log?.readonly) await markEventStoreLog(dir);

@@ -1,5 +1,6 @@
-/** The options of an event store over a log (openEventStore, inMemoryEventStore), and their check. */
-import { refuseUnknownKeys } from '../storage/backend-kit.js';
+/** The options of an event store over a log (openEventStore, inMemoryEventStore), their check, and what an open says of a mismatch. */
+import { LogError } from '../storage/index.js';
+import { optionMismatchOf, refuseUnknownKeys } from '../storage/backend-kit.js';
 import type { AnyEventType } from './event-type.js';
 
 export interface EventStoreOptions<Types extends readonly AnyEventType[] = readonly AnyEventType[]> {
@@ -22,3 +23,20 @@ const NAMES = ['events', 'cachedStreams', 'cachedEvents', 'log'];
 export function checkStoreOptions(options: object): void {
   refuseUnknownKeys(options, NAMES, 'options', ' of the event store');
 }
+
+/**
+ * Storage's option mismatch (ERR_CORRUPTED, as klevdb's) worded for
+ * openEventStore, whose `log` option holds the index options: storage names
+ * open()'s own. A log without a key index is no event store's log at all.
+ */
+export const rethrowOptionMismatch =
+  (dir: string) =>
+  (err: unknown): never => {
+    const mismatch = optionMismatchOf(err);
+    if (!mismatch) throw err;
+    const message =
+      mismatch.option === 'keyIndex'
+        ? `openEventStore: the log in ${dir} was created without a key index (keyIndex: false), which an event store needs: it is not an event store's log; read it with open() from klevdb and keyIndex: false`
+        : `openEventStore: the log in ${dir} was created with timeIndex ${mismatch.created}; open it with openEventStore(dir, { log: { timeIndex: ${mismatch.created} } })`;
+    throw new LogError('ERR_CORRUPTED', message, { cause: err });
+  };

@@ -24,6 +24,9 @@ export {
 } from './log-contract.js';
 // Errors with the codes every Log reports (LogError itself is public: ./index.ts).
 export { corrupted, invalidArgument, invalidOffset, notFound } from './errors.js';
+/** An open whose index options do not match the log's files: which option, and the value the log was created with. */
+export { optionMismatchOf } from './errors.js';
+export type { OptionMismatch } from './errors.js';
 // Each module's part of KlevdbErrorCode, for its error classes (KlevdbError itself is public: ./index.ts).
 export type {
   CliErrorCode,

@@ -95,3 +95,36 @@ export const invalidArgument = (message: string): LogError => new LogError('ERR_
 export const corrupted = (message: string): LogError => new LogError('ERR_CORRUPTED', message);
 export const invalidOffset = (message: string): LogError => new LogError('ERR_INVALID_OFFSET', message);
 export const notFound = (message: string): LogError => new LogError('ERR_NOT_FOUND', message);
+
+/** The index option a log's files were created with, when an open asked for the other value (see optionMismatch). */
+export interface OptionMismatch {
+  option: 'timeIndex' | 'keyIndex';
+  /** The value the log was created with: the one to open it with. */
+  created: boolean;
+}
+
+const mismatches = new WeakMap<Error, OptionMismatch>();
+
+/**
+ * An index file whose header says the log was created with the other value
+ * of `option`: ERR_CORRUPTED as klevdb's errTimesMismatch / errKeysMismatch,
+ * worded for open()'s options. A caller that sets these options itself (the
+ * event store) finds the mismatch with optionMismatchOf and names its own.
+ */
+export function optionMismatch(file: string, option: OptionMismatch['option'], created: boolean): LogError {
+  const kind = option === 'timeIndex' ? 'times' : 'keys';
+  const err = corrupted(
+    `index corrupted: ${file}: ${kind} index mismatch: the log was created with ${option} ${created}; open it with ${option}: ${created}`,
+  );
+  mismatches.set(err, { option, created });
+  return err;
+}
+
+/** The option mismatch `err` (or an error it wraps as its cause) reports, if it reports one. */
+export function optionMismatchOf(err: unknown): OptionMismatch | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const found = mismatches.get(e);
+    if (found) return found;
+  }
+  return undefined;
+}

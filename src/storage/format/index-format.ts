@@ -5,7 +5,7 @@
  *
  * File header, V2 only: FF 'k' 'l' 'e' 'v' 'i' 01 <flags: bit0 times, bit1 keys>.
  */
-import { corrupted } from '../errors.js';
+import { corrupted, optionMismatch } from '../errors.js';
 import type { FormatVersion } from './message-format.js';
 import { readInt64, writeInt64 } from './int64.js';
 
@@ -46,16 +46,8 @@ export function detectIndexVersion(head: Buffer, segmentOffset: number, p: Index
   const marker = head[6]!;
   const flags = head[7]!;
   if (marker > 1) throw corrupted(`index corrupted: ${file}: unknown version ${marker}`);
-  if (p.times !== ((flags & TIMES_BIT) !== 0)) {
-    throw corrupted(
-      `index corrupted: ${file}: times index mismatch: the log was created with timeIndex ${!p.times}; open it with timeIndex: ${!p.times}`,
-    );
-  }
-  if (p.keys !== ((flags & KEYS_BIT) !== 0)) {
-    throw corrupted(
-      `index corrupted: ${file}: keys index mismatch: the log was created with keyIndex ${!p.keys}; open it with keyIndex: ${!p.keys}`,
-    );
-  }
+  if (p.times !== ((flags & TIMES_BIT) !== 0)) throw optionMismatch(file, 'timeIndex', !p.times);
+  if (p.keys !== ((flags & KEYS_BIT) !== 0)) throw optionMismatch(file, 'keyIndex', !p.keys);
   if ((flags & 0xfc) !== 0) throw corrupted(`index corrupted: ${file}: invalid reserved data`);
   if (marker !== 1) throw corrupted(`index corrupted: ${file}: unknown version ${marker}`);
   return 'V2';
