@@ -10,6 +10,7 @@
  */
 import { corrupted } from '../errors.js';
 import type { IndexItem, IndexParams } from '../format/index-format.js';
+import { crc32cRange } from '../format/crc32c.js';
 import { keyHashNumber } from '../format/key-hash.js';
 
 /** Lookup outcomes that are not an item number (all negative). */
@@ -55,6 +56,21 @@ export class SegmentIndex {
     this.times = params.times ? new Float64Array(cap) : null;
     this.hashHi = params.keys ? new Uint32Array(cap) : null;
     this.hashLo = params.keys ? new Uint32Array(cap) : null;
+  }
+
+  /**
+   * A checksum of the items (of the arrays, not of a file's bytes): an index
+   * loaded again from its file holds the items checked before when this
+   * agrees with what it was then (SegmentReader: gc drops checked indexes).
+   */
+  fingerprint(): number {
+    let h = this.count;
+    for (const items of [this.relOffsets, this.positions, this.times, this.hashHi, this.hashLo]) {
+      if (!items) continue;
+      const bytes = new Uint8Array(items.buffer, items.byteOffset, this.count * items.BYTES_PER_ELEMENT);
+      h = (Math.imul(h, 0x9e3779b1) ^ crc32cRange(bytes, 0, bytes.length)) >>> 0;
+    }
+    return h;
   }
 
   offsetAt(i: number): number {

@@ -45,8 +45,9 @@ export class SegmentReader {
    */
   private lastAccess = Date.now();
   private touched = false;
-  /** A sealed segment whose items were all checked against its records (kept when gc drops the index). */
+  /** A sealed segment whose items were all checked against its records, and their fingerprint (both kept when gc drops the index). */
   private checkedAll = false;
+  private checkedItems = 0;
   /** Inode of the log file when it was opened, to notice a rewrite by another process. */
   inode = -1;
   /**
@@ -107,6 +108,7 @@ export class SegmentReader {
     }
     // A readonly head is small and what nextOffset answers from: check all of it before it is used.
     if (this.head) this.verifyLoaded(index);
+    else if (this.checkedAll) this.recheckReloaded(index);
     this.index = index;
     return index;
   }
@@ -127,6 +129,13 @@ export class SegmentReader {
     if (!this.checkedAll) this.verifyLoaded(this.getIndex());
   }
 
+  /** An index gc dropped after it was checked, loaded again: checked again unless it holds the items checked then (a file damaged or replaced in between). */
+  private recheckReloaded(index: SegmentIndex): void {
+    this.checkedAll = index.fingerprint() === this.checkedItems;
+    if (this.checkedAll) index.verified = index.count;
+    else this.verifyLoaded(index);
+  }
+
   private verifyLoaded(index: SegmentIndex): void {
     if (index.verified < index.count) {
       const fd = this.openFd();
@@ -137,7 +146,10 @@ export class SegmentReader {
       verifyItems({ fd, version }, this.files.logPath, this.files.indexPath, index, index.verified, end);
       index.verified = index.count;
     }
-    if (!this.head) this.checkedAll = true;
+    if (!this.head && !this.checkedAll) {
+      this.checkedAll = true;
+      this.checkedItems = index.fingerprint();
+    }
   }
 
   private openFd(): number {
