@@ -35,7 +35,15 @@ export const ErrCode = {
   StreamOffline: 10118,
   InsufficientResources: 10023,
   MessageTooLarge: 10054,
+  NoSuitablePeers: 10005,
 } as const;
+
+/** What to do about an API error, where its description alone does not say. */
+function hintFor(err: ApiError): string {
+  if (err.errCode === ErrCode.NoSuitablePeers)
+    return '; the stream asks for more replicas than the cluster has servers up and routed: start them (a cluster that just started may need a moment) or open it with fewer options.replicas';
+  return '';
+}
 
 /**
  * The server could not be reached or did not answer in time, or answered
@@ -89,7 +97,9 @@ export function toPublicError(err: unknown, closed: boolean, what: string): Erro
   if (err instanceof LogError || err instanceof JetStreamError) return err;
   if (closed || isConnectionClosed(err)) return closedLog(what);
   if (err instanceof ApiError)
-    return new JetStreamError(`${what}: ${err.description} (JetStream ${err.status}/${err.errCode})`, { cause: err });
+    return new JetStreamError(`${what}: ${err.description} (JetStream ${err.status}/${err.errCode})${hintFor(err)}`, {
+      cause: err,
+    });
   if (isRetryable(err))
     return new JetStreamError(`${what}: the JetStream server did not answer (${(err as Error).message})`, {
       cause: err,

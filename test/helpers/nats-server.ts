@@ -112,6 +112,31 @@ export async function waitForJetStream(nc: NatsConnection, ms = 20_000): Promise
   }
 }
 
+/**
+ * Waits until a stream of `replicas` replicas can be placed: a meta leader
+ * can answer before every peer has joined it, and a replicated stream made
+ * then fails with "no suitable peers for placement" (10005).
+ */
+async function waitForPlacement(nc: NatsConnection, replicas: number, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  const name = `klevdb-placement-probe-${process.pid}`;
+  const config = JSON.stringify({ name, subjects: [`${name}.>`], num_replicas: replicas, storage: 'memory' });
+  for (;;) {
+    try {
+      const m = await nc.request(`$JS.API.STREAM.CREATE.${name}`, config, { timeout: 5000 });
+      const j = JSON.parse(new TextDecoder().decode(m.data)) as { error?: unknown };
+      if (!j.error) {
+        await nc.request(`$JS.API.STREAM.DELETE.${name}`, '', { timeout: 5000 });
+        return;
+      }
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`the cluster could not place a stream of ${replicas} replicas`);
+    await sleep(200);
+  }
+}
+
 /** Starts one JetStream server on a free loopback port with a temporary store. */
 export async function startServer(bin: string): Promise<NatsServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'klevdb-nats-'));
@@ -171,6 +196,7 @@ export async function startCluster(bin: string, size = 3): Promise<NatsCluster> 
     const nc = await connect({ servers: cluster.urls });
     try {
       await waitForJetStream(nc);
+      await waitForPlacement(nc, size);
     } finally {
       await nc.close();
     }

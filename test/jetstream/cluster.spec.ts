@@ -36,6 +36,19 @@ describe('jetstream cluster: 3 nodes, 3 replicas, a node killed mid-publish', fu
     cluster = null;
   });
 
+  it('asking for more replicas than the cluster has servers says so and what to do', async function () {
+    const c = cluster!;
+    let err: unknown;
+    try {
+      logs.push(await openJetStream({ servers: c.urls, stream: 'too-many-replicas', replicas: 5 }));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.have.property('code', 'ERR_JETSTREAM');
+    expect(String((err as Error).message)).to.match(/no suitable peers.*more replicas than the cluster has servers up/);
+    expect(String((err as Error).message)).to.match(/options\.replicas/);
+  });
+
   it('loses and duplicates no acknowledged message when the stream leader is SIGKILLed and restarted', async function () {
     const c = cluster!;
     const log = await openJetStream({
