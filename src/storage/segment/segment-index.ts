@@ -125,26 +125,25 @@ export class SegmentIndex {
     const size = 16 + (this.times ? 8 : 0) + (this.hashHi ? 8 : 0);
     const base = this.baseOffset;
     for (let k = 0, at = start; k < count; k++, at += size) {
-      const i = this.count;
       const rel = data.readInt32BE(at) * 0x100000000 + data.readUInt32BE(at + 4) - base;
-      const position = data.readUInt32BE(at + 8) * 0x100000000 + data.readUInt32BE(at + 12);
       if (rel < 0 || rel > MAX_U32)
         throw corrupted(`index corrupted: item ${k} does not belong to the segment at ${base}`);
-      if (position > MAX_U32 && this.positions instanceof Uint32Array)
-        this.positions = Float64Array.from(this.positions);
-      this.relOffsets[i] = rel;
-      this.positions[i] = position;
       let q = at + 16;
+      let timestamp = 0;
       if (this.times) {
-        this.times[i] = data.readInt32BE(q) * 0x100000000 + data.readUInt32BE(q + 4);
+        timestamp = data.readInt32BE(q) * 0x100000000 + data.readUInt32BE(q + 4);
         q += 8;
       }
-      if (this.hashHi && this.hashLo) {
-        this.hashHi[i] = data.readUInt32BE(q);
-        this.hashLo[i] = data.readUInt32BE(q + 4);
-        if (this.headKeys) this.mapKey(this.headKeys, i);
-      }
-      this.count++;
+      const keyed = this.hashHi !== null;
+      this.place(
+        this.count,
+        rel,
+        data.readUInt32BE(at + 8) * 0x100000000 + data.readUInt32BE(at + 12),
+        timestamp,
+        keyed ? data.readUInt32BE(q) : 0,
+        keyed ? data.readUInt32BE(q + 4) : 0,
+      );
+      this.commitStaged(1);
     }
   }
 
@@ -163,8 +162,12 @@ export class SegmentIndex {
     const rel = offset - this.baseOffset;
     if (rel < 0 || rel > MAX_U32)
       throw corrupted(`index corrupted: offset ${offset} does not belong to the segment at ${this.baseOffset}`);
+    this.place(this.count + k, rel, position, timestamp, hashHi, hashLo);
+  }
+
+  /** Fills slot i (within capacity) with an item whose offset is `rel` past the base. */
+  private place(i: number, rel: number, position: number, timestamp: number, hashHi: number, hashLo: number): void {
     if (position > MAX_U32 && this.positions instanceof Uint32Array) this.positions = Float64Array.from(this.positions);
-    const i = this.count + k;
     this.relOffsets[i] = rel;
     this.positions[i] = position;
     if (this.times) this.times[i] = timestamp;
