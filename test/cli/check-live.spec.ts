@@ -17,15 +17,26 @@ const CHURN = path.join(path.dirname(fileURLToPath(import.meta.url)), '../helper
 
 interface Writer {
   proc: ChildProcess;
-  /** Resolves once the writer has published at least `offset` messages. */
+  /** Resolves once the writer has published at least `offset` messages (a paced one is allowed that far). */
   reached(offset: number): Promise<void>;
+  /** Lets a paced writer publish `count` messages more, from where it was allowed to. */
+  writeMore(count: number): void;
   stop(): Promise<void>;
 }
 
-async function startWriter(dir: string, opts: Options, rewrite: boolean): Promise<Writer> {
-  const proc = fork(CHURN, [dir, JSON.stringify({ createDirs: true, ...opts }), rewrite ? 'rewrite' : ''], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+/**
+ * A writer in a child process. A paced one publishes only as far as reached() and writeMore() let it: a test
+ * that runs a command beside it again and again grants each run the same share, so the log (and what a
+ * `check --all` reads) grows with the runs, not with how slow a busy machine makes each of them.
+ */
+async function startWriter(dir: string, opts: Options, rewrite: boolean, paced = false): Promise<Writer> {
+  const args = [dir, JSON.stringify({ createDirs: true, ...opts }), rewrite ? 'rewrite' : '', paced ? 'paced' : ''];
+  const proc = fork(CHURN, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let upTo = 0;
+  const allow = (offset: number): void => {
+    upTo = Math.max(upTo, offset);
+    if (paced) proc.send({ cmd: 'allow', upTo });
+  };
   let next = -1;
   let failure: string | null = null;
   const waiters: (() => void)[] = [];
@@ -36,6 +47,7 @@ async function startWriter(dir: string, opts: Options, rewrite: boolean): Promis
   });
   const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
   const reached = async (offset: number): Promise<void> => {
+    allow(offset);
     while (next < offset) {
       if (failure) throw new Error(`writer failed: ${failure}`);
       if (proc.exitCode !== null || proc.signalCode !== null) throw new Error('writer exited');
@@ -43,7 +55,7 @@ async function startWriter(dir: string, opts: Options, rewrite: boolean): Promis
     }
   };
   await reached(0);
-  return { proc, reached, stop: async () => (proc.kill('SIGTERM'), exited) };
+  return { proc, reached, writeMore: (count) => allow(upTo + count), stop: async () => (proc.kill('SIGTERM'), exited) };
 }
 
 interface CheckJson {
@@ -70,8 +82,13 @@ function headItem(
   return { log: path.join(dir, `${name}.log`), index, position: Number(data.readBigInt64BE(itemAt + 8)), itemAt };
 }
 
+/** What a paced writer may publish beside each command run: about as long as a run takes on a quiet machine. */
+const PER_RUN = 400;
+
 describe('klevdb check beside a live writer', function () {
-  this.timeout(120_000);
+  // Up to 21 klevdb processes a test: on a busy two-core machine starting them alone takes minutes. What they
+  // read is bounded (paced writers), so this only keeps a slow machine from failing them.
+  this.timeout(300_000);
   const ws = new Workspace();
   const writers: Writer[] = [];
   afterEach(async () => {
@@ -83,12 +100,13 @@ describe('klevdb check beside a live writer', function () {
 
   it('passes 20 times in a row on a healthy log while the writer publishes, rolls over and rewrites its head', async () => {
     const dir = ws.fresh('live');
-    const w = await startWriter(dir, { ...both, rollover: 16 * 1024 }, true);
+    const w = await startWriter(dir, { ...both, rollover: 16 * 1024 }, true, true);
     writers.push(w);
     await w.reached(200);
     let passed = 0;
     for (let run = 0; run < 20; run++) {
       const args = ['check', dir, '--json', ...(run % 4 === 3 ? ['--all'] : [])];
+      w.writeMore(PER_RUN);
       const r = await klevdb(args);
       // Exit 3 (corrupted) would be a false alarm. A writer that rewrote the head at every try may be asked to stop (exit 4).
       if (r.code === 4) {
@@ -111,10 +129,11 @@ describe('klevdb check beside a live writer', function () {
 
   it('stat beside a writer gives counts from about one moment: messages trail next offset - first offset by at most the publish in flight', async () => {
     const dir = ws.fresh('live-stat');
-    const w = await startWriter(dir, { rollover: 8 * 1024 }, false);
+    const w = await startWriter(dir, { rollover: 8 * 1024 }, false, true);
     writers.push(w);
     await w.reached(200);
     for (let run = 0; run < 6; run++) {
+      w.writeMore(PER_RUN);
       const r = await klevdb(['stat', dir, '--json']);
       expect(r.code, `run ${run}: ${r.stderr}`).to.equal(0);
       const s = JSON.parse(r.stdout) as { messages: number; nextOffset: number; firstOffset: number };
@@ -126,10 +145,11 @@ describe('klevdb check beside a live writer', function () {
 
   it('passes beside a V1 writer without indexes too, with and without --all', async () => {
     const dir = ws.fresh('live-v1');
-    const w = await startWriter(dir, { rollover: 8 * 1024, version: { newSegmentsVersion: V1 } }, false);
+    const w = await startWriter(dir, { rollover: 8 * 1024, version: { newSegmentsVersion: V1 } }, false, true);
     writers.push(w);
     await w.reached(200);
     for (let run = 0; run < 6; run++) {
+      w.writeMore(PER_RUN);
       const r = await klevdb(['check', dir, ...(run % 2 ? ['--all'] : [])]);
       expect(r.code, `run ${run}: ${r.stderr}`).to.equal(0);
       expect(r.stdout).to.match(/a writer is appending/);
