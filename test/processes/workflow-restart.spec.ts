@@ -79,7 +79,10 @@ describe('processes: a workflow consumer that failed starts again', () => {
   });
 
   it('while it waits to start again, status says failed with the error and caughtUp waits; stop() cancels the restart', async () => {
-    const { store, orders, calls } = await setUp(1, { initialDelayMs: 150 });
+    // The pause before the restart must outlast what runs inside it (the status polls and a caughtUp of
+    // 50 ms), also on a busy machine: at 150 ms a slow poll let the restart come first.
+    const pauseMs = 1000;
+    const { store, orders, calls } = await setUp(1, { initialDelayMs: pauseMs });
     await store.appendToStream('order-o2', OrderPlaced({ orderId: 'o2', item: 'tea' }));
     await until('the failure', async () => (await orders.status()).state === 'failed');
     expect((await orders.status()).error?.message).to.equal('the stock store is away');
@@ -89,7 +92,7 @@ describe('processes: a workflow consumer that failed starts again', () => {
     );
     expect(waited).to.match(/not caught up after 50 ms .*waits to start again: the stock store is away/);
     await orders.stop();
-    await sleep(250);
+    await sleep(pauseMs + 250);
     expect(calls.tried, 'no restart after stop()').to.equal(1);
     expect((await orders.status()).restarts).to.equal(0);
     // start() goes on at once from the checkpoint: the input is carried out.
