@@ -186,14 +186,18 @@ describe('deleteMulti', () => {
     it('stops in the middle of a long backoff and clears its timer', async () => {
       const ac = new AbortController();
       const started = Date.now();
-      setTimeout(() => ac.abort(new Error('shutdown')), 50);
+      // Aborts once the first backoff is waiting on its timer (a timer of 50 ms could fire before the
+      // first round on a busy machine, and then nothing would be deleted).
+      const wait = deleteMultiWithWait(60_000);
+      const backoff: DeleteMultiBackoff = (signal) => {
+        const waiting = wait(signal);
+        setImmediate(() => ac.abort(new Error('shutdown')));
+        return waiting;
+      };
       const timers = trackTimers();
       let err;
       try {
-        err = await expectLogError(
-          () => deleteMultiOffsets(log, [0, 2, 4, 6], deleteMultiWithWait(60_000), ac.signal),
-          'ERR_ABORTED',
-        );
+        err = await expectLogError(() => deleteMultiOffsets(log, [0, 2, 4, 6], backoff, ac.signal), 'ERR_ABORTED');
         expect(timers.pending(), 'timers left').to.equal(0);
       } finally {
         timers.stop();
