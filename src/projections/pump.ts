@@ -69,6 +69,10 @@ export class Pump<S, E> {
   private readonly consumer: Consumer;
   /** The correlation ids of the batch being applied, while its span is recorded. */
   private correlations: CorrelationIds | undefined;
+  /** The batch's decoded events, at their records' indexes (emptied after each run). */
+  private readonly decoded: unknown[] = [];
+  /** Why the record a decode run stopped at could not be decoded. */
+  private decodeError: unknown;
 
   constructor(
     private readonly def: ResolvedDefinition<S, E>,
@@ -122,15 +126,12 @@ export class Pump<S, E> {
   private async applyBatch(batch: LogBatch<SourceRecord>, trace: Trace): Promise<void> {
     this.throwIfCommitFailed();
     const items = batch.messages;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
-      if (this.stopping) return;
-      if (this.uncommitted++ === 0) this.firstUncommittedAt = Date.now();
-      const slow = this.process(item);
-      if (slow !== undefined) await slow;
-      this.last = item.offset;
+    try {
+      if (!(await this.applyAll(items))) return;
+    } finally {
+      // The batch's events do not outlive it.
+      this.decoded.fill(undefined, 0, items.length);
     }
-    if (this.stopping) return;
     this.next = batch.nextOffset;
     const { maxEvents, maxKeys, maxDelayMs } = this.options;
     const due =
@@ -145,18 +146,61 @@ export class Pump<S, E> {
   }
 
   /**
-   * Applies one event. Synchronous unless the key's state must be read from
-   * the log or the event is a poison one: an await per event would cost
-   * more than the fold itself.
+   * Applies a batch's records in order; false when stopped part way. A run
+   * of records is decoded first and then folded: the parse and the key
+   * lookups each keep their own data in the CPU caches (per event, the
+   * lookups among many keys cost twice as much between parses).
    */
-  private process(item: SourceRecord): Promise<void> | undefined {
-    const def = this.def;
-    let event: E;
-    try {
-      event = def.source.decode(item);
-    } catch (err) {
-      return this.poison(item, err instanceof InvalidEventError ? err.eventType : undefined, err);
+  private async applyAll(items: readonly SourceRecord[]): Promise<boolean> {
+    const events = this.decoded;
+    for (let i = 0; i < items.length;) {
+      const end = this.decodeRun(items, i);
+      for (; i < end; i++) {
+        const item = items[i]!;
+        if (this.stopping) return false;
+        if (this.uncommitted++ === 0) this.firstUncommittedAt = Date.now();
+        const slow = this.fold(item, events[i] as E);
+        if (slow !== undefined) await slow;
+        this.last = item.offset;
+      }
+      if (i === items.length) break;
+      // The record at i could not be decoded: a poison event.
+      const item = items[i]!;
+      if (this.stopping) return false;
+      if (this.uncommitted++ === 0) this.firstUncommittedAt = Date.now();
+      const error = this.decodeError;
+      this.decodeError = undefined;
+      await this.poison(item, error instanceof InvalidEventError ? error.eventType : undefined, error);
+      this.last = item.offset;
+      i++;
     }
+    return !this.stopping;
+  }
+
+  /**
+   * Decodes records from `from` into `decoded` (same indexes) until one
+   * fails (its error kept in decodeError) or the batch ends; returns the
+   * index it stopped at.
+   */
+  private decodeRun(items: readonly SourceRecord[], from: number): number {
+    const source = this.def.source;
+    const events = this.decoded;
+    let i = from;
+    try {
+      for (; i < items.length; i++) events[i] = source.decode(items[i]!);
+    } catch (err) {
+      this.decodeError = err;
+    }
+    return i;
+  }
+
+  /**
+   * Applies one decoded event. Synchronous unless the key's state must be
+   * read from the log or the event is a poison one: an await per event
+   * would cost more than the fold itself.
+   */
+  private fold(item: SourceRecord, event: E): Promise<void> | undefined {
+    const def = this.def;
     if (!def.handles(event)) return undefined;
     this.correlations?.add(event);
     let key: unknown;
