@@ -13,6 +13,11 @@
  * ratio that counts is the median of the rounds' ratios (the ratio of the
  * best rounds is reported too). Targets: projection catch-up at least 40% of
  * plain consume throughput, peak RSS under 300 MB.
+ *
+ * For reference (info lines, no target): the same fold written by hand
+ * (decode, the same apply over a Map of states, nothing stored, no
+ * checkpoint): what any projection of these events costs at the least, so
+ * the projection's own overhead is its distance from it.
  */
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,7 +33,7 @@ const KEYS = 10_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const out = path.join(fileURLToPath(new URL('../../bench/', import.meta.url)), 'projections-results.json');
 
-type Kind = 'consume' | 'decode' | 'project';
+type Kind = 'consume' | 'decode' | 'fold' | 'project';
 interface Measure {
   kind: Kind;
   events: number;
@@ -75,20 +80,45 @@ async function consumeAll(sourceDir: string, decode: boolean): Promise<number> {
   return events;
 }
 
+interface Balance {
+  balance: number;
+  deposits: number;
+}
+const decodeDeposit = (m: Message): Deposit => JSON.parse(m.value!.toString('utf8')) as Deposit;
+const applyDeposit = (s: Balance, e: Deposit): Balance => ({ balance: s.balance + e.amount, deposits: s.deposits + 1 });
+
+/** The projection's fold by hand: decode, the same apply over a Map of states; nothing stored. */
+async function foldByHand(sourceDir: string): Promise<number> {
+  const log = await openBlocking(sourceDir, { readonly: true });
+  const states = new Map<string, Balance>();
+  let events = 0;
+  for (let offset: number = OffsetOldest; ;) {
+    const { messages, nextOffset } = await log.consume(offset, 1000);
+    if (messages.length === 0) break;
+    for (const m of messages) {
+      const e = decodeDeposit(m);
+      if (e.type !== 'Deposited') continue;
+      states.set(e.id, applyDeposit(states.get(e.id) ?? { balance: 0, deposits: 0 }, e));
+    }
+    events += messages.length;
+    offset = nextOffset;
+  }
+  await log.close();
+  if (states.get('acc-1')?.deposits !== Math.ceil(EVENTS / KEYS)) throw new Error('wrong fold');
+  return events;
+}
+
 /** One projection (balances per account, default options) from nothing to caught up. */
 async function project(sourceDir: string, stateDir: string): Promise<number> {
   const log = await openBlocking(sourceDir, { readonly: true });
   const runner = new ProjectionRunner({ dir: stateDir });
   const balances = runner.add({
     name: 'balances',
-    source: logSource(log, { decode: (m: Message) => JSON.parse(m.value!.toString('utf8')) as Deposit }),
+    source: logSource(log, { decode: decodeDeposit }),
     handles: ['Deposited'],
     key: (e: Deposit) => e.id,
-    initialState: () => ({ balance: 0, deposits: 0 }),
-    apply: (s: { balance: number; deposits: number }, e: Deposit) => ({
-      balance: s.balance + e.amount,
-      deposits: s.deposits + 1,
-    }),
+    initialState: (): Balance => ({ balance: 0, deposits: 0 }),
+    apply: applyDeposit,
   });
   await balances.start();
   await balances.whenRunning();
@@ -106,7 +136,11 @@ async function child(kind: Kind, sourceDir: string, stateDir: string): Promise<v
   const start = process.hrtime.bigint();
   const cpuStart = process.cpuUsage();
   const events =
-    kind === 'project' ? await project(sourceDir, stateDir) : await consumeAll(sourceDir, kind === 'decode');
+    kind === 'project'
+      ? await project(sourceDir, stateDir)
+      : kind === 'fold'
+        ? await foldByHand(sourceDir)
+        : await consumeAll(sourceDir, kind === 'decode');
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const cpu = process.cpuUsage(cpuStart);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -131,7 +165,7 @@ async function main(): Promise<void> {
     process.stdout.write(`building ${EVENTS} events over ${KEYS} keys... `);
     await buildSource(sourceDir);
     console.log('done');
-    const kinds: Kind[] = ['consume', 'decode', 'project'];
+    const kinds: Kind[] = ['consume', 'decode', 'fold', 'project'];
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? kinds : [...kinds].reverse();
       for (const kind of order) {
@@ -162,6 +196,10 @@ function report(rounds: Measure[]): void {
   const perCpu = (m: Measure) => m.events / m.cpuSeconds;
   const cpuRounds = of('project').map((m, i) => perCpu(m) / perCpu(of('consume')[i]!));
   const cpuMedian = [...cpuRounds].sort((a, b) => a - b)[Math.floor(cpuRounds.length / 2)]!;
+  const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  // The hand-written fold: the least any projection of these events costs, per CPU second of each child.
+  const foldVsConsumeCpu = medianOf(of('fold').map((m, i) => perCpu(m) / perCpu(of('consume')[i]!)));
+  const projectVsFoldCpu = medianOf(of('project').map((m, i) => perCpu(m) / perCpu(of('fold')[i]!)));
   const targets = [
     {
       label: 'projection catch-up vs plain consume (median of per-round ratios)',
@@ -182,6 +220,9 @@ function report(rounds: Measure[]): void {
   console.log(
     `  (info) per CPU second of each child, projection vs plain consume (median of rounds): ${cpuMedian.toFixed(2)}`,
   );
+  console.log(
+    `  (info) per CPU second, the fold by hand (decode + a Map of states, nothing stored) vs plain consume: ${foldVsConsumeCpu.toFixed(2)}; the projection vs that fold: ${projectVsFoldCpu.toFixed(2)} (medians of rounds)`,
+  );
   const json = {
     date: new Date().toISOString(),
     node: process.version,
@@ -192,11 +233,13 @@ function report(rounds: Measure[]): void {
     bestEventsPerSecond: {
       consume: Math.round(best('consume')),
       decode: Math.round(best('decode')),
+      fold: Math.round(best('fold')),
       project: Math.round(best('project')),
     },
     peakRssMB: {
       consume: Math.round(peak('consume')),
       decode: Math.round(peak('decode')),
+      fold: Math.round(peak('fold')),
       project: Math.round(peak('project')),
     },
     ratios: {
@@ -205,6 +248,8 @@ function report(rounds: Measure[]): void {
       projectVsConsumeBest: Number((best('project') / best('consume')).toFixed(3)),
       projectVsDecodeBest: Number((best('project') / best('decode')).toFixed(3)),
       projectVsConsumePerCpuSecondMedianOfRounds: Number(cpuMedian.toFixed(3)),
+      foldVsConsumePerCpuSecondMedianOfRounds: Number(foldVsConsumeCpu.toFixed(3)),
+      projectVsFoldPerCpuSecondMedianOfRounds: Number(projectVsFoldCpu.toFixed(3)),
     },
     measurements: rounds.map((m) => ({
       ...m,
