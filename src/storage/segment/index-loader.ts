@@ -141,7 +141,8 @@ export function decodeIndexFile(
   const version = detectIndexVersion(data.subarray(0, INDEX_HEADER_SIZE), seg.offset, p, seg.indexPath);
   const start = version === 'V2' ? INDEX_HEADER_SIZE : 0;
   const size = indexItemSize(p);
-  if ((data.length - start) % size !== 0) throw corrupted(`index corrupted: unaligned index size in ${seg.indexPath}`);
+  if ((data.length - start) % size !== 0)
+    throw corrupted(`index corrupted: unaligned index size in ${seg.indexPath}; remove it to rebuild it from the log`);
   const count = (data.length - start) / size;
   const index = into ?? new SegmentIndex(p, seg.offset, 0, count);
   index.appendEncoded(data, start, count);

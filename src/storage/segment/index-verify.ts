@@ -7,6 +7,7 @@
  */
 import { type LogError, corrupted } from '../errors.js';
 import { keyHashInto } from '../format/key-hash.js';
+import { damagedRecordError } from './damage.js';
 import { RECORD_HEADER_SIZE, recordSizeFromHeader } from '../format/message-format.js';
 import type { OpenedLog } from './log-scanner.js';
 import { readAt } from './segment-files.js';
@@ -47,6 +48,8 @@ export function verifyItems(
   index: SegmentIndex,
   from: number,
   end: number,
+  /** Whether the segment is the head, which recover repairs (the advice for a damaged record). */
+  head: boolean,
 ): void {
   // Offset, time and lengths follow V2's CRC; V1 starts with them. Keys start at byte 28 in both.
   const fieldsAt = log.version === 'V2' ? 4 : 0;
@@ -64,7 +67,12 @@ export function verifyItems(
     }
     if (chunk.length - (position - chunkStart) < RECORD_HEADER_SIZE)
       throw fail(i, `position ${position}, past the whole records of ${logPath}`);
-    const size = recordSizeFromHeader(log.version, chunk, position - chunkStart, { file: logPath, base: chunkStart });
+    let size: number;
+    try {
+      size = recordSizeFromHeader(log.version, chunk, position - chunkStart, { file: logPath, base: chunkStart });
+    } catch (err) {
+      throw damagedRecordError(err, index.offsetAt(i), head);
+    }
     const recordEnd = position + size;
     const next = i + 1 < index.count ? index.positionAt(i + 1) : end;
     if (recordEnd !== next)

@@ -8,7 +8,6 @@ import {
   FILE_HEADER_SIZE,
   describePlace,
   RECORD_HEADER_SIZE,
-  decodeRecord,
   decodeV2Copy,
   detectMessageVersion,
   initialPosition,
@@ -19,6 +18,7 @@ import {
 import type { Message } from '../types.js';
 import { type LoadIndexOptions, checkLogTail, loadSegmentIndex, validateIndex } from './index-loader.js';
 import { itemTimeFits, verifyItems } from './index-verify.js';
+import { decodeIndexedRecord, itemRemedy } from './damage.js';
 import { LastWrite } from './last-write.js';
 import { type ReadCache, newHandleId } from './read-cache.js';
 import { type SegmentFiles, fsError, readAt, readFileHead } from './segment-files.js';
@@ -143,7 +143,7 @@ export class SegmentReader {
       const end = this.head ? this.recordEnd(fd, version, index.positionAt(index.count - 1)) : this.dataEnd;
       if (end > this.dataEnd)
         throw shortRecordError(version, `at byte ${index.positionAt(index.count - 1)} of ${this.files.logPath}`);
-      verifyItems({ fd, version }, this.files.logPath, this.files.indexPath, index, index.verified, end);
+      verifyItems({ fd, version }, this.files.logPath, this.files.indexPath, index, index.verified, end, this.head);
       index.verified = index.count;
     }
     if (!this.head && !this.checkedAll) {
@@ -255,7 +255,7 @@ export class SegmentReader {
     if (to - from === 1 && end - start > 1 << 16) end = this.recordEnd(fd, this.version!, start);
     if (end <= start) {
       throw corrupted(
-        `log corrupted: index of ${this.files.logPath} places offset ${index.offsetAt(from)} at byte ${start}, past the end of the data (${end}); open with recover: true`,
+        `log corrupted: index of ${this.files.logPath} places offset ${index.offsetAt(from)} at byte ${start}, past the end of the data (${end}); ${itemRemedy(this.head, this.files.indexPath)}`,
       );
     }
     return this.bytes(fd, start, end, cache);
@@ -316,7 +316,7 @@ export class SegmentReader {
       const end = lastItem + 1 < index.count ? index.positionAt(lastItem + 1) : this.dataEnd;
       if (end <= start) {
         throw corrupted(
-          `log corrupted: index of ${this.files.logPath} places offset ${index.offsetAt(lastItem)} at byte ${start}, past the end of the data (${end}); open with recover: true`,
+          `log corrupted: index of ${this.files.logPath} places offset ${index.offsetAt(lastItem)} at byte ${start}, past the end of the data (${end}); ${itemRemedy(this.head, this.files.indexPath)}`,
         );
       }
       const buf = this.bytes(fd, start, end, cache);
@@ -338,17 +338,16 @@ export class SegmentReader {
     const place = this.place;
     place.file = this.files.logPath;
     place.base = base;
-    const rec = decodeRecord(version, buf, at, place);
-    if (typeof rec === 'string') throw shortRecordError(version, describePlace(place, at));
+    const rec = decodeIndexedRecord(version, buf, at, place, index.offsetAt(i), this.head);
     if (rec.offset !== index.offsetAt(i)) {
       throw corrupted(
-        `log corrupted: index of ${this.files.logPath} says offset ${index.offsetAt(i)} but the record ${describePlace(place, at)} holds ${rec.offset}; open with recover: true`,
+        `log corrupted: index of ${this.files.logPath} says offset ${index.offsetAt(i)} but the record ${describePlace(place, at)} holds ${rec.offset}; ${itemRemedy(this.head, this.files.indexPath)}`,
       );
     }
     // Free with the index in memory; the one check of a V1 record's time, which its CRC leaves out.
     if (index.times && !itemTimeFits(index, i, rec.timeMicros)) {
       throw corrupted(
-        `log corrupted: index of ${this.files.logPath} gives offset ${rec.offset} the time ${index.times[i]}, which the record's time ${rec.timeMicros} ${describePlace(place, at)} cannot have; open with recover: true`,
+        `log corrupted: index of ${this.files.logPath} gives offset ${rec.offset} the time ${index.times[i]}, which the record's time ${rec.timeMicros} ${describePlace(place, at)} cannot have; ${itemRemedy(this.head, this.files.indexPath)}`,
       );
     }
     this.decodedEnd = rec.end;

@@ -126,7 +126,7 @@ export class SegmentWriter {
           ));
         checkLogTail(logFd, files, version, index, logSize, REMEDY);
         // The head is at most a rollover's worth of bytes: check every item once, and trust our own appends after.
-        verifyItems({ fd: logFd, version }, files.logPath, files.indexPath, index, 0, logSize);
+        verifyItems({ fd: logFd, version }, files.logPath, files.indexPath, index, 0, logSize, true);
         index.verified = index.count;
       } else {
         index = new SegmentIndex(params, files.offset, nextTime, head.expectedItems);
