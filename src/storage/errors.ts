@@ -111,10 +111,17 @@ const mismatches = new WeakMap<Error, OptionMismatch>();
  * worded for open()'s options. A caller that sets these options itself (the
  * event store) finds the mismatch with optionMismatchOf and names its own.
  */
-export function optionMismatch(file: string, option: OptionMismatch['option'], created: boolean): LogError {
+export function optionMismatch(
+  file: string,
+  option: OptionMismatch['option'],
+  created: boolean,
+  keyIndexCreated?: boolean,
+): LogError {
   const kind = option === 'timeIndex' ? 'times' : 'keys';
+  // Both options when both differ (the time index is checked first), so that one retry opens the log.
+  const also = keyIndexCreated === undefined ? '' : ` and keyIndex: ${keyIndexCreated}`;
   const err = corrupted(
-    `index corrupted: ${file}: ${kind} index mismatch: the log was created with ${option} ${created}; open it with ${option}: ${created}`,
+    `index corrupted: ${file}: ${kind} index mismatch: the log was created with ${option} ${created}; open it with ${option}: ${created}${also} (the options differ from the log's; its files are not damaged)`,
   );
   mismatches.set(err, { option, created });
   return err;

@@ -10,6 +10,7 @@ const describe = (v: unknown): string => {
     return v === '' ? 'an empty string' : `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
   if (Array.isArray(v)) return 'an array';
   if (v === undefined || typeof v === 'boolean') return String(v);
+  if (v instanceof Date && Number.isNaN(v.getTime())) return 'an invalid Date (its time is NaN)';
   const name = typeof v === 'object' ? (v.constructor?.name ?? 'Object') : typeof v;
   // A plain object reads as "an object", an instance by its class ("a Map"), never "a Object".
   if (name === 'Object') return 'an object';

@@ -1,7 +1,8 @@
 // What a damaged segment's error tells the user to do. recover repairs only
 // the head segment (klevdb's rule), so a damaged record of a sealed segment
 // names its offset and the two things that do help (a backup, reading on
-// after it), and one of the head says recover.
+// after it), and one of the head says recover; an open with the other index
+// options names both options and says the files are not damaged.
 import path from 'node:path';
 import { expect } from 'chai';
 import { type Log, OffsetOldest, open } from '../../src/index.js';
@@ -85,6 +86,37 @@ describe('storage: what a damaged segment error says to do', function () {
       expect((await recovered.get(head - 1)).value?.toString()).to.match(new RegExp(`^value-${head - 1}\\.`));
     } finally {
       await recovered.close();
+    }
+  });
+
+  it('opening with other index options names both options and says the files are not damaged', async () => {
+    const dir = await tempDir();
+    await fill(dir);
+    const neither = await expectLogError(
+      () => open(dir),
+      'ERR_CORRUPTED',
+      'open it with timeIndex: true and keyIndex: true',
+    );
+    expect(neither.message).to.contain('its files are not damaged');
+    await expectLogError(() => open(dir, { timeIndex: true }), 'ERR_CORRUPTED', /open it with keyIndex: true \(/);
+    const log = await open(dir, options);
+    expect(await log.nextOffset()).to.equal(60);
+    await log.close();
+  });
+
+  it('an invalid Date is called one', async () => {
+    const dir = await tempDir();
+    const log = await open(dir, options);
+    try {
+      const invalid = 'an invalid Date (its time is NaN)';
+      await expectLogError(() => log.publish([{ value: 'v', time: new Date('no') }]), 'ERR_INVALID_ARGUMENT', invalid);
+      await expectLogError(
+        () => log.getByTime(new Date(NaN)),
+        'ERR_INVALID_ARGUMENT',
+        `start must be a valid Date, got ${invalid}`,
+      );
+    } finally {
+      await log.close();
     }
   });
 });

@@ -46,8 +46,10 @@ export function detectIndexVersion(head: Buffer, segmentOffset: number, p: Index
   const marker = head[6]!;
   const flags = head[7]!;
   if (marker > 1) throw corrupted(`index corrupted: ${file}: unknown version ${marker}`);
-  if (p.times !== ((flags & TIMES_BIT) !== 0)) throw optionMismatch(file, 'timeIndex', !p.times);
-  if (p.keys !== ((flags & KEYS_BIT) !== 0)) throw optionMismatch(file, 'keyIndex', !p.keys);
+  const times = (flags & TIMES_BIT) !== 0;
+  const keys = (flags & KEYS_BIT) !== 0;
+  if (p.times !== times) throw optionMismatch(file, 'timeIndex', times, p.keys !== keys ? keys : undefined);
+  if (p.keys !== keys) throw optionMismatch(file, 'keyIndex', keys);
   if ((flags & 0xfc) !== 0) throw corrupted(`index corrupted: ${file}: invalid reserved data`);
   if (marker !== 1) throw corrupted(`index corrupted: ${file}: unknown version ${marker}`);
   return 'V2';
