@@ -173,9 +173,20 @@ describe('klevdb CLI: stat, consume, get', function () {
       klevdb(['get', kt, '--offset', '12']),
       klevdb(['get', kt, '--offset', '-1']),
     ]);
-    expectError(key, 2, /no message with key "nope"/);
+    expectError(key, 2, /no message with key "nope" in .*; run `klevdb consume /);
     expectError(time, 2, /no message at or after 2030-01-01T00:00:00\.000000Z/);
     expectError(past, 2, /offset 12 is not in .* \(next offset 12\)/);
     expectError(bad, 1, /--offset must be a whole number >= 0, got '-1'/);
+  });
+
+  it('consume --from past the end is exit 2 naming the next offset; --from the next offset prints nothing', async () => {
+    const kt = ws.sample('v2-keys-times');
+    const [past, atEnd] = await Promise.all([
+      klevdb(['consume', kt, '--from', '100']),
+      klevdb(['consume', kt, '--from', '12', '--json']),
+    ]);
+    expectError(past, 2, /offset 100 is past the end of .* \(next offset 12\); run `klevdb stat .*--follow to wait/);
+    expect(atEnd.code).to.equal(0);
+    expect(atEnd.stdout).to.equal('');
   });
 });

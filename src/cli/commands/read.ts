@@ -154,6 +154,11 @@ async function consume(dir: string, o: ConsumeOptions): Promise<void> {
     await withLog<Log, void>(opened, async ({ log, index }) => {
       const { read, keep } = reader(log, index, key, follow, controller.signal);
       const end = follow ? Infinity : await log.nextOffset();
+      // Past the end is a mistake (a mistyped offset, another log), not "nothing new": the storage refuses it too.
+      if (from > end)
+        throw notFoundError(
+          `offset ${from} is past the end of ${dir} (next offset ${end}); run \`klevdb stat ${dir}\` to see which offsets it holds, or add --follow to wait for it`,
+        );
       let offset = from;
       let printed = 0;
       let header = !o.json;
@@ -227,7 +232,10 @@ async function getByKey(log: Log, index: ResolvedIndex, key: Buffer, dir: string
       return false;
     });
   }
-  if (!found) throw notFoundError(`no message with key ${shown} in ${dir}`);
+  if (!found)
+    throw notFoundError(
+      `no message with key ${shown} in ${dir}; run \`klevdb consume ${dir}\` to see its keys (a key is matched byte for byte)`,
+    );
   return found;
 }
 
