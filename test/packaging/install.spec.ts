@@ -42,6 +42,32 @@ describe('the packed package, installed into a clean project', function () {
     expect(fs.existsSync(path.join(c.dir, 'node_modules/fs-ext')), 'node_modules/fs-ext').to.equal(false);
   });
 
+  it('holds the compiled code with its declarations, the docs and the README: no tests, benchmarks or source maps', () => {
+    const root = path.join(consumer!.dir, 'node_modules/klevdb');
+    const files = fs
+      .readdirSync(root, { recursive: true, encoding: 'utf8' })
+      .filter((f) => fs.statSync(path.join(root, f)).isFile());
+    expect([...new Set(files.map((f) => f.split(path.sep)[0]))].sort()).to.deep.equal([
+      'README.md',
+      'dist',
+      'docs',
+      'package.json',
+    ]);
+    // The maps named src/*.ts files the package does not ship: a debugger or bundler reading them found nothing there.
+    expect(files.filter((f) => f.endsWith('.map'))).to.deep.equal([]);
+    expect(files.filter((f) => !f.startsWith(`dist${path.sep}src${path.sep}`) && f.startsWith('dist'))).to.deep.equal(
+      [],
+    );
+    expect(files.filter((f) => /(^|[/\\])(test|bench)[/\\]|\.spec\./.test(f))).to.deep.equal([]);
+    for (const entry of Object.values(
+      JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).exports as Record<
+        string,
+        { types: string; default: string }
+      >,
+    ))
+      for (const f of [entry.types, entry.default]) expect(fs.existsSync(path.join(root, f)), f).to.equal(true);
+  });
+
   it('the root works without it: a log opens, publishes, reads, and locks out a second writer', () => {
     const r = runScript(
       consumer!,
