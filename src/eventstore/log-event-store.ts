@@ -44,7 +44,7 @@ import {
 } from './arguments.js';
 import { StreamCache } from './stream-cache.js';
 import { addCommand, highestVersionBefore, scanStream } from './stream-scan.js';
-import { checkStoreOptions, rethrowOptionMismatch, type EventStoreOptions } from './store-options.js';
+import { checkStoreOptions, closingOnError, rethrowOptionMismatch, type EventStoreOptions } from './store-options.js';
 import { versionCheck } from './version-check.js';
 
 /** A log shared by processes that can refuse an append when a key's newest message is not the expected one. */
@@ -381,15 +381,13 @@ export async function openEventStore<const Types extends readonly AnyEventType[]
     throw invalidArgument('openEventStore: the event log needs its key index (log.keyIndex)');
   const logOptions = { createDirs: true, ...options.log, keyIndex: true };
   const log = await openBlocking(dir, logOptions).catch(rethrowOptionMismatch(dir));
-  try {
-    // Marked on every writable open, so logs made before markers existed get one too.
+  // A readonly log is written by someone else: what a cache remembers could be stale. Every writable open marks it.
+  const opts = options.log?.readonly ? { cachedStreams: 0, ...options } : options;
+  return closingOnError(log, async () => {
+    const store = new LogEventStore<EventsOf<Types>>(log, opts);
     if (!options.log?.readonly) await markEventStoreLog(dir);
-  } catch (err) {
-    await log.close();
-    throw err;
-  }
-  // A readonly log is written by someone else: what a cache remembers could be stale.
-  return new LogEventStore(log, options.log?.readonly ? { cachedStreams: 0, ...options } : options);
+    return store;
+  });
 }
 
 /** The same store over a log held in memory: identical semantics, for fast unit tests. */

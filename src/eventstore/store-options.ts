@@ -40,3 +40,16 @@ export const rethrowOptionMismatch =
         : `openEventStore: the log in ${dir} was created with timeIndex ${mismatch.created}; open it with openEventStore(dir, { log: { timeIndex: ${mismatch.created} } })`;
     throw new LogError('ERR_CORRUPTED', message, { cause: err });
   };
+
+/**
+ * `make()`, closing `log` when it throws: a store refused for its options
+ * must not keep the log open, whose lock would refuse the corrected retry.
+ */
+export async function closingOnError<T>(log: { close(): Promise<void> }, make: () => Promise<T>): Promise<T> {
+  try {
+    return await make();
+  } catch (err) {
+    await log.close();
+    throw err;
+  }
+}

@@ -68,6 +68,27 @@ describe('eventstore: openEventStore with log options the log was not created wi
     }
   });
 
+  it('options the store refuses close the log it opened, so the corrected call opens it (it was left locked)', async function () {
+    const dir = await storeCreatedWith({});
+    const refused = [
+      { events: AccountOpened },
+      { events: accountEvents, cachedStreams: -1 },
+      { events: accountEvents, evnts: accountEvents },
+    ];
+    for (const bad of refused)
+      await expectLogError(
+        () => openEventStore(dir, bad as never),
+        'ERR_INVALID_ARGUMENT',
+        /events|cachedStreams|evnts/,
+      );
+    const store = await openEventStore(dir, { events: accountEvents });
+    try {
+      expect((await store.readStream('a')).events).to.have.length(1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('storage itself still names open() options for the same mismatch', async function () {
     const dir = await storeCreatedWith({ timeIndex: true });
     await expectLogError(() => open(dir, { keyIndex: true }), 'ERR_CORRUPTED', 'open it with timeIndex: true');
