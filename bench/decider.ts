@@ -6,10 +6,12 @@
  * on Emmett 0.38.5's DeciderCommandHandler over its SQLite and in-memory
  * stores (bench/decider-systems.ts). Systems take turns within each row, so
  * load on the machine falls on all alike; every figure is the median of the
- * rounds; every target is a ratio measured within this run.
+ * rounds (of the long-vs-short rows: of their pairs, bench/long-vs-short.ts);
+ * every target is a ratio measured within this run.
  *
- *   npx tsc -p . && node dist/bench/decider.js
- *   BENCH_ROUNDS=1 node dist/bench/decider.js          # a quick run
+ *   npx tsc -p . && node --expose-gc dist/bench/decider.js
+ *   BENCH_ROUNDS=1 node --expose-gc dist/bench/decider.js          # a quick run
+ *   BENCH_ROWS=long node --expose-gc dist/bench/decider.js         # the long-vs-short rows alone
  *
  * Emmett's SQLite store opens a connection per operation (about 200
  * commands/s): it runs a tenth of the commands and 20 reads per row, except
@@ -17,25 +19,22 @@
  */
 import os from 'node:os';
 import { openSnapshotStore } from '../src/aggregates/index.js';
-import {
-  bank,
-  commandAt,
-  Deposited,
-  KINDS,
-  LABELS,
-  openKlevdbStore,
-  openSystem,
-  type Kind,
-} from './decider-systems.js';
-import { commandHandler } from '../src/aggregates/index.js';
+import { commandAt, KINDS, LABELS, openKlevdbStore, openSystem, type Kind } from './decider-systems.js';
 import { BenchRun, envCount, ratioTarget, renderTargets, type TargetResult } from './report.js';
+import { longVsShort, PART } from './long-vs-short.js';
 
 const ROUNDS = envCount('BENCH_ROUNDS', 3);
-const LONG = 100_000;
+/** Pairs of timed parts (one on each stream) per long-vs-short row and round. */
+const PAIRS = envCount('BENCH_PAIRS', 12);
+/** BENCH_ROWS=long: only the long-vs-short rows (and their targets); otherwise every row. */
+const ONLY_LONG = process.env.BENCH_ROWS === 'long';
+if (process.env.BENCH_ROWS !== undefined && !ONLY_LONG)
+  throw new Error(`BENCH_ROWS must be 'long' (the long-vs-short rows alone) or unset, got ${process.env.BENCH_ROWS}`);
 /** A row that has not finished in this long stalled (Emmett's SQLite store under concurrency): it is reported, not awaited. */
 const STALL_MS = 60_000;
 
-const run = new BenchRun('decider');
+// The long rows alone write bench/decider-long-results.json: a whole run's file keeps every row.
+const run = new BenchRun(ONLY_LONG ? 'decider-long' : 'decider');
 let snapshotStores = 0;
 const perSecond = (count: number, began: bigint): number => count / (Number(process.hrtime.bigint() - began) / 1e9);
 /** Commands per CPU second of this process in the last commands() run: on a loaded machine, what each system's work costs. */
@@ -83,34 +82,14 @@ async function commands(kind: Kind, streams: number, commands: number, inFlight 
   }
 }
 
-/**
- * Commands on a stream of LONG events and on one of 4, taking turns in
- * slices so that load on the machine slows both alike; both streams loaded
- * once before. Returns [long, short] commands per CPU second.
- */
-async function longVsShort(kind: 'log' | 'memory', withSnapshots: boolean, count: number): Promise<[number, number]> {
+/** One long-vs-short row: a store with a stream of 100,000 events, measured in pairs of parts (long-vs-short.ts). */
+async function longVsShortRow(kind: 'log' | 'memory', withSnapshots: boolean) {
   const store = await openKlevdbStore(kind, run.dir);
   const snapshots = withSnapshots
     ? await openSnapshotStore(`${run.dir}/snapshots-${kind}-${++snapshotStores}`)
     : undefined;
   try {
-    const batch = Array.from({ length: 1000 }, () => Deposited({ amount: 1 }));
-    for (let i = 0; i < LONG / batch.length; i++) await store.appendToStream('long', batch);
-    await store.appendToStream('short', batch.slice(0, 4));
-    const handle = commandHandler(bank, store, snapshots ? { snapshots: { store: snapshots, every: 100 } } : {});
-    await handle('long', commandAt(0));
-    await handle('short', commandAt(0));
-    // CPU seconds of this process: other work on a loaded machine takes wall-clock time, not these.
-    const seconds = [0, 0];
-    for (let done = 0; done < count; done += 50) {
-      for (const [k, stream] of ['long', 'short'].entries()) {
-        const began = process.cpuUsage();
-        for (let i = done; i < done + 50; i++) await handle(stream, commandAt(i));
-        const used = process.cpuUsage(began);
-        seconds[k]! += (used.user + used.system) / 1e6;
-      }
-    }
-    return [count / seconds[0]!, count / seconds[1]!];
+    return await longVsShort(store, snapshots, PAIRS);
   } finally {
     await Promise.all([store.close(), snapshots?.close()]);
   }
@@ -189,6 +168,7 @@ const ROWS: Row[] = [
 ];
 
 const SEQUENTIAL_ROWS = ['c1000x4', 'c100x40', 'c10x400', 'c1x1500'];
+const LONG_ROWS = ['long/log', 'long/log/snapshots', 'long/memory', 'long/memory/snapshots'];
 const COMMAND_ROWS = [...SEQUENTIAL_ROWS, 'c32'];
 
 const median = (values: number[]): number => {
@@ -208,14 +188,14 @@ async function main(): Promise<void> {
     // Both shapes of the rows: code that runs only with commands in flight together (turns that wait, shared
     // publishes) was still cold in the 32-in-flight row of round 1 (a first run of it at a third of the rate of
     // the next). Emmett's SQLite store fails under concurrency (SQLITE_BUSY), so it warms up sequentially only.
-    for (const kind of KINDS) {
+    for (const kind of ONLY_LONG ? (['log', 'memory'] as const) : KINDS) {
       await commands(kind, 100, sized(kind, 2000));
       if (kind !== 'emmettSqlite') for (let i = 0; i < 2; i++) await commands(kind, 1000, sized(kind, 4000), 32);
     }
     process.stdout.write(' done\n');
     for (let round = 1; round <= ROUNDS; round++) {
       process.stdout.write(`round ${round}/${ROUNDS}:`);
-      for (const row of ROWS) {
+      for (const row of ONLY_LONG ? [] : ROWS) {
         // Systems take turns within a row: load on the machine falls on all of them alike.
         for (const kind of row.kinds) {
           try {
@@ -231,11 +211,13 @@ async function main(): Promise<void> {
       }
       for (const kind of ['log', 'memory'] as const) {
         for (const snapshots of [false, true]) {
-          const [long, short] = await longVsShort(kind, snapshots, 2000);
+          const { ratios, long, short } = await longVsShortRow(kind, snapshots);
           const id = `long/${kind}${snapshots ? '/snapshots' : ''}`;
           add(`${id}/long`, long);
           add(`${id}/short`, short);
-          add(`${id}/ratio`, long / short);
+          // The figure is the median of every pair of every round; each round's median is shown beside it.
+          for (const ratio of ratios) add(`${id}/pairs`, ratio);
+          add(`${id}/ratio`, median(ratios));
         }
       }
       process.stdout.write(' long-vs-short\n');
@@ -252,22 +234,29 @@ async function main(): Promise<void> {
     if (!figures.has(key)) return `fails: ${failed[0]}`;
     return `${fmt(fig(key))} (failed ${failed.length} of ${ROUNDS} rounds: ${failed[0]})`;
   };
-  console.log(`\n| row | ${KINDS.map((k) => LABELS[k]).join(' | ')} |\n|---|${KINDS.map(() => '--:').join('|')}|`);
-  for (const row of ROWS) console.log(`| ${row.label} | ${KINDS.map((k) => cell(`${row.id}/${k}`)).join(' | ')} |`);
-  // CPU time leaves out waits for the disk (autoSync's fdatasync): only the systems that do not wait are compared so.
-  console.log(
-    '\nper CPU second of the process (a loaded machine slows wall-clock rates unevenly), vs Emmett in-memory:',
-  );
-  for (const id of COMMAND_ROWS) {
-    const ratio = (kind: Kind) => (fig(`${id}/${kind}/cpu`) / fig(`${id}/emmettMemory/cpu`)).toFixed(2);
-    console.log(`  ${id.padEnd(8)} log ${ratio('log')}x, in-memory ${ratio('memory')}x`);
+  if (!ONLY_LONG) {
+    console.log(`\n| row | ${KINDS.map((k) => LABELS[k]).join(' | ')} |\n|---|${KINDS.map(() => '--:').join('|')}|`);
+    for (const row of ROWS) console.log(`| ${row.label} | ${KINDS.map((k) => cell(`${row.id}/${k}`)).join(' | ')} |`);
+    // CPU time leaves out waits for the disk (autoSync's fdatasync): only the systems that do not wait are compared so.
+    console.log(
+      '\nper CPU second of the process (a loaded machine slows wall-clock rates unevenly), vs Emmett in-memory:',
+    );
+    for (const id of COMMAND_ROWS) {
+      const ratio = (kind: Kind) => (fig(`${id}/${kind}/cpu`) / fig(`${id}/emmettMemory/cpu`)).toFixed(2);
+      console.log(`  ${id.padEnd(8)} log ${ratio('log')}x, in-memory ${ratio('memory')}x`);
+    }
   }
   console.log(
-    '\ncommands per CPU second on a stream of 100,000 events vs one of 4 (taking turns, both loaded once before):',
+    `\ncommands per CPU second on a stream of 100,000 events vs one of 4, in ${PAIRS} pairs of ${PART} commands a round` +
+      ' (a full GC before each part, which stream goes first alternating); long vs short over all parts, then the median' +
+      " of the pairs' ratios (the range of the pairs; each round's median):",
   );
-  for (const id of ['long/log', 'long/log/snapshots', 'long/memory', 'long/memory/snapshots']) {
+  for (const id of LONG_ROWS) {
+    const pairs = figures.get(`${id}/pairs`) ?? [];
+    const rounds = (figures.get(`${id}/ratio`) ?? []).map((r) => r.toFixed(2)).join(', ');
     console.log(
-      `  ${id.slice(5).padEnd(18)} ${fmt(fig(`${id}/long`))} vs ${fmt(fig(`${id}/short`))}: ${fig(`${id}/ratio`).toFixed(2)}x`,
+      `  ${id.slice(5).padEnd(18)} ${fmt(fig(`${id}/long`))} vs ${fmt(fig(`${id}/short`))} (${(fig(`${id}/long`) / fig(`${id}/short`)).toFixed(2)}x);` +
+        ` ${fig(`${id}/pairs`).toFixed(2)}x (${Math.min(...pairs).toFixed(2)}-${Math.max(...pairs).toFixed(2)}; rounds ${rounds})`,
     );
   }
   /** `ours` / `theirs` on the worst of `rows`, at least `min`. */
@@ -284,55 +273,59 @@ async function main(): Promise<void> {
     const target = ratioTarget(label, worst.ratio, { atLeast: min }, `worst row ${worst.id}`);
     return { ...target, detail: target.detail + note };
   };
-  const targets: TargetResult[] = [
-    ...['log', 'log/snapshots', 'memory', 'memory/snapshots'].map((id) =>
-      ratioTarget(
-        `a command on a 100,000-event stream vs a 4-event stream (${id})`,
-        fig(`long/${id}/ratio`),
-        { atLeast: 0.8 },
-        'commands per CPU second, long / short',
-      ),
-    ),
+  const longTargets: TargetResult[] = LONG_ROWS.map((id) =>
     ratioTarget(
-      'one stream growing to 1,500 events vs 1000 streams × 4 events (log)',
-      fig('c1x1500/log') / fig('c1000x4/log'),
+      `a command on a 100,000-event stream vs a 4-event stream (${id.slice(5)})`,
+      fig(`${id}/pairs`),
       { atLeast: 0.8 },
-      'commands/s',
+      `commands per CPU second, long / short: the median of ${figures.get(`${id}/pairs`)?.length ?? 0} pairs of ${PART} commands`,
     ),
-    {
-      label: 'whole-stream reads of a 2,000-event stream from the log: at least 1,000,000 events/s',
-      pass: fig('r2000/log') * 2000 >= 1_000_000,
-      detail: `${fmt(fig('r2000/log') * 2000)} events/s (${fmt(fig('r2000/log'))} reads/s; an absolute figure: load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`,
-    },
-    worstRow(
-      'commands on the log store (default options) at least 1.5x Emmett in-memory on every command row',
-      COMMAND_ROWS,
-      'log',
-      'emmettMemory',
-      1.5,
-    ),
-    worstRow(
-      'autoSync sequential commands at least 10x Emmett SQLite',
-      SEQUENTIAL_ROWS,
-      'autoSync',
-      'emmettSqlite',
-      10,
-    ),
-    worstRow(
-      'autoSync commands with 32 in flight at least Emmett in-memory (group commit)',
-      ['c32'],
-      'autoSync',
-      'emmettMemory',
-      1,
-    ),
-    worstRow(
-      'whole-stream reads of a 2,000-event stream from the in-memory store at least Emmett in-memory',
-      ['r2000'],
-      'memory',
-      'emmettMemory',
-      1,
-    ),
-  ];
+  );
+  // The long rows alone (BENCH_ROWS=long): only their targets.
+  const targets: TargetResult[] = ONLY_LONG
+    ? longTargets
+    : [
+        ...longTargets,
+        ratioTarget(
+          'one stream growing to 1,500 events vs 1000 streams × 4 events (log)',
+          fig('c1x1500/log') / fig('c1000x4/log'),
+          { atLeast: 0.8 },
+          'commands/s',
+        ),
+        {
+          label: 'whole-stream reads of a 2,000-event stream from the log: at least 1,000,000 events/s',
+          pass: fig('r2000/log') * 2000 >= 1_000_000,
+          detail: `${fmt(fig('r2000/log') * 2000)} events/s (${fmt(fig('r2000/log'))} reads/s; an absolute figure: load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`,
+        },
+        worstRow(
+          'commands on the log store (default options) at least 1.5x Emmett in-memory on every command row',
+          COMMAND_ROWS,
+          'log',
+          'emmettMemory',
+          1.5,
+        ),
+        worstRow(
+          'autoSync sequential commands at least 10x Emmett SQLite',
+          SEQUENTIAL_ROWS,
+          'autoSync',
+          'emmettSqlite',
+          10,
+        ),
+        worstRow(
+          'autoSync commands with 32 in flight at least Emmett in-memory (group commit)',
+          ['c32'],
+          'autoSync',
+          'emmettMemory',
+          1,
+        ),
+        worstRow(
+          'whole-stream reads of a 2,000-event stream from the in-memory store at least Emmett in-memory',
+          ['r2000'],
+          'memory',
+          'emmettMemory',
+          1,
+        ),
+      ];
   console.log(`\n${renderTargets(targets)}\n`);
   run.finish({
     rounds: ROUNDS,
