@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { concatMap, defer, filter, map, type Observable } from 'rxjs';
 import {
   openBlocking,
@@ -11,7 +10,7 @@ import {
 } from '../storage/index.js';
 import { invalidArgument } from '../storage/backend-kit.js';
 import { fromLog } from '../streams/from-log.js';
-import { encodeNewEnvelope, parseEnvelope, toRecorded, type RecordedEvent, type StoredEnvelope } from './envelope.js';
+import { parseEnvelope, toRecorded, type RecordedEvent, type StoredEnvelope } from './envelope.js';
 import type { AnyEventType, Event, EventsOf } from './event-type.js';
 import type {
   AppendOptions,
@@ -33,6 +32,7 @@ import { EventRegistry, type ValidatedEvent } from './registry.js';
 import { StreamIndex, type AppliedCommand, type StreamHead } from './stream-index.js';
 import { markEventStoreLog } from './log-marker.js';
 import { MemoryLog } from './memory-log.js';
+import { appendedEvents, encodeAppend } from './new-events.js';
 import { PublishGroup } from './publish-group.js';
 import {
   checkCount,
@@ -98,7 +98,9 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
       this.ensureOpen();
       checkStreamId(streamId);
       expected = checkExpectedVersion(options.expectedVersion ?? 'any');
-      for (const id of ['commandId', 'correlationId', 'causationId'] as const) checkOptionalId(id, options[id]);
+      checkOptionalId('commandId', options.commandId);
+      checkOptionalId('correlationId', options.correlationId);
+      checkOptionalId('causationId', options.causationId);
       const list: readonly E[] = Array.isArray(events) ? events : [events as E];
       // Validation needs no turn: an invalid event fails before anyone waits.
       validated = list.map((event, i) => this.registry.validate(event, i, streamId));
@@ -134,25 +136,18 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     assertExpectedVersion(streamId, expected, head.version);
     if (validated.length === 0)
       return { streamId, events: [], nextExpectedVersion: head.version, alreadyApplied: false };
-    const recordedAt = new Date();
-    const iso = recordedAt.toISOString();
-    const encoded = validated.map((event, i) =>
-      encodeNewEnvelope(
-        { ...event, eventId: randomUUID(), streamVersion: head.version + i + 1 },
-        iso,
-        options,
-        i === 0 ? fingerprint : undefined,
-      ),
-    );
-    const messages = encoded.map(({ value }) => ({ key: streamId, value, time: recordedAt }));
-    const next = await this.publish(streamId, head, messages);
+    const encoded = encodeAppend(streamId, head.version, validated, options, fingerprint);
+    const next = await this.publish(streamId, head, encoded.messages);
     if (next === undefined) return undefined;
-    const firstOffset = next - encoded.length;
-    const version = head.version + encoded.length;
-    const command: AppliedCommand = { firstOffset, count: encoded.length, version, fingerprint };
+    const count = validated.length;
+    const firstOffset = next - count;
+    const version = head.version + count;
+    const command: AppliedCommand = { firstOffset, count, version, fingerprint };
     this.index.appended(streamId, head.version, { version, lastOffset: next - 1 }, options.commandId, command);
     // What a read of these values will return (same data through JSON): appends and reads give equal events.
-    const recorded = encoded.map(({ stored }, i) => this.recorded({ ...stored, streamId, position: firstOffset + i }));
+    const recorded = appendedEvents<E>(streamId, encoded, firstOffset, (envelope) =>
+      this.registry.currentData(envelope),
+    );
     this.cache.appended(streamId, head.version, recorded);
     return { streamId, events: recorded, nextExpectedVersion: version, alreadyApplied: false };
   }

@@ -56,3 +56,28 @@ export function parseRecordedAt(recordedAt: string): Date {
   }
   return date;
 }
+
+/** Start (in ms) and "YYYY-MM-DDTHH:mm:" of the minute the last formatted time fell in. */
+let isoMinuteStart = NaN;
+let isoMinute = '';
+
+/**
+ * `new Date(ms).toISOString()`, the recordedAt of an append. Appends close
+ * together fall in the same minute: its text is made once, and only seconds
+ * and milliseconds are written for the times that share it.
+ */
+export function formatRecordedAt(ms: number): string {
+  const inMinute = ms - isoMinuteStart;
+  if (inMinute >= 0 && inMinute < 60_000 && Number.isInteger(inMinute)) {
+    const seconds = Math.floor(inMinute / 1000);
+    const millis = inMinute - seconds * 1000;
+    return `${isoMinute}${seconds < 10 ? '0' : ''}${seconds}.${millis < 100 ? (millis < 10 ? '00' : '0') : ''}${millis}Z`;
+  }
+  const iso = new Date(ms).toISOString();
+  const part = iso.length === ISO_LENGTH ? secondsPart(iso) : -1;
+  if (part >= 0 && isIsoMinute(iso)) {
+    isoMinute = iso.slice(0, MINUTE_LENGTH);
+    isoMinuteStart = ms - part;
+  }
+  return iso;
+}

@@ -10,6 +10,7 @@ import {
   toRecorded,
 } from '../../src/eventstore/envelope.js';
 import { inMemoryEventStore } from '../../src/eventstore/index.js';
+import { formatRecordedAt } from '../../src/eventstore/recorded-at.js';
 import type { BlockingLog } from '../../src/index.js';
 
 describe('envelope encoding', () => {
@@ -141,6 +142,40 @@ describe('envelope encoding', () => {
         await store.close();
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('writes recordedAt as toISOString does, also for times sharing a minute with the one before', () => {
+    const ms = fc.integer({ min: Date.UTC(-1, 0, 1), max: Date.UTC(10_001, 0, 1) });
+    // A time, then others up to two minutes later (some in its minute, some past it), and ones before it.
+    const runs = fc.tuple(ms, fc.array(fc.integer({ min: -60_000, max: 120_000 }), { maxLength: 8 }));
+    fc.assert(
+      fc.property(runs, ([start, steps]) => {
+        for (const t of [start, ...steps.map((step) => start + step)]) {
+          expect(formatRecordedAt(t)).to.equal(new Date(t).toISOString());
+        }
+      }),
+      { numRuns: 500 },
+    );
+    for (const t of [Date.UTC(2026, 11, 6, 23, 59, 59, 999), Date.UTC(2026, 11, 7), Date.UTC(2026, 11, 7, 0, 0, 9, 5)])
+      expect(formatRecordedAt(t)).to.equal(new Date(t).toISOString());
+  });
+
+  it('writes the meta ids as JSON.stringify does, whatever characters they hold', () => {
+    const text = fc.string({ unit: 'binary', minLength: 1 });
+    fc.assert(
+      fc.property(text, text, fc.option(text, { nil: undefined }), text, (type, eventId, fingerprint, recordedAt) => {
+        const event = { type, schemaVersion: 1, data: null, eventId, streamVersion: 1 };
+        expect(encodeEnvelope(event, recordedAt, { correlationId: type }, fingerprint)).to.equal(
+          JSON.stringify({
+            type,
+            schemaVersion: 1,
+            data: null,
+            meta: { eventId, correlationId: type, commandFingerprint: fingerprint, recordedAt, streamVersion: 1 },
+          }),
+        );
+      }),
+      { numRuns: 100 },
     );
   });
 });
