@@ -100,13 +100,12 @@ export function commandHandler<State, Command, E extends StoreEvent, StoreEvent 
   if (!Number.isSafeInteger(cachedStates) || cachedStates < 0)
     throw invalidArgument(`cachedStates must be an integer >= 0, got ${String(cachedStates)}`);
   const states = new StateCache<State>(cachedStates);
+  // The caller caches what it loaded (or the state after its append: one cache update per command).
   const load = async (streamId: string): Promise<FoldedState<State>> => {
     const cached = states.get(streamId);
     const folded = cached ? await foldOn(ownStore, streamId, decider, cached) : undefined;
     // Without an entry, or when the stream is not the one the entry was folded from (a log restored or replaced): load it whole.
-    const loaded = folded ?? (await aggregateStream(ownStore, streamId, decider, { snapshots }));
-    states.set(streamId, loaded);
-    return loaded;
+    return folded ?? (await aggregateStream(ownStore, streamId, decider, { snapshots }));
   };
 
   const alreadyApplied = async (
@@ -115,8 +114,9 @@ export function commandHandler<State, Command, E extends StoreEvent, StoreEvent 
     telemetry: CommandTelemetry,
     attempt: number,
   ): Promise<CommandResult<State, E>> => {
-    const { state } = await telemetry.step('load', attempt, () => load(streamId));
-    return { ...original, state, alreadyApplied: true };
+    const loaded = await telemetry.step('load', attempt, () => load(streamId));
+    states.set(streamId, loaded);
+    return { ...original, state: loaded.state, alreadyApplied: true };
   };
 
   const handle = async (
@@ -134,34 +134,40 @@ export function commandHandler<State, Command, E extends StoreEvent, StoreEvent 
     }
     for (let attempt = 0; ; attempt++) {
       const loaded = await telemetry.step('load', attempt, () => load(streamId));
-      if (expectedVersion !== undefined && expectedVersion !== loaded.version) {
-        throw new ConcurrencyError(streamId, expectedVersion, loaded.version);
-      }
-      const events = telemetry.step('decide', attempt, () => decideEvents(decider, command, loaded.state));
-      let appended: AppendResult<E>;
+      let appended: AppendResult<E> | undefined;
       try {
-        appended = await telemetry.step('append', attempt, () =>
-          ownStore.appendToStream(streamId, events, {
-            expectedVersion: loaded.version,
-            commandId,
-            command: commandId === undefined ? undefined : command,
-            correlationId,
-            causationId,
-          }),
-        );
-      } catch (err) {
-        if (err instanceof ConcurrencyError && expectedVersion === undefined && attempt < retries) {
+        if (expectedVersion !== undefined && expectedVersion !== loaded.version) {
+          throw new ConcurrencyError(streamId, expectedVersion, loaded.version);
+        }
+        const events = telemetry.step('decide', attempt, () => decideEvents(decider, command, loaded.state));
+        try {
+          appended = await telemetry.step('append', attempt, () =>
+            ownStore.appendToStream(streamId, events, {
+              expectedVersion: loaded.version,
+              commandId,
+              command: commandId === undefined ? undefined : command,
+              correlationId,
+              causationId,
+            }),
+          );
+        } catch (err) {
+          if (!(err instanceof ConcurrencyError && expectedVersion === undefined && attempt < retries)) throw err;
           telemetry.retry(err, attempt + 1);
           options.onRetry?.(err, attempt + 1, streamId);
-          continue;
         }
-        throw err;
+      } finally {
+        // Rejected, failed or retried: what was loaded stays cached, for the retry or the next command on the stream.
+        if (appended === undefined) states.set(streamId, loaded);
       }
+      if (appended === undefined) continue;
       // Another attempt with the same command id got in first.
       if (appended.alreadyApplied) return alreadyApplied(streamId, appended, telemetry, attempt);
       const state = evolveAll(decider, loaded.state, appended.events);
       const last = appended.events.at(-1);
-      if (!last) return { ...appended, state };
+      if (!last) {
+        states.set(streamId, loaded);
+        return { ...appended, state };
+      }
       const after = {
         state,
         version: appended.nextExpectedVersion,

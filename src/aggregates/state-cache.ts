@@ -38,7 +38,8 @@ export class StateCache<State> {
   /** Keeps `folded` unless the entry already includes more of the stream. */
   set(streamId: string, folded: FoldedState<State>): void {
     if (!this.entries) return;
-    const cached = this.entries.get(streamId);
+    // peek: the set below makes the entry the newest anyway.
+    const cached = this.entries.peek(streamId);
     if (cached && cached.version > folded.version) return;
     this.entries.set(streamId, folded);
   }

@@ -157,8 +157,8 @@ export function encodeNewEnvelope(
   if (causationId !== undefined) metaJson += `,"causationId":${JSON.stringify(causationId)}`;
   if (commandId !== undefined) metaJson += `,"commandId":${JSON.stringify(commandId)}`;
   if (commandFingerprint !== undefined) metaJson += `,"commandFingerprint":${JSON.stringify(commandFingerprint)}`;
-  metaJson += `,"recordedAt":${jsonString(recordedAt)},"streamVersion":${jsonNumber(streamVersion)}}`;
-  const value = `{"type":${jsonString(type)},"schemaVersion":${jsonNumber(schemaVersion)},"data":${json},"meta":${metaJson}}`;
+  metaJson += `,"recordedAt":${lastTime.json(recordedAt)},"streamVersion":${jsonNumber(streamVersion)}}`;
+  const value = `{"type":${lastType.json(type)},"schemaVersion":${jsonNumber(schemaVersion)},"data":${json},"meta":${metaJson}}`;
   return { value, stored: { type, schemaVersion, data: JSON.parse(json) as unknown, meta } };
 }
 
@@ -169,6 +169,23 @@ const PLAIN = /^[\w.:+-]*$/;
 function jsonString(s: string): string {
   return typeof s === 'string' && PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
 }
+
+/** jsonString of the last string asked for, kept: an append's events share their time, and most their type. */
+class LastJsonString {
+  private last = '';
+  private lastJson = '""';
+
+  json(s: string): string {
+    if (s !== this.last) {
+      this.lastJson = jsonString(s);
+      this.last = s;
+    }
+    return this.lastJson;
+  }
+}
+
+const lastTime = new LastJsonString();
+const lastType = new LastJsonString();
 
 /** JSON.stringify(n), without the call for an integer (versions). */
 function jsonNumber(n: number): string {

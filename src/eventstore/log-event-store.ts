@@ -111,23 +111,21 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.turns.run(streamId, async () => {
-      // undefined: on a shared log another process appended first; the command id and version are checked again.
-      for (;;) {
-        const result = await this.appendAtHead(streamId, expected, validated, options, fingerprint);
-        if (result) return result;
-      }
-    });
+    return this.turns.run(streamId, () => this.appendAtHead(streamId, expected, validated, options, fingerprint));
   }
 
-  /** One try of an append, under the stream's turn, from the head as the index knows it. */
+  /**
+   * An append under the stream's turn, from the head as the index knows it.
+   * On a shared log where another process appended first, it tries again:
+   * the command id and version are checked again from the new head.
+   */
   private async appendAtHead(
     streamId: string,
     expected: ExpectedVersion,
     validated: ValidatedEvent[],
     options: AppendOptions,
     fingerprint: string | undefined,
-  ): Promise<AppendResult<E> | undefined> {
+  ): Promise<AppendResult<E>> {
     const head = this.index.cachedHead(streamId) ?? (await this.index.head(streamId));
     if (options.commandId !== undefined) {
       const original = await this.replayCommand(streamId, options.commandId, fingerprint);
@@ -138,7 +136,7 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
       return { streamId, events: [], nextExpectedVersion: head.version, alreadyApplied: false };
     const encoded = encodeAppend(streamId, head.version, validated, options, fingerprint);
     const next = await this.publish(streamId, head, encoded.messages);
-    if (next === undefined) return undefined;
+    if (next === undefined) return this.appendAtHead(streamId, expected, validated, options, fingerprint);
     const count = validated.length;
     const firstOffset = next - count;
     const version = head.version + count;

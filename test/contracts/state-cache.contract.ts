@@ -130,6 +130,18 @@ export function stateCacheContract(factory: StoreFactory): void {
       ).to.include({ balance: 2, movements: 7 });
     });
 
+    it('keeps the state a rejected command loaded: the next command folds only what was appended since', async () => {
+      await f.store.appendToStream('a', [AccountOpened({ owner: 'ann' }), Deposited({ amount: 3, currency: 'EUR' })]);
+      const decider = counting();
+      const handle = commandHandler(decider, f.store);
+      const refused = await handle('a', { type: 'Withdraw', amount: 5 }).catch((e: unknown) => e);
+      expect(refused).to.be.instanceOf(InsufficientFunds);
+      expect(decider.evolved).to.equal(2);
+      await f.store.appendToStream('a', Deposited({ amount: 2, currency: 'EUR' }));
+      expect((await handle('a', { type: 'Withdraw', amount: 5 })).state).to.include({ balance: 0, movements: 3 });
+      expect(decider.evolved).to.equal(2 + 1 + 1); // the deposit appended outside, then the withdrawal
+    });
+
     it('with cachedStates 0 folds the whole stream for every command', async () => {
       const decider = counting();
       const handle = commandHandler(decider, f.store, { cachedStates: 0 });
