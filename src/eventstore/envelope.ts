@@ -13,6 +13,7 @@
 import type { Message } from '../storage/index.js';
 import { InvalidEventError } from './errors.js';
 import { deepFreeze } from './freeze.js';
+import { jsonCopy } from './json-copy.js';
 import { parseRecordedAt } from './recorded-at.js';
 import type { Event } from './event-type.js';
 
@@ -159,7 +160,7 @@ export function encodeNewEnvelope(
   if (commandFingerprint !== undefined) metaJson += `,"commandFingerprint":${JSON.stringify(commandFingerprint)}`;
   metaJson += `,"recordedAt":${lastTime.json(recordedAt)},"streamVersion":${jsonNumber(streamVersion)}}`;
   const value = `{"type":${lastType.json(type)},"schemaVersion":${jsonNumber(schemaVersion)},"data":${json},"meta":${metaJson}}`;
-  return { value, stored: { type, schemaVersion, data: JSON.parse(json) as unknown, meta } };
+  return { value, stored: { type, schemaVersion, data: jsonCopy(data, json), meta } };
 }
 
 /** Nothing in these needs escaping in JSON: event ids, ISO times and most type names are made of them. */
