@@ -101,11 +101,12 @@ export function commandHandler<State, Command, E extends StoreEvent, StoreEvent 
     throw invalidArgument(`cachedStates must be an integer >= 0, got ${String(cachedStates)}`);
   const states = new StateCache<State>(cachedStates);
   // The caller caches what it loaded (or the state after its append: one cache update per command).
-  const load = async (streamId: string): Promise<FoldedState<State>> => {
+  const loadWhole = (streamId: string) => aggregateStream(ownStore, streamId, decider, { snapshots });
+  const load = (streamId: string): Promise<FoldedState<State>> => {
     const cached = states.get(streamId);
-    const folded = cached ? await foldOn(ownStore, streamId, decider, cached) : undefined;
-    // Without an entry, or when the stream is not the one the entry was folded from (a log restored or replaced): load it whole.
-    return folded ?? (await aggregateStream(ownStore, streamId, decider, { snapshots }));
+    if (!cached) return loadWhole(streamId);
+    // When the stream is not the one the entry was folded from (a log restored or replaced): load it whole.
+    return foldOn(ownStore, streamId, decider, cached).then((folded) => folded ?? loadWhole(streamId));
   };
 
   const alreadyApplied = async (
@@ -192,8 +193,12 @@ export function commandHandler<State, Command, E extends StoreEvent, StoreEvent 
     }
   };
 
-  return async (streamId, command, handleOptions = {}) => {
-    const telemetry = commandTelemetry(streamId, command, handleOptions);
+  const traced = async (
+    streamId: string,
+    command: Command,
+    handleOptions: HandleOptions,
+    telemetry: CommandTelemetry,
+  ): Promise<CommandResult<State, E>> => {
     try {
       const result = await handle(streamId, command, handleOptions, telemetry);
       telemetry.done(result);
@@ -202,6 +207,19 @@ export function commandHandler<State, Command, E extends StoreEvent, StoreEvent 
       telemetry.failed(err);
       throw err;
     }
+  };
+
+  return (streamId, command, handleOptions = {}) => {
+    let telemetry: CommandTelemetry;
+    try {
+      telemetry = commandTelemetry(streamId, command, handleOptions);
+    } catch (err) {
+      return Promise.reject(err); // a handler never throws, it rejects (as an async function would)
+    }
+    // Nothing recorded: the command runs without a frame of its own around it.
+    return telemetry.active
+      ? traced(streamId, command, handleOptions, telemetry)
+      : handle(streamId, command, handleOptions, telemetry);
   };
 }
 

@@ -28,6 +28,8 @@ export const STEP_SPAN = {
 export type Step = keyof typeof STEP_SPAN;
 
 export interface CommandTelemetry {
+  /** False when nothing is recorded: every method below does nothing but run the step. */
+  readonly active: boolean;
   /** Runs a step of attempt `attempt` (0 for the first) in its span. */
   step<T>(step: Step, attempt: number, fn: () => T): T;
   /** A conflict on append that the handler retries: `retry` counts from 1. */
@@ -37,6 +39,7 @@ export interface CommandTelemetry {
 }
 
 const DISABLED: CommandTelemetry = {
+  active: false,
   step: (_step, _attempt, fn) => fn(),
   retry: () => undefined,
   done: () => undefined,
@@ -65,6 +68,7 @@ export function commandTelemetry(streamId: string, command: unknown, ids: Comman
 }
 
 class Recorded implements CommandTelemetry {
+  readonly active = true;
   private readonly started = performance.now();
   private retries = 0;
   private rejected = false;

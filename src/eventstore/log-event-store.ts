@@ -162,8 +162,12 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
    * before nats-server 2.12 has no atomic batch) cannot be tried again
    * without writing its first events twice: that is a PartialAppendError.
    */
-  private async publish(streamId: string, head: StreamHead, messages: PublishMessage[]): Promise<number | undefined> {
-    if (this.group) return this.group.publish(messages);
+  private publish(streamId: string, head: StreamHead, messages: PublishMessage[]): Promise<number | undefined> {
+    // Not async: the group's promise is returned as it is (an async function would add two turns of the microtask queue).
+    return this.group ? this.group.publish(messages) : this.publishExpecting(streamId, head, messages);
+  }
+
+  private async publishExpecting(streamId: string, head: StreamHead, messages: PublishMessage[]) {
     const shared = this.log as BlockingLog & ConditionalPublisher;
     const result = await shared.publishExpecting(streamId, head.version === 0 ? null : head.lastOffset, messages);
     if (result.ok) return result.nextOffset;
