@@ -106,8 +106,10 @@ export class Lifecycle {
   notReady(detail?: string, cause?: unknown): ProjectionNotReadyError {
     const error = (state: ProjectionState | 'closed', message: string, why = cause) =>
       new ProjectionNotReadyError(this.name, state, message, { cause: why });
-    if (this.closed)
-      return error('closed', detail === undefined ? 'the projection is closed' : `${detail}: the projection is closed`);
+    if (this.closed) {
+      const closed = 'its runner was closed; add it to a new ProjectionRunner and start that to query it';
+      return error('closed', detail === undefined ? closed : `${detail}: ${closed}`);
+    }
     const where = detail === undefined ? this.progress() : `${detail} (${this.progress()})`;
     switch (this.state) {
       case 'failed':

@@ -81,4 +81,39 @@ describe('projections: errors', () => {
       await log.close();
     }
   });
+
+  it('a query after the runner closed says what to do: a new runner, started', async () => {
+    const dir = await tempDir();
+    const log = await open(path.join(dir, 'source'), { createDirs: true });
+    const runner = new ProjectionRunner({ dir: path.join(dir, 'projections') });
+    const definition = {
+      name: 'sums',
+      source: logSource(log, { decode: (m: Message): Added => JSON.parse(m.value!.toString('utf8')) as Added }),
+      key: (e: Added) => e.id,
+      initialState: () => ({ sum: 0 }),
+      apply: (s: { sum: number }, e: Added) => ({ sum: s.sum + e.n }),
+    };
+    try {
+      await log.publish([{ value: JSON.stringify({ type: 'add', id: 'a', n: 2 }) }]);
+      const sums = runner.add(definition);
+      await runner.start();
+      await sums.waitFor(0, { timeoutMs: 10_000 });
+      await runner.close();
+      const err = await caught(() => sums.get('a'));
+      expect(err).to.be.instanceOf(ProjectionNotReadyError).and.include({ state: 'closed', projection: 'sums' });
+      expect((err as Error).message).to.match(/its runner was closed; add it to a new ProjectionRunner and start that/);
+      const again = new ProjectionRunner({ dir: path.join(dir, 'projections') });
+      try {
+        const reopened = again.add(definition);
+        await again.start();
+        await reopened.waitFor(0, { timeoutMs: 10_000 });
+        expect(await reopened.get('a')).to.deep.equal({ sum: 2 });
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await runner.close();
+      await log.close();
+    }
+  });
 });
