@@ -42,12 +42,13 @@ describe('the packed package, installed into a clean project', function () {
     expect(fs.existsSync(path.join(c.dir, 'node_modules/fs-ext')), 'node_modules/fs-ext').to.equal(false);
   });
 
-  it('holds the compiled code with its declarations, the docs and the README: no tests, benchmarks or source maps', () => {
+  it('holds the compiled code with its declarations, the docs, the README and the license: no tests, benchmarks or source maps', () => {
     const root = path.join(consumer!.dir, 'node_modules/klevdb');
     const files = fs
       .readdirSync(root, { recursive: true, encoding: 'utf8' })
       .filter((f) => fs.statSync(path.join(root, f)).isFile());
     expect([...new Set(files.map((f) => f.split(path.sep)[0]))].sort()).to.deep.equal([
+      'LICENSE',
       'README.md',
       'dist',
       'docs',
