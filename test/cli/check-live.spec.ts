@@ -13,6 +13,13 @@ import type { Options } from '../../src/index.js';
 import { flipByte } from '../helpers/fs.js';
 import { Workspace, expectError, klevdb } from './helpers.js';
 
+interface StatJson {
+  messages: number;
+  nextOffset: number;
+  firstOffset: number;
+  publishedDuringReading: number;
+}
+
 const CHURN = path.join(path.dirname(fileURLToPath(import.meta.url)), '../helpers/churn-child.js');
 
 interface Writer {
@@ -136,8 +143,10 @@ describe('klevdb check beside a live writer', function () {
       w.writeMore(PER_RUN);
       const r = await klevdb(['stat', dir, '--json']);
       expect(r.code, `run ${run}: ${r.stderr}`).to.equal(0);
-      const s = JSON.parse(r.stdout) as { messages: number; nextOffset: number; firstOffset: number };
-      // The writer publishes 1 to 4 messages at a time; before the fix the counts were thousands apart.
+      const s = JSON.parse(r.stdout) as StatJson;
+      // The writer publishes 1 to 4 messages at a time; before the fix the counts were thousands apart. A paced
+      // writer pauses after its share, so stat waits for a reading from one moment.
+      expect(s.publishedDuringReading, `run ${run}`).to.equal(0);
       const span = s.nextOffset - s.firstOffset;
       expect(s.messages, `run ${run}: ${r.stdout.slice(0, 120)}`).to.be.within(span - 4, span);
     }

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { OffsetNewest, OffsetOldest, isLogError } from '../../storage/index.js';
-import type { BlockingLog, ConsumeResult, Log, Message, Stats } from '../../storage/index.js';
+import type { BlockingLog, ConsumeResult, Log, Message } from '../../storage/index.js';
 import { parseBytes, parseCount, parseOffset, parseStartOffset, parseTimeMicros } from '../args.js';
 import { action, indexOptions, withLogOptions } from '../common.js';
 import type { CommonOptions } from '../common.js';
@@ -15,6 +15,7 @@ import { MESSAGE_ALIGN, MESSAGE_HEADER, fields, jsonMessage, messageRow, showByt
 import { fileSizeOrNull, fileVersion, formatSize, formatTimeMicros, listSegments } from '../../log-tools/index.js';
 import type { ResolvedIndex } from '../../log-tools/index.js';
 import { openFollower, openReader, withLog } from '../log-open.js';
+import { PATIENCE_MS, snapshot } from '../stat-snapshot.js';
 import { isStdoutClosed, writeJson, writeLines } from '../output.js';
 
 const BATCH = 1000;
@@ -45,24 +46,9 @@ function indexText(index: ResolvedIndex): string {
   return `${kinds} (${from})`;
 }
 
-/**
- * stat, nextOffset and the first message from one moment: beside a writer
- * each call catches up with it, so they are read again until the next
- * offset did not move meanwhile (a few tries; then the last reading).
- */
-async function snapshot(log: Log): Promise<{ stats: Stats; nextOffset: number; first: Message | undefined }> {
-  for (let tries = 1; ; tries++) {
-    const before = await log.nextOffset();
-    const stats = await log.stat();
-    const first = (await log.consume(OffsetOldest, 1)).messages[0];
-    const nextOffset = await log.nextOffset();
-    if (nextOffset === before || tries === 20) return { stats, nextOffset, first };
-  }
-}
-
 async function stat(dir: string, o: StatOptions): Promise<void> {
   await withLog(openReader(dir, indexOptions(o)), async ({ log, index }) => {
-    const { stats, nextOffset, first } = await snapshot(log);
+    const { stats, nextOffset, first, publishedDuring } = await snapshot(log);
     const segments = segmentInfo(dir);
     if (o.json) {
       await writeJson({
@@ -76,6 +62,7 @@ async function stat(dir: string, o: StatOptions): Promise<void> {
         keyIndex: index.keyIndex,
         timeIndex: index.timeIndex,
         indexFrom: index.source,
+        publishedDuringReading: publishedDuring,
         segmentFiles: segments,
       });
       return;
@@ -89,6 +76,11 @@ async function stat(dir: string, o: StatOptions): Promise<void> {
       ['size', `${formatSize(stats.size)} (${stats.size} bytes)`],
       ['indexes', indexText(index)],
     ]);
+    if (publishedDuring > 0) {
+      lines.push(
+        `note: a writer published ${publishedDuring} messages while this was read, without a pause for ${PATIENCE_MS / 1000} s: the counts above are that far apart`,
+      );
+    }
     if (segments.length > 0) {
       lines.push(
         '',
