@@ -28,23 +28,16 @@ import { assertExpectedVersion, checkExpectedVersion, type ExpectedVersion } fro
 import { CommandIdReusedError, PartialAppendError } from './errors.js';
 import { commandFingerprint } from './fingerprint.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { EventRegistry, type ValidatedEvent } from './registry.js';
+import type { EventRegistry, ValidatedEvent } from './registry.js';
 import { StreamIndex, type AppliedCommand, type StreamHead } from './stream-index.js';
 import { markEventStoreLog } from './log-marker.js';
 import { MemoryLog } from './memory-log.js';
 import { appendedEvents, encodeAppend } from './new-events.js';
 import { PublishGroup } from './publish-group.js';
-import {
-  checkCount,
-  checkId,
-  checkOptionalId,
-  checkPosition,
-  checkPositiveInteger,
-  checkStreamId,
-} from './arguments.js';
+import { checkId, checkOptionalId, checkPosition, checkPositiveInteger, checkStreamId } from './arguments.js';
 import { StreamCache } from './stream-cache.js';
 import { addCommand, highestVersionBefore, scanStream } from './stream-scan.js';
-import { checkStoreOptions, closingOnError, rethrowOptionMismatch, type EventStoreOptions } from './store-options.js';
+import { closingOnError, rethrowOptionMismatch, storeSettings, type EventStoreOptions } from './store-options.js';
 import { versionCheck } from './version-check.js';
 
 /** A log shared by processes that can refuse an append when a key's newest message is not the expected one. */
@@ -78,11 +71,9 @@ export class LogEventStore<E extends Event = Event> implements EventStore<E> {
     readonly log: BlockingLog,
     options: EventStoreOptions = {},
   ) {
-    checkStoreOptions(options);
-    this.registry = new EventRegistry(options.events);
-    const streams = checkCount('cachedStreams', options.cachedStreams ?? 100_000);
+    const { registry, streams, cachedEvents } = storeSettings(options);
+    this.registry = registry;
     this.index = new StreamIndex(log, streams);
-    const cachedEvents = streams === 0 ? 0 : checkCount('cachedEvents', options.cachedEvents ?? 100_000);
     // One stream may hold a tenth of the cache (at least a read batch): long streams are read from memory too, without one crowding out the rest.
     this.cache = new StreamCache(cachedEvents, Math.max(READ_BATCH, Math.floor(cachedEvents / 10)));
     const shared = typeof (log as Partial<ConditionalPublisher>).publishExpecting === 'function';
@@ -376,10 +367,11 @@ export async function openEventStore<const Types extends readonly AnyEventType[]
 ): Promise<LogEventStore<EventsOf<Types>>> {
   if (options.log?.keyIndex === false)
     throw invalidArgument('openEventStore: the event log needs its key index (log.keyIndex)');
-  const logOptions = { createDirs: true, ...options.log, keyIndex: true };
-  const log = await openBlocking(dir, logOptions).catch(rethrowOptionMismatch(dir));
   // A readonly log is written by someone else: what a cache remembers could be stale. Every writable open marks it.
   const opts = options.log?.readonly ? { cachedStreams: 0, ...options } : options;
+  storeSettings(opts); // refused before the log's directory is made
+  const logOptions = { createDirs: true, ...options.log, keyIndex: true };
+  const log = await openBlocking(dir, logOptions).catch(rethrowOptionMismatch(dir));
   return closingOnError(log, async () => {
     const store = new LogEventStore<EventsOf<Types>>(log, opts);
     if (!options.log?.readonly) await markEventStoreLog(dir);

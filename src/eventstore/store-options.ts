@@ -1,7 +1,9 @@
 /** The options of an event store over a log (openEventStore, inMemoryEventStore), their check, and what an open says of a mismatch. */
 import { LogError } from '../storage/index.js';
 import { optionMismatchOf, refuseUnknownKeys } from '../storage/backend-kit.js';
+import { checkCount } from './arguments.js';
 import type { AnyEventType } from './event-type.js';
+import { EventRegistry } from './registry.js';
 
 export interface EventStoreOptions<Types extends readonly AnyEventType[] = readonly AnyEventType[]> {
   /** The event types the store accepts and reads. Without them, data is neither validated nor upcast. */
@@ -22,6 +24,19 @@ const NAMES = ['events', 'cachedStreams', 'cachedEvents', 'log'];
 /** A misspelt option would silently change the store (evnts: no validation at all): refused, naming it. */
 export function checkStoreOptions(options: object): void {
   refuseUnknownKeys(options, NAMES, 'options', ' of the event store');
+}
+
+/** The store's own options, checked: the event types and the cache sizes. */
+export function storeSettings(options: EventStoreOptions): {
+  registry: EventRegistry;
+  streams: number;
+  cachedEvents: number;
+} {
+  checkStoreOptions(options);
+  const registry = new EventRegistry(options.events);
+  const streams = checkCount('cachedStreams', options.cachedStreams ?? 100_000);
+  const cachedEvents = streams === 0 ? 0 : checkCount('cachedEvents', options.cachedEvents ?? 100_000);
+  return { registry, streams, cachedEvents };
 }
 
 /**

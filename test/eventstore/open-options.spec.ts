@@ -2,6 +2,8 @@
 // opened with: the error keeps storage's code (ERR_CORRUPTED, as klevdb's
 // index mismatch) but names openEventStore's own option, `log: { timeIndex }`,
 // not open()'s, and the options it names open the store.
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import { open, type Options } from '../../src/index.js';
 import { openEventStore } from '../../src/eventstore/index.js';
@@ -87,6 +89,20 @@ describe('eventstore: openEventStore with log options the log was not created wi
     } finally {
       await store.close();
     }
+  });
+
+  it('options the store refuses make no directory: nothing is created for a call that fails', async function () {
+    const dir = path.join(await tempDir(), 'not-yet');
+    for (const bad of [{ cachedEvents: 1.5 }, { events: AccountOpened }, { evnts: accountEvents }])
+      await expectLogError(
+        () => openEventStore(dir, bad as never),
+        'ERR_INVALID_ARGUMENT',
+        /cachedEvents|events|evnts/,
+      );
+    expect(fs.existsSync(dir), `${dir} exists`).to.equal(false);
+    const store = await openEventStore(dir, { events: accountEvents });
+    await store.close();
+    expect(fs.existsSync(dir)).to.equal(true);
   });
 
   it('storage itself still names open() options for the same mismatch', async function () {
