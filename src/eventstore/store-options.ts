@@ -57,8 +57,9 @@ export const rethrowOptionMismatch =
   };
 
 /**
- * `make()`, closing `log` when it throws: a store refused for its options
- * must not keep the log open, whose lock would refuse the corrected retry.
+ * `make()`, closing `log` when it throws (the store could not be made over
+ * it, or the log not marked as an event store's): an open log's lock would
+ * refuse the retry.
  */
 export async function closingOnError<T>(log: { close(): Promise<void> }, make: () => Promise<T>): Promise<T> {
   try {

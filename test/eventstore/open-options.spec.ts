@@ -70,7 +70,7 @@ describe('eventstore: openEventStore with log options the log was not created wi
     }
   });
 
-  it('options the store refuses close the log it opened, so the corrected call opens it (it was left locked)', async function () {
+  it('options the store refuses leave no log open, so the corrected call opens it (it was left locked)', async function () {
     const dir = await storeCreatedWith({});
     const refused = [
       { events: AccountOpened },

@@ -3,7 +3,7 @@
  * `recover` repairs only the head segment (klevdb's rule), so the advice for
  * a sealed one names what does help there.
  */
-import { LogError } from '../errors.js';
+import { LogError, corrupted } from '../errors.js';
 import {
   type DecodedRecord,
   type FormatVersion,
@@ -13,11 +13,16 @@ import {
   shortRecordError,
 } from '../format/message-format.js';
 
-/** For an index item that disagrees with its record: a sealed segment's index is rebuilt from its log when removed. */
-export function itemRemedy(head: boolean, indexPath: string): string {
-  return head
+/**
+ * An index item that disagrees with its record (`detail` says how):
+ * ERR_CORRUPTED with what repairs it there. recover rewrites the head; a
+ * sealed segment's index is rebuilt from its log when removed.
+ */
+export function itemDisagrees(files: { logPath: string; indexPath: string }, head: boolean, detail: string): LogError {
+  const remedy = head
     ? 'open with recover: true'
-    : `remove ${indexPath} to rebuild it from the log (recover repairs only the head segment)`;
+    : `remove ${files.indexPath} to rebuild it from the log (recover repairs only the head segment)`;
+  return corrupted(`log corrupted: index of ${files.logPath} ${detail}; ${remedy}`);
 }
 
 /** For a record that cannot be read (failed CRC, bad trailer or lengths, cut short). */

@@ -1,6 +1,5 @@
 /** Reads the messages of one segment through its in-memory index (Go: log_reader.go). */
 import fs from 'node:fs';
-import { corrupted } from '../errors.js';
 import { type IndexParams, INDEX_HEADER_SIZE, detectIndexVersion, indexItemSize } from '../format/index-format.js';
 import {
   type FormatVersion,
@@ -18,7 +17,7 @@ import {
 import type { Message } from '../types.js';
 import { type LoadIndexOptions, checkLogTail, loadSegmentIndex, validateIndex } from './index-loader.js';
 import { itemTimeFits, verifyItems } from './index-verify.js';
-import { decodeIndexedRecord, itemRemedy } from './damage.js';
+import { decodeIndexedRecord, itemDisagrees } from './damage.js';
 import { LastWrite } from './last-write.js';
 import { type ReadCache, newHandleId } from './read-cache.js';
 import { type SegmentFiles, fsError, readAt, readFileHead } from './segment-files.js';
@@ -254,8 +253,10 @@ export class SegmentReader {
     let end = to < index.count ? index.positionAt(to) : this.dataEnd;
     if (to - from === 1 && end - start > 1 << 16) end = this.recordEnd(fd, this.version!, start);
     if (end <= start) {
-      throw corrupted(
-        `log corrupted: index of ${this.files.logPath} places offset ${index.offsetAt(from)} at byte ${start}, past the end of the data (${end}); ${itemRemedy(this.head, this.files.indexPath)}`,
+      throw itemDisagrees(
+        this.files,
+        this.head,
+        `places offset ${index.offsetAt(from)} at byte ${start}, past the end of the data (${end})`,
       );
     }
     return this.bytes(fd, start, end, cache);
@@ -315,8 +316,10 @@ export class SegmentReader {
       }
       const end = lastItem + 1 < index.count ? index.positionAt(lastItem + 1) : this.dataEnd;
       if (end <= start) {
-        throw corrupted(
-          `log corrupted: index of ${this.files.logPath} places offset ${index.offsetAt(lastItem)} at byte ${start}, past the end of the data (${end}); ${itemRemedy(this.head, this.files.indexPath)}`,
+        throw itemDisagrees(
+          this.files,
+          this.head,
+          `places offset ${index.offsetAt(lastItem)} at byte ${start}, past the end of the data (${end})`,
         );
       }
       const buf = this.bytes(fd, start, end, cache);
@@ -340,14 +343,18 @@ export class SegmentReader {
     place.base = base;
     const rec = decodeIndexedRecord(version, buf, at, place, index.offsetAt(i), this.head);
     if (rec.offset !== index.offsetAt(i)) {
-      throw corrupted(
-        `log corrupted: index of ${this.files.logPath} says offset ${index.offsetAt(i)} but the record ${describePlace(place, at)} holds ${rec.offset}; ${itemRemedy(this.head, this.files.indexPath)}`,
+      throw itemDisagrees(
+        this.files,
+        this.head,
+        `says offset ${index.offsetAt(i)} but the record ${describePlace(place, at)} holds ${rec.offset}`,
       );
     }
     // Free with the index in memory; the one check of a V1 record's time, which its CRC leaves out.
     if (index.times && !itemTimeFits(index, i, rec.timeMicros)) {
-      throw corrupted(
-        `log corrupted: index of ${this.files.logPath} gives offset ${rec.offset} the time ${index.times[i]}, which the record's time ${rec.timeMicros} ${describePlace(place, at)} cannot have; ${itemRemedy(this.head, this.files.indexPath)}`,
+      throw itemDisagrees(
+        this.files,
+        this.head,
+        `gives offset ${rec.offset} the time ${index.times[i]}, which the record's time ${rec.timeMicros} ${describePlace(place, at)} cannot have`,
       );
     }
     this.decodedEnd = rec.end;
